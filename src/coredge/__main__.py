@@ -1,0 +1,3 @@
+from coredge.cli import main
+
+main()
