@@ -1,0 +1,50 @@
+"""coredge's request-level simulator: network spec in, latency/SLO/utilisation tables out.
+
+Public API:
+
+* `NetworkSpec`, `spec_from_dict`, `load_spec`, `spec_from_arrays` - the input (``spec``);
+* `simulate` -> `SimResult` - run it (``engine``; hot loop compiled with numba in ``kernel``);
+* `POLICIES`, `register_policy` - routing policies (``policies``);
+* `load_spec_or_plan` - the CLI's loader (a JSON file, or a plan directory via
+  ``coredge.sim.from_plan.spec_from_run_dir`` when that module exists).
+
+See ``docs/simulator.md``.
+"""
+
+from __future__ import annotations
+
+from coredge.sim.engine import SimResult, simulate
+from coredge.sim.loader import load_spec_or_plan
+from coredge.sim.policies import POLICIES, Policy, get_policy, register_policy
+from coredge.sim.spec import (
+    ClassSpec,
+    DemandSpec,
+    FaultSpec,
+    NetworkSpec,
+    RoutingSpec,
+    ServiceSpec,
+    SiteSpec,
+    load_spec,
+    spec_from_arrays,
+    spec_from_dict,
+)
+
+__all__ = [
+    "POLICIES",
+    "ClassSpec",
+    "DemandSpec",
+    "FaultSpec",
+    "NetworkSpec",
+    "Policy",
+    "RoutingSpec",
+    "ServiceSpec",
+    "SimResult",
+    "SiteSpec",
+    "get_policy",
+    "load_spec",
+    "load_spec_or_plan",
+    "register_policy",
+    "simulate",
+    "spec_from_arrays",
+    "spec_from_dict",
+]

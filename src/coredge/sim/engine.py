@@ -1,0 +1,496 @@
+"""Orchestration: spec -> compiled kernel, chunk by chunk -> `SimResult` (tables + summary).
+
+Memory does not grow with the number of requests: requests are generated in chunks, and every
+statistic is a fixed-size accumulator (log-spaced histograms, counts and sums). The per-minute
+time series grows with simulated time (one row per minute), not with requests.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from coredge.errors import InputError
+from coredge.sim import kernel as K
+from coredge.sim.hist import COARSE, N_BINS, N_COARSE, quantiles_ms
+from coredge.sim.policies import RoutingInputs, get_policy
+from coredge.sim.spec import FaultSpec, NetworkSpec, rtt_matrix_ms, site_servers
+from coredge.sim.traffic import MS_PER_H, MS_PER_S, ServiceSampler, TrafficSource
+
+DEFAULT_REQUESTS: int = 1_000_000
+"""Requests simulated when neither a count nor a duration is given."""
+
+CHUNK: int = 1 << 18
+"""Requests per generated chunk (memory ~ 20 bytes x CHUNK)."""
+
+RECORD_LIMIT: int = 5_000_000
+"""Most requests for which a per-request table may be kept (it grows with requests)."""
+
+UNLIMITED_QUEUE: int = 1 << 62
+QS = (0.5, 0.95, 0.99)
+
+
+@dataclass
+class SimResult:
+    """What a simulation produced.
+
+    Attributes
+    ----------
+    summary : dict
+        Overall figures (JSON-able): ``requests``, ``completed``, ``dropped``, ``p50_ms`` ...
+    sites, classes, demand, tiers, timeseries : pandas.DataFrame
+        Per-site, per-class, per-demand-point, per-tier and per-minute tables.
+    hist_latency, hist_wait : ndarray of int64, shape (N_BINS,)
+        Overall histograms of served requests' latency and wait on the `coredge.sim.hist` grid.
+    requests_table : pandas.DataFrame or None
+        One row per request when run with ``record=True``.
+    """
+
+    summary: dict[str, Any]
+    sites: pd.DataFrame
+    classes: pd.DataFrame
+    demand: pd.DataFrame
+    tiers: pd.DataFrame
+    timeseries: pd.DataFrame
+    hist_latency: npt.NDArray[np.int64]
+    hist_wait: npt.NDArray[np.int64]
+    requests_table: pd.DataFrame | None = None
+    spec: NetworkSpec | None = field(default=None, repr=False)
+
+    def write(self, out_dir: str | Path, overwrite: bool = False) -> Path:
+        """Write ``summary.json``, ``spec.json`` and Parquet tables to ``out_dir`` atomically.
+
+        The files are written to a temporary sibling directory that is renamed into place, so an
+        interrupted write leaves nothing half-written.
+        """
+        out = Path(out_dir)
+        if out.exists() and any(out.iterdir()) and not overwrite:
+            raise InputError.of("--out", str(out), "a new or empty directory (or overwrite)")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp")
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir()
+        try:
+            from coredge.cli.app import to_json_line
+
+            (tmp / "summary.json").write_text(to_json_line(self.summary) + "\n", encoding="utf-8")
+            if self.spec is not None:
+                (tmp / "spec.json").write_text(json.dumps(self.spec.to_dict()), encoding="utf-8")
+            tables = {
+                "sites": self.sites,
+                "classes": self.classes,
+                "demand": self.demand,
+                "tiers": self.tiers,
+                "timeseries": self.timeseries,
+            }
+            if self.requests_table is not None:
+                tables["requests"] = self.requests_table
+            for name, df in tables.items():
+                df.to_parquet(tmp / f"{name}.parquet", index=False)
+            if out.exists():
+                old = out.with_name(f".{out.name}.old")
+                if old.exists():
+                    shutil.rmtree(old)
+                out.rename(old)
+                tmp.rename(out)
+                shutil.rmtree(old)
+            else:
+                tmp.rename(out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return out
+
+
+class _Accumulators:
+    """Fixed-size state and statistics arrays handed to the kernel."""
+
+    def __init__(self, n_sites: int, n_class: int, n_dem: int, servers: npt.NDArray[np.int64],
+                 qlim: npt.NDArray[np.int64]) -> None:
+        self.heap_off = np.zeros(n_sites + 1, dtype=np.int64)
+        self.heap_off[1:] = np.cumsum(servers)
+        self.heap = np.zeros(int(self.heap_off[-1]), dtype=np.float64)
+        cap = int(max(1, min(int(qlim.max()), 256)))
+        self.ring = np.zeros((n_sites, cap), dtype=np.float64)
+        self.ring_head = np.zeros(n_sites, dtype=np.int64)
+        self.ring_cnt = np.zeros(n_sites, dtype=np.int64)
+        self.site_i = np.zeros((n_sites, K.N_SITE_I), dtype=np.int64)
+        self.site_f = np.zeros((n_sites, K.N_SITE_F), dtype=np.float64)
+        self.hist_site_lat = np.zeros((n_sites, N_BINS), dtype=np.int64)
+        self.hist_site_wait = np.zeros((n_sites, N_BINS), dtype=np.int64)
+        self.class_i = np.zeros((n_class, K.N_GROUP_I), dtype=np.int64)
+        self.class_f = np.zeros((n_class, K.N_GROUP_F), dtype=np.float64)
+        self.hist_class_lat = np.zeros((n_class, N_BINS), dtype=np.int64)
+        self.hist_class_wait = np.zeros((n_class, N_BINS), dtype=np.int64)
+        self.dem_i = np.zeros((n_dem, K.N_GROUP_I), dtype=np.int64)
+        self.dem_f = np.zeros((n_dem, K.N_GROUP_F), dtype=np.float64)
+        self.ts_i = np.zeros((64, K.N_TS_I), dtype=np.int64)
+        self.ts_f = np.zeros((64, K.N_TS_F), dtype=np.float64)
+        self.ts_hist = np.zeros((64, N_COARSE), dtype=np.int64)
+        self.fault_i = np.zeros((2, K.N_FAULT_I), dtype=np.int64)
+
+    def grow_ring(self) -> None:
+        """Double the ring capacity, unrolling each site's ring to start at 0."""
+        n_sites, cap = self.ring.shape
+        new = np.zeros((n_sites, 2 * cap), dtype=np.float64)
+        for s in range(n_sites):
+            idx = (self.ring_head[s] + np.arange(self.ring_cnt[s])) % cap
+            new[s, : len(idx)] = self.ring[s, idx]
+        self.ring = new
+        self.ring_head[:] = 0
+
+    def ensure_minutes(self, n_min: int) -> None:
+        """Make the per-minute arrays cover minutes ``0 .. n_min - 1``."""
+        have = self.ts_i.shape[0]
+        if n_min <= have:
+            return
+        rows = max(n_min, 2 * have)
+        for name in ("ts_i", "ts_f", "ts_hist"):
+            old = getattr(self, name)
+            new = np.zeros((rows, old.shape[1]), dtype=old.dtype)
+            new[:have] = old
+            setattr(self, name, new)
+
+
+def _faults(spec: NetworkSpec, extra: Sequence[FaultSpec]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    ids = {s.id: i for i, s in enumerate(spec.sites)}
+    fs = [*spec.faults, *extra]
+    for f in extra:
+        if f.site not in ids:
+            raise InputError.of("--fail-site", f.site, "the id of a site in the spec: " + ", ".join(list(ids)[:10]) + ("..." if len(ids) > 10 else ""))
+    site = np.array([ids[f.site] for f in fs], dtype=np.int64)
+    lo = np.array([f.at_s * MS_PER_S for f in fs], dtype=np.float64)
+    hi = np.array([(f.at_s + f.for_s) * MS_PER_S for f in fs], dtype=np.float64)
+    return site, lo, hi
+
+
+def _frac(num: float, den: float) -> float:
+    return float(num) / float(den) if den > 0 else math.nan
+
+
+def _group_stats(arr: int, drop: int, slo_met: int, spilled: int, waited: int, lat_sum: float,
+                 wait_sum: float, h_lat: npt.NDArray[np.int64], h_wait: npt.NDArray[np.int64],
+                 has_slo: bool) -> dict[str, Any]:
+    done = arr - drop
+    ql = quantiles_ms(h_lat, QS)
+    qw = quantiles_ms(h_wait, QS)
+    return {
+        "requests": int(arr),
+        "completed": int(done),
+        "dropped": int(drop),
+        "dropped_frac": _frac(drop, arr),
+        "spilled_frac": _frac(spilled, done),
+        "p50_ms": float(ql[0]),
+        "p95_ms": float(ql[1]),
+        "p99_ms": float(ql[2]),
+        "mean_latency_ms": _frac(lat_sum, done),
+        "mean_wait_ms": _frac(wait_sum, done),
+        "p50_wait_ms": float(qw[0]),
+        "p95_wait_ms": float(qw[1]),
+        "p99_wait_ms": float(qw[2]),
+        "wait_prob": _frac(waited, done),
+        "slo_attainment": _frac(slo_met, arr) if has_slo else math.nan,
+    }
+
+
+def simulate(
+    spec: NetworkSpec,
+    *,
+    requests: int | None = None,
+    hours: float | None = None,
+    seed: int = 0,
+    policy: str | None = None,
+    max_hops: int | None = None,
+    faults: Sequence[FaultSpec] = (),
+    samplers: Mapping[str, ServiceSampler] | None = None,
+    chunk_size: int = CHUNK,
+    record: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> SimResult:
+    """Simulate a network spec request by request.
+
+    Parameters
+    ----------
+    spec : NetworkSpec
+        Validated spec (`coredge.sim.spec`).
+    requests : int, optional
+        Number of requests to simulate (default 1e6 when ``hours`` is not given either).
+    hours : float, optional
+        Simulated duration [h] instead of a request count.
+    seed : int
+        Seed of all randomness; same seed, same results (independent of ``chunk_size``).
+    policy : str, optional
+        Routing policy name overriding ``spec.routing.policy``.
+    max_hops : int, optional
+        Overrides ``spec.routing.max_hops``.
+    faults : sequence of FaultSpec
+        Site outages in addition to ``spec.faults``.
+    samplers : mapping of class id to ServiceSampler, optional
+        Service-time generators replacing the spec's distributions.
+    chunk_size : int
+        Requests per generated chunk.
+    record : bool
+        Keep a per-request table (at most `RECORD_LIMIT` requests).
+    progress : callable, optional
+        Called with the number of requests done after each chunk.
+
+    Returns
+    -------
+    SimResult
+
+    Examples
+    --------
+    >>> from coredge.sim.spec import spec_from_dict
+    >>> s = spec_from_dict({"sites": [{"id": "s0", "servers": 1, "queue_limit": 1000}],
+    ...     "demand": [{"id": "d0", "rate_per_s": 10.0}], "rtt_ms": [[0.0]],
+    ...     "service": {"distribution": "exponential", "mean_ms": 50.0}})
+    >>> r = simulate(s, requests=20_000, seed=1)
+    >>> r.summary["completed"] + r.summary["dropped"]
+    20000
+    """
+    if requests is not None and hours is not None:
+        raise InputError.of("--hours", hours, "give either --requests or --hours, not both")
+    if requests is not None and requests < 1:
+        raise InputError.of("--requests", requests, "an integer >= 1")
+    if hours is not None and not (hours > 0 and math.isfinite(hours)):
+        raise InputError.of("--hours", hours, "a positive number of hours")
+    if max_hops is not None and max_hops < 1:
+        raise InputError.of("--max-hops", max_hops, "an integer >= 1")
+    if chunk_size < 1:
+        raise InputError.of("chunk_size", chunk_size, "an integer >= 1")
+    if requests is None and hours is None:
+        requests = DEFAULT_REQUESTS
+    if record and (requests is None or requests > RECORD_LIMIT):
+        raise InputError.of("record", requests, f"record needs --requests <= {RECORD_LIMIT}")
+    pol = get_policy(policy if policy is not None else spec.routing.policy,
+                     "--policy" if policy is not None else "routing.policy")
+    if pol.name == "tiered-spill" and any(s.tier is None for s in spec.sites):
+        raise InputError.of("--policy", pol.name, "needs a tier on every site (sites[].tier)")
+    hops = max_hops if max_hops is not None else spec.routing.max_hops
+
+    t_wall = time.perf_counter()
+    n_sites, n_dem = len(spec.sites), len(spec.demand)
+    servers = site_servers(spec)
+    qlim = np.array([UNLIMITED_QUEUE if s.queue_limit is None else s.queue_limit for s in spec.sites],
+                    dtype=np.int64)
+    speed = np.array([s.speed for s in spec.sites], dtype=np.float64)
+    rtt = rtt_matrix_ms(spec)
+    src = TrafficSource(spec, seed, samplers)
+    n_class = src.n_class
+    if spec.classes:
+        slo = np.array([c.slo_ms if c.slo_ms is not None else (spec.slo_ms or math.inf)
+                        for c in spec.classes], dtype=np.float64)
+        budget = np.array([c.rtt_budget_ms or math.inf for c in spec.classes], dtype=np.float64)
+    else:
+        slo = np.array([spec.slo_ms or math.inf], dtype=np.float64)
+        budget = np.array([math.inf])
+    has_slo = bool(np.isfinite(slo).any())
+    cand = pol.build(RoutingInputs(rtt, [s.tier for s in spec.sites], budget, hops))
+    f_site, f_lo, f_hi = _faults(spec, faults)
+    acc = _Accumulators(n_sites, n_class, n_dem, servers, qlim)
+
+    t_end_ms = hours * MS_PER_H if hours is not None else math.inf
+    target = requests if requests is not None else None
+    done = 0
+    rec_parts: list[pd.DataFrame] = []
+    last_t_ms = 0.0
+    while True:
+        n = chunk_size if target is None else min(chunk_size, target - done)
+        if n <= 0:
+            break
+        ch = src.next_chunk(n, t_end_ms)
+        m = len(ch.arr_ms)
+        if m == 0:
+            break
+        last_t_ms = float(ch.arr_ms[-1])
+        acc.ensure_minutes(int(last_t_ms / K.MS_PER_MINUTE) + 1)
+        rec_site = np.empty(m if record else 0, dtype=np.int64)
+        rec_wait = np.empty(m if record else 0, dtype=np.float64)
+        i = 0
+        while i < m:
+            i = K.run_chunk(
+                i, ch.arr_ms, ch.row, ch.svc_ms, n_class, pol.kernel_rule,
+                cand.order, cand.order_len, cand.rtt_ord, servers, qlim, speed,
+                src.mean_svc_ms, slo, f_site, f_lo, f_hi,
+                acc.heap, acc.heap_off, acc.ring, acc.ring_head, acc.ring_cnt,
+                acc.site_i, acc.site_f, acc.hist_site_lat, acc.hist_site_wait,
+                acc.class_i, acc.class_f, acc.hist_class_lat, acc.hist_class_wait,
+                acc.dem_i, acc.dem_f, acc.ts_i, acc.ts_f, acc.ts_hist, acc.fault_i,
+                record, rec_site, rec_wait,
+            )
+            if i < m:
+                acc.grow_ring()
+        if record:
+            rows = ch.row.astype(np.int64)
+            site_idx = rec_site
+            sv = np.where(site_idx >= 0, ch.svc_ms / speed[np.maximum(site_idx, 0)], math.nan)
+            d_idx, k_idx = rows // n_class, rows % n_class
+            rt = np.where(site_idx >= 0, rtt[d_idx, np.maximum(site_idx, 0)], math.nan)
+            rec_parts.append(pd.DataFrame({
+                "arrival_ms": ch.arr_ms, "demand": d_idx, "class": k_idx, "site": site_idx,
+                "rtt_ms": rt, "wait_ms": rec_wait, "service_ms": sv,
+                "latency_ms": rt + rec_wait + sv,
+            }))
+        done += m
+        if progress is not None:
+            progress(done)
+    wall_s = time.perf_counter() - t_wall
+    horizon_ms = t_end_ms if hours is not None else last_t_ms
+    return _result(spec, pol.name, seed, acc, servers, qlim, n_class, src, horizon_ms, wall_s,
+                   has_slo, f_site, f_lo, f_hi, rec_parts if record else None)
+
+
+def _result(spec: NetworkSpec, policy: str, seed: int, acc: _Accumulators,
+            servers: npt.NDArray[np.int64], qlim: npt.NDArray[np.int64], n_class: int,
+            src: TrafficSource, horizon_ms: float, wall_s: float, has_slo: bool,
+            f_site: npt.NDArray[np.int64], f_lo: npt.NDArray[np.float64],
+            f_hi: npt.NDArray[np.float64], rec_parts: list[pd.DataFrame] | None) -> SimResult:
+    si, sf = acc.site_i, acc.site_f
+    ci, cf = acc.class_i, acc.class_f
+    h_lat = acc.hist_site_lat.sum(axis=0)
+    h_wait = acc.hist_site_wait.sum(axis=0)
+    arr = int(ci[:, K.G_ARR].sum())
+    overall = _group_stats(
+        arr, int(ci[:, K.G_DROP].sum()), int(ci[:, K.G_SLO_MET].sum()),
+        int(ci[:, K.G_SPILLED].sum()), int(ci[:, K.G_WAITED].sum()),
+        float(cf[:, K.G_LAT_SUM].sum()), float(cf[:, K.G_WAIT_SUM].sum()), h_lat, h_wait, has_slo)
+    cap_ms = servers.astype(np.float64) * horizon_ms
+    util_site = np.where(cap_ms > 0, sf[:, K.S_BUSY_MS] / np.where(cap_ms > 0, cap_ms, 1.0), math.nan)
+    total_cap = float(cap_ms.sum())
+    utilization = _frac(float(sf[:, K.S_BUSY_MS].sum()), total_cap)
+
+    # sites
+    ql = quantiles_ms(acc.hist_site_lat, QS)
+    qw = quantiles_ms(acc.hist_site_wait, QS)
+    acc_n = si[:, K.S_ACCEPTED].astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sites = pd.DataFrame({
+            "site": [s.id for s in spec.sites],
+            "tier": [s.tier or "" for s in spec.sites],
+            "servers": servers,
+            "queue_limit": np.where(qlim >= UNLIMITED_QUEUE, -1, qlim),
+            "speed": [s.speed for s in spec.sites],
+            "served": si[:, K.S_ACCEPTED],
+            "spilled_in": si[:, K.S_SPILLED],
+            "first_choice_arrivals": si[:, K.S_FIRST_ARR],
+            "refused_frac": si[:, K.S_REFUSED] / si[:, K.S_FIRST_ARR],
+            "utilization": util_site,
+            "mean_latency_ms": sf[:, K.S_LAT_SUM] / acc_n,
+            "mean_wait_ms": sf[:, K.S_WAIT_SUM] / acc_n,
+            "wait_prob": si[:, K.S_WAITED] / acc_n,
+            "mean_waiting_seen": si[:, K.S_QSEEN] / si[:, K.S_FIRST_ARR],
+            "p50_ms": ql[:, 0], "p95_ms": ql[:, 1], "p99_ms": ql[:, 2],
+            "p50_wait_ms": qw[:, 0], "p95_wait_ms": qw[:, 1], "p99_wait_ms": qw[:, 2],
+            "slo_attainment_served": si[:, K.S_SLO_MET] / acc_n if has_slo else math.nan,
+        })
+
+    # classes
+    class_rows = []
+    for k, cid in enumerate(src.class_ids):
+        g = _group_stats(int(ci[k, K.G_ARR]), int(ci[k, K.G_DROP]), int(ci[k, K.G_SLO_MET]),
+                         int(ci[k, K.G_SPILLED]), int(ci[k, K.G_WAITED]), float(cf[k, K.G_LAT_SUM]),
+                         float(cf[k, K.G_WAIT_SUM]), acc.hist_class_lat[k], acc.hist_class_wait[k],
+                         has_slo)
+        class_rows.append({"class": cid, **g})
+    classes = pd.DataFrame(class_rows)
+
+    # demand points
+    di, dfl = acc.dem_i, acc.dem_f
+    with np.errstate(invalid="ignore", divide="ignore"):
+        done_d = (di[:, K.G_ARR] - di[:, K.G_DROP]).astype(np.float64)
+        demand = pd.DataFrame({
+            "demand": [d.id for d in spec.demand],
+            "rate_per_s": [d.rate_per_s for d in spec.demand],
+            "requests": di[:, K.G_ARR],
+            "dropped_frac": di[:, K.G_DROP] / di[:, K.G_ARR],
+            "spilled_frac": di[:, K.G_SPILLED] / done_d,
+            "mean_latency_ms": dfl[:, K.G_LAT_SUM] / done_d,
+            "mean_wait_ms": dfl[:, K.G_WAIT_SUM] / done_d,
+            "slo_attainment": di[:, K.G_SLO_MET] / di[:, K.G_ARR] if has_slo else math.nan,
+        })
+
+    # tiers
+    tier_rows = []
+    tier_names = sorted({s.tier for s in spec.sites if s.tier is not None})
+    for tier in tier_names:
+        mask = np.array([s.tier == tier for s in spec.sites])
+        served = int(si[mask, K.S_ACCEPTED].sum())
+        qlt = quantiles_ms(acc.hist_site_lat[mask].sum(axis=0), QS)
+        tier_rows.append({
+            "tier": tier, "sites": int(mask.sum()), "servers": int(servers[mask].sum()),
+            "served": served, "served_frac": _frac(served, arr - overall["dropped"]),
+            "spilled_in": int(si[mask, K.S_SPILLED].sum()),
+            "utilization": _frac(float(sf[mask, K.S_BUSY_MS].sum()), float(cap_ms[mask].sum())),
+            "mean_latency_ms": _frac(float(sf[mask, K.S_LAT_SUM].sum()), served),
+            "p50_ms": float(qlt[0]), "p95_ms": float(qlt[1]), "p99_ms": float(qlt[2]),
+        })
+    tiers = pd.DataFrame(tier_rows, columns=["tier", "sites", "servers", "served", "served_frac",
+                                             "spilled_in", "utilization", "mean_latency_ms",
+                                             "p50_ms", "p95_ms", "p99_ms"])
+
+    # time series (one row per minute up to the horizon)
+    n_min = max(1, min(acc.ts_i.shape[0], math.ceil(horizon_ms / K.MS_PER_MINUTE)))
+    ti, tf = acc.ts_i[:n_min], acc.ts_f[:n_min]
+    qt = quantiles_ms(acc.ts_hist[:n_min], (0.5, 0.99), coarse=COARSE)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        done_t = (ti[:, K.T_ARR] - ti[:, K.T_DROP]).astype(np.float64)
+        timeseries = pd.DataFrame({
+            "minute": np.arange(n_min),
+            "requests": ti[:, K.T_ARR],
+            "completed": ti[:, K.T_ARR] - ti[:, K.T_DROP],
+            "dropped": ti[:, K.T_DROP],
+            "spilled": ti[:, K.T_SPILLED],
+            "slo_attainment": ti[:, K.T_SLO_MET] / ti[:, K.T_ARR] if has_slo else math.nan,
+            "mean_latency_ms": tf[:, K.T_LAT_SUM] / done_t,
+            "mean_wait_ms": tf[:, K.T_WAIT_SUM] / done_t,
+            "p50_ms_approx": qt[:, 0],
+            "p99_ms_approx": qt[:, 1],
+        })
+
+    summary: dict[str, Any] = {
+        **overall,
+        "spilled": int(ci[:, K.G_SPILLED].sum()),
+        "utilization": utilization,
+        "policy": policy,
+        "seed": seed,
+        "horizon_s": horizon_ms / MS_PER_S,
+        "arrival_rate_per_s": _frac(arr, horizon_ms / MS_PER_S),
+        "offered_load": _frac(src.total_rate_per_s * float(
+            (src.mean_svc_ms * src.class_share).sum()) / MS_PER_S, float(servers.sum())),
+        "sites": len(spec.sites),
+        "demand_points": len(spec.demand),
+        "servers": int(servers.sum()),
+        "sim_wall_s": wall_s,
+        "requests_per_s": _frac(arr, wall_s),
+    }
+    if n_class > 1 or spec.classes:
+        summary["classes"] = {r["class"]: {k: v for k, v in r.items() if k != "class"}
+                              for r in class_rows}
+    if tier_rows:
+        summary["tiers"] = {r["tier"]: {k: v for k, v in r.items() if k != "tier"} for r in tier_rows}
+    if len(f_site):
+        fi = acc.fault_i
+        summary["faults"] = {
+            "windows": [{"site": spec.sites[int(s)].id, "at_s": lo / MS_PER_S,
+                         "for_s": (hi - lo) / MS_PER_S} for s, lo, hi in zip(f_site, f_lo, f_hi, strict=True)],
+            "requests_during": int(fi[1, K.F_ARR]),
+            "dropped_frac_during": _frac(fi[1, K.F_DROP], fi[1, K.F_ARR]),
+            "dropped_frac_outside": _frac(fi[0, K.F_DROP], fi[0, K.F_ARR]),
+            "slo_attainment_during": _frac(fi[1, K.F_SLO_MET], fi[1, K.F_ARR]) if has_slo else math.nan,
+            "slo_attainment_outside": _frac(fi[0, K.F_SLO_MET], fi[0, K.F_ARR]) if has_slo else math.nan,
+        }
+    req_table = pd.concat(rec_parts, ignore_index=True) if rec_parts else (
+        pd.DataFrame() if rec_parts is not None else None)
+    return SimResult(summary, sites, classes, demand, tiers, timeseries, h_lat, h_wait,
+                     req_table, spec)

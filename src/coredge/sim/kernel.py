@@ -1,0 +1,322 @@
+"""The compiled request-level kernel (numba): arrays in, accumulators updated in place.
+
+Model (FIFO c-server sites, service time drawn at arrival): because every site serves in
+arrival order and a request's service time is known when it arrives, a site can be advanced at
+arrival instants only. Per site the kernel keeps
+
+* a binary min-heap of the ``c`` server-free times: a request accepted at time ``t`` starts at
+  ``max(t, earliest free time)`` and replaces that earliest time by ``start + service``;
+* a ring buffer of the start times of accepted requests that have not started yet. Start times
+  are nondecreasing in FIFO order, so the number waiting at ``t`` is the ring's length after
+  popping entries with ``start <= t``.
+
+Requests arrive in global time order (one superposed stream), so lazy popping is exact.
+
+Everything is accounted at arrival: a request is either dropped (no candidate accepted it) or
+served, exactly once. Times are in milliseconds inside the kernel.
+
+Accumulator layouts (column indices) are the module constants below; `coredge.sim.engine` owns
+the arrays and turns them into tables.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from coredge.sim.hist import COARSE, INV_LOG_RATIO, LO_MS, LOG_LO, N_INNER
+
+# policy codes understood by the kernel
+FIRST_ACCEPT: int = 0
+"""Try candidates in list order; join the first with a free server or queue room."""
+LEAST_EXPECTED: int = 1
+"""Join the candidate with the least RTT + expected wait (ties: earlier in the list)."""
+
+# per-site int64 columns
+S_ACCEPTED, S_SPILLED, S_SLO_MET, S_FIRST_ARR, S_QSEEN, S_WAITED, S_REFUSED = range(7)
+N_SITE_I = 7
+# per-site float64 columns
+S_BUSY_MS, S_LAT_SUM, S_WAIT_SUM = range(3)
+N_SITE_F = 3
+# per-class / per-demand int64 columns
+G_ARR, G_DROP, G_SLO_MET, G_SPILLED, G_WAITED = range(5)
+N_GROUP_I = 5
+# per-class / per-demand float64 columns
+G_LAT_SUM, G_WAIT_SUM = range(2)
+N_GROUP_F = 2
+# per-minute int64 columns
+T_ARR, T_DROP, T_SPILLED, T_SLO_MET = range(4)
+N_TS_I = 4
+# per-minute float64 columns
+T_LAT_SUM, T_WAIT_SUM = range(2)
+N_TS_F = 2
+# fault windows: rows 0 = arrival outside every fault window, 1 = inside one; int64 columns
+F_ARR, F_DROP, F_SLO_MET = range(3)
+N_FAULT_I = 3
+
+MS_PER_MINUTE: float = 60_000.0
+
+
+@njit(cache=True, inline="always")
+def _bin(x: float) -> int:
+    if x < LO_MS:
+        return 0
+    k = int((math.log(x) - LOG_LO) * INV_LOG_RATIO) + 1
+    if k > N_INNER + 1:
+        return N_INNER + 1
+    return k
+
+
+@njit(cache=True, inline="always")
+def _replace_min(heap: np.ndarray, off: int, n: int, value: float) -> None:
+    """Replace the root of the min-heap ``heap[off:off+n]`` by ``value`` and sift down."""
+    i = 0
+    while True:
+        child = 2 * i + 1
+        if child >= n:
+            break
+        right = child + 1
+        if right < n and heap[off + right] < heap[off + child]:
+            child = right
+        if heap[off + child] < value:
+            heap[off + i] = heap[off + child]
+            i = child
+        else:
+            break
+    heap[off + i] = value
+
+
+@njit(cache=True, inline="always")
+def _pop_started(
+    ring: np.ndarray, head: np.ndarray, cnt: np.ndarray, s: int, t: float
+) -> int:
+    """Drop ring entries of site ``s`` that have started by ``t``; return how many wait."""
+    cap = ring.shape[1]
+    h = head[s]
+    c = cnt[s]
+    while c > 0 and ring[s, h] <= t:
+        h += 1
+        if h == cap:
+            h = 0
+        c -= 1
+    head[s] = h
+    cnt[s] = c
+    return c
+
+
+@njit(cache=True, inline="always")
+def _faulted(s: int, t: float, f_site: np.ndarray, f_lo: np.ndarray, f_hi: np.ndarray) -> bool:
+    for j in range(f_site.shape[0]):
+        if f_site[j] == s and f_lo[j] <= t and t < f_hi[j]:
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def run_chunk(
+    start_i: int,
+    arr_ms: np.ndarray,
+    row: np.ndarray,
+    svc_ms: np.ndarray,
+    n_class: int,
+    policy: int,
+    order: np.ndarray,
+    order_len: np.ndarray,
+    rtt_ord: np.ndarray,
+    servers: np.ndarray,
+    qlim: np.ndarray,
+    speed: np.ndarray,
+    mean_svc_ms: np.ndarray,
+    slo_ms: np.ndarray,
+    f_site: np.ndarray,
+    f_lo: np.ndarray,
+    f_hi: np.ndarray,
+    heap: np.ndarray,
+    heap_off: np.ndarray,
+    ring: np.ndarray,
+    ring_head: np.ndarray,
+    ring_cnt: np.ndarray,
+    site_i: np.ndarray,
+    site_f: np.ndarray,
+    hist_site_lat: np.ndarray,
+    hist_site_wait: np.ndarray,
+    class_i: np.ndarray,
+    class_f: np.ndarray,
+    hist_class_lat: np.ndarray,
+    hist_class_wait: np.ndarray,
+    dem_i: np.ndarray,
+    dem_f: np.ndarray,
+    ts_i: np.ndarray,
+    ts_f: np.ndarray,
+    ts_hist: np.ndarray,
+    fault_i: np.ndarray,
+    record: bool,
+    rec_site: np.ndarray,
+    rec_wait_ms: np.ndarray,
+) -> int:
+    """Simulate requests ``start_i ..`` of one chunk; return the index reached.
+
+    Parameters
+    ----------
+    start_i : int
+        First request of the chunk to process.
+    arr_ms : ndarray of float64, shape (n,)
+        Arrival times [ms], nondecreasing (also across chunks).
+    row : ndarray of int32, shape (n,)
+        Candidate-list row of each request: ``demand_index * n_class + class_index``.
+    svc_ms : ndarray of float64, shape (n,)
+        Service time at a site of speed 1 [ms]; divided by ``speed[site]``.
+    n_class : int
+        Number of workload classes.
+    policy : int
+        `FIRST_ACCEPT` or `LEAST_EXPECTED`.
+    order, order_len, rtt_ord : ndarray
+        Candidate sites per row ``order[r, :order_len[r]]`` and their RTT [ms] ``rtt_ord[r, p]``.
+    servers, qlim, speed : ndarray
+        Per site: servers [-], queue limit [requests] (huge = unlimited), speed factor [-].
+    mean_svc_ms, slo_ms : ndarray of float64, shape (n_class,)
+        Mean service time at speed 1 [ms] (for `LEAST_EXPECTED`); latency SLO [ms] (inf = none).
+    f_site, f_lo, f_hi : ndarray
+        Fault windows: site index, start [ms], end [ms]; the site accepts nothing in [lo, hi).
+    heap, heap_off, ring, ring_head, ring_cnt : ndarray
+        Site state (see module docstring); updated in place.
+    site_i ... fault_i : ndarray
+        Accumulators (layouts: module constants); updated in place. ``ts_*`` rows are minutes
+        since time 0 and must cover every arrival of the chunk.
+    record : bool
+        Whether to write each request's site (-1 = dropped) and wait [ms] to ``rec_*``.
+
+    Returns
+    -------
+    int
+        ``n`` when the chunk is done; otherwise the index of a request whose site's ring buffer
+        is full: grow ``ring`` and call again from there (nothing of that request was counted).
+    """
+    n = arr_ms.shape[0]
+    cap = ring.shape[1]
+    n_fault = f_site.shape[0]
+    for i in range(start_i, n):
+        t = arr_ms[i]
+        r = row[i]
+        k = r % n_class
+        d = r // n_class
+        n_cand = order_len[r]
+        chosen = -1
+        pos = -1
+        qseen = 0
+        if n_cand > 0:
+            qseen = _pop_started(ring, ring_head, ring_cnt, order[r, 0], t)
+        if policy == FIRST_ACCEPT:
+            for p in range(n_cand):
+                s = order[r, p]
+                if n_fault > 0 and _faulted(s, t, f_site, f_lo, f_hi):
+                    continue
+                w = _pop_started(ring, ring_head, ring_cnt, s, t)
+                if heap[heap_off[s]] <= t or w < qlim[s]:
+                    chosen = s
+                    pos = p
+                    break
+        else:
+            best = math.inf
+            for p in range(n_cand):
+                rt = rtt_ord[r, p]
+                if rt >= best:
+                    break
+                s = order[r, p]
+                if n_fault > 0 and _faulted(s, t, f_site, f_lo, f_hi):
+                    continue
+                w = _pop_started(ring, ring_head, ring_cnt, s, t)
+                if heap[heap_off[s]] <= t:
+                    e = rt
+                elif w < qlim[s]:
+                    e = rt + (w + 1.0) / servers[s] * mean_svc_ms[k] / speed[s]
+                else:
+                    continue
+                if e < best:
+                    best = e
+                    chosen = s
+                    pos = p
+        in_fault = 0
+        if n_fault > 0:
+            for j in range(n_fault):
+                if f_lo[j] <= t and t < f_hi[j]:
+                    in_fault = 1
+                    break
+        if chosen >= 0:
+            off = heap_off[chosen]
+            st = heap[off]
+            if st < t:
+                st = t
+            if st > t and ring_cnt[chosen] >= cap:
+                return i  # ring full: caller grows it and resumes here
+        minute = int(t / MS_PER_MINUTE)
+        # ---- accounting (nothing above has been counted) ----
+        if n_cand > 0:
+            s0 = order[r, 0]
+            site_i[s0, S_FIRST_ARR] += 1
+            site_i[s0, S_QSEEN] += qseen
+            if chosen != s0:
+                site_i[s0, S_REFUSED] += 1
+        class_i[k, G_ARR] += 1
+        dem_i[d, G_ARR] += 1
+        ts_i[minute, T_ARR] += 1
+        fault_i[in_fault, F_ARR] += 1
+        if chosen < 0:
+            class_i[k, G_DROP] += 1
+            dem_i[d, G_DROP] += 1
+            ts_i[minute, T_DROP] += 1
+            fault_i[in_fault, F_DROP] += 1
+            if record:
+                rec_site[i] = -1
+                rec_wait_ms[i] = math.nan
+            continue
+        s = chosen
+        sv = svc_ms[i] / speed[s]
+        _replace_min(heap, off, servers[s], st + sv)
+        wait = st - t
+        if wait > 0.0:
+            tail = ring_head[s] + ring_cnt[s]
+            if tail >= cap:
+                tail -= cap
+            ring[s, tail] = st
+            ring_cnt[s] += 1
+        lat = rtt_ord[r, pos] + wait + sv
+        lb = _bin(lat)
+        wb = _bin(wait)
+        met = lat <= slo_ms[k]
+        site_i[s, S_ACCEPTED] += 1
+        site_f[s, S_BUSY_MS] += sv
+        site_f[s, S_LAT_SUM] += lat
+        site_f[s, S_WAIT_SUM] += wait
+        hist_site_lat[s, lb] += 1
+        hist_site_wait[s, wb] += 1
+        class_f[k, G_LAT_SUM] += lat
+        class_f[k, G_WAIT_SUM] += wait
+        hist_class_lat[k, lb] += 1
+        hist_class_wait[k, wb] += 1
+        dem_f[d, G_LAT_SUM] += lat
+        dem_f[d, G_WAIT_SUM] += wait
+        ts_f[minute, T_LAT_SUM] += lat
+        ts_f[minute, T_WAIT_SUM] += wait
+        ts_hist[minute, lb // COARSE] += 1
+        if wait > 0.0:
+            site_i[s, S_WAITED] += 1
+            class_i[k, G_WAITED] += 1
+            dem_i[d, G_WAITED] += 1
+        if pos > 0:
+            site_i[s, S_SPILLED] += 1
+            class_i[k, G_SPILLED] += 1
+            dem_i[d, G_SPILLED] += 1
+            ts_i[minute, T_SPILLED] += 1
+        if met:
+            site_i[s, S_SLO_MET] += 1
+            class_i[k, G_SLO_MET] += 1
+            dem_i[d, G_SLO_MET] += 1
+            ts_i[minute, T_SLO_MET] += 1
+            fault_i[in_fault, F_SLO_MET] += 1
+        if record:
+            rec_site[i] = s
+            rec_wait_ms[i] = wait
+    return n

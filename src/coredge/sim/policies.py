@@ -1,0 +1,150 @@
+"""Routing policies: a registry of named policies, each a candidate list plus a kernel rule.
+
+A policy turns the RTT matrix into, for every (demand point, workload class) row, an ordered
+list of candidate sites, and names the rule the compiled kernel applies to that list:
+
+* ``nearest-available`` - sites in increasing RTT; the request joins the first that has a free
+  server or fewer than ``queue_limit`` waiting; after ``max_hops`` sites it is dropped.
+* ``least-expected-latency`` - among the first ``max_hops`` sites by RTT that are not full, the
+  one with the least ``RTT + expected wait``, where expected wait is 0 with a free server and
+  otherwise ``(waiting + 1) / servers x mean service``.
+* ``tiered-spill`` - micro sites, then regional, then core (by RTT inside a tier); micro and
+  regional sites only within the class's ``rtt_budget_ms``, core sites always (the spill
+  destination of last resort); first that accepts, as in nearest-available.
+
+A new policy is one `Policy` plus `register_policy`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from coredge.errors import InputError
+from coredge.sim.kernel import FIRST_ACCEPT, LEAST_EXPECTED
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Candidate lists for every (demand, class) row ``r = demand * n_class + class``.
+
+    Attributes
+    ----------
+    order : ndarray of int32, shape (rows, L)
+        Site indices in the order the policy considers them.
+    order_len : ndarray of int32, shape (rows,)
+        Number of valid entries in each row.
+    rtt_ord : ndarray of float64, shape (rows, L)
+        RTT of ``order[r, p]`` from the row's demand point [ms].
+    """
+
+    order: npt.NDArray[np.int32]
+    order_len: npt.NDArray[np.int32]
+    rtt_ord: npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class RoutingInputs:
+    """What a policy may look at to build its candidate lists.
+
+    Attributes
+    ----------
+    rtt_ms : ndarray, shape (D, S)
+        RTT [ms]; inf = unreachable.
+    tier : sequence of str or None, length S
+    rtt_budget_ms : ndarray, shape (K,)
+        RTT budget per class [ms]; inf = none.
+    max_hops : int or None
+        Longest candidate list (None = all reachable sites).
+    """
+
+    rtt_ms: npt.NDArray[np.float64]
+    tier: Sequence[str | None]
+    rtt_budget_ms: npt.NDArray[np.float64]
+    max_hops: int | None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A routing policy: name, kernel rule and candidate-list builder."""
+
+    name: str
+    kernel_rule: int
+    build: Callable[[RoutingInputs], Candidates]
+    description: str
+
+
+def _pack(keys: npt.NDArray[np.float64], rtt: npt.NDArray[np.float64], max_hops: int | None) -> Candidates:
+    """Sort each row by ``keys`` (inf = excluded) and pack into `Candidates`."""
+    rows = keys.shape[0]
+    order = np.argsort(keys, axis=1, kind="stable").astype(np.int32)
+    sorted_keys = np.take_along_axis(keys, order, axis=1)
+    lens = np.isfinite(sorted_keys).sum(axis=1).astype(np.int32)
+    if max_hops is not None:
+        lens = np.minimum(lens, max_hops).astype(np.int32)
+    width = max(int(lens.max()) if rows else 0, 1)
+    order = np.ascontiguousarray(order[:, :width])
+    rtt_ord = np.ascontiguousarray(np.take_along_axis(rtt, order, axis=1))
+    return Candidates(order, lens, rtt_ord)
+
+
+def _rows(inp: RoutingInputs) -> npt.NDArray[np.float64]:
+    """RTT repeated per class: shape (D * K, S)."""
+    k = len(inp.rtt_budget_ms)
+    return np.repeat(inp.rtt_ms, k, axis=0)
+
+
+def _nearest(inp: RoutingInputs) -> Candidates:
+    rtt = _rows(inp)
+    return _pack(rtt, rtt, inp.max_hops)
+
+
+_TIER_RANK = {"micro": 0, "regional": 1, "core": 2}
+
+
+def _tiered(inp: RoutingInputs) -> Candidates:
+    rtt = _rows(inp)
+    budget = np.tile(inp.rtt_budget_ms, len(inp.rtt_ms))[:, None]
+    rank = np.array([_TIER_RANK.get(t or "", 2) for t in inp.tier], dtype=np.float64)[None, :]
+    is_core = rank == 2
+    ok = np.isfinite(rtt) & (is_core | (rtt <= budget))
+    # key: tier first, RTT inside a tier (RTT < 1e9 ms keeps the tiers apart)
+    keys = np.where(ok, rank * 1e9 + rtt, math.inf)
+    return _pack(keys, rtt, inp.max_hops)
+
+
+POLICIES: dict[str, Policy] = {}
+"""Registered policies by name."""
+
+
+def register_policy(policy: Policy) -> None:
+    """Add (or replace) a policy in the registry."""
+    POLICIES[policy.name] = policy
+
+
+def get_policy(name: str, field: str = "--policy") -> Policy:
+    """Look a policy up by name; unknown names raise `InputError` listing the known ones."""
+    try:
+        return POLICIES[name]
+    except KeyError:
+        raise InputError.of(field, name, "one of: " + ", ".join(POLICIES)) from None
+
+
+register_policy(
+    Policy("nearest-available", FIRST_ACCEPT, _nearest, "first site by RTT with room")
+)
+register_policy(
+    Policy(
+        "least-expected-latency",
+        LEAST_EXPECTED,
+        _nearest,
+        "least RTT + (waiting + 1) / servers x mean service among sites with room",
+    )
+)
+register_policy(
+    Policy("tiered-spill", FIRST_ACCEPT, _tiered, "micro -> regional (within budget) -> core")
+)

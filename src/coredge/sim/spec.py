@@ -1,0 +1,614 @@
+"""Network spec: the simulator's input, a JSON document users can write by hand.
+
+Minimal core (accepted exactly as written)::
+
+    {"sites": [{"id": "s0", "servers": 8, "queue_limit": 64}],
+     "demand": [{"id": "d0", "rate_per_s": 12.5}],
+     "rtt_ms": [[4.0]],
+     "service": {"distribution": "exponential", "mean_ms": 50.0},
+     "routing": {"policy": "nearest-available", "max_hops": null}}
+
+Extensions (all optional): site ``tier``/``lat``/``lon``/``speed``/``replicas`` x
+``slots_per_replica``; demand ``lat``/``lon``/``utc_offset_h``; ``latency`` (RTT from
+coordinates when ``rtt_ms`` is absent); ``classes`` (workload classes with their own service,
+SLO and RTT budget); ``slo_ms``; ``diurnal``; ``start_utc_h``; ``faults``. See
+``docs/simulator.md`` for every field.
+
+Validation happens once, here: pydantic (``extra="forbid"``) checks structure and ranges, then
+`check_spec` checks cross-field rules. Both report `coredge.errors.InputError` naming the JSON
+path (``sites[3].servers``), the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from coredge.errors import InputError, Problem
+
+DISTRIBUTIONS = ("exponential", "lognormal", "deterministic", "tokens", "empirical")
+TIERS = ("micro", "regional", "core")
+
+FIBER_KM_PER_MS: float = 204.19
+"""Signal speed in single-mode fibre [km/ms]: n ~= 1.467 -> 204,190 km/s (67.1 % of c);
+shared/reference/facts.md (duckkit.dev, mapyourtech.com, fiberise.com; 2011)."""
+
+PATH_STRETCH: float = 2.05
+"""Measured RTT / great-circle fibre RTT [-], median of 15 pairs (range 1.27-2.72);
+shared/reference/latency.md (derived from WonderNetwork and Azure data, 2026; cf. Bozkurt et
+al. 2018: 2.1x)."""
+
+EARTH_RADIUS_KM: float = 6371.0088
+"""Mean Earth radius [km] (IUGG mean radius R1)."""
+
+Pos = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServiceSpec(_Model):
+    """Service-time distribution of one request at a site of speed 1.
+
+    ``exponential`` / ``deterministic``: ``mean_ms``. ``lognormal``: ``mean_ms`` and ``sigma``
+    (standard deviation of the log). ``tokens``: ``prefill_ms + tokens x tpot_ms`` with output
+    tokens lognormal (``tokens_mean``, ``tokens_sigma``), rounded, at least 1. ``empirical``:
+    resampled uniformly from ``samples_ms``.
+    """
+
+    distribution: Literal["exponential", "lognormal", "deterministic", "tokens", "empirical"]
+    mean_ms: Pos | None = None
+    sigma: NonNeg | None = None
+    prefill_ms: NonNeg | None = None
+    tpot_ms: NonNeg | None = None
+    tokens_mean: Pos | None = None
+    tokens_sigma: NonNeg | None = None
+    samples_ms: list[NonNeg] | None = None
+
+
+class SiteSpec(_Model):
+    """A site: a FIFO pool of identical servers with a bounded waiting room."""
+
+    id: str = Field(min_length=1)
+    servers: int | None = Field(None, ge=1)
+    queue_limit: int | None = Field(None, ge=0)
+    replicas: int | None = Field(None, ge=1)
+    slots_per_replica: int | None = Field(None, ge=1)
+    tier: Literal["micro", "regional", "core"] | None = None
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+    speed: Pos = 1.0
+
+
+class DemandSpec(_Model):
+    """A demand point: a Poisson source of requests (mean rate; see ``diurnal``)."""
+
+    id: str = Field(min_length=1)
+    rate_per_s: NonNeg
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+    utc_offset_h: float | None = Field(None, ge=-14, le=14)
+
+
+class RoutingSpec(_Model):
+    """Routing policy (a name in `coredge.sim.policies`) and how many sites a request may try."""
+
+    policy: str = "nearest-available"
+    max_hops: int | None = Field(None, ge=1)
+
+
+class ClassSpec(_Model):
+    """A workload class: share of every demand point's requests, service, SLO, RTT budget."""
+
+    id: str = Field(min_length=1)
+    share: Pos
+    service: ServiceSpec
+    slo_ms: Pos | None = None
+    rtt_budget_ms: Pos | None = None
+
+
+class LatencySpec(_Model):
+    """RTT from coordinates: ``access_rtt_ms + 2 x great-circle km x path_stretch / fiber speed``."""
+
+    fiber_km_per_ms: Pos = FIBER_KM_PER_MS
+    path_stretch: Pos = PATH_STRETCH
+    access_rtt_ms: NonNeg = 0.0
+
+
+class DiurnalSpec(_Model):
+    """Daily rate profile by local time; normalised to mean 1 over the day.
+
+    Either ``amplitude`` (0..1) with ``peak_hour_local``: ``1 + a cos(2 pi (h - peak) / 24)``;
+    or ``hourly``: 24 relative rates for local hours 0..23 (piecewise constant).
+    """
+
+    amplitude: float | None = Field(None, ge=0, le=1)
+    peak_hour_local: float = Field(20.0, ge=0, lt=24)
+    hourly: list[NonNeg] | None = None
+
+
+class FaultSpec(_Model):
+    """Site outage: the site accepts no new request during ``[at_s, at_s + for_s)``."""
+
+    site: str
+    at_s: NonNeg
+    for_s: Pos
+
+
+class NetworkSpec(_Model):
+    """The simulator's input. Build with `spec_from_dict`, `load_spec` or `spec_from_arrays`."""
+
+    sites: list[SiteSpec] = Field(min_length=1)
+    demand: list[DemandSpec] = Field(min_length=1)
+    rtt_ms: list[list[NonNeg | None]] | None = None
+    service: ServiceSpec | None = None
+    routing: RoutingSpec = RoutingSpec()
+    classes: list[ClassSpec] | None = None
+    slo_ms: Pos | None = None
+    latency: LatencySpec | None = None
+    diurnal: DiurnalSpec | None = None
+    start_utc_h: float = Field(0.0, ge=0, lt=24)
+    faults: list[FaultSpec] = []
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict (defaults included); `spec_from_dict` reads it back."""
+        return self.model_dump(mode="json")
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _path(loc: Sequence[int | str]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(spec)"
+
+
+def _unwrap(tp: Any) -> Any:
+    """Strip Optional/list/Annotated down to a model class (or None)."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            tp = args[0] if len(args) == 1 else None
+        elif origin is list:
+            tp = typing.get_args(tp)[0]
+        else:
+            return tp
+
+
+def _model_at(loc: Sequence[int | str]) -> type[BaseModel] | None:
+    model: type[BaseModel] | None = NetworkSpec
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        tp = _unwrap(field.annotation)
+        model = tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
+    return model
+
+
+def _problems_from(exc: ValidationError) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        loc = list(err["loc"])
+        value = err.get("input")
+        msg = str(err["msg"])
+        if err["type"] == "extra_forbidden":
+            parent = _model_at(loc[:-1])
+            known = ", ".join(parent.model_fields) if parent else "see docs/simulator.md"
+            msg = f"unknown field; allowed fields here: {known}"
+        elif err["type"] == "missing":
+            value = None
+            msg = "required field is missing"
+        problems.append(Problem(_path(loc), value, msg))
+    return problems
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check_service(svc: ServiceSpec, where: str) -> list[Problem]:
+    p: list[Problem] = []
+    need: dict[str, tuple[str, ...]] = {
+        "exponential": ("mean_ms",),
+        "deterministic": ("mean_ms",),
+        "lognormal": ("mean_ms", "sigma"),
+        "tokens": ("prefill_ms", "tpot_ms", "tokens_mean", "tokens_sigma"),
+        "empirical": ("samples_ms",),
+    }
+    required = need[svc.distribution]
+    for name in required:
+        if getattr(svc, name) is None:
+            p.append(
+                Problem(f"{where}.{name}", None, f"required for distribution {svc.distribution!r}")
+            )
+    for name in ServiceSpec.model_fields:
+        if name != "distribution" and name not in required and getattr(svc, name) is not None:
+            p.append(
+                Problem(
+                    f"{where}.{name}",
+                    getattr(svc, name),
+                    f"not used by distribution {svc.distribution!r}; allowed: "
+                    + ", ".join(("distribution", *required)),
+                )
+            )
+    if svc.distribution == "empirical" and svc.samples_ms is not None:
+        if len(svc.samples_ms) == 0 or max(svc.samples_ms) <= 0:
+            p.append(Problem(f"{where}.samples_ms", svc.samples_ms, "a non-empty list with a positive value"))
+    if svc.distribution == "tokens" and svc.prefill_ms == 0 and svc.tpot_ms == 0:
+        p.append(Problem(f"{where}.tpot_ms", 0.0, "prefill_ms + tokens x tpot_ms must be > 0"))
+    return p
+
+
+def _dupes(ids: Sequence[str]) -> list[str]:
+    seen: set[str] = set()
+    return sorted({i for i in ids if i in seen or seen.add(i)})  # type: ignore[func-returns-value]
+
+
+def check_spec(spec: NetworkSpec) -> list[Problem]:
+    """Cross-field rules pydantic cannot express; returns the problems found (empty = valid).
+
+    Parameters
+    ----------
+    spec : NetworkSpec
+        A structurally valid spec.
+
+    Returns
+    -------
+    list of Problem
+        One per violated rule, each naming the JSON path, value and what is allowed.
+    """
+    from coredge.sim.policies import POLICIES
+
+    p: list[Problem] = []
+    n_d, n_s = len(spec.demand), len(spec.sites)
+    for name, ids in (("sites", [s.id for s in spec.sites]), ("demand", [d.id for d in spec.demand])):
+        for dup in _dupes(ids):
+            p.append(Problem(f"{name}[].id", dup, "ids must be unique"))
+    for i, s in enumerate(spec.sites):
+        has_slots = s.replicas is not None or s.slots_per_replica is not None
+        if s.servers is None and not has_slots:
+            p.append(Problem(f"sites[{i}].servers", None, "required (or replicas and slots_per_replica)"))
+        if s.servers is not None and has_slots:
+            p.append(Problem(f"sites[{i}].replicas", s.replicas, "give either servers or replicas x slots_per_replica, not both"))
+        if s.servers is None and has_slots and (s.replicas is None or s.slots_per_replica is None):
+            p.append(Problem(f"sites[{i}].slots_per_replica", s.slots_per_replica, "replicas and slots_per_replica go together"))
+        if (s.lat is None) != (s.lon is None):
+            p.append(Problem(f"sites[{i}].lon", s.lon, "give both lat and lon, or neither"))
+    for i, d in enumerate(spec.demand):
+        if (d.lat is None) != (d.lon is None):
+            p.append(Problem(f"demand[{i}].lon", d.lon, "give both lat and lon, or neither"))
+    if sum(d.rate_per_s for d in spec.demand) <= 0:
+        p.append(Problem("demand[].rate_per_s", 0.0, "at least one demand point with a positive rate"))
+    if spec.rtt_ms is not None:
+        if len(spec.rtt_ms) != n_d:
+            p.append(Problem("rtt_ms", f"{len(spec.rtt_ms)} rows", f"one row per demand point ({n_d})"))
+        for r, rowv in enumerate(spec.rtt_ms):
+            if len(rowv) != n_s:
+                p.append(Problem(f"rtt_ms[{r}]", f"{len(rowv)} values", f"one value per site ({n_s})"))
+    else:
+        missing = [f"sites[{i}]" for i, s in enumerate(spec.sites) if s.lat is None]
+        missing += [f"demand[{i}]" for i, d in enumerate(spec.demand) if d.lat is None]
+        if missing:
+            p.append(Problem("rtt_ms", None, "required unless every site and demand point has lat and lon (missing: " + ", ".join(missing[:5]) + ("..." if len(missing) > 5 else "") + ")"))
+    if spec.classes is None:
+        if spec.service is None:
+            p.append(Problem("service", None, "required unless classes are given (each with its service)"))
+        else:
+            p += _check_service(spec.service, "service")
+    else:
+        if len(spec.classes) == 0:
+            p.append(Problem("classes", [], "at least one class, or leave classes out"))
+        if spec.service is not None:
+            p.append(Problem("service", "given", "leave service out when classes are given (each class has its own)"))
+        for dup in _dupes([c.id for c in spec.classes]):
+            p.append(Problem("classes[].id", dup, "ids must be unique"))
+        for i, c in enumerate(spec.classes):
+            p += _check_service(c.service, f"classes[{i}].service")
+    if spec.routing.policy not in POLICIES:
+        p.append(Problem("routing.policy", spec.routing.policy, "one of: " + ", ".join(POLICIES)))
+    elif spec.routing.policy == "tiered-spill":
+        for i, s in enumerate(spec.sites):
+            if s.tier is None:
+                p.append(Problem(f"sites[{i}].tier", None, "tiered-spill needs a tier on every site: one of " + ", ".join(TIERS)))
+    if spec.diurnal is not None:
+        dn = spec.diurnal
+        if (dn.amplitude is None) == (dn.hourly is None):
+            p.append(Problem("diurnal", dn.model_dump(), "exactly one of amplitude or hourly"))
+        if dn.hourly is not None and (len(dn.hourly) != 24 or sum(dn.hourly) <= 0):
+            p.append(Problem("diurnal.hourly", dn.hourly, "24 non-negative values with a positive sum"))
+        for i, d in enumerate(spec.demand):
+            if d.utc_offset_h is None and d.lon is None:
+                p.append(Problem(f"demand[{i}].utc_offset_h", None, "diurnal needs utc_offset_h or lon on every demand point"))
+    site_ids = {s.id for s in spec.sites}
+    for i, f in enumerate(spec.faults):
+        if f.site not in site_ids:
+            p.append(Problem(f"faults[{i}].site", f.site, "the id of a site in sites"))
+    return p
+
+
+def validate_spec(spec: NetworkSpec) -> NetworkSpec:
+    """Raise `InputError` if `check_spec` finds problems; return the spec otherwise."""
+    problems = check_spec(spec)
+    if problems:
+        raise InputError(problems, "invalid network spec")
+    return spec
+
+
+# --------------------------------------------------------------------------- constructors
+
+
+def spec_from_dict(data: Mapping[str, Any]) -> NetworkSpec:
+    """Validate a spec given as a dict (e.g. parsed JSON).
+
+    Parameters
+    ----------
+    data : mapping
+        The JSON document (see module docstring).
+
+    Returns
+    -------
+    NetworkSpec
+        The validated, immutable spec.
+
+    Raises
+    ------
+    InputError
+        Naming each offending JSON path, its value and what is allowed.
+
+    Examples
+    --------
+    >>> s = spec_from_dict({"sites": [{"id": "s0", "servers": 2, "queue_limit": 4}],
+    ...     "demand": [{"id": "d0", "rate_per_s": 10}], "rtt_ms": [[3.0]],
+    ...     "service": {"distribution": "exponential", "mean_ms": 50.0}})
+    >>> s.routing.policy
+    'nearest-available'
+    """
+    if not isinstance(data, Mapping):
+        raise InputError.of("(spec)", type(data).__name__, "a JSON object", "invalid network spec")
+    try:
+        spec = NetworkSpec.model_validate(dict(data))
+    except ValidationError as exc:
+        raise InputError(_problems_from(exc), "invalid network spec") from None
+    return validate_spec(spec)
+
+
+def load_spec(path: str | Path) -> NetworkSpec:
+    """Read and validate a spec JSON file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.json`` file.
+
+    Raises
+    ------
+    InputError
+        If the file is missing, is not JSON, or the spec is invalid.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError.of("SPEC", str(path), "an existing network spec JSON file")
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError.of("SPEC", str(path), f"valid JSON ({exc})") from None
+    spec = spec_from_dict(data)
+    return spec
+
+
+def spec_from_arrays(
+    *,
+    site_ids: Sequence[str],
+    servers: npt.ArrayLike,
+    demand_ids: Sequence[str],
+    rate_per_s: npt.ArrayLike,
+    rtt_ms: npt.ArrayLike | None = None,
+    queue_limit: npt.ArrayLike | int | None = None,
+    site_tier: Sequence[str] | None = None,
+    site_lat: npt.ArrayLike | None = None,
+    site_lon: npt.ArrayLike | None = None,
+    site_speed: npt.ArrayLike | None = None,
+    demand_lat: npt.ArrayLike | None = None,
+    demand_lon: npt.ArrayLike | None = None,
+    service: ServiceSpec | Mapping[str, Any] | None = None,
+    classes: Sequence[ClassSpec | Mapping[str, Any]] | None = None,
+    routing: RoutingSpec | Mapping[str, Any] | None = None,
+    slo_ms: float | None = None,
+    **extra: Any,
+) -> NetworkSpec:
+    """Build a spec from arrays (the planner's view: sites, demand points, RTTs).
+
+    Parameters
+    ----------
+    site_ids : sequence of str
+        Site ids, length S.
+    servers : array_like of int, shape (S,)
+        Servers (GPU serving slots) per site [-].
+    demand_ids : sequence of str
+        Demand point ids, length D.
+    rate_per_s : array_like, shape (D,)
+        Mean request rate per demand point [requests/s].
+    rtt_ms : array_like, shape (D, S), optional
+        Round-trip time [ms]; NaN or inf = unreachable. If omitted, coordinates are required.
+    queue_limit : int or array_like of int, shape (S,), optional
+        Waiting room per site [requests]; None = unlimited.
+    site_tier : sequence of str, optional
+        ``micro`` / ``regional`` / ``core`` per site.
+    site_lat, site_lon, demand_lat, demand_lon : array_like, optional
+        Coordinates [degrees].
+    site_speed : array_like, optional
+        Service speed factor per site [-] (service time is divided by it).
+    service, classes, routing, slo_ms, **extra
+        As in the JSON format.
+
+    Returns
+    -------
+    NetworkSpec
+
+    Examples
+    --------
+    >>> s = spec_from_arrays(site_ids=["a", "b"], servers=[4, 8], demand_ids=["x"],
+    ...     rate_per_s=[20.0], rtt_ms=[[2.0, 9.0]], queue_limit=16,
+    ...     service={"distribution": "exponential", "mean_ms": 40.0})
+    >>> [site.servers for site in s.sites]
+    [4, 8]
+    """
+    n_s, n_d = len(site_ids), len(demand_ids)
+
+    def col(values: npt.ArrayLike | None, n: int) -> list[Any]:
+        if values is None:
+            return [None] * n
+        arr = np.broadcast_to(np.asarray(values, dtype=object), (n,))
+        return [None if v is None else v.item() if hasattr(v, "item") else v for v in arr]
+
+    srv, ql = col(servers, n_s), col(queue_limit, n_s)
+    tiers = list(site_tier) if site_tier is not None else [None] * n_s
+    slat, slon, spd = col(site_lat, n_s), col(site_lon, n_s), col(site_speed, n_s)
+    sites = []
+    for i in range(n_s):
+        site: dict[str, Any] = {"id": str(site_ids[i]), "servers": srv[i], "queue_limit": ql[i]}
+        if tiers[i] is not None:
+            site["tier"] = tiers[i]
+        if slat[i] is not None:
+            site["lat"], site["lon"] = slat[i], slon[i]
+        if spd[i] is not None:
+            site["speed"] = spd[i]
+        sites.append(site)
+    rate, dlat, dlon = col(rate_per_s, n_d), col(demand_lat, n_d), col(demand_lon, n_d)
+    demand = []
+    for j in range(n_d):
+        dem: dict[str, Any] = {"id": str(demand_ids[j]), "rate_per_s": rate[j]}
+        if dlat[j] is not None:
+            dem["lat"], dem["lon"] = dlat[j], dlon[j]
+        demand.append(dem)
+    data: dict[str, Any] = {"sites": sites, "demand": demand, **extra}
+    if rtt_ms is not None:
+        m = np.asarray(rtt_ms, dtype=np.float64)
+        data["rtt_ms"] = [[float(v) if math.isfinite(v) else None for v in r] for r in m]
+    for key, val in (("service", service), ("routing", routing)):
+        if val is not None:
+            data[key] = val.model_dump() if isinstance(val, BaseModel) else dict(val)
+    if classes is not None:
+        data["classes"] = [c.model_dump() if isinstance(c, BaseModel) else dict(c) for c in classes]
+    if slo_ms is not None:
+        data["slo_ms"] = slo_ms
+    return spec_from_dict(data)
+
+
+# --------------------------------------------------------------------------- derived arrays
+
+
+def haversine_km(
+    lat1: npt.ArrayLike, lon1: npt.ArrayLike, lat2: npt.ArrayLike, lon2: npt.ArrayLike
+) -> npt.NDArray[np.float64]:
+    """Great-circle distance [km] between points (broadcasting).
+
+    Parameters
+    ----------
+    lat1, lon1, lat2, lon2 : array_like
+        Coordinates [degrees].
+
+    Examples
+    --------
+    >>> round(float(haversine_km(0.0, 0.0, 0.0, 1.0)), 1)
+    111.2
+    """
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dphi = p2 - p1
+    dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
+    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
+    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0))), dtype=np.float64)
+
+
+def rtt_from_km(
+    distance_km: npt.ArrayLike,
+    path_stretch: float = PATH_STRETCH,
+    fiber_km_per_ms: float = FIBER_KM_PER_MS,
+    access_rtt_ms: float = 0.0,
+) -> npt.NDArray[np.float64]:
+    """Round-trip time over fibre for a great-circle distance.
+
+    Parameters
+    ----------
+    distance_km : array_like
+        Great-circle distance [km].
+    path_stretch : float
+        Measured RTT / great-circle fibre RTT [-].
+    fiber_km_per_ms : float
+        Signal speed in fibre [km/ms].
+    access_rtt_ms : float
+        Added last-mile RTT [ms].
+
+    Returns
+    -------
+    ndarray
+        RTT [ms] = ``access_rtt_ms + 2 x distance_km x path_stretch / fiber_km_per_ms``.
+
+    Examples
+    --------
+    >>> round(float(rtt_from_km(1000.0, path_stretch=1.0)), 2)
+    9.79
+    """
+    d = np.asarray(distance_km, dtype=np.float64)
+    return np.asarray(access_rtt_ms + 2.0 * d * path_stretch / fiber_km_per_ms, dtype=np.float64)
+
+
+def rtt_matrix_ms(spec: NetworkSpec) -> npt.NDArray[np.float64]:
+    """RTT matrix [ms], shape (demand, sites); inf = unreachable.
+
+    From ``rtt_ms`` when given, otherwise from coordinates with ``spec.latency`` (defaults:
+    fibre 204.19 km/ms, path stretch 2.05, no access RTT).
+    """
+    if spec.rtt_ms is not None:
+        m = np.array(
+            [[math.inf if v is None else v for v in r] for r in spec.rtt_ms], dtype=np.float64
+        ).reshape(len(spec.demand), len(spec.sites))
+        return m
+    lat = spec.latency or LatencySpec()
+    dl = np.array([[d.lat] for d in spec.demand], dtype=np.float64)
+    dn = np.array([[d.lon] for d in spec.demand], dtype=np.float64)
+    sl = np.array([[s.lat for s in spec.sites]], dtype=np.float64)
+    sn = np.array([[s.lon for s in spec.sites]], dtype=np.float64)
+    return rtt_from_km(
+        haversine_km(dl, dn, sl, sn), lat.path_stretch, lat.fiber_km_per_ms, lat.access_rtt_ms
+    )
+
+
+def site_servers(spec: NetworkSpec) -> npt.NDArray[np.int64]:
+    """Servers per site [-]: ``servers`` or ``replicas x slots_per_replica`` (slot model)."""
+    out = []
+    for s in spec.sites:
+        if s.servers is not None:
+            out.append(s.servers)
+        else:
+            out.append(int(s.replicas or 1) * int(s.slots_per_replica or 1))
+    return np.asarray(out, dtype=np.int64)
+
+
+def dump_spec(spec: NetworkSpec, path: str | Path) -> None:
+    """Write the spec as JSON (atomically: temporary name, then rename)."""
+    p = Path(path)
+    tmp = p.with_name(p.name + ".tmp")
+    tmp.write_text(json.dumps(spec.to_dict(), indent=1), encoding="utf-8")
+    tmp.replace(p)
