@@ -223,19 +223,19 @@ def dataset_rows(name: str) -> int:
     return len(first.get("geometries", [first]))
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=16)
 def _read_csv(file: str) -> pd.DataFrame:
     return pd.read_csv(DATA_DIR / file, comment="#", keep_default_na=False, na_values=[""])
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=16)
 def _read_yaml(file: str) -> dict[str, Any]:
     with open(DATA_DIR / file, encoding="utf-8") as fh:
         data: dict[str, Any] = yaml.safe_load(fh)
     return data
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=16)
 def _read_topo(file: str) -> dict[str, Any]:
     with open(DATA_DIR / file, encoding="utf-8") as fh:
         data: dict[str, Any] = json.load(fh)
@@ -455,7 +455,9 @@ def country_gco2_per_kwh(iso3: str) -> float:
         key = _iso2_to_iso3().get(key, key)
     if key not in codes:
         raise InputError.of(
-            "country", iso3, "an ISO3 code in the built-in Ember extract: " + ", ".join(sorted(codes))
+            "country",
+            iso3,
+            "an ISO3 code in the built-in Ember extract: " + ", ".join(sorted(codes)),
         )
     return float(df.loc[df["iso3"] == key, "gco2_per_kwh"].iloc[0])
 
