@@ -34,21 +34,11 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from coredge.errors import InputError, Problem
+from coredge.geo import haversine_km
+from coredge.latency import FIBER_US_PER_KM, OVERHEAD_MS, ROUTE_INFLATION_TYPICAL, fiber_rtt_ms
 
 DISTRIBUTIONS = ("exponential", "lognormal", "deterministic", "tokens", "empirical")
 TIERS = ("micro", "regional", "core")
-
-FIBER_KM_PER_MS: float = 204.19
-"""Signal speed in single-mode fibre [km/ms]: n ~= 1.467 -> 204,190 km/s (67.1 % of c);
-shared/reference/facts.md (duckkit.dev, mapyourtech.com, fiberise.com; 2011)."""
-
-PATH_STRETCH: float = 2.05
-"""Measured RTT / great-circle fibre RTT [-], median of 15 pairs (range 1.27-2.72);
-shared/reference/latency.md (derived from WonderNetwork and Azure data, 2026; cf. Bozkurt et
-al. 2018: 2.1x)."""
-
-EARTH_RADIUS_KM: float = 6371.0088
-"""Mean Earth radius [km] (IUGG mean radius R1)."""
 
 Pos = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -119,10 +109,15 @@ class ClassSpec(_Model):
 
 
 class LatencySpec(_Model):
-    """RTT from coordinates: ``access_rtt_ms + 2 x great-circle km x path_stretch / fiber speed``."""
+    """RTT from coordinates (`coredge.latency.fiber_rtt_ms` of the great-circle distance).
 
-    fiber_km_per_ms: Pos = FIBER_KM_PER_MS
-    path_stretch: Pos = PATH_STRETCH
+    ``RTT = access_rtt_ms + overhead_ms + 2 x km x route_inflation x fiber_us_per_km / 1000``;
+    defaults are `coredge.latency`'s sourced values (inflation 2.1, 4.9 us/km, 1 ms overhead).
+    """
+
+    route_inflation: Pos = ROUTE_INFLATION_TYPICAL
+    fiber_us_per_km: Pos = FIBER_US_PER_KM
+    overhead_ms: NonNeg = OVERHEAD_MS
     access_rtt_ms: NonNeg = 0.0
 
 
@@ -519,66 +514,11 @@ def spec_from_arrays(
 # --------------------------------------------------------------------------- derived arrays
 
 
-def haversine_km(
-    lat1: npt.ArrayLike, lon1: npt.ArrayLike, lat2: npt.ArrayLike, lon2: npt.ArrayLike
-) -> npt.NDArray[np.float64]:
-    """Great-circle distance [km] between points (broadcasting).
-
-    Parameters
-    ----------
-    lat1, lon1, lat2, lon2 : array_like
-        Coordinates [degrees].
-
-    Examples
-    --------
-    >>> round(float(haversine_km(0.0, 0.0, 0.0, 1.0)), 1)
-    111.2
-    """
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dphi = p2 - p1
-    dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0))), dtype=np.float64)
-
-
-def rtt_from_km(
-    distance_km: npt.ArrayLike,
-    path_stretch: float = PATH_STRETCH,
-    fiber_km_per_ms: float = FIBER_KM_PER_MS,
-    access_rtt_ms: float = 0.0,
-) -> npt.NDArray[np.float64]:
-    """Round-trip time over fibre for a great-circle distance.
-
-    Parameters
-    ----------
-    distance_km : array_like
-        Great-circle distance [km].
-    path_stretch : float
-        Measured RTT / great-circle fibre RTT [-].
-    fiber_km_per_ms : float
-        Signal speed in fibre [km/ms].
-    access_rtt_ms : float
-        Added last-mile RTT [ms].
-
-    Returns
-    -------
-    ndarray
-        RTT [ms] = ``access_rtt_ms + 2 x distance_km x path_stretch / fiber_km_per_ms``.
-
-    Examples
-    --------
-    >>> round(float(rtt_from_km(1000.0, path_stretch=1.0)), 2)
-    9.79
-    """
-    d = np.asarray(distance_km, dtype=np.float64)
-    return np.asarray(access_rtt_ms + 2.0 * d * path_stretch / fiber_km_per_ms, dtype=np.float64)
-
-
 def rtt_matrix_ms(spec: NetworkSpec) -> npt.NDArray[np.float64]:
     """RTT matrix [ms], shape (demand, sites); inf = unreachable.
 
-    From ``rtt_ms`` when given, otherwise from coordinates with ``spec.latency`` (defaults:
-    fibre 204.19 km/ms, path stretch 2.05, no access RTT).
+    From ``rtt_ms`` when given, otherwise from coordinates with ``spec.latency`` (see
+    `LatencySpec`; no access RTT unless given).
     """
     if spec.rtt_ms is not None:
         m = np.array(
@@ -590,9 +530,9 @@ def rtt_matrix_ms(spec: NetworkSpec) -> npt.NDArray[np.float64]:
     dn = np.array([[d.lon] for d in spec.demand], dtype=np.float64)
     sl = np.array([[s.lat for s in spec.sites]], dtype=np.float64)
     sn = np.array([[s.lon for s in spec.sites]], dtype=np.float64)
-    return rtt_from_km(
-        haversine_km(dl, dn, sl, sn), lat.path_stretch, lat.fiber_km_per_ms, lat.access_rtt_ms
-    )
+    rtt = fiber_rtt_ms(haversine_km(dl, dn, sl, sn), lat.route_inflation, lat.fiber_us_per_km,
+                       lat.overhead_ms)
+    return np.asarray(rtt + lat.access_rtt_ms, dtype=np.float64)
 
 
 def site_servers(spec: NetworkSpec) -> npt.NDArray[np.int64]:
