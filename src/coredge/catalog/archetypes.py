@@ -33,8 +33,7 @@ def _tiers() -> dict[str, dict[str, Any]]:
         if allowed is not None and "serves" not in raw:
             allowed_list = [str(a) for a in allowed] if isinstance(allowed, list) else [str(allowed)]
             entry["serves_training"] = "training" in allowed_list
-            inference = [a for a in allowed_list if a != "training"]
-            entry["serves"] = "all" if ("all" in inference or "inference" in inference) else inference
+            entry["serves"] = [a for a in allowed_list if a != "training"]
         entry.setdefault("source", "coredge/data/site_tiers.yaml (see `coredge data`)")
         out[tid] = entry
     return out

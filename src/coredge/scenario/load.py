@@ -1,0 +1,398 @@
+"""Load scenarios from YAML: base + named variants, merged over the built-in archetypes.
+
+A scenario file is a mapping of `Scenario` fields plus an optional ``variants`` mapping of named
+overrides; ``coredge run FILE --scenario-variant high-growth`` deep-merges that override into the
+base before validation. Every problem is reported at once with its field path, the bad value and
+what is allowed (`coredge.errors.InputError`).
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import types
+import typing
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from coredge.errors import InputError, Problem
+from coredge.scenario.schema import TIER_IDS, Scenario
+
+BUILTIN_PACKAGE = "coredge.catalog.scenarios"
+
+
+def builtin_scenarios() -> dict[str, Path]:
+    """Built-in scenario names and their files."""
+    root = resources.files(BUILTIN_PACKAGE)
+    out: dict[str, Path] = {}
+    for entry in root.iterdir():
+        if entry.name.endswith(".yaml"):
+            out[entry.name.removesuffix(".yaml")] = Path(str(entry))
+    return dict(sorted(out.items()))
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Parse a scenario file into a mapping, or raise InputError naming the file and the problem."""
+    if not path.exists():
+        known = ", ".join(builtin_scenarios())
+        raise InputError.of(
+            "scenario", str(path), f"an existing YAML file or a built-in scenario name ({known})"
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError.of("scenario", str(path), f"a readable UTF-8 file ({exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        where = ""
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:
+            where = f" at line {mark.line + 1}, column {mark.column + 1}"
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError.of(
+            "scenario", str(path), f"well-formed YAML; parser error{where}: {problem}",
+            context=f"malformed YAML in {path}",
+        ) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputError.of(
+            "scenario", type(data).__name__, "a YAML mapping of scenario fields at the top level"
+        )
+    return data
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Recursively merge `override` into a copy of `base` (mappings merge, everything else replaces)."""
+    out = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _builtin_workloads() -> dict[str, dict[str, Any]]:
+    from coredge.catalog.archetypes import builtin_workload_classes
+
+    return builtin_workload_classes()
+
+
+def _builtin_tiers() -> dict[str, dict[str, Any]]:
+    from coredge.catalog.archetypes import builtin_tiers
+
+    return builtin_tiers()
+
+
+def _with_builtins(raw: dict[str, Any]) -> dict[str, Any]:
+    """Fill `workloads` and `tiers` from the built-ins, merging user entries field by field."""
+    out = dict(raw)
+    for key, builtin in (("workloads", _builtin_workloads()), ("tiers", _builtin_tiers())):
+        user = out.get(key)
+        if user is None:
+            out[key] = builtin
+        elif isinstance(user, Mapping):
+            merged = copy.deepcopy(builtin)
+            for name, entry in user.items():
+                if isinstance(entry, Mapping) and name in merged:
+                    merged[name] = deep_merge(merged[name], entry)
+                else:
+                    merged[name] = entry
+            out[key] = merged
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Turning pydantic errors into problems with did-you-mean suggestions
+
+
+def _unwrap(ann: Any) -> list[Any]:
+    """The concrete types inside Optional/Union/Annotated/list/dict annotations."""
+    origin = typing.get_origin(ann)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(ann)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [t for a in typing.get_args(ann) for t in _unwrap(a)]
+    return [ann]
+
+
+def _model_at(loc: tuple[int | str, ...], root: type[BaseModel] = Scenario) -> type[BaseModel] | None:
+    """The pydantic model class reached by following `loc` from `root` (None if not a model)."""
+    current: Any = root
+    for part in loc:
+        nxt: Any = None
+        for cand in _unwrap(current):
+            origin = typing.get_origin(cand)
+            if isinstance(cand, type) and issubclass(cand, BaseModel) and isinstance(part, str):
+                field = cand.model_fields.get(part)
+                if field is not None:
+                    nxt = field.annotation
+                    break
+            elif origin is dict:
+                nxt = typing.get_args(cand)[1]
+                break
+            elif origin is list and isinstance(part, int):
+                nxt = typing.get_args(cand)[0]
+                break
+        if nxt is None:
+            return None
+        current = nxt
+    for cand in _unwrap(current):
+        if isinstance(cand, type) and issubclass(cand, BaseModel):
+            return cand
+    return None
+
+
+def _path(loc: tuple[int | str, ...], prefix: str = "") -> str:
+    parts: list[str] = []
+    for p in loc:
+        if isinstance(p, int):
+            parts.append(f"[{p}]")
+        else:
+            parts.append(("." if parts else "") + str(p))
+    return prefix + "".join(parts)
+
+
+def _did_you_mean(name: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return f"{hint}allowed fields: {', '.join(options)}"
+
+
+def problems_from_validation(err: ValidationError, prefix: str = "") -> list[Problem]:
+    """Convert a pydantic ValidationError into `Problem` s (path, value, allowed)."""
+    problems: list[Problem] = []
+    for e in err.errors(include_url=False):
+        loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and "[" in p and "]" in p))
+        path = _path(loc, prefix)
+        kind = e["type"]
+        if kind == "extra_forbidden":
+            model = _model_at(loc[:-1])
+            options = list(model.model_fields) if model is not None else []
+            problems.append(
+                Problem(path, e.get("input"), "unknown field; " + _did_you_mean(str(loc[-1]), options))
+            )
+            continue
+        if kind == "missing":
+            problems.append(Problem(path, "(missing)", "this field is required"))
+            continue
+        msg = str(e["msg"])
+        msg = msg.replace("Input should be", "must be").replace("Value error, ", "")
+        if kind == "literal_error":
+            msg = msg.replace("must be", "must be one of")
+        problems.append(Problem(path, e.get("input"), msg))
+    return problems
+
+
+def _check_override_paths(
+    override: Mapping[str, Any], model: type[BaseModel], prefix: str
+) -> list[Problem]:
+    """Every key an override names must exist in the schema."""
+    problems: list[Problem] = []
+    for key, value in override.items():
+        if key not in model.model_fields:
+            problems.append(
+                Problem(f"{prefix}{key}", value, "no such field; " + _did_you_mean(str(key), list(model.model_fields)))
+            )
+            continue
+        sub = _model_at((key,), model)
+        if isinstance(value, Mapping) and sub is not None:
+            problems.extend(_check_override_paths(value, sub, f"{prefix}{key}."))
+    return problems
+
+
+# --------------------------------------------------------------------------------------------
+# Semantic checks that need more than one field
+
+
+def semantic_problems(sc: Scenario) -> list[Problem]:
+    """Cross-field checks: shares, servable classes, known ids."""
+    from coredge.catalog.archetypes import known_core_region_ids, known_gpu_ids, known_model_ids
+
+    problems: list[Problem] = []
+    active = sc.active_workloads
+    if not active:
+        problems.append(
+            Problem("workloads", sorted(sc.workloads), "at least one enabled class with demand_share > 0")
+        )
+    total = sum(w.demand_share for w in active.values())
+    if active and abs(total - 1.0) > 1e-3:
+        problems.append(
+            Problem(
+                "workloads.*.demand_share",
+                round(total, 6),
+                "the shares of enabled classes must sum to 1",
+            )
+        )
+    for tid in TIER_IDS:
+        if tid not in sc.tiers:
+            problems.append(Problem(f"tiers.{tid}", "(missing)", "each of core, regional, micro"))
+    models = known_model_ids()
+    for wid, w in active.items():
+        servers = [
+            tid for tid, t in sc.tiers.items() if t.serves_class(wid, w.rtt_budget_ms is not None)
+        ]
+        if not servers:
+            problems.append(
+                Problem(f"workloads.{wid}", wid, "a class that at least one tier serves (tiers.*.serves)")
+            )
+        if w.rtt_budget_ms is not None and w.rtt_budget_ms <= sc.network.overhead_ms:
+            problems.append(
+                Problem(
+                    f"workloads.{wid}.rtt_budget_ms",
+                    w.rtt_budget_ms,
+                    f"must exceed the network overhead ({sc.network.overhead_ms} ms) or no site can serve it",
+                )
+            )
+        if models and w.model not in models:
+            problems.append(Problem(f"workloads.{wid}.model", w.model, f"one of: {', '.join(models)}"))
+    for tid, t in sc.tiers.items():
+        if t.serves != "all":
+            for wid in t.serves:
+                if wid not in sc.workloads and wid not in ("inference", "batch"):
+                    problems.append(
+                        Problem(
+                            f"tiers.{tid}.serves",
+                            wid,
+                            f"'inference', 'batch' or workload ids: {', '.join(sc.workloads)}",
+                        )
+                    )
+    if not any(t.serves_training for t in sc.tiers.values()) and sc.training.it_mw_start > 0:
+        problems.append(
+            Problem("tiers.*.serves_training", False, "at least one tier must serve training when training.it_mw_start > 0")
+        )
+    regions = known_core_region_ids()
+    for i, rid in enumerate(sc.candidates.core_regions or []):
+        if rid not in regions:
+            problems.append(
+                Problem(
+                    f"candidates.core_regions[{i}]",
+                    rid,
+                    _did_you_mean(rid, regions).replace("allowed fields", "known regions"),
+                )
+            )
+    if sc.candidates.core_regions is not None and not sc.candidates.core_regions:
+        problems.append(Problem("candidates.core_regions", [], "null (all) or at least one region id"))
+    gpus = known_gpu_ids()
+    if gpus and sc.hardware.gpu not in gpus:
+        problems.append(Problem("hardware.gpu", sc.hardware.gpu, f"one of: {', '.join(gpus)}"))
+    if sc.demand.source == "csv" and sc.demand.points_csv is None:
+        problems.append(Problem("demand.points_csv", None, "a CSV path when demand.source is 'csv'"))
+    return problems
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def _resolve_source(source: str | Path | None) -> tuple[Path, str]:
+    if source is None:
+        return builtin_scenarios()["us"], "us"
+    path = Path(source)
+    if path.exists() or path.suffix in (".yaml", ".yml") or "/" in str(source):
+        return path, path.stem
+    builtin = builtin_scenarios()
+    if str(source) in builtin:
+        return builtin[str(source)], str(source)
+    return path, path.stem
+
+
+def build_scenario(raw: Mapping[str, Any], base_dir: Path | None = None, label: str = "") -> Scenario:
+    """Validate a raw mapping (without ``variants``) into a `Scenario`, or raise InputError."""
+    data = _with_builtins(dict(raw))
+    demand = data.get("demand")
+    if base_dir is not None and isinstance(demand, Mapping) and demand.get("points_csv"):
+        csv = Path(str(demand["points_csv"]))
+        if not csv.is_absolute():
+            data["demand"] = {**demand, "points_csv": str((base_dir / csv).resolve())}
+    try:
+        sc = Scenario.model_validate(data)
+    except ValidationError as err:
+        raise InputError(problems_from_validation(err), context=f"invalid scenario{label}") from None
+    problems = semantic_problems(sc)
+    if problems:
+        raise InputError(problems, context=f"invalid scenario{label}")
+    return sc
+
+
+def load_scenario(source: str | Path | None = None, variant: str | None = None) -> Scenario:
+    """Load and validate a scenario.
+
+    Parameters
+    ----------
+    source : str, Path or None
+        A YAML file, a built-in scenario name (see `builtin_scenarios`), or None for the built-in
+        default ``us``.
+    variant : str or None
+        Name of an entry of the file's ``variants`` mapping to deep-merge over the base.
+
+    Returns
+    -------
+    Scenario
+        The validated, immutable scenario.
+
+    Raises
+    ------
+    InputError
+        Listing every problem with its field path, the value given and what is allowed.
+    """
+    path, _ = _resolve_source(source)
+    raw = read_yaml(path)
+    variants = raw.pop("variants", None) or {}
+    if not isinstance(variants, Mapping):
+        raise InputError.of("variants", variants, "a mapping of variant name -> overrides")
+    label = f" {path.name}"
+    if variant is not None:
+        if variant not in variants:
+            raise InputError.of(
+                "--scenario-variant", variant, f"one of the file's variants: {', '.join(variants) or '(none)'}"
+            )
+        override = variants[variant]
+        if not isinstance(override, Mapping):
+            raise InputError.of(f"variants.{variant}", override, "a mapping of scenario fields")
+        problems = _check_override_paths(override, Scenario, f"variants.{variant}.")
+        if problems:
+            raise InputError(problems, context=f"invalid variant '{variant}' in {path.name}")
+        raw = deep_merge(raw, override)
+        label = f" {path.name} (variant {variant})"
+    return build_scenario(raw, path.parent, label)
+
+
+def validate_file(source: str | Path) -> tuple[Scenario, dict[str, Scenario]]:
+    """Validate a scenario file's base and every variant; collect all problems before raising."""
+    path, _ = _resolve_source(source)
+    raw = read_yaml(path)
+    variants = raw.pop("variants", None) or {}
+    problems: list[Problem] = []
+    base: Scenario | None = None
+    try:
+        base = build_scenario(raw, path.parent)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    out: dict[str, Scenario] = {}
+    if not isinstance(variants, Mapping):
+        problems.append(Problem("variants", variants, "a mapping of variant name -> overrides"))
+        variants = {}
+    for name, override in variants.items():
+        if not isinstance(override, Mapping):
+            problems.append(Problem(f"variants.{name}", override, "a mapping of scenario fields"))
+            continue
+        bad = _check_override_paths(override, Scenario, f"variants.{name}.")
+        if bad:
+            problems.extend(bad)
+            continue
+        if base is None:
+            continue
+        try:
+            out[name] = build_scenario(deep_merge(raw, override), path.parent)
+        except InputError as exc:
+            problems.extend(Problem(f"variants.{name}: {p.field}", p.value, p.allowed) for p in exc.problems)
+    if problems or base is None:
+        raise InputError(problems, context=f"invalid scenario {path.name}")
+    return base, out

