@@ -82,9 +82,9 @@ def test_every_yaml_field_has_value_unit_source(name: str) -> None:
             assert isinstance(entry, dict), f"{name}:{key}.{field} is not {{value, unit, source}}"
             assert set(entry) == {"value", "unit", "source"}, f"{name}:{key}.{field}"
             assert isinstance(entry["unit"], str) and entry["unit"], f"{name}:{key}.{field}"
-            assert isinstance(entry["source"], str) and len(entry["source"]) >= 10 or (
-                entry["source"] == "assumption"
-            ), f"{name}:{key}.{field}"
+            source = entry["source"]
+            assert isinstance(source, str), f"{name}:{key}.{field}"
+            assert source == "assumption" or len(source) >= 10, f"{name}:{key}.{field}"
 
 
 def test_provenance_frames_cover_every_field() -> None:

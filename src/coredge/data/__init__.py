@@ -642,10 +642,16 @@ def _outline(region: str) -> tuple[Polyline, ...]:
     lines: list[Polyline] = []
     for i in used:
         a = arcs[i]
-        lon, lat = a[:, 0].copy(), a[:, 1].copy()
-        lon.setflags(write=False)
-        lat.setflags(write=False)
-        lines.append((lon, lat))
+        # split where an arc wraps across the antimeridian (a jump of > 180 deg in longitude),
+        # so that drawing the pieces does not streak across the whole map
+        cuts = np.flatnonzero(np.abs(np.diff(a[:, 0])) > 180.0) + 1
+        for piece in np.split(a, cuts):
+            if len(piece) < 2:
+                continue
+            lon, lat = piece[:, 0].copy(), piece[:, 1].copy()
+            lon.setflags(write=False)
+            lat.setflags(write=False)
+            lines.append((lon, lat))
     return tuple(lines)
 
 
@@ -661,8 +667,9 @@ def outline_lines(region: Literal["us", "world"]) -> list[tuple[np.ndarray, np.n
     Returns
     -------
     list of (lon, lat)
-        One polyline per TopoJSON arc (a shared border appears once) [degrees]. The arrays are
-        read-only (cached); copy before modifying.
+        One polyline per TopoJSON arc (a shared border appears once; an arc that wraps across
+        the antimeridian is split there) [degrees]. The arrays are read-only (cached); copy
+        before modifying.
 
     Raises
     ------
