@@ -539,7 +539,7 @@ def lcoc(costs: npt.ArrayLike, units: npt.ArrayLike, rate: npt.ArrayLike) -> Flo
 
     Examples
     --------
-    >>> float(lcoc([100.0, 0.0], [0.0, 110.0], 0.10))
+    >>> round(float(lcoc([100.0, 0.0], [0.0, 110.0], 0.10)), 9)
     1.0
     """
     pv_c = npv(rate, costs)
