@@ -1,0 +1,58 @@
+"""Catalog figures: published shapes and datasheet values (facts.md §1)."""
+
+from __future__ import annotations
+
+import pytest
+
+from coredge.catalog import ACCELERATORS, MODELS, get_accelerator, get_model
+from coredge.errors import InputError
+
+
+def test_ids() -> None:
+    assert set(ACCELERATORS) == {"v100", "a100", "h100", "h200", "b200", "gb200"}
+    assert set(MODELS) == {"llama3-8b", "llama3-70b", "llama3-405b", "mixtral-8x7b"}
+
+
+@pytest.mark.parametrize(
+    ("model_id", "billions"),
+    [("llama3-8b", 8.03), ("llama3-70b", 70.6), ("llama3-405b", 405.9), ("mixtral-8x7b", 46.7)],
+)
+def test_parameter_counts_match_published(model_id: str, billions: float) -> None:
+    assert get_model(model_id).params_total / 1e9 == pytest.approx(billions, rel=0.01)
+
+
+def test_calibration_weight_bytes() -> None:
+    # shared/calibration: llama3-8b bf16 weights (layers + LM head) = 15,009,316,864 bytes
+    m = get_model("llama3-8b")
+    assert m.params_total * 2 - m.vocab * m.hidden * 2 == 15_009_316_864
+
+
+def test_datasheet_figures() -> None:
+    h = get_accelerator("H100")
+    assert (h.tdp_w, h.bf16_tflops, h.fp8_tflops, h.hbm_gb, h.hbm_gb_s) == (
+        700.0,
+        989.0,
+        1979.0,
+        80.0,
+        3350.0,
+    )
+    assert get_accelerator("v100").bf16_tflops == 125.0
+    assert get_accelerator("a100").fp8_tflops is None
+    gb = get_accelerator("gb200")
+    assert gb.gpus_per_rack == 72
+    assert 120.0 <= gb.rack_power_kw <= 132.0  # facts.md §1b: 120-132 kW
+    assert gb.rack_price_usd == pytest.approx(3e6)
+    for a in ACCELERATORS.values():
+        # dense figures: fp8 is 2x bf16 where present
+        if a.fp8_tflops is not None:
+            assert a.fp8_tflops == pytest.approx(2 * a.bf16_tflops, rel=0.01)
+        assert a.server_overhead_w > 0
+
+
+def test_unknown_ids() -> None:
+    with pytest.raises(InputError, match="one of: v100"):
+        get_accelerator("h900")
+    with pytest.raises(InputError, match="llama3-8b"):
+        get_model("llama9")
+    with pytest.raises(InputError):
+        get_model("llama3-8b").weight_gb("fp4")
