@@ -126,3 +126,23 @@ def test_outline_unknown_region() -> None:
     with pytest.raises(InputError) as exc:
         cd.outline_lines("mars")  # type: ignore[arg-type]
     assert exc.value.problems[0].field == "region"
+
+
+def test_vectorised_decode_matches_point_by_point_reference() -> None:
+    # reference: the TopoJSON spec's algorithm, one point at a time
+    topo = cd._read_topo("topo/world-countries-110m.json")
+    (sx, sy), (tx, ty) = topo["transform"]["scale"], topo["transform"]["translate"]
+    got = cd.decode_arcs(topo)
+    assert len(got) == len(topo["arcs"])
+    for arc, dec in zip(topo["arcs"], got, strict=True):
+        x = y = 0
+        ref = []
+        for dx, dy in arc:
+            x += dx
+            y += dy
+            ref.append((x * sx + tx, y * sy + ty))
+        np.testing.assert_allclose(dec, ref, rtol=0, atol=1e-9)
+
+
+def test_decode_empty_topology() -> None:
+    assert cd.decode_arcs({"arcs": []}) == []

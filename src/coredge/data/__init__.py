@@ -24,6 +24,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import Any, Literal
 
@@ -593,16 +594,28 @@ def decode_arcs(topology: dict[str, Any]) -> list[npt.NDArray[np.float64]]:
     [[10.0, 20.0], [11.0, 21.0], [11.5, 20.0]]
     """
     transform = topology.get("transform")
-    out: list[npt.NDArray[np.float64]] = []
+    arcs = topology["arcs"]
+    if not arcs:
+        return []
+    lengths = np.fromiter((len(a) for a in arcs), dtype=np.int64, count=len(arcs))
+    if all(len(p) == 2 for a in arcs for p in a):
+        # fast path: one flat array for all arcs (the usual 2-D case)
+        flat = np.fromiter(
+            chain.from_iterable(chain.from_iterable(arcs)), dtype=np.float64
+        ).reshape(-1, 2)
+    else:  # positions carry extra dimensions: keep x, y
+        flat = np.array([p[:2] for a in arcs for p in a], dtype=np.float64).reshape(-1, 2)
     if transform:
         scale = np.asarray(transform["scale"], dtype=np.float64)
         translate = np.asarray(transform["translate"], dtype=np.float64)
-    for arc in topology["arcs"]:
-        pos = np.asarray(arc, dtype=np.float64).reshape(-1, len(arc[0]) if arc else 2)[:, :2]
-        if transform:
-            pos = np.cumsum(pos, axis=0) * scale + translate
-        out.append(pos)
-    return out
+        # delta decoding restarts at every arc: cumulative sum over all points, minus the
+        # running total reached before each arc's first point
+        total = np.cumsum(flat, axis=0)
+        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+        before = np.zeros((len(arcs), 2))
+        before[1:] = total[starts[1:] - 1]
+        flat = (total - np.repeat(before, lengths, axis=0)) * scale + translate
+    return np.split(flat, np.cumsum(lengths)[:-1])
 
 
 def _arc_indices(geometry: dict[str, Any]) -> Iterable[int]:
