@@ -531,7 +531,10 @@ def build_drivers(inputs: SiteInputs, assumptions: FinanceAssumptions) -> Driver
     cap = np.where(is_lease, 1.0 / occ, 1.0 / util)
 
     # energy at full volume
-    energy_mwh_full = inputs.it_mw * util * inputs.pue * HOURS_PER_YEAR
+    # (lease: full volume is the stabilised occupancy of the IT capacity)
+    energy_mwh_full = (
+        inputs.it_mw * util * inputs.pue * HOURS_PER_YEAR * np.where(is_lease, occ, 1.0)
+    )
     e_full = (
         energy_mwh_full[:, None]
         * inputs.energy_price_usd_per_mwh[:, None]
