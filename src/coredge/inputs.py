@@ -137,28 +137,50 @@ def build_demand_points(sc: Scenario) -> pd.DataFrame:
     return pts
 
 
+TP_DEGREES: tuple[int, ...] = (1, 2, 4, 8)
+"""Tensor-parallel degrees considered within one 8-GPU server (NVLink domain of HGX/DGX systems)."""
+
+
+def best_capacity(
+    model: str, gpu: str, tokens_in: int, tokens_out: int, tpot_ms: float, ttft_ms: float, dtype: str
+) -> float:
+    """Highest sustainable output tokens/s per GPU over the TP degrees that hold the model [tokens/s].
+
+    A larger TP leaves more memory for KV cache (bigger batches) but spends more GPUs per replica;
+    the planner takes whichever serves the most tokens per GPU within the latency targets.
+    """
+    from coredge.physics.serving import capacity_point
+
+    best = 0.0
+    for tp in TP_DEGREES:
+        try:
+            c = capacity_point(model, gpu, tokens_in, tokens_out, tpot_ms, ttft_ms, dtype, None, tp)
+        except InputError:
+            continue  # the weights do not fit at this TP
+        best = max(best, float(c.tokens_per_s_per_gpu))
+    return best
+
+
 def class_capacity(sc: Scenario) -> dict[str, ClassCapacity]:
     """GPU capacity per workload class from the serving profile of the scenario's accelerator."""
-    from coredge.physics.serving import capacity_tokens_per_s_per_gpu
-
     out: dict[str, ClassCapacity] = {}
     for wid, w in sc.active_workloads.items():
-        tok_s = float(
-            capacity_tokens_per_s_per_gpu(
-                w.model,
-                sc.hardware.gpu,
-                w.tokens_in,
-                w.tokens_out,
-                w.tpot_target_ms if w.tpot_target_ms is not None else math.inf,
-                w.ttft_target_ms if w.ttft_target_ms is not None else math.inf,
-                w.dtype,
-            )
+        tok_s = best_capacity(
+            w.model,
+            sc.hardware.gpu,
+            w.tokens_in,
+            w.tokens_out,
+            w.tpot_target_ms if w.tpot_target_ms is not None else math.inf,
+            w.ttft_target_ms if w.ttft_target_ms is not None else math.inf,
+            w.dtype,
         )
         if not tok_s > 0:
             raise InputError.of(
                 f"workloads.{wid}",
-                {"model": w.model, "gpu": sc.hardware.gpu, "tpot_target_ms": w.tpot_target_ms},
-                "a model/accelerator pair that can meet the class's TPOT target",
+                {"model": w.model, "dtype": w.dtype, "gpu": sc.hardware.gpu,
+                 "tpot_target_ms": w.tpot_target_ms, "ttft_target_ms": w.ttft_target_ms},
+                "a model/accelerator/dtype that fits one 8-GPU server and meets the class's "
+                "TTFT and TPOT targets",
             )
         out[wid] = ClassCapacity(tok_s, w.tokens_out / tok_s)
     return out

@@ -41,6 +41,9 @@ def atomic_run_dir(final: Path) -> Iterator[Path]:
     final = Path(final).resolve()
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; give it the usual permissions
     try:
         yield tmp
     except BaseException:

@@ -67,7 +67,8 @@ def greedy_plan(inputs: Inputs) -> Plan:
     tiers = sc.tiers
     n_pts, n_cls, _n_yrs = inputs.load_mw.shape
     n_cand = len(cand)
-    final = inputs.load_mw[:, :, -1]
+    # Size on the peak year of each (point, class) (the last year unless demand shrinks).
+    final = inputs.load_mw.max(axis=2)
     budgets = inputs.rtt_budget_ms
     allow = {t: cand[f"allow_{t}"].to_numpy(dtype=bool) for t in ("core", "regional", "micro")}
     lat = cand["lat"].to_numpy()
@@ -88,7 +89,7 @@ def greedy_plan(inputs: Inputs) -> Plan:
     batch = [k for k in range(n_cls) if math.isinf(budgets[k])]
     core_series = inputs.training_mw + inputs.load_mw[:, batch, :].sum(axis=(0, 1))
     core_idx = np.flatnonzero(allow["core"])
-    need = float(core_series[-1])
+    need = float(core_series.max())
     if core_idx.size and need > 0:
         got = 0.0
         for j in _core_ranking(inputs, core_idx, core_series):
@@ -133,15 +134,16 @@ def greedy_plan(inputs: Inputs) -> Plan:
     # 3. Assignment with capacities (final year), nearest first.
     open_idx = np.flatnonzero(opened)
     pos = {int(j): i for i, j in enumerate(open_idx)}
-    left = site_cap[open_idx].copy()
+    mod_cap = np.array([tiers[t].module_it_mw for t in tier_of_cap[open_idx]])  # type: ignore[index]
+    cap = _Capacity(site_cap[open_idx], mod_cap, pue_cap[open_idx], states[open_idx], state_left)
     # Training first, at the cheapest open core campuses.
-    train_final = float(inputs.training_mw[-1])
+    train_final = float(inputs.training_mw.max())
     core_open = [j for j in _core_ranking(inputs, core_idx, core_series) if opened[j]] if core_idx.size else []
     train_split = np.zeros(open_idx.size)
     rem = train_final
     for j in core_open:
-        take = min(rem, _room(pos[j], left, states[open_idx], pue_cap[open_idx], state_left))
-        _use(pos[j], take, left, states[open_idx], pue_cap[open_idx], state_left)
+        take = min(rem, cap.room(pos[j]))
+        cap.use(pos[j], take)
         train_split[pos[j]] = take
         rem -= take
     rows: list[tuple[int, int, int, float, float, float]] = []
@@ -159,10 +161,10 @@ def greedy_plan(inputs: Inputs) -> Plan:
                 if need_i <= 0:
                     continue
                 for s in order:
-                    take = min(need_i, _room(s, left, states[open_idx], pue_cap[open_idx], state_left))
+                    take = min(need_i, cap.room(s))
                     if take <= 0:
                         continue
-                    _use(s, take, left, states[open_idx], pue_cap[open_idx], state_left)
+                    cap.use(s, take)
                     j = int(open_idx[s])
                     net = sc.network
                     d = float(haversine_km(inputs.demand["lat"].iat[i], inputs.demand["lon"].iat[i], lat[j], lon[j]))
@@ -182,32 +184,62 @@ def greedy_plan(inputs: Inputs) -> Plan:
                 continue
             for q in range(starts[i], starts[i + 1]):
                 s = pos[int(s_arr[q])]
-                take = min(need_i, _room(s, left, states[open_idx], pue_cap[open_idx], state_left))
+                take = min(need_i, cap.room(s))
                 if take <= 0:
                     continue
-                _use(s, take, left, states[open_idx], pue_cap[open_idx], state_left)
+                cap.use(s, take)
                 rows.append((int(i), k, s, take / final[i, k], float(r_arr[q]), float(d_arr[q])))
                 need_i -= take
                 if need_i <= 1e-12:
                     break
 
-    room_final = train_split + np.maximum(left, 0.0)
+    room_final = train_split + np.array([cap.room(s) for s in range(open_idx.size)])
     return _finish(inputs, open_idx, tier_of_cap, train_split, rows, core_open, room_final)
 
 
-def _room(s: int, left: np.ndarray, states: np.ndarray, pue: np.ndarray, state_left: dict[str, float]) -> float:
-    room = float(left[s])
-    st = str(states[s])
-    if st in state_left:
-        room = min(room, state_left[st] / float(pue[s]))
-    return max(room, 0.0)
+class _Capacity:
+    """Installed modules and used IT MW of open sites, within site, grid and state limits.
 
+    Capacity is added in whole modules; each module draws ``module x PUE`` facility MW from its
+    state's cap, so rounding up to modules can never break a cap.
+    """
 
-def _use(s: int, mw: float, left: np.ndarray, states: np.ndarray, pue: np.ndarray, state_left: dict[str, float]) -> None:
-    left[s] -= mw
-    st = str(states[s])
-    if st in state_left:
-        state_left[st] -= mw * float(pue[s])
+    def __init__(
+        self,
+        cap_mw: np.ndarray,
+        module_mw: np.ndarray,
+        pue: np.ndarray,
+        states: np.ndarray,
+        state_caps_mw: dict[str, float],
+    ) -> None:
+        self.module = module_mw
+        self.cap = np.floor(cap_mw / module_mw + 1e-9) * module_mw
+        self.pue = pue
+        self.states = [str(x) for x in states]
+        self.state_left = dict(state_caps_mw)
+        self.installed = np.zeros_like(cap_mw)
+        self.used = np.zeros_like(cap_mw)
+
+    def room(self, s: int) -> float:
+        """IT MW site `s` can still take [MW]."""
+        free = self.installed[s] - self.used[s]
+        extra = self.cap[s] - self.installed[s]
+        st = self.states[s]
+        if st in self.state_left:
+            extra = min(extra, self.state_left[st] / self.pue[s])
+        n = np.floor(max(extra, 0.0) / self.module[s] + 1e-9)
+        return float(max(free + n * self.module[s], 0.0))
+
+    def use(self, s: int, mw: float) -> None:
+        """Place `mw` [MW] on site `s` (at most `room(s)`), adding modules as needed."""
+        free = self.installed[s] - self.used[s]
+        if mw > free + 1e-12:
+            add = np.ceil((mw - free) / self.module[s] - 1e-9) * self.module[s]
+            self.installed[s] += add
+            st = self.states[s]
+            if st in self.state_left:
+                self.state_left[st] -= add * self.pue[s]
+        self.used[s] += mw
 
 
 def _finish(
@@ -244,11 +276,11 @@ def _finish(
     micro_max = tiers["micro"].it_mw_max
     small = (tier == "regional") & allow_micro & (final_total <= micro_max)
     tier[small] = "micro"
-    keep = final_total > 1e-9
-    # Online years.
+    # Online years; a site that cannot come online within the horizon is not part of the plan.
     lead = np.array([tiers[t].lead_time_months for t in tier])  # type: ignore[index]
     wait = cand["interconnect_wait_months"].to_numpy()[open_idx]
     oy = online_year(int(years[0]), lead + wait)
+    keep = (final_total > 1e-9) & (oy <= years[-1])
     online = years[None, :] >= oy[:, None]
     # Training per year at online core campuses in cost order.
     train = np.zeros((n_open, n_yrs))

@@ -70,10 +70,12 @@ class DemandSpec(StrictModel):
         "relative paths are resolved against the scenario file.",
     )
     requests_per_capita_per_day: PosFloat = Field(
-        5.0,
+        20.0,
         description="Inference requests per person per day in start_year across all classes "
-        "[requests/person/day]. Assumption informed by ~1 ChatGPT prompt per US resident per day "
-        "in 2025 (330M US prompts/day, Axios via thedigitalelevator.com) plus embedded assistants.",
+        "[requests/person/day]. Assumption: ChatGPT alone had ~1 prompt per US resident per day in "
+        "2025 (330M US prompts/day, Axios via thedigitalelevator.com); Google processed 1.3e15 "
+        "tokens/month in Oct 2025 (~4.3e13/day, valuethemarkets.com), i.e. ~25 requests of ~1,300 "
+        "tokens per US resident per day if a quarter of it is US traffic (derived).",
     )
     growth_rate: Annotated[float, Field(gt=-1, le=10)] = Field(
         0.35,

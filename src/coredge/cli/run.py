@@ -1,0 +1,202 @@
+"""`coredge run`, `validate`, `scenarios` and `rtt`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from coredge.cli.app import app, console, emit_json, err_console
+from coredge.errors import InputError
+
+ScenarioArg = Annotated[
+    str | None,
+    typer.Argument(help="Scenario YAML file or built-in name (default: the built-in 'us')."),
+]
+VariantOpt = Annotated[
+    str | None,
+    typer.Option("--scenario-variant", "-V", help="Name of a variant in the scenario's 'variants'."),
+]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option("--out", "-o", help="Run directory to write (default: runs/<scenario>-<time>)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the summary as one JSON line last.")]
+
+
+def _progress(quiet: bool) -> Any:
+    def say(msg: str) -> None:
+        if not quiet:
+            err_console.print(f"[dim]·[/] {msg}", highlight=False)
+
+    return say
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    """Rich tables of a run summary (stdout)."""
+    t = Table(title=f"coredge run: {summary['scenario']}" + (f" ({summary['variant']})" if summary.get("variant") else ""))
+    for col in ("tier", "sites", "IT MW", "facility MW", "GPUs", "NPV"):
+        t.add_column(col, justify="right" if col != "tier" else "left")
+    for tier, n in summary["sites_by_tier"].items():
+        t.add_row(
+            tier,
+            str(n),
+            f"{summary['it_mw_by_tier'][tier]:,.1f}",
+            f"{summary['facility_mw_by_tier'][tier]:,.1f}",
+            f"{summary['gpus_by_tier'][tier]:,}",
+            f"${summary['npv_usd_by_tier'][tier] / 1e9:,.2f}B",
+        )
+    console.print(t)
+    c = Table(title="latency coverage (final plan year)")
+    c.add_column("class")
+    c.add_column("RTT budget", justify="right")
+    c.add_column("coverage", justify="right")
+    for k, v in summary["coverage_by_class"].items():
+        b = "none" if v["rtt_budget_ms"] is None else f"{v['rtt_budget_ms']:.0f} ms"
+        c.add_row(k, b, f"{100 * v['coverage']:.2f}%")
+    console.print(c)
+    console.print(
+        f"capex ${summary['capex_usd'] / 1e9:,.2f}B · NPV ${summary['npv_usd'] / 1e9:,.2f}B at "
+        f"{summary['discount_rate']:.1%} · planner {summary['planner']} ({summary['status']})"
+    )
+    console.print(f"run directory: {summary['run_dir']}\nreport: {summary['report']}")
+
+
+@app.command("run")
+def run_cmd(
+    scenario: ScenarioArg = None,
+    scenario_variant: VariantOpt = None,
+    out: OutOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Plan, cost and report a scenario end to end; writes a run directory."""
+    from coredge.pipeline import execute, write_run
+    from coredge.scenario.load import load_scenario
+    from coredge.store import default_run_dir
+
+    say = _progress(False)
+    sc = load_scenario(scenario, scenario_variant)
+    say(f"scenario {sc.name}" + (f" (variant {scenario_variant})" if scenario_variant else ""))
+    res = execute(sc, scenario_variant, progress=say)
+    target = out if out is not None else default_run_dir(sc.name, scenario_variant)
+    write_run(res, target, progress=say)
+    if json_out:
+        emit_json(res.summary)
+    else:
+        print_summary(res.summary)
+
+
+@app.command("validate")
+def validate_cmd(
+    scenario: Annotated[str, typer.Argument(help="Scenario YAML file or built-in name.")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Check a scenario (base and every variant); report every problem (exit 2 if any)."""
+    from coredge.inputs import build_demand_points
+    from coredge.scenario.load import validate_file
+
+    base, variants = validate_file(scenario)
+    for label, sc in [("base", base), *variants.items()]:
+        try:
+            build_demand_points(sc)
+        except InputError as exc:
+            raise InputError(exc.problems, context=f"invalid scenario ({label}): {exc.context}") from None
+    if json_out:
+        emit_json({"valid": True, "scenario": base.name, "variants": list(variants)})
+    else:
+        console.print(
+            f"[green]ok[/]: scenario '{base.name}' is valid"
+            + (f" with variants: {', '.join(variants)}" if variants else "")
+        )
+
+
+@app.command("scenarios")
+def scenarios_cmd(json_out: JsonOpt = False) -> None:
+    """List the built-in scenarios and their variants."""
+    from coredge.scenario.load import builtin_scenarios, read_yaml
+
+    rows = []
+    for name, path in builtin_scenarios().items():
+        raw = read_yaml(path)
+        rows.append(
+            {
+                "name": name,
+                "description": " ".join(str(raw.get("description", "")).split()),
+                "variants": list((raw.get("variants") or {}).keys()),
+                "path": str(path),
+            }
+        )
+    if json_out:
+        emit_json({"scenarios": rows})
+        return
+    t = Table(title="built-in scenarios")
+    t.add_column("name")
+    t.add_column("variants")
+    t.add_column("description")
+    for r in rows:
+        t.add_row(r["name"], ", ".join(r["variants"]), r["description"])
+    console.print(t)
+
+
+_LATLON = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
+
+
+def resolve_place(text: str, field: str) -> tuple[float, float, str]:
+    """A built-in city name or a 'lat,lon' pair -> (lat, lon, label)."""
+    m = _LATLON.match(text)
+    if m:
+        lat, lon = float(m.group(1)), float(m.group(2))
+        if not -90 <= lat <= 90:
+            raise InputError.of(field, text, "a latitude in [-90, 90]")
+        if not -180 <= lon <= 180:
+            raise InputError.of(field, text, "a longitude in [-180, 180]")
+        return lat, lon, f"{lat:.4f},{lon:.4f}"
+    from coredge.places import find_city
+
+    c = find_city(text, field)
+    return float(c["lat"]), float(c["lon"]), str(c["label"])
+
+
+@app.command("rtt")
+def rtt_cmd(
+    origin: Annotated[str, typer.Argument(metavar="FROM", help="City name (e.g. 'New York') or 'lat,lon'.")],
+    dest: Annotated[str, typer.Argument(metavar="TO", help="City name or 'lat,lon'.")],
+    access: Annotated[
+        str, typer.Option("--access", help="User's last mile: fiber, cable, dsl, fixed, 5g, fwa, leo.")
+    ] = "fiber",
+    route_inflation: Annotated[
+        float, typer.Option("--route-inflation", help="Fiber route / great circle (2.1 typical, 1.3 best).")
+    ] = 2.1,
+    json_out: JsonOpt = False,
+) -> None:
+    """Distance and round-trip time between two places: backbone and user-perceived."""
+    from coredge.geo import haversine_km
+    from coredge.latency import access_rtt_ms, fiber_rtt_ms
+
+    if not 1.0 <= route_inflation <= 5.0:
+        raise InputError.of("--route-inflation", route_inflation, "a ratio in [1, 5]")
+    la, lo, a_label = resolve_place(origin, "FROM")
+    lb, lob, b_label = resolve_place(dest, "TO")
+    d = float(haversine_km(la, lo, lb, lob))
+    backbone = float(fiber_rtt_ms(d, route_inflation))
+    acc = access_rtt_ms(access)
+    out = {
+        "from": a_label,
+        "to": b_label,
+        "distance_km": d,
+        "rtt_ms": backbone,
+        "access_technology": access,
+        "access_rtt_ms": acc,
+        "user_rtt_ms": backbone + acc,
+        "route_inflation": route_inflation,
+    }
+    if json_out:
+        emit_json(out)
+        return
+    console.print(
+        f"{a_label} -> {b_label}: {d:,.0f} km great circle; backbone RTT {backbone:.1f} ms "
+        f"(x{route_inflation} route); user RTT over {access} {backbone + acc:.1f} ms"
+    )

@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from foundation_util import tiny_path
+
+
+@pytest.fixture()
+def tiny_yaml(tmp_path: Path) -> Path:
+    return tiny_path(tmp_path)

@@ -1,0 +1,136 @@
+"""End to end: `coredge run` on a tiny scenario through the CLI, and plan invariants."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from foundation_util import run_cli
+
+from coredge.geo import haversine_km
+from coredge.inputs import build_inputs
+from coredge.latency import fiber_rtt_ms
+from coredge.plan.greedy import greedy_plan
+from coredge.plan.portfolio import online_year
+from coredge.scenario.load import load_scenario
+
+SUMMARY_KEYS = {
+    "scenario", "sites_by_tier", "it_mw_by_tier", "demand_points", "coverage_by_class",
+    "capex_usd", "npv_usd", "run_dir", "report",
+}
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    from foundation_util import tiny_path
+
+    base = tmp_path_factory.mktemp("e2e")
+    scen = tiny_path(base)
+    out = base / "run"
+    r = run_cli("run", str(scen), "--out", str(out), "--json")
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout.strip().splitlines()[-1])
+    return out, summary
+
+
+def test_run_directory_contents(tiny_run: tuple[Path, dict]) -> None:
+    out, summary = tiny_run
+    assert SUMMARY_KEYS <= set(summary)
+    for f in ("summary.json", "plan.json", "sites.csv", "assignments.parquet", "report.html", "build_schedule.csv"):
+        assert (out / f).is_file(), f
+    assert json.loads((out / "summary.json").read_text())["capex_usd"] == summary["capex_usd"]
+    assert summary["run_dir"] == str(out.resolve())
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")], "temporary files left"
+    sites = pd.read_csv(out / "sites.csv")
+    assert summary["sites_by_tier"] == {t: int((sites["tier"] == t).sum()) for t in ("core", "regional", "micro")}
+    a = pd.read_parquet(out / "assignments.parquet")
+    assert set(a["site_id"]) <= set(sites["site_id"])
+    html = (out / "report.html").read_text()
+    assert "<script" in html and 'id="map"' in html
+
+
+def test_summary_semantics(tiny_run: tuple[Path, dict]) -> None:
+    _, s = tiny_run
+    assert s["scenario"] == "tiny"
+    assert s["demand_points"] >= 5
+    for cid, v in s["coverage_by_class"].items():
+        assert 0.0 <= v["coverage"] <= 1.0 + 1e-9, cid
+    assert s["coverage_by_class"]["batch"]["rtt_budget_ms"] is None
+    assert s["coverage_by_class"]["gaming-xr"]["rtt_budget_ms"] == 15.0
+    assert s["it_mw_by_tier"]["core"] > 0
+
+
+def test_variant_run(tmp_path: Path) -> None:
+    from foundation_util import tiny_path
+
+    scen = tiny_path(tmp_path)
+    r = run_cli("run", str(scen), "--scenario-variant", "bigger", "--out", str(tmp_path / "v"), "--json")
+    assert r.returncode == 0, r.stderr
+    s = json.loads(r.stdout.strip().splitlines()[-1])
+    assert s["variant"] == "bigger"
+
+
+def test_plan_invariants(tmp_path: Path) -> None:
+    from foundation_util import tiny_path
+
+    sc = load_scenario(tiny_path(tmp_path))
+    inp = build_inputs(sc)
+    plan = greedy_plan(inp)
+    sites = plan.sites
+    # Core campuses only where the scenario allows them.
+    core = sites[sites["tier"] == "core"]
+    assert set(core["region_id"]) <= set(sc.candidates.core_regions or [])
+    # Every served pair is within its class's budget (recomputed from coordinates).
+    a = plan.assignments
+    net = sc.network
+    d = haversine_km(
+        inp.demand["lat"].to_numpy()[a["point_index"]], inp.demand["lon"].to_numpy()[a["point_index"]],
+        sites["lat"].to_numpy()[a["site_index"]], sites["lon"].to_numpy()[a["site_index"]],
+    )
+    rtt = fiber_rtt_ms(d, net.route_inflation, net.fiber_us_per_km, net.overhead_ms)
+    assert np.allclose(rtt, a["rtt_ms"])
+    assert np.all(rtt <= inp.rtt_budget_ms[a["class_index"].to_numpy()] + 1e-9)
+    # Shares of each (point, class) sum to at most 1.
+    assert a.groupby(["point_index", "class_index"])["share"].sum().max() <= 1.0 + 1e-9
+    # Power: facility MW within the site's grid power.
+    assert np.all(sites["facility_mw"] <= sites["grid_available_mw"] + 1e-6)
+    # Capacity never shrinks, is zero before the online year, and covers the load.
+    inst = plan.it_mw_by_year
+    assert np.all(np.diff(inst, axis=1) >= -1e-9)
+    before = plan.years[None, :] < sites["online_year"].to_numpy()[:, None]
+    assert np.all(inst[before] == 0.0)
+    assert np.all(plan.load_mw_by_year <= inst + 1e-6)
+    # Online years respect lead times plus grid waits.
+    lead = np.array([sc.tiers[t].lead_time_months for t in sites["tier"]])
+    assert np.all(sites["online_year"].to_numpy() >= online_year(sc.horizon.start_year, lead + sites["interconnect_wait_months"].to_numpy()))
+    # Training only at core campuses.
+    non_core = (sites["tier"] != "core").to_numpy()
+    assert np.all(plan.training_mw_by_year[non_core] == 0.0)
+    # Load balance: served + unmet = demand, per class and year.
+    online = plan.years[None, :] >= sites["online_year"].to_numpy()[:, None]
+    for k in range(inp.n_classes):
+        m = (a["class_index"] == k).to_numpy()
+        served = (inp.load_mw[a["point_index"][m], k, :] * a["share"].to_numpy()[m][:, None] * online[a["site_index"][m]]).sum(axis=0)
+        assert np.allclose(served + plan.unmet_mw[k], inp.load_mw[:, k, :].sum(axis=0))
+    assert np.allclose(plan.training_mw_by_year.sum(axis=0) + plan.unmet_mw[-1], inp.training_mw)
+
+
+def test_state_cap_respected(tmp_path: Path) -> None:
+    import yaml
+    from foundation_util import tiny_path
+
+    p = tiny_path(tmp_path)
+    raw = yaml.safe_load(p.read_text())
+    raw["grid"] = {"state_caps_mw": {"TX": 30.0}}
+    p.write_text(yaml.safe_dump(raw))
+    sc = load_scenario(p)
+    plan = greedy_plan(build_inputs(sc))
+    tx = plan.sites[plan.sites["state"] == "TX"]
+    tx_installed = plan.it_mw_by_year[(plan.sites["state"] == "TX").to_numpy()]
+    assert float((tx_installed * tx["pue"].to_numpy()[:, None]).sum(axis=0).max()) <= 30.0 + 1e-6
+    # The cap binds: without it Texas hosts far more.
+    free = greedy_plan(build_inputs(load_scenario(tiny_path(tmp_path))))
+    assert float(free.sites.loc[free.sites["state"] == "TX", "facility_mw"].sum()) > 30.0
