@@ -553,7 +553,7 @@ def tornado(drivers: Drivers, spec: RiskSpec, low_q: float = 0.10, high_q: float
     flows, _ = evaluate_compiled(drivers, Shocks(**fields), rate)
     t = np.arange(drivers.n_years)
     npv_ = (flows.sum(axis=1) * (1.0 + rate[:, None]) ** -t).sum(axis=1)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for j, var in enumerate(spec.variables):
         rows.append(
             {
@@ -565,7 +565,7 @@ def tornado(drivers: Drivers, spec: RiskSpec, low_q: float = 0.10, high_q: float
                 "swing_usd": float(abs(npv_[2 * j + 1] - npv_[2 * j])),
             }
         )
-    rows.sort(key=lambda r: -float(r["swing_usd"]))
+    rows.sort(key=lambda r: -r["swing_usd"])
     return rows
 
 
