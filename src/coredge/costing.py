@@ -73,11 +73,11 @@ def site_costs(inputs: Inputs, plan: Plan) -> SiteCosts:
     tiers = sc.tiers
     tier = sites["tier"].to_numpy()
     fac_per_mw = np.array(
-        [tiers[t].facility_capex_usd_per_mw * (1.0 + tiers[t].land_and_soft_cost_frac) for t in tier],  # type: ignore[index]
+        [tiers[t].facility_capex_usd_per_mw * (1.0 + tiers[t].land_and_soft_cost_frac) for t in tier],
         dtype=np.float64,
     ).reshape(n_sites, 1)
-    opex_frac = np.array([tiers[t].opex_frac_of_facility_capex_per_year for t in tier], dtype=np.float64).reshape(n_sites, 1)  # type: ignore[index]
-    staff = np.array([tiers[t].staff_usd_per_mw_year for t in tier], dtype=np.float64).reshape(n_sites, 1)  # type: ignore[index]
+    opex_frac = np.array([tiers[t].opex_frac_of_facility_capex_per_year for t in tier], dtype=np.float64).reshape(n_sites, 1)
+    staff = np.array([tiers[t].staff_usd_per_mw_year for t in tier], dtype=np.float64).reshape(n_sites, 1)
     pue = sites["pue"].to_numpy(dtype=np.float64).reshape(n_sites, 1)
     price = sites["price_usd_per_mwh"].to_numpy(dtype=np.float64).reshape(n_sites, 1)
     carbon = sites["gco2_per_kwh"].to_numpy(dtype=np.float64).reshape(n_sites, 1)

@@ -242,40 +242,40 @@ def build_candidates(sc: Scenario, demand: pd.DataFrame) -> pd.DataFrame:
         regions = load_core_regions()
         if c.core_regions is not None:
             regions = regions[regions["id"].isin(c.core_regions)]
-        for r in regions.itertuples(index=False):
+        for r in regions.to_dict(orient="records"):
             rows.append(
                 {
-                    "id": f"core-{r.id}",
-                    "name": str(r.name),
-                    "lat": float(r.lat),
-                    "lon": float(r.lon),
-                    "state": str(r.state),
+                    "id": f"core-{r['id']}",
+                    "name": str(r['name']),
+                    "lat": float(r['lat']),
+                    "lon": float(r['lon']),
+                    "state": str(r['state']),
                     "country": "US",
                     "population": 0,
                     "allow_core": True,
                     "allow_regional": False,
                     "allow_micro": False,
-                    "grid_available_mw": float(r.grid_available_mw) * scale,
-                    "interconnect_wait_months": float(r.interconnect_wait_months),
-                    "region_id": str(r.id),
+                    "grid_available_mw": float(r['grid_available_mw']) * scale,
+                    "interconnect_wait_months": float(r['interconnect_wait_months']),
+                    "region_id": str(r['id']),
                 }
             )
     tiers = sc.tiers
     core_at_cities = not rows  # outside the US: large cities may host a core campus
-    for p in demand.itertuples(index=False):
-        pop = int(getattr(p, "population", 0) or 0)
+    for p in demand.to_dict(orient="records"):
+        pop = int(p.get("population", 0) or 0)
         allow_regional = pop >= c.regional_min_population
         allow_micro = pop >= c.micro_min_population
         if not (allow_regional or allow_micro):
             continue
         rows.append(
             {
-                "id": f"city-{p.id}",
-                "name": str(p.name),
-                "lat": float(p.lat),
-                "lon": float(p.lon),
-                "state": str(p.state),
-                "country": str(p.country),
+                "id": f"city-{p['id']}",
+                "name": str(p['name']),
+                "lat": float(p['lat']),
+                "lon": float(p['lon']),
+                "state": str(p['state']),
+                "country": str(p['country']),
                 "population": pop,
                 "allow_core": core_at_cities and allow_regional,
                 "allow_regional": allow_regional,
@@ -334,9 +334,8 @@ def build_inputs(sc: Scenario) -> Inputs:
     )
     gpu_per_req = np.array([capacity[k].gpus_per_request_per_s for k in classes])
     load_mw = req * gpu_per_req[None, :, None] * it_kw_per_gpu / 1000.0
-    budgets = np.array(
-        [np.inf if active[k].rtt_budget_ms is None else float(active[k].rtt_budget_ms) for k in classes]
-    )
+    budget_list = [active[k].rtt_budget_ms for k in classes]
+    budgets = np.array([np.inf if b is None else float(b) for b in budget_list])
     t = sc.training
     training_mw = t.it_mw_start * (1.0 + t.growth_rate) ** (years - years[0]).astype(np.float64)
     candidates = build_candidates(sc, demand)

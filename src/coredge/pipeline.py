@@ -68,7 +68,7 @@ def economics(inputs: Inputs, plan: Plan, costs: SiteCosts) -> Economics:
 
     sc = inputs.scenario
     price = np.array(
-        [sc.economics.gpu_hour_price_usd.get(t, 0.0) for t in plan.sites["tier"]],  # type: ignore[call-overload]
+        [sc.economics.gpu_hour_price_usd.get(t, 0.0) for t in plan.sites["tier"]],
         dtype=np.float64,
     )
     sold_hours = costs.gpus * 8760.0 * sc.hardware.utilisation_frac

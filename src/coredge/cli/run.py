@@ -118,7 +118,7 @@ def scenarios_cmd(json_out: JsonOpt = False) -> None:
     """List the built-in scenarios and their variants."""
     from coredge.scenario.load import builtin_scenarios, read_yaml
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, path in builtin_scenarios().items():
         raw = read_yaml(path)
         rows.append(

@@ -73,13 +73,15 @@ def greedy_plan(inputs: Inputs) -> Plan:
     allow = {t: cand[f"allow_{t}"].to_numpy(dtype=bool) for t in ("core", "regional", "micro")}
     lat = cand["lat"].to_numpy()
     lon = cand["lon"].to_numpy()
+    plat = inputs.demand["lat"].to_numpy(dtype=np.float64)
+    plon = inputs.demand["lon"].to_numpy(dtype=np.float64)
     grid = cand["grid_available_mw"].to_numpy()
     states = cand["state"].astype(str).to_numpy()
 
     # Capacity of each candidate if opened at its largest allowed tier [IT MW].
     tier_of_cap = np.where(allow["core"], "core", np.where(allow["regional"], "regional", "micro"))
-    pue_cap = np.array([tiers[t].pue for t in tier_of_cap])  # type: ignore[index]
-    max_cap = np.array([tiers[t].it_mw_max for t in tier_of_cap])  # type: ignore[index]
+    pue_cap = np.array([tiers[t].pue for t in tier_of_cap])
+    max_cap = np.array([tiers[t].it_mw_max for t in tier_of_cap])
     site_cap = np.minimum(max_cap, grid / pue_cap)
     state_left = {s: float(v) for s, v in sc.grid.state_caps_mw.items()}  # facility MW
 
@@ -134,7 +136,7 @@ def greedy_plan(inputs: Inputs) -> Plan:
     # 3. Assignment with capacities (final year), nearest first.
     open_idx = np.flatnonzero(opened)
     pos = {int(j): i for i, j in enumerate(open_idx)}
-    mod_cap = np.array([tiers[t].module_it_mw for t in tier_of_cap[open_idx]])  # type: ignore[index]
+    mod_cap = np.array([tiers[t].module_it_mw for t in tier_of_cap[open_idx]])
     cap = _Capacity(site_cap[open_idx], mod_cap, pue_cap[open_idx], states[open_idx], state_left)
     # Training first, at the cheapest open core campuses.
     train_final = float(inputs.training_mw.max())
@@ -167,7 +169,7 @@ def greedy_plan(inputs: Inputs) -> Plan:
                     cap.use(s, take)
                     j = int(open_idx[s])
                     net = sc.network
-                    d = float(haversine_km(inputs.demand["lat"].iat[i], inputs.demand["lon"].iat[i], lat[j], lon[j]))
+                    d = float(haversine_km(plat[i], plon[i], lat[j], lon[j]))
                     r = float(fiber_rtt_ms(d, net.route_inflation, net.fiber_us_per_km, net.overhead_ms))
                     rows.append((int(i), k, s, take / final[i, k], r, d))
                     need_i -= take
@@ -277,7 +279,7 @@ def _finish(
     small = (tier == "regional") & allow_micro & (final_total <= micro_max)
     tier[small] = "micro"
     # Online years; a site that cannot come online within the horizon is not part of the plan.
-    lead = np.array([tiers[t].lead_time_months for t in tier])  # type: ignore[index]
+    lead = np.array([tiers[t].lead_time_months for t in tier])
     wait = cand["interconnect_wait_months"].to_numpy()[open_idx]
     oy = online_year(int(years[0]), lead + wait)
     keep = (final_total > 1e-9) & (oy <= years[-1])
@@ -295,7 +297,7 @@ def _finish(
                 rem -= take
     served_inf = inf_load * online
     load = served_inf + train
-    module = np.array([tiers[t].module_it_mw for t in tier])  # type: ignore[index]
+    module = np.array([tiers[t].module_it_mw for t in tier])
     installed = modules_needed(load, module)
     installed[~online] = 0.0
     # Unmet per class and year (inference shares at sites not yet online are unmet).
@@ -317,7 +319,7 @@ def _finish(
     sel = open_idx[keep]
     c = cand.iloc[sel].reset_index(drop=True)
     tier_k = tier[keep]
-    pue = np.array([tiers[t].pue for t in tier_k], dtype=np.float64)  # type: ignore[index]
+    pue = np.array([tiers[t].pue for t in tier_k], dtype=np.float64)
     inst_k = installed[keep]
     sites = pd.DataFrame(
         {

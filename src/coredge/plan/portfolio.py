@@ -177,9 +177,11 @@ def single_site_failure_shortfall(inputs: Inputs, plan: Plan, year_index: int = 
             continue
         cap = spare.copy()
         cap[j] = 0.0
-        for r in rows.itertuples(index=False):
-            need = load[r.point_index, r.class_index] * r.share
-            alts = reach.get((int(r.point_index), int(r.class_index)), ())
+        for pi, ci, share in zip(
+            rows["point_index"].to_numpy(), rows["class_index"].to_numpy(), rows["share"].to_numpy(), strict=True
+        ):
+            need = float(load[pi, ci] * share)
+            alts = reach.get((int(pi), int(ci)), [])
             for s, _rtt in alts:
                 if need <= 1e-12:
                     break

@@ -32,9 +32,8 @@ class Pairs:
 def tier_serves(inputs: Inputs, tier: str, class_id: str) -> bool:
     """Whether sites of `tier` may serve workload class `class_id`."""
     k = inputs.classes.index(class_id)
-    return inputs.scenario.tiers[tier].serves_class(  # type: ignore[index]
-        class_id, not math.isinf(inputs.rtt_budget_ms[k])
-    )
+    spec = inputs.scenario.tiers.get(tier)  # type: ignore[call-overload]
+    return spec is not None and bool(spec.serves_class(class_id, not math.isinf(inputs.rtt_budget_ms[k])))
 
 
 def class_pairs(

@@ -53,8 +53,8 @@ def map_figure(res: RunResult) -> go.Figure:
     ys: list[float | None] = []
     for lon, lat in outline_lines("us" if us else "world"):
         x, y = project(lat, lon)
-        xs.extend(x.tolist() + [None])
-        ys.extend(y.tolist() + [None])
+        xs.extend([*x.tolist(), None])
+        ys.extend([*y.tolist(), None])
     fig.add_trace(
         go.Scatter(x=xs, y=ys, mode="lines", line={"color": "#9e9e9e", "width": 0.7},
                      hoverinfo="skip", name="outline", showlegend=False)
@@ -186,11 +186,12 @@ def write_report(path: Path, res: RunResult, tiers: pd.DataFrame) -> None:
     tpl = env.get_template("report.html.j2")
     tier_rows = [
         {
-            "tier": r.tier, "sites": r.sites, "it_mw": f"{r.it_mw:,.1f}", "facility_mw": f"{r.facility_mw:,.1f}",
-            "gpus": f"{r.gpus:,}", "capex": _fmt_usd(r.capex_usd), "opex": _fmt_usd(r.opex_usd_per_year),
-            "npv": _fmt_usd(r.npv_usd),
+            "tier": r["tier"], "sites": r["sites"], "it_mw": f"{r['it_mw']:,.1f}",
+            "facility_mw": f"{r['facility_mw']:,.1f}", "gpus": f"{r['gpus']:,}",
+            "capex": _fmt_usd(r["capex_usd"]), "opex": _fmt_usd(r["opex_usd_per_year"]),
+            "npv": _fmt_usd(r["npv_usd"]),
         }
-        for r in tiers.itertuples(index=False)
+        for r in tiers.to_dict(orient="records")
     ]
     s = res.summary
     cov_rows = [

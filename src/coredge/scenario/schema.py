@@ -257,7 +257,7 @@ class EconomicsSpec(StrictModel):
         "[USD/MWh]; required for sites outside the US.",
     )
     gpu_hour_price_usd: dict[TierId, PosFloat] = Field(
-        default_factory=lambda: {"core": 2.4, "regional": 2.9, "micro": 3.4},
+        default_factory=lambda: {"core": 2.4, "regional": 2.9, "micro": 3.4},  # type: ignore[arg-type]
         description="Price of one GPU-hour sold, by tier [USD/GPU-hour]. Core: H100 cloud "
         "$1.90-2.94/GPU-h (gpu.blog, 2026; facts.md §1c); the edge premia for latency "
         "(+$0.5, +$1.0) are assumptions.",
@@ -311,21 +311,21 @@ class Scenario(StrictModel):
 
     name: str = Field(..., min_length=1, description="Scenario name (used in run directories).")
     description: str = Field("", description="Free text shown in the report.")
-    horizon: Horizon = Field(default_factory=Horizon)  # type: ignore[arg-type]
-    demand: DemandSpec = Field(default_factory=DemandSpec)  # type: ignore[arg-type]
+    horizon: Horizon = Field(default_factory=Horizon)
+    demand: DemandSpec = Field(default_factory=DemandSpec)
     workloads: dict[str, WorkloadClass] = Field(
         default_factory=dict, description="Workload classes by id (merged over the built-ins)."
     )
     tiers: dict[TierId, TierSpec] = Field(
         default_factory=dict, description="Tier archetypes (merged over the built-ins)."
     )
-    candidates: CandidateSpec = Field(default_factory=CandidateSpec)  # type: ignore[arg-type]
-    training: TrainingSpec = Field(default_factory=TrainingSpec)  # type: ignore[arg-type]
-    hardware: HardwareSpec = Field(default_factory=HardwareSpec)  # type: ignore[arg-type]
-    network: NetworkSpec = Field(default_factory=NetworkSpec)  # type: ignore[arg-type]
-    economics: EconomicsSpec = Field(default_factory=EconomicsSpec)  # type: ignore[arg-type]
-    grid: GridSpec = Field(default_factory=GridSpec)  # type: ignore[arg-type]
-    planning: PlanningSpec = Field(default_factory=PlanningSpec)  # type: ignore[arg-type]
+    candidates: CandidateSpec = Field(default_factory=CandidateSpec)
+    training: TrainingSpec = Field(default_factory=TrainingSpec)
+    hardware: HardwareSpec = Field(default_factory=HardwareSpec)
+    network: NetworkSpec = Field(default_factory=NetworkSpec)
+    economics: EconomicsSpec = Field(default_factory=EconomicsSpec)
+    grid: GridSpec = Field(default_factory=GridSpec)
+    planning: PlanningSpec = Field(default_factory=PlanningSpec)
     existing_sites: list[ExistingSite] = Field(default_factory=list)
     seed: Annotated[int, Field(ge=0)] = Field(0, description="Seed for every random draw.")
 
