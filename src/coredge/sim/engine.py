@@ -299,6 +299,8 @@ def simulate(
     cand = pol.build(RoutingInputs(rtt, [s.tier for s in spec.sites], budget, hops))
     f_site, f_lo, f_hi = _faults(spec, faults)
     acc = _Accumulators(n_sites, n_class, n_dem, servers, qlim)
+    rows_all = np.arange(n_dem * n_class, dtype=np.int64)
+    row_class, row_dem = rows_all % n_class, rows_all // n_class
 
     t_end_ms = hours * MS_PER_H if hours is not None else math.inf
     target = requests if requests is not None else None
@@ -320,7 +322,7 @@ def simulate(
         i = 0
         while i < m:
             i = K.run_chunk(
-                i, ch.arr_ms, ch.row, ch.svc_ms, n_class, pol.kernel_rule,
+                i, ch.arr_ms, ch.row, ch.svc_ms, row_class, row_dem, pol.kernel_rule,
                 cand.order, cand.order_len, cand.rtt_ord, servers, qlim, speed,
                 src.mean_svc_ms, slo, f_site, f_lo, f_hi,
                 acc.heap, acc.heap_off, acc.ring, acc.ring_head, acc.ring_cnt,
@@ -451,6 +453,8 @@ def _result(spec: NetworkSpec, policy: str, seed: int, acc: _Accumulators,
             "completed": ti[:, K.T_ARR] - ti[:, K.T_DROP],
             "dropped": ti[:, K.T_DROP],
             "spilled": ti[:, K.T_SPILLED],
+            "waited": ti[:, K.T_WAITED],
+            "wait_sum_ms": tf[:, K.T_WAIT_SUM],
             "slo_attainment": ti[:, K.T_SLO_MET] / ti[:, K.T_ARR] if has_slo else math.nan,
             "mean_latency_ms": tf[:, K.T_LAT_SUM] / done_t,
             "mean_wait_ms": tf[:, K.T_WAIT_SUM] / done_t,

@@ -26,7 +26,16 @@ import math
 import numpy as np
 from numba import njit
 
-from coredge.sim.hist import COARSE, INV_LOG_RATIO, LO_MS, LOG_LO, N_INNER
+from coredge.sim.hist import (
+    COARSE,
+    FREXP_E_MIN,
+    HI_EDGE_MS,
+    INNER_EDGES_MS,
+    LO_MS,
+    MANT_BITS,
+    N_INNER,
+    SUB_BUCKET_BIN,
+)
 
 # policy codes understood by the kernel
 FIRST_ACCEPT: int = 0
@@ -47,8 +56,8 @@ N_GROUP_I = 5
 G_LAT_SUM, G_WAIT_SUM = range(2)
 N_GROUP_F = 2
 # per-minute int64 columns
-T_ARR, T_DROP, T_SPILLED, T_SLO_MET = range(4)
-N_TS_I = 4
+T_ARR, T_DROP, T_SPILLED, T_SLO_MET, T_WAITED = range(5)
+N_TS_I = 5
 # per-minute float64 columns
 T_LAT_SUM, T_WAIT_SUM = range(2)
 N_TS_F = 2
@@ -57,16 +66,26 @@ F_ARR, F_DROP, F_SLO_MET = range(3)
 N_FAULT_I = 3
 
 MS_PER_MINUTE: float = 60_000.0
+_PER_MINUTE: float = 1.0 / MS_PER_MINUTE
+
+
+_MANT_SCALE = float(1 << (MANT_BITS + 1))
+_MANT_N = 1 << MANT_BITS
 
 
 @njit(cache=True, inline="always")
 def _bin(x: float) -> int:
+    """Histogram bin of ``x`` [ms] (same result as `coredge.sim.hist.bin_index`)."""
     if x < LO_MS:
         return 0
-    k = int((math.log(x) - LOG_LO) * INV_LOG_RATIO) + 1
-    if k > N_INNER + 1:
+    if x >= HI_EDGE_MS:
         return N_INNER + 1
-    return k
+    m, e = math.frexp(x)
+    j = (e - FREXP_E_MIN) * _MANT_N + int((m - 0.5) * _MANT_SCALE)
+    b = SUB_BUCKET_BIN[j]
+    while x >= INNER_EDGES_MS[b]:
+        b += 1
+    return b
 
 
 @njit(cache=True, inline="always")
@@ -120,7 +139,8 @@ def run_chunk(
     arr_ms: np.ndarray,
     row: np.ndarray,
     svc_ms: np.ndarray,
-    n_class: int,
+    row_class: np.ndarray,
+    row_dem: np.ndarray,
     policy: int,
     order: np.ndarray,
     order_len: np.ndarray,
@@ -168,8 +188,8 @@ def run_chunk(
         Candidate-list row of each request: ``demand_index * n_class + class_index``.
     svc_ms : ndarray of float64, shape (n,)
         Service time at a site of speed 1 [ms]; divided by ``speed[site]``.
-    n_class : int
-        Number of workload classes.
+    row_class, row_dem : ndarray of int64, shape (rows,)
+        Class and demand point of each row.
     policy : int
         `FIRST_ACCEPT` or `LEAST_EXPECTED`.
     order, order_len, rtt_ord : ndarray
@@ -200,8 +220,8 @@ def run_chunk(
     for i in range(start_i, n):
         t = arr_ms[i]
         r = row[i]
-        k = r % n_class
-        d = r // n_class
+        k = row_class[r]
+        d = row_dem[r]
         n_cand = order_len[r]
         chosen = -1
         pos = -1
@@ -251,7 +271,7 @@ def run_chunk(
                 st = t
             if st > t and ring_cnt[chosen] >= cap:
                 return i  # ring full: caller grows it and resumes here
-        minute = int(t / MS_PER_MINUTE)
+        minute = int(t * _PER_MINUTE)
         # ---- accounting (nothing above has been counted) ----
         if n_cand > 0:
             s0 = order[r, 0]
@@ -305,6 +325,7 @@ def run_chunk(
             site_i[s, S_WAITED] += 1
             class_i[k, G_WAITED] += 1
             dem_i[d, G_WAITED] += 1
+            ts_i[minute, T_WAITED] += 1
         if pos > 0:
             site_i[s, S_SPILLED] += 1
             class_i[k, G_SPILLED] += 1

@@ -60,7 +60,9 @@ def sample_service_ms(
     """
     d = svc.distribution
     if d == "exponential":
-        return rng.standard_exponential(n) * float(svc.mean_ms or 0.0)
+        out = rng.standard_exponential(n)
+        out *= float(svc.mean_ms or 0.0)
+        return out
     if d == "deterministic":
         return np.full(n, float(svc.mean_ms or 0.0))
     if d == "lognormal":
@@ -91,6 +93,63 @@ def service_mean_ms(svc: ServiceSpec) -> float:
     if svc.distribution == "tokens":
         return float(svc.prefill_ms or 0.0) + float(svc.tokens_mean or 0.0) * float(svc.tpot_ms or 0.0)
     return float(np.mean(np.asarray(svc.samples_ms, dtype=np.float64)))
+
+
+def alias_table(
+    weights: npt.ArrayLike,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """Walker/Vose alias table for O(1) categorical draws.
+
+    Parameters
+    ----------
+    weights : array_like
+        Non-negative weights with a positive sum.
+
+    Returns
+    -------
+    prob, alias : ndarray
+        Draw ``u ~ U[0, n)``, ``i = floor(u)``; pick ``i`` if ``u - i < prob[i]`` else
+        ``alias[i]``.
+
+    Examples
+    --------
+    >>> prob, alias = alias_table([1.0, 3.0])
+    >>> prob.tolist(), alias.tolist()
+    ([0.5, 1.0], [1, 1])
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    n = len(w)
+    scaled = w * (n / w.sum())
+    prob = np.ones(n)
+    alias = np.arange(n, dtype=np.int64)
+    small = [i for i in range(n) if scaled[i] < 1.0]
+    large = [i for i in range(n) if scaled[i] >= 1.0]
+    while small and large:
+        s, g = small.pop(), large.pop()
+        prob[s] = scaled[s]
+        alias[s] = g
+        scaled[g] = scaled[g] + scaled[s] - 1.0
+        (small if scaled[g] < 1.0 else large).append(g)
+    return prob, alias
+
+
+def draw_categorical(
+    rng: np.random.Generator, prob: npt.NDArray[np.float64], alias: npt.NDArray[np.int64], n: int
+) -> npt.NDArray[np.int64]:
+    """``n`` categorical draws from an `alias_table` (one uniform per draw).
+
+    Examples
+    --------
+    >>> prob, alias = alias_table([0.0, 1.0])
+    >>> draw_categorical(np.random.default_rng(0), prob, alias, 4).tolist()
+    [1, 1, 1, 1]
+    """
+    if len(prob) == 1:
+        return np.zeros(n, dtype=np.int64)
+    u = rng.random(n) * len(prob)
+    i = u.astype(np.int64)
+    np.minimum(i, len(prob) - 1, out=i)
+    return np.where(u - i < prob[i], i, alias[i])
 
 
 def diurnal_multiplier(profile: DiurnalSpec, local_hour: npt.ArrayLike) -> npt.NDArray[np.float64]:
@@ -197,11 +256,9 @@ class TrafficSource:
         self.total_rate_per_s = float(rates.sum())
         self.peak_rate_per_s = self.total_rate_per_s * peak
         self.peak = peak
-        self.demand_cdf = np.cumsum(rates) / rates.sum()
-        self.demand_cdf[-1] = 1.0
+        self.demand_alias = alias_table(rates)
         self.class_share = shares / shares.sum()
-        self.class_cdf = np.cumsum(shares) / shares.sum()
-        self.class_cdf[-1] = 1.0
+        self.class_alias = alias_table(shares)
         self.offset_h = np.array(
             [
                 d.utc_offset_h if d.utc_offset_h is not None else (d.lon or 0.0) / 15.0
@@ -248,10 +305,11 @@ class TrafficSource:
         mean_gap_ms = MS_PER_S / self.peak_rate_per_s
         while got < n and self.t_ms < t_end_ms:
             m = n - got if self.profile is None else max(2 * (n - got), 1024)
-            gaps = self.rng_gap.standard_exponential(m) * mean_gap_ms
+            gaps = self.rng_gap.standard_exponential(m)
+            gaps *= mean_gap_ms
             gaps[0] += self.t_ms
-            t = np.cumsum(gaps)
-            d = np.searchsorted(self.demand_cdf, self.rng_dem.random(m), side="right")
+            t = np.cumsum(gaps, out=gaps)
+            d = draw_categorical(self.rng_dem, *self.demand_alias, m)
             self.t_ms = float(t[-1])
             if self.profile is not None:
                 hour = self.start_utc_h + t / MS_PER_H + self.offset_h[d]
@@ -267,10 +325,7 @@ class TrafficSource:
         self._left_t, self._left_d = arr[cut:], dem[cut:]
         arr, dem = arr[:cut], dem[:cut]
         m = len(arr)
-        if self.n_class > 1:
-            cls = np.searchsorted(self.class_cdf, self.rng_cls.random(m), side="right")
-        else:
-            cls = np.zeros(m, dtype=np.int64)
+        cls = draw_categorical(self.rng_cls, *self.class_alias, m)
         svc = np.empty(m)
         if self.n_class == 1:
             svc[:] = self._samplers[0](self.rng_svc[0], m)
