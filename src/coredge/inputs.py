@@ -136,12 +136,18 @@ def build_demand_points(sc: Scenario) -> pd.DataFrame:
     if d.source == "csv":
         # Points without a state or country: take the state of the nearest US city (tariffs and
         # carbon are looked up by state); far from any US city they stay blank.
-        blank = (pts["state"] == "") & pts["country"].isin(["", "US", "USA"])
-        for i in np.flatnonzero(blank.to_numpy()):
-            st = _nearest_us_state(float(pts["lat"].iat[i]), float(pts["lon"].iat[i]))
-            pts.loc[pts.index[i], "state"] = st
-            if st and pts["country"].iat[i] == "":
-                pts.loc[pts.index[i], "country"] = "US"
+        blank = ((pts["state"] == "") & pts["country"].isin(["", "US", "USA"])).to_numpy()
+        lat = pts["lat"].to_numpy(dtype=np.float64)
+        lon = pts["lon"].to_numpy(dtype=np.float64)
+        state = pts["state"].to_numpy(dtype=object)
+        country = pts["country"].to_numpy(dtype=object)
+        for i in np.flatnonzero(blank):
+            st = _nearest_us_state(float(lat[i]), float(lon[i]))
+            state[i] = st
+            if st and country[i] == "":
+                country[i] = "US"
+        pts["state"] = state
+        pts["country"] = country
     if "population" not in pts.columns:
         pts["population"] = 0
     return pts
