@@ -256,6 +256,40 @@ def _iso3(code: str) -> str:
     return str(entry["iso3"])
 
 
+REFERENCE_LAT_DEG = 38.0
+"""Latitude at which a tier archetype's PUE applies as given [deg N] (continental-US middle)."""
+
+
+def site_pue(sc: Scenario, tier: TierId, states: pd.Series, lat_deg: np.ndarray) -> np.ndarray:
+    """Annual PUE of a tier at each site, adjusted for the site's climate.
+
+    The tier archetype's PUE holds at the reference climate (`REFERENCE_LAT_DEG`, mean
+    temperature from latitude); each site's PUE is scaled by the facility model's ratio
+    ``pue(tier, cooling, site climate) / pue(tier, cooling, reference climate)``
+    (`coredge.physics.facility.pue`: cooling overhead grows with outdoor temperature). US sites use
+    their state's mean annual temperature; others the zonal mean at their latitude.
+
+    Returns
+    -------
+    ndarray
+        PUE per site [ratio >= 1].
+    """
+    from coredge.physics.facility import pue, state_climate
+
+    t = sc.tiers[tier]
+    ref = pue(tier, t.cooling, lat=REFERENCE_LAT_DEG)
+    out = np.empty(len(lat_deg))
+    for i, (st, la) in enumerate(zip(states, lat_deg, strict=True)):
+        temp: float | None = None
+        if st:
+            try:
+                temp, _ = state_climate(str(st))
+            except InputError:
+                temp = None
+        out[i] = max(1.0, t.pue * pue(tier, t.cooling, temp, lat=float(la)) / ref)
+    return out
+
+
 def _tier_of(cand: pd.DataFrame) -> list[TierId]:
     """The largest tier each candidate may host."""
     out: list[TierId] = []
@@ -388,6 +422,8 @@ def build_candidates(sc: Scenario, demand: pd.DataFrame) -> pd.DataFrame:
         cand.loc[ex, "grid_available_mw"] = np.maximum(
             cand.loc[ex, "grid_available_mw"].to_numpy(), cand.loc[ex, "existing_it_mw"].to_numpy() * pue
         )
+    for tid in TIER_IDS:
+        cand[f"pue_{tid}"] = site_pue(sc, tid, cand["state"], cand["lat"].to_numpy(dtype=np.float64))
     price, carbon = _tariffs(sc, cand["state"], cand["country"])
     cand["price_usd_per_mwh"] = price
     cand["gco2_per_kwh"] = carbon

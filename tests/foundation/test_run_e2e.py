@@ -190,3 +190,17 @@ def test_csv_points_get_states_for_tariffs(tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
         build_inputs(load_scenario(p))
     assert "electricity_price_usd_per_mwh" in str(exc.value)
+
+
+def test_site_pue_follows_climate(tmp_path: Path) -> None:
+    """Hotter states get a higher PUE for the same tier (facility model); the reference holds."""
+    from foundation_util import tiny_path
+
+    from coredge.inputs import REFERENCE_LAT_DEG, site_pue
+
+    sc = load_scenario(tiny_path(tmp_path))
+    fl, nd = site_pue(sc, "micro", pd.Series(["FL", "ND"]), np.array([28.0, 47.0]))
+    assert fl > sc.tiers["micro"].pue > nd
+    # No state: the zonal climate at the reference latitude gives the archetype's PUE exactly.
+    (ref,) = site_pue(sc, "regional", pd.Series([""]), np.array([REFERENCE_LAT_DEG]))
+    assert ref == pytest.approx(sc.tiers["regional"].pue)

@@ -38,9 +38,10 @@ def _core_ranking(inputs: Inputs, core_idx: np.ndarray, core_series_mw: np.ndarr
     disc = (1.0 + sc.economics.discount_rate) ** -(years - years[0]).astype(np.float64)
     oy = online_year(int(years[0]), t.lead_time_months + cand["interconnect_wait_months"].to_numpy()[core_idx])
     price = cand["price_usd_per_mwh"].to_numpy()[core_idx]
+    pue = cand["pue_core"].to_numpy(dtype=np.float64)[core_idx]
     util = sc.hardware.utilisation_frac
     energy = (core_series_mw * disc)[None, :] * (years[None, :] >= oy[:, None]) * (
-        price[:, None] * t.pue * HOURS_PER_YEAR * util
+        (price * pue)[:, None] * HOURS_PER_YEAR * util
     )
     wait = (core_series_mw * disc)[None, :] * (years[None, :] < oy[:, None]) * (
         sc.economics.unmet_demand_penalty_usd_per_mw_year
@@ -80,7 +81,7 @@ def greedy_plan(inputs: Inputs) -> Plan:
 
     # Capacity of each candidate if opened at its largest allowed tier [IT MW].
     tier_of_cap = np.where(allow["core"], "core", np.where(allow["regional"], "regional", "micro"))
-    pue_cap = np.array([tiers[t].pue for t in tier_of_cap])
+    pue_cap = np.array([cand[f"pue_{t}"].iat[j] for j, t in enumerate(tier_of_cap)], dtype=np.float64)
     max_cap = np.array([tiers[t].it_mw_max for t in tier_of_cap])
     site_cap = np.minimum(max_cap, grid / pue_cap)
     state_left = {s: float(v) for s, v in sc.grid.state_caps_mw.items()}  # facility MW
@@ -333,7 +334,7 @@ def _finish(
     sel = open_idx[keep]
     c = cand.iloc[sel].reset_index(drop=True)
     tier_k = tier[keep]
-    pue = np.array([tiers[t].pue for t in tier_k], dtype=np.float64)
+    pue = np.array([c[f"pue_{t}"].iat[j] for j, t in enumerate(tier_k)], dtype=np.float64)
     inst_k = installed[keep]
     sites = pd.DataFrame(
         {
