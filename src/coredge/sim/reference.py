@@ -109,3 +109,44 @@ def reference_run(
         out_wait.append(start - t)
         out_lat.append(float(rtt_ord[r, best_p]) + (start - t) + sv)
     return ReferenceOutcome(out_site, out_wait, out_lat)
+
+
+_RANK = {"micro": 0, "regional": 1, "core": 2}
+
+
+def reference_candidates(
+    rtt_ms: Sequence[Sequence[float]],
+    policy: str,
+    n_class: int,
+    tiers: Sequence[str | None] = (),
+    rtt_budget_ms: Sequence[float] = (),
+    max_hops: int | None = None,
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], npt.NDArray[np.float64]]:
+    """Candidate lists written out with ``sorted`` (for checking `coredge.sim.policies`).
+
+    Nearest policies: reachable sites by (RTT, index). ``tiered-spill``: micro and regional sites
+    within the class budget, and all reachable core sites, by (tier, RTT, index). Both cut to
+    ``max_hops``. Returns ``order, order_len, rtt_ord`` shaped like `Candidates`.
+    """
+    n_d, n_s = len(rtt_ms), len(rtt_ms[0])
+    rows = []
+    for d in range(n_d):
+        for k in range(n_class):
+            sites = [s for s in range(n_s) if math.isfinite(rtt_ms[d][s])]
+            if policy == "tiered-spill":
+                budget = rtt_budget_ms[k] if rtt_budget_ms else math.inf
+                sites = [s for s in sites if tiers[s] == "core" or rtt_ms[d][s] <= budget]
+                sites.sort(key=lambda s: (_RANK[tiers[s] or "core"], rtt_ms[d][s], s))
+            else:
+                sites.sort(key=lambda s: (rtt_ms[d][s], s))
+            rows.append(sites[:max_hops] if max_hops is not None else sites)
+    width = max(1, max(len(r) for r in rows))
+    order = np.zeros((len(rows), width), dtype=np.int32)
+    rtt_ord = np.zeros((len(rows), width), dtype=np.float64)
+    lens = np.zeros(len(rows), dtype=np.int32)
+    for i, r in enumerate(rows):
+        lens[i] = len(r)
+        for p, s in enumerate(r):
+            order[i, p] = s
+            rtt_ord[i, p] = rtt_ms[i // n_class][s]
+    return order, lens, rtt_ord
