@@ -280,78 +280,94 @@ def _mc_kernel(
     tier_flows: FloatArray,
     site_npv: npt.NDArray[np.float32],
 ) -> None:
-    n, S = g.shape
+    n = rate.shape[0]
+    S = on.shape[0]
     T = on.shape[1]
-    for i in numba.prange(n):
+    # shock arrays are (n, S) or (n, 1) (one value per trial): column index s or 0
+    cg = g.shape[1] > 1
+    cpm = pm.shape[1] > 1
+    cgd = gd.shape[1] > 1
+    cum = um.shape[1] > 1
+    csh = sh.shape[1] > 1
+    cdl = dl.shape[1] > 1
+    cov = ov.shape[1] > 1
+    B = 64  # trials per block: a site's driver rows stay in cache while the block runs
+    n_blocks = (n + B - 1) // B
+    for blk in numba.prange(n_blocks):
+        i0 = blk * B
+        i1 = min(n, i0 + B)
         buf = np.empty(T)
-        disc = np.empty(T)
-        x = 1.0 / (1.0 + rate[i])
-        d = 1.0
-        for t in range(T):
-            disc[t] = d
-            d *= x
+        disc = np.empty((i1 - i0, T))
+        for i in range(i0, i1):
+            x = 1.0 / (1.0 + rate[i])
+            d = 1.0
+            for t in range(T):
+                disc[i - i0, t] = d
+                d *= x
         for s in range(S):
-            share = sh[i, s]
-            if np.isnan(share):
-                share = share0[s]
-            decl = gd[i, s]
-            if np.isnan(decl):
-                decl = decline0[s]
-            gfac = (1.0 - decl) / (1.0 - decline0[s]) if usage[s] else 1.0
-            delay = dl[i, s]
-            k = int(np.floor(delay))
-            f = delay - k
-            ovf = 1.0 + ov[i, s]
-            grow = 1.0 + g[i, s]
-            gpow = um[i, s]
-            fpow = 1.0
-            pool = 0.0
-            sum_cit = 0.0
-            sum_dit = 0.0
-            for t in range(T):
-                a = t - k
-                b = a - 1
-                on_t = 0.0
-                ramp_t = 0.0
-                cit = 0.0
-                dit = 0.0
-                if a >= 0:
-                    on_t += (1.0 - f) * on[s, a]
-                    ramp_t += (1.0 - f) * ramp[s, a]
-                    cit += (1.0 - f) * capex_it[s, a]
-                    dit += (1.0 - f) * dep_it[s, a]
-                if b >= 0 and f > 0.0:
-                    on_t += f * on[s, b]
-                    ramp_t += f * ramp[s, b]
-                    cit += f * capex_it[s, b]
-                    dit += f * dep_it[s, b]
-                m = ramp_t * gpow
-                if m > cap[s]:
-                    m = cap[s]
-                vol = share * on_t + (1.0 - share) * m
-                rev = share * on_t * p_con[s, t] + (1.0 - share) * m * p_mer[s, t] * fpow
-                ebitda = rev - e_inv[s, t] * pm[i, s] * vol - opex[s, t]
-                dep = dep_fac[s, t] * ovf + dit
-                tax = 0.0
-                if tax_rate != 0.0:
-                    base = ebitda - dep
-                    if carry:
-                        base -= pool
-                        pool = -base if base < 0.0 else 0.0
-                    if base > 0.0:
-                        tax = tax_rate * base
-                buf[t] = ebitda - capex_fac[s, t] * ovf - cit - tax
-                sum_cit += cit
-                sum_dit += dit
-                gpow *= grow
-                fpow *= gfac
-            buf[T - 1] += residual_fac[s] * ovf + sum_cit - sum_dit
-            acc = 0.0
             ti = tier_index[s]
-            for t in range(T):
-                acc += buf[t] * disc[t]
-                tier_flows[i, ti, t] += buf[t]
-            site_npv[i, s] = acc
+            for i in range(i0, i1):
+                share = sh[i, s if csh else 0]
+                if np.isnan(share):
+                    share = share0[s]
+                decl = gd[i, s if cgd else 0]
+                if np.isnan(decl):
+                    decl = decline0[s]
+                gfac = (1.0 - decl) / (1.0 - decline0[s]) if usage[s] else 1.0
+                delay = dl[i, s if cdl else 0]
+                k = int(np.floor(delay))
+                f = delay - k
+                ovf = 1.0 + ov[i, s if cov else 0]
+                grow = 1.0 + g[i, s if cg else 0]
+                pmi = pm[i, s if cpm else 0]
+                gpow = um[i, s if cum else 0]
+                fpow = 1.0
+                pool = 0.0
+                sum_cit = 0.0
+                sum_dit = 0.0
+                for t in range(T):
+                    a = t - k
+                    b = a - 1
+                    on_t = 0.0
+                    ramp_t = 0.0
+                    cit = 0.0
+                    dit = 0.0
+                    if a >= 0:
+                        on_t += (1.0 - f) * on[s, a]
+                        ramp_t += (1.0 - f) * ramp[s, a]
+                        cit += (1.0 - f) * capex_it[s, a]
+                        dit += (1.0 - f) * dep_it[s, a]
+                    if b >= 0 and f > 0.0:
+                        on_t += f * on[s, b]
+                        ramp_t += f * ramp[s, b]
+                        cit += f * capex_it[s, b]
+                        dit += f * dep_it[s, b]
+                    m = ramp_t * gpow
+                    if m > cap[s]:
+                        m = cap[s]
+                    vol = share * on_t + (1.0 - share) * m
+                    rev = share * on_t * p_con[s, t] + (1.0 - share) * m * p_mer[s, t] * fpow
+                    ebitda = rev - e_inv[s, t] * pmi * vol - opex[s, t]
+                    dep = dep_fac[s, t] * ovf + dit
+                    tax = 0.0
+                    if tax_rate != 0.0:
+                        base = ebitda - dep
+                        if carry:
+                            base -= pool
+                            pool = -base if base < 0.0 else 0.0
+                        if base > 0.0:
+                            tax = tax_rate * base
+                    buf[t] = ebitda - capex_fac[s, t] * ovf - cit - tax
+                    sum_cit += cit
+                    sum_dit += dit
+                    gpow *= grow
+                    fpow *= gfac
+                buf[T - 1] += residual_fac[s] * ovf + sum_cit - sum_dit
+                acc = 0.0
+                for t in range(T):
+                    acc += buf[t] * disc[i - i0, t]
+                    tier_flows[i, ti, t] += buf[t]
+                site_npv[i, s] = acc
 
 
 def _kernel_args(dv: Drivers) -> tuple[Any, ...]:
@@ -404,7 +420,11 @@ def evaluate_compiled(
     n = max(a.shape[0] for a in arrays)
     if discount_rate is not None:
         n = max(n, np.atleast_1d(np.asarray(discount_rate)).shape[0])
-    full = [np.broadcast_to(a, (n, S)) for a in arrays]
+    full = []
+    for arr in arrays:
+        if arr.shape[1] not in (1, S):
+            raise InputError.of("shocks", arr.shape, f"broadcastable to (trials, {S})")
+        full.append(np.ascontiguousarray(np.broadcast_to(arr, (n, arr.shape[1]))))
     if np.any(full[5] < 0):
         raise InputError.of("delay_years", float(full[5].min()), ">= 0 years")
     rate = np.broadcast_to(
@@ -424,11 +444,10 @@ def evaluate_compiled(
 def _draw_block(
     spec: RiskSpec, rng: np.random.Generator, n: int, site_tiers: npt.NDArray[np.str_]
 ) -> tuple[dict[str, FloatArray], FloatArray | None]:
-    """Draws of every variable for ``n`` trials: Shocks fields (n, S) and the rate (n,)."""
+    """Draws of every variable for ``n`` trials: Shocks fields, (n, S) where they differ by
+    site and (n, 1) where one value per trial serves every site, and the rate (n,)."""
     S = site_tiers.size
-    fields: dict[str, FloatArray] = {
-        f: np.full((n, S), v) for f, v in SHOCK_NEUTRAL.items()
-    }
+    fields: dict[str, FloatArray] = {f: np.full((n, 1), v) for f, v in SHOCK_NEUTRAL.items()}
     rate: FloatArray | None = None
     for var in spec.variables:
         lo, hi = _BOUNDS[var.name]
@@ -437,10 +456,14 @@ def _draw_block(
             continue
         mask = np.ones(S, dtype=bool) if var.tiers is None else np.isin(site_tiers, var.tiers)
         k = int(mask.sum())
-        draws = var.dist.sample(rng, (n, k) if var.scope == "site" else (n, 1))
-        draws = np.clip(draws, lo, hi)
-        target = fields[VARIABLES[var.name]]
-        target[:, mask] = np.broadcast_to(draws, (n, k))
+        draws = np.clip(var.dist.sample(rng, (n, k) if var.scope == "site" else (n, 1)), lo, hi)
+        name = VARIABLES[var.name]
+        if k == S:
+            fields[name] = draws if draws.shape[1] == S else draws.reshape(n, 1)
+        else:
+            target = np.full((n, S), SHOCK_NEUTRAL[name])
+            target[:, mask] = np.broadcast_to(draws, (n, k))
+            fields[name] = target
     return fields, rate
 
 
