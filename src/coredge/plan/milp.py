@@ -1,0 +1,593 @@
+"""The optimising planner: a MILP over sites, tiers, modules per year, assignments and training.
+
+`milp_plan` builds the model of `coredge.plan.scenario_model` over a *restricted* set of pairs
+(the nearest few facilities of each tier for every demand group, plus every pair the greedy warm
+start uses), solves it with HiGHS within the time limit and gap, and reads the solution back into
+a `Plan`. It then certifies the result against the *full* model (every reachable pair):
+
+* ``objective_usd``: the discounted cost of the returned plan, recomputed from the plan itself
+  (`plan_objective_usd`), i.e. an upper bound on the full model's optimum.
+* ``bound_usd``: a lower bound valid for the full model: the full model's LP relaxation (with
+  MIR rounding cuts on the core modules) computed by column generation over all reachable pairs,
+  stopped early with a Farley bound that stays valid; when the restricted model holds every
+  reachable pair, HiGHS's MIP dual bound, which is then valid too, if higher.
+* ``gap``: ``(objective - bound) / |objective|``, the certified relative gap.
+* ``restricted_bound_usd`` / ``restricted_gap``: HiGHS's dual bound and gap on the restricted
+  model; these bound only the restricted model.
+
+See docs/planner.md for the model and the choices behind it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+import highspy
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from coredge.errors import Problem
+from coredge.geo import haversine_km
+from coredge.inputs import Inputs
+from coredge.latency import fiber_rtt_ms
+from coredge.plan import scenario_model as sm
+from coredge.plan.portfolio import Plan, single_site_failure_shortfall
+
+FloatArray = npt.NDArray[np.float64]
+Progress = Callable[[str], None]
+
+DEFAULT_PER_TIER = 4
+"""Nearest facilities of each tier kept per demand group in the restricted model (tuning choice)."""
+
+
+def plan_objective_usd(inputs: Inputs, plan: Plan, objective: str = "cost") -> float:
+    """Discounted total cost of a plan in the planner's own terms [USD].
+
+    Capex when capacity is added (facility incl. land/soft costs, GPUs at ``it_kw_per_gpu``,
+    not floored to whole GPUs), fixed opex and energy each year as in
+    `coredge.costing.site_costs`, plus the unmet-demand penalty; with ``objective="npv"`` minus
+    GPU-hour revenue on installed GPUs (as in `coredge.pipeline.economics`).
+
+    Parameters
+    ----------
+    inputs : Inputs
+    plan : Plan
+    objective : str
+        ``"cost"`` or ``"npv"``.
+
+    Returns
+    -------
+    float
+        Discounted cost [USD] (negative NPV plus penalty for ``"npv"``).
+    """
+    sc = inputs.scenario
+    tiers = sc.tiers
+    years = plan.years
+    disc = sm.discount_factors(years, sc.economics.discount_rate)
+    tier = plan.sites["tier"].to_numpy()
+    fac = np.array([tiers[t].facility_capex_usd_per_mw * (1 + tiers[t].land_and_soft_cost_frac) for t in tier])
+    opex = np.array([tiers[t].opex_frac_of_facility_capex_per_year for t in tier]) * fac + np.array(
+        [tiers[t].staff_usd_per_mw_year for t in tier]
+    )
+    gpus_per_mw = 1000.0 / inputs.it_kw_per_gpu
+    inst = plan.it_mw_by_year
+    added = np.diff(inst, axis=1, prepend=0.0)
+    capex = added * (fac + gpus_per_mw * inputs.gpu_capex_usd)[:, None]
+    fixed = inst * opex[:, None]
+    esc = (1.0 + sc.economics.power_price_escalator_rate) ** (years - years[0]).astype(np.float64)
+    pue = plan.sites["pue"].to_numpy(dtype=np.float64)
+    price = plan.sites["price_usd_per_mwh"].to_numpy(dtype=np.float64)
+    energy = plan.load_mw_by_year * sc.hardware.utilisation_frac * (pue * price)[:, None] * 8760.0 * esc[None, :]
+    total = float(((capex + fixed + energy) * disc[None, :]).sum()) if len(tier) else 0.0
+    if objective == "npv" and len(tier):
+        rev = np.array([sc.economics.gpu_hour_price_usd.get(t, 0.0) for t in tier])
+        total -= float((inst * (gpus_per_mw * 8760.0 * sc.hardware.utilisation_frac * rev)[:, None] * disc[None, :]).sum())
+    total += float((plan.unmet_mw.sum(axis=0) * disc).sum() * sc.economics.unmet_demand_penalty_usd_per_mw_year)
+    return total
+
+
+def _pair_key(groups: sm.Groups, pairs: sm.PairTable, n_fac: int) -> npt.NDArray[np.int64]:
+    return pairs.group.astype(np.int64) * n_fac + pairs.fac
+
+
+def _warm_start(
+    inputs: Inputs, plan: Plan, fac: sm.Facilities, groups: sm.Groups, full: sm.PairTable
+) -> tuple[dict[str, Any], npt.NDArray[np.bool_]] | None:
+    """Map a plan (e.g. the greedy one) onto model variables; also the pairs it uses.
+
+    Returns None when the plan uses a (site, tier) the model does not have.
+    """
+    f_of = {(str(i), str(t)): k for k, (i, t) in enumerate(zip(fac.table["id"], fac.tier, strict=True))}
+    s_fac = np.array([f_of.get((str(i), str(t)), -1) for i, t in zip(plan.sites["site_id"], plan.sites["tier"], strict=True)],
+                     dtype=np.int64)
+    if (s_fac < 0).any():
+        return None
+    a = plan.assignments
+    n_pts = inputs.n_points
+    g_of_class: dict[int, int] = {}
+    pooled: dict[int, int] = {}
+    for g, (p, k) in enumerate(zip(groups.point, groups.klass, strict=True)):
+        if p < 0:
+            pooled[int(k)] = g
+        elif int(k) not in g_of_class:
+            g_of_class[int(k)] = g - int(p)
+    x: dict[tuple[int, int], float] = {}
+    if not a.empty:
+        pi = a["point_index"].to_numpy()
+        ki = a["class_index"].to_numpy()
+        fi = s_fac[a["site_index"].to_numpy()]
+        share = a["share"].to_numpy(dtype=np.float64)
+        ref = inputs.load_mw[:, :, -1]
+        for p, k, f, s in zip(pi, ki, fi, share, strict=True):
+            k = int(k)
+            if k in pooled:
+                g = pooled[k]
+                tot = float(ref[:, k].sum())
+                w = float(ref[p, k]) / tot if tot > 0 else 1.0 / n_pts
+                x[(g, int(f))] = x.get((g, int(f)), 0.0) + s * w
+            else:
+                g = g_of_class[k] + int(p)
+                x[(g, int(f))] = x.get((g, int(f)), 0.0) + s
+    key_full = _pair_key(groups, full, fac.count)
+    used = np.array([g * fac.count + f for (g, f) in x], dtype=np.int64)
+    in_full = np.isin(used, key_full)
+    if not in_full.all():
+        return None
+    mask = np.isin(key_full, used)
+    n = np.zeros((fac.count, plan.years.size))
+    mod = fac.module_mw[s_fac]
+    n[s_fac] = np.round(plan.it_mw_by_year / mod[:, None])
+    t = np.zeros((fac.count, plan.years.size))
+    t[s_fac] = plan.training_mw_by_year
+    return {"x": x, "n": n, "T": t}, mask
+
+
+def _start_vector(m: sm.PlannerModel, ws: dict[str, Any], training_mw: FloatArray) -> FloatArray:
+    lay = m.layout
+    v = np.zeros(lay.num_col)
+    key = m.pairs.group.astype(np.int64) * lay.F + m.pairs.fac
+    pos = {int(k): i for i, k in enumerate(key)}
+    xs = np.zeros(lay.Q)
+    for (g, f), s in ws["x"].items():
+        i = pos.get(g * lay.F + f)
+        if i is not None:
+            xs[i] = s
+    v[lay.block("x")] = xs
+    served = np.bincount(m.pairs.group, weights=xs, minlength=lay.G)
+    v[lay.block("u")] = np.clip(1.0 - served, 0.0, 1.0)
+    gl = m.groups.load_mw[m.pairs.group]
+    if lay.P == 1:
+        v[lay.block("L")] = np.bincount(m.pairs.fac, weights=xs * gl[:, -1], minlength=lay.F)
+    else:
+        lf = np.zeros((lay.F, lay.Y))
+        np.add.at(lf, m.pairs.fac, xs[:, None] * gl)
+        v[lay.block("L")] = lf.ravel()
+    v[lay.block("n")] = ws["n"].ravel()
+    t = ws["T"][m.core]
+    v[lay.block("T")] = t.ravel()
+    v[lay.block("uT")] = np.maximum(training_mw - t.sum(axis=0), 0.0)
+    if lay.Z:
+        v[lay.block("z")] = (ws["n"][m.z_fac, -1] > 0).astype(np.float64)
+    return v
+
+
+def _highs(time_limit_s: float | None, gap: float | None, threads: int | None = None) -> highspy.Highs:
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    if time_limit_s is not None:
+        h.setOptionValue("time_limit", float(max(time_limit_s, 0.5)))
+    if gap is not None:
+        h.setOptionValue("mip_rel_gap", float(gap))
+    if threads is not None:
+        h.setOptionValue("threads", int(threads))
+    return h
+
+
+def lp_bound_full(
+    inputs: Inputs,
+    fac: sm.Facilities,
+    groups: sm.Groups,
+    full: sm.PairTable,
+    start_mask: npt.NDArray[np.bool_],
+    econ: sm.Economics,
+    resilient: bool,
+    time_limit_s: float = 30.0,
+    max_rounds: int = 30,
+    batch: int = 20000,
+) -> dict[str, Any]:
+    """A lower bound on the full MILP: its LP relaxation by column generation over all pairs.
+
+    Starts from the pairs in `start_mask`, solves the LP relaxation, prices every other reachable
+    pair with the row duals (rows of absent pairs have dual 0) and adds the most negative ones,
+    until none is negative or the time/round limit is hit. The returned bound is the Farley
+    (Lagrangian) bound ``LP_restricted + sum over absent pairs of min(0, reduced cost) x upper
+    bound``, valid for the full LP, hence for the MILP, whether or not generation converged.
+
+    Returns
+    -------
+    dict
+        bound_usd, lp_usd (restricted LP value), rounds, pairs (in the final LP), converged,
+        seconds.
+    """
+    t0 = time.perf_counter()
+    mask = start_mask.copy()
+    last: dict[str, Any] = {"bound_usd": -math.inf, "lp_usd": math.nan, "rounds": 0,
+                            "pairs": int(mask.sum()), "converged": False, "seconds": 0.0}
+    pen = econ.penalty_usd_per_mw
+    c_full = sm.pair_penalty_usd(groups, full, fac, inputs.years, pen)
+    g_load = groups.load_mw[full.group]  # (Qf, Y) float view, used for pricing
+    for rnd in range(max_rounds):
+        sub = full.subset(mask)
+        m = sm.build_model(inputs, fac, groups, sub, econ, resilient)
+        left = time_limit_s - (time.perf_counter() - t0)
+        if left <= 1.0 and rnd > 0:
+            break
+        h = _highs(max(left, 5.0), None)
+        h.passModel(m.to_highs(relax=True))
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            break
+        info = h.getInfo()
+        lp = float(info.objective_function_value)
+        sol = h.getSolution()
+        dual = np.asarray(sol.row_dual, dtype=np.float64)
+        rr = m.row_ranges()
+        lay = m.layout
+        pi = dual[rr["demand"][0]:rr["demand"][1]]
+        lam = dual[rr["load_L"][0]:rr["load_L"][1]].reshape(lay.F, lay.P)
+        if lay.P == 1:
+            ld = g_load[:, -1] * lam[full.fac, 0]
+        else:
+            ld = (g_load * lam[full.fac]).sum(axis=1)
+        d_x = c_full - pi[full.group] + ld
+        d = np.minimum(d_x, 0.0)
+        if resilient:
+            beta = dual[rr["backup_total"][0]:rr["backup_total"][1]]
+            rho = dual[rr["load_R"][0]:rr["load_R"][1]].reshape(lay.F, lay.P)
+            if lay.P == 1:
+                lr = g_load[:, -1] * rho[full.fac, 0]
+            else:
+                lr = (g_load * rho[full.fac]).sum(axis=1)
+            d_b = -beta[full.group] + lr
+            d = d + np.minimum(d_b, 0.0)
+        d[mask] = 0.0
+        scale = max(abs(lp), 1.0)
+        bound = lp + float(d.sum())
+        last = {"bound_usd": max(bound, last["bound_usd"]), "lp_usd": lp, "rounds": rnd + 1,
+                "pairs": int(mask.sum()), "converged": False, "seconds": time.perf_counter() - t0}
+        neg = np.flatnonzero(d < -1e-9 * scale)
+        if neg.size == 0:
+            last["converged"] = True
+            last["bound_usd"] = max(lp, last["bound_usd"])
+            break
+        pick = neg[np.argsort(d[neg])[:batch]]
+        mask[pick] = True
+    last["seconds"] = time.perf_counter() - t0
+    return last
+
+
+def _extract(
+    inputs: Inputs, m: sm.PlannerModel, v: FloatArray, solver: dict[str, Any]
+) -> Plan:
+    """Read a model solution back into a `Plan` (shares, modules, training, unmet)."""
+    lay = m.layout
+    fac = m.fac
+    years = inputs.years
+    n_cls = inputs.n_classes
+    Y = lay.Y
+    n = np.round(v[lay.block("n")].reshape(lay.F, Y))
+    xs = v[lay.block("x")].copy()
+    xs[xs < 1e-7] = 0.0
+    # Shares of a group sum to at most 1 (solver tolerance).
+    tot = np.bincount(m.pairs.group, weights=xs, minlength=lay.G)
+    over = np.where(tot > 1.0, tot, 1.0)
+    xs = xs / over[m.pairs.group]
+    t_core = np.maximum(v[lay.block("T")].reshape(lay.C, Y), 0.0)
+    t_core[t_core < 1e-9] = 0.0
+    train = np.zeros((lay.F, Y))
+    train[m.core] = t_core
+    online = years[None, :] >= fac.online_year[:, None]
+    gl = m.groups.load_mw[m.pairs.group]
+    inf_load = np.zeros((lay.F, Y))
+    np.add.at(inf_load, m.pairs.fac, xs[:, None] * gl)
+    inf_load *= online
+    used = (n[:, -1] > 0) | (inf_load.sum(axis=1) > 0) | (train.sum(axis=1) > 0)
+    sel = np.flatnonzero(used)
+    pos = -np.ones(lay.F, dtype=np.int64)
+    pos[sel] = np.arange(sel.size)
+    installed = n[sel] * fac.module_mw[sel, None]
+    load = inf_load[sel] + train[sel]
+    # Numerical slack: never report load above installed capacity.
+    load = np.minimum(load, installed + 0.0)
+    t = fac.table.iloc[sel].reset_index(drop=True)
+    pue = fac.pue[sel]
+    sites = pd.DataFrame(
+        {
+            "site_id": t["id"].astype(str),
+            "name": t["name"].astype(str),
+            "tier": fac.tier[sel].astype(str),
+            "lat": t["lat"].astype(float),
+            "lon": t["lon"].astype(float),
+            "state": t["state"].astype(str),
+            "country": t["country"].astype(str),
+            "region_id": t["region_id"].fillna("").astype(str),
+            "online_year": fac.online_year[sel],
+            "pue": pue,
+            "price_usd_per_mwh": fac.price_usd_per_mwh[sel],
+            "gco2_per_kwh": t["gco2_per_kwh"].astype(float),
+            "grid_available_mw": t["grid_available_mw"].astype(float),
+            "interconnect_wait_months": t["interconnect_wait_months"].astype(float),
+            "it_mw": installed[:, -1],
+            "facility_mw": installed[:, -1] * pue,
+            "gpus": np.floor(installed[:, -1] * 1000.0 / inputs.it_kw_per_gpu).astype(np.int64),
+            "inference_mw": inf_load[sel][:, -1],
+            "training_mw": train[sel][:, -1],
+        }
+    )
+    # Assignments: pooled groups (classes without a budget) give every point the same share.
+    keep = (xs > 0) & (pos[m.pairs.fac] >= 0)
+    q = np.flatnonzero(keep)
+    gp = m.groups.point[m.pairs.group[q]]
+    gk = m.groups.klass[m.pairs.group[q]]
+    pooled = gp < 0
+    pt = [gp[~pooled]]
+    kl = [gk[~pooled]]
+    st = [pos[m.pairs.fac[q[~pooled]]]]
+    sh = [xs[q[~pooled]]]
+    if pooled.any():
+        npts = inputs.n_points
+        pt.append(np.tile(np.arange(npts), int(pooled.sum())))
+        kl.append(np.repeat(gk[pooled], npts))
+        st.append(np.repeat(pos[m.pairs.fac[q[pooled]]], npts))
+        sh.append(np.repeat(xs[q[pooled]], npts))
+    p_idx = np.concatenate(pt).astype(np.int64)
+    k_idx = np.concatenate(kl).astype(np.int64)
+    s_idx = np.concatenate(st).astype(np.int64)
+    share = np.concatenate(sh)
+    net = inputs.scenario.network
+    plat = inputs.demand["lat"].to_numpy(dtype=np.float64)
+    plon = inputs.demand["lon"].to_numpy(dtype=np.float64)
+    slat = sites["lat"].to_numpy(dtype=np.float64)
+    slon = sites["lon"].to_numpy(dtype=np.float64)
+    dist = haversine_km(plat[p_idx], plon[p_idx], slat[s_idx], slon[s_idx]) if p_idx.size else np.zeros(0)
+    rtt = fiber_rtt_ms(dist, net.route_inflation, net.fiber_us_per_km, net.overhead_ms) if p_idx.size else np.zeros(0)
+    order = np.lexsort((s_idx, k_idx, p_idx))
+    asg = pd.DataFrame(
+        {
+            "point_id": inputs.demand["id"].to_numpy()[p_idx[order]],
+            "point_index": p_idx[order],
+            "class_id": np.asarray(inputs.classes, dtype=object)[k_idx[order]],
+            "class_index": k_idx[order],
+            "site_id": sites["site_id"].to_numpy()[s_idx[order]],
+            "site_index": s_idx[order],
+            "share": share[order],
+            "rtt_ms": np.asarray(rtt)[order],
+            "distance_km": np.asarray(dist)[order],
+        }
+    )
+    # Unmet per class and year, from the shares at online sites.
+    site_online = years[None, :] >= sites["online_year"].to_numpy()[:, None]
+    served = np.zeros((n_cls, Y))
+    if p_idx.size:
+        contrib = inputs.load_mw[p_idx, k_idx, :] * share[:, None] * site_online[s_idx]
+        np.add.at(served, k_idx, contrib)
+    unmet = np.zeros((n_cls + 1, Y))
+    unmet[:n_cls] = np.maximum(inputs.load_mw.sum(axis=0) - served, 0.0)
+    unmet[n_cls] = np.maximum(inputs.training_mw - train.sum(axis=0), 0.0)
+    return Plan(
+        years=years,
+        sites=sites,
+        it_mw_by_year=installed,
+        load_mw_by_year=load,
+        training_mw_by_year=train[sel],
+        assignments=asg,
+        unmet_mw=unmet,
+        method="milp",
+        solver=solver,
+    )
+
+
+def milp_plan(
+    inputs: Inputs,
+    time_limit_s: float | None = None,
+    mip_rel_gap: float | None = None,
+    warm_start: Plan | None = None,
+    progress: Progress | None = None,
+    *,
+    objective: str = "cost",
+    per_tier: int = DEFAULT_PER_TIER,
+    bound: bool = True,
+    bound_time_s: float | None = None,
+) -> Plan:
+    """Optimal siting, sizing and build-out by MILP (HiGHS), with a certified gap.
+
+    Parameters
+    ----------
+    inputs : Inputs
+        Output of `coredge.inputs.build_inputs`.
+    time_limit_s : float, optional
+        HiGHS time limit for the MILP [s]; default ``planning.time_limit_s``.
+    mip_rel_gap : float, optional
+        Relative gap at which HiGHS stops [fraction]; default ``planning.mip_rel_gap``.
+    warm_start : Plan, optional
+        A feasible plan to start from; default the greedy plan. Its pairs join the model.
+    progress : callable, optional
+        Receives one-line progress messages.
+    objective : str
+        ``"cost"`` (minimise discounted cost) or ``"npv"`` (maximise NPV with GPU-hour revenue).
+    per_tier : int
+        Nearest facilities of each tier kept per demand group in the restricted model.
+    bound : bool
+        Compute the full-model lower bound (column generation); otherwise ``bound_usd`` is only
+        reported when the restricted model holds every pair.
+    bound_time_s : float, optional
+        Time for the bound [s]; default half the time limit.
+
+    Returns
+    -------
+    Plan
+        ``method="milp"``; ``solver`` holds objective_usd, bound_usd, gap, status, solve_s,
+        restricted_bound_usd, restricted_gap, pairs, pairs_full, columns, rows, bound_converged.
+    """
+    from coredge.errors import InputError
+    from coredge.plan.greedy import greedy_plan
+
+    if objective not in ("cost", "npv"):
+        raise InputError.of("objective", objective, "one of: cost, npv")
+    say = progress or (lambda _m: None)
+    sc = inputs.scenario
+    tl = float(time_limit_s if time_limit_s is not None else sc.planning.time_limit_s)
+    gap = float(mip_rel_gap if mip_rel_gap is not None else sc.planning.mip_rel_gap)
+    resilient = bool(sc.planning.single_site_failure)
+    t0 = time.perf_counter()
+    fac = sm.build_facilities(inputs)
+    groups, full = sm.build_groups_and_pairs(inputs, fac)
+    econ = sm.build_economics(inputs, fac, objective)
+    mask = sm.nearest_per_tier(full, fac, per_tier)
+    ws_plan = warm_start if warm_start is not None else greedy_plan(inputs)
+    ws = _warm_start(inputs, ws_plan, fac, groups, full)
+    if ws is not None:
+        mask |= ws[1]
+    sub = full.subset(mask)
+    m = sm.build_model(inputs, fac, groups, sub, econ, resilient)
+    say(f"MILP: {m.layout.num_col} columns, {m.num_row} rows, {sub.count} of {full.count} pairs")
+    h = _highs(tl, gap)
+    h.passModel(m.to_highs())
+    if ws is not None:
+        start = _start_vector(m, ws[0], inputs.training_mw)
+        s = highspy.HighsSolution()
+        s.col_value = start
+        s.value_valid = True
+        h.setSolution(s)
+    t_solve = time.perf_counter()
+    h.run()
+    solve_s = time.perf_counter() - t_solve
+    status = h.modelStatusToString(h.getModelStatus())
+    info = h.getInfo()
+    if info.primal_solution_status < 2:
+        raise RuntimeError(f"HiGHS found no feasible plan ({status})")
+    v = np.asarray(h.getSolution().col_value, dtype=np.float64)
+    restricted_bound = float(info.mip_dual_bound)
+    restricted_obj = float(info.objective_function_value)
+    solver: dict[str, Any] = {
+        "status": status,
+        "solve_s": solve_s,
+        "objective_model_usd": restricted_obj,
+        "restricted_bound_usd": restricted_bound,
+        "restricted_gap": _gap(restricted_obj, restricted_bound),
+        "pairs": int(sub.count),
+        "pairs_full": int(full.count),
+        "columns": int(m.layout.num_col),
+        "rows": int(m.num_row),
+        "integer_columns": int(m.integer.sum()),
+        "single_site_failure": resilient,
+        "objective": objective,
+        "per_tier": per_tier,
+    }
+    plan = _extract(inputs, m, v, solver)
+    obj = plan_objective_usd(inputs, plan, objective)
+    solver["objective_usd"] = obj
+    complete = bool(mask.all())
+    lb = restricted_bound if complete else -math.inf
+    if bound and not complete:
+        say("bounding: LP relaxation of the full model by column generation")
+        bt = bound_time_s if bound_time_s is not None else max(tl * 0.5, 5.0)
+        res = lp_bound_full(inputs, fac, groups, full, mask, econ, resilient, time_limit_s=bt)
+        solver["bound_lp_usd"] = res["bound_usd"]
+        solver["bound_converged"] = res["converged"]
+        solver["bound_rounds"] = res["rounds"]
+        solver["bound_s"] = res["seconds"]
+        lb = max(lb, float(res["bound_usd"]))
+    solver["bound_usd"] = lb if math.isfinite(lb) else None
+    solver["bound_scope"] = "full model" if math.isfinite(lb) else "none"
+    solver["gap"] = _gap(obj, lb) if math.isfinite(lb) else None
+    solver["total_s"] = time.perf_counter() - t0
+    if resilient and plan.n_sites:
+        solver["single_site_failure_shortfall_mw"] = float(single_site_failure_shortfall(inputs, plan).max())
+    say(f"MILP {status}: objective {obj:.4g} USD, bound {lb:.4g}, gap {solver['gap']}")
+    return plan
+
+
+def _gap(obj: float, bound: float) -> float | None:
+    if not (math.isfinite(obj) and math.isfinite(bound)):
+        return None
+    return max(obj - bound, 0.0) / max(abs(obj), 1e-9)
+
+
+def explain_infeasibility(inputs: Inputs) -> list[Problem]:
+    """Why some demand cannot be served: one `Problem` per cause.
+
+    * a demand point and class with no candidate of a tier serving the class within its budget
+      (field ``demand.<point id>.<class>``);
+    * a candidate whose grid power cannot host one module of any tier it allows
+      (``candidates.<id>.grid_available_mw``);
+    * a capped state whose cap cannot host one module of any tier allowed there while some
+      demand can only be reached from that state (``grid.state_caps_mw.<state>``);
+    * training larger than all core campuses together can host (``training.it_mw_start``).
+    """
+    out: list[Problem] = []
+    sc = inputs.scenario
+    fac = sm.build_facilities(inputs)
+    groups, full = sm.build_groups_and_pairs(inputs, fac)
+    reached = np.bincount(full.group, minlength=groups.count) > 0
+    pos_load = groups.load_mw.max(axis=1) > 0
+    for g in np.flatnonzero(~reached & pos_load):
+        k = int(groups.klass[g])
+        p = int(groups.point[g])
+        cid = inputs.classes[k]
+        name = inputs.demand["id"].iat[p] if p >= 0 else "all"
+        budget = inputs.rtt_budget_ms[k]
+        out.append(Problem(
+            f"demand.{name}.{cid}",
+            float(groups.load_mw[g].max()),
+            f"a candidate site of a tier serving '{cid}' within {budget:g} ms RTT (none reachable)",
+        ))
+    # Candidates too weak for one module of any allowed tier.
+    cand = inputs.candidates
+    has_fac = np.zeros(len(cand), dtype=bool)
+    has_fac[fac.site[fac.site < len(cand)]] = True
+    for j in np.flatnonzero(~has_fac):
+        out.append(Problem(
+            f"candidates.{cand['id'].iat[j]}.grid_available_mw",
+            float(cand["grid_available_mw"].iat[j]),
+            "at least one module x PUE of facility power for a tier it allows, online within the horizon",
+        ))
+    # State caps below one module of every tier present, while demand depends on that state.
+    caps = dict(sc.grid.state_caps_mw)
+    for st, cap in caps.items():
+        fs = np.flatnonzero(fac.state == st)
+        if fs.size == 0:
+            continue
+        smallest = float((fac.module_mw[fs] * fac.pue[fs]).min())
+        if cap >= smallest:
+            continue
+        only_here = np.ones(groups.count, dtype=bool)
+        out_state = fac.state[full.fac] != st
+        only_here[full.group[out_state]] = False
+        only_here &= reached & pos_load
+        if only_here.any():
+            out.append(Problem(
+                f"grid.state_caps_mw.{st}", cap,
+                f"at least {smallest:g} MW (one module x PUE) for {int(only_here.sum())} demand "
+                f"group(s) that only sites in {st} can reach",
+            ))
+    # Training beyond all core capacity (site and state caps).
+    core = np.flatnonzero(fac.serves_training)
+    cap_mw = fac.max_modules[core] * fac.module_mw[core]
+    total = float(cap_mw.sum())
+    for st, cap in caps.items():
+        m = fac.state[core] == st
+        if m.any():
+            total -= max(float(cap_mw[m].sum()) - cap / float(fac.pue[core][m].min()), 0.0)
+    need = float(inputs.training_mw.max()) if inputs.training_mw.size else 0.0
+    if need > total + 1e-9:
+        out.append(Problem("training.it_mw_start", sc.training.it_mw_start,
+                           f"training that fits the core campuses' {total:g} MW IT (needs {need:g} MW)"))
+    return out
+
+
+__all__ = ["explain_infeasibility", "lp_bound_full", "milp_plan", "plan_objective_usd"]

@@ -1,0 +1,762 @@
+"""The scenario planner's MILP: facilities, reachable pairs and the sparse model, built vectorised.
+
+A *facility* is one (candidate site, tier) the site may host; a city allowed to host a regional or a
+micro site gives two facilities of which at most one may open. A *group* is one (demand point,
+workload class) whose load must be served; classes without an RTT budget reach every site that
+serves them, so all their points form one group (an exact aggregation: every point has the same
+reachable set, and any split of the pooled load disaggregates to equal shares per point).
+A *pair* is a (group, facility) within the class's RTT budget whose tier serves the class.
+
+Columns (blocks in this order; see `ModelLayout`):
+
+=====  ==============  =====================================================================
+block  shape           meaning
+=====  ==============  =====================================================================
+x      (Q,)            share of the group's load served by the facility, constant over years
+u      (G,)            unmet share of the group [fraction]
+b      (Q,)            backup share reserved at the facility (single-site failure only)
+B      (G,)            total backup share of the group (single-site failure only)
+L      (F, P)          inference load on the facility in profile year(s) [MW]
+R      (F, P)          backup load reserved on the facility [MW] (single-site failure only)
+n      (F, Y)          installed modules (integer), never shrinking, 0 before the online year
+T      (C, Y)          training load at core facility c [MW]
+uT     (Y,)            unmet training load [MW]
+z      (Z,)            open binary, only for sites with more than one possible tier
+=====  ==============  =====================================================================
+
+``P`` is 1 when every group's load grows by the same factor each year (load in year y =
+``ratio[y] * L``), else ``Y`` (one load column per year).
+
+Row families, one ``define_*`` function each: `define_demand` (sum_f x + u = 1),
+`define_loads` (L and R definitions), `define_backup` (resilience), `define_capacity`
+(load + backup + training <= modules x module MW), `define_monotone`, `define_training`,
+`define_state_caps`, `define_capex_budget`, `define_one_tier`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import scipy.sparse as sp
+
+from coredge.inputs import Inputs
+from coredge.plan.portfolio import online_year
+from coredge.plan.reach import class_pairs, tier_serves
+from coredge.units import HOURS_PER_YEAR
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+TIERS: tuple[str, ...] = ("core", "regional", "micro")
+
+
+def discount_factors(years: IntArray, rate: float) -> FloatArray:
+    """End-of-year discount factors with the first plan year undiscounted.
+
+    Parameters
+    ----------
+    years : ndarray of int
+        Plan years [year].
+    rate : float
+        Discount rate [fraction/year].
+
+    Returns
+    -------
+    ndarray
+        ``(1 + rate) ** -(year - years[0])`` [fraction].
+
+    Examples
+    --------
+    >>> discount_factors(np.array([2026, 2027]), 0.25).tolist()
+    [1.0, 0.8]
+    """
+    return np.asarray((1.0 + rate) ** -(years - years[0]).astype(np.float64), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Facilities:
+    """Candidate (site, tier) facilities with their limits and unit costs, arrays of shape (F,).
+
+    `site` indexes `inputs.candidates` for candidates and ``len(candidates) + e`` for existing
+    site ``e``; the `table` DataFrame holds the per-site columns a `Plan` needs.
+    """
+
+    site: IntArray
+    tier: npt.NDArray[np.str_]
+    module_mw: FloatArray
+    max_modules: IntArray
+    min_modules: IntArray
+    pue: FloatArray
+    price_usd_per_mwh: FloatArray
+    online_year: IntArray
+    state: npt.NDArray[np.str_]
+    fac_capex_usd_per_mw: FloatArray
+    fixed_opex_usd_per_mw_year: FloatArray
+    serves_training: BoolArray
+    table: pd.DataFrame
+
+    @property
+    def count(self) -> int:
+        return int(self.site.size)
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Demand groups: one (point, class), or one pooled group per class without budget.
+
+    Attributes
+    ----------
+    point : ndarray of int, shape (G,)
+        Demand point index, or -1 for a pooled group.
+    klass : ndarray of int, shape (G,)
+    load_mw : ndarray, shape (G, Y)
+        IT load of the group per year [MW].
+    """
+
+    point: IntArray
+    klass: IntArray
+    load_mw: FloatArray
+
+    @property
+    def count(self) -> int:
+        return int(self.point.size)
+
+
+@dataclass(frozen=True)
+class PairTable:
+    """Reachable (group, facility) pairs, sorted by group then RTT."""
+
+    group: IntArray
+    fac: IntArray
+    rtt_ms: FloatArray
+
+    @property
+    def count(self) -> int:
+        return int(self.group.size)
+
+    def subset(self, mask: BoolArray | IntArray) -> PairTable:
+        return PairTable(self.group[mask], self.fac[mask], self.rtt_ms[mask])
+
+
+def build_facilities(inputs: Inputs) -> Facilities:
+    """Facilities of every candidate and tier it allows, plus the scenario's existing sites.
+
+    A facility whose tier lead time plus grid wait brings it online after the horizon is dropped:
+    it could never serve. Module counts are capped by the tier's largest site and the site's grid
+    power (facility MW = IT MW x PUE).
+    """
+    from coredge.data import state_gco2_per_kwh, state_price_usd_per_mwh
+
+    sc = inputs.scenario
+    tiers = sc.tiers
+    cand = inputs.candidates
+    y0, y_last = int(inputs.years[0]), int(inputs.years[-1])
+    rows: list[dict[str, object]] = []
+    for t in TIERS:
+        if t not in tiers:
+            continue
+        spec = tiers[t]
+        allow = cand[f"allow_{t}"].to_numpy(dtype=bool)
+        idx = np.flatnonzero(allow)
+        if idx.size == 0:
+            continue
+        grid = cand["grid_available_mw"].to_numpy(dtype=np.float64)[idx]
+        wait = cand["interconnect_wait_months"].to_numpy(dtype=np.float64)[idx]
+        cap_mw = np.minimum(spec.it_mw_max, grid / spec.pue)
+        max_mod = np.floor(cap_mw / spec.module_it_mw + 1e-9).astype(np.int64)
+        oy = online_year(y0, spec.lead_time_months + wait)
+        for j, mm, o in zip(idx, max_mod, oy, strict=True):
+            rows.append({"site": int(j), "tier": t, "max_modules": int(mm), "min_modules": 0,
+                         "online_year": int(o), "existing": False})
+    fixed_price = sc.economics.electricity_price_usd_per_mwh
+    ext_rows: list[dict[str, object]] = []
+    for e, ex in enumerate(sc.existing_sites):
+        spec = tiers[ex.tier]
+        need = int(math.ceil(ex.it_mw / spec.module_it_mw - 1e-9))
+        price = fixed_price if fixed_price is not None else state_price_usd_per_mwh(
+            ex.state, sc.economics.electricity_sector
+        )
+        grid = max(
+            spec.grid_available_mw if spec.grid_available_mw is not None else spec.it_mw_max * spec.pue,
+            need * spec.module_it_mw * spec.pue,
+        )
+        ext_rows.append(
+            {"id": f"existing-{ex.id}", "name": ex.id, "lat": ex.lat, "lon": ex.lon, "state": ex.state,
+             "country": "US", "population": 0, "allow_core": ex.tier == "core",
+             "allow_regional": ex.tier == "regional", "allow_micro": ex.tier == "micro",
+             "grid_available_mw": grid, "interconnect_wait_months": 0.0,
+             "price_usd_per_mwh": float(price),
+             "gco2_per_kwh": float(state_gco2_per_kwh(ex.state)) if ex.state else float("nan"),
+             "region_id": ""}
+        )
+        cap_mw = min(max(spec.it_mw_max, need * spec.module_it_mw), grid / spec.pue)
+        rows.append({"site": len(cand) + e, "tier": ex.tier,
+                     "max_modules": max(int(math.floor(cap_mw / spec.module_it_mw + 1e-9)), need),
+                     "min_modules": need, "online_year": y0, "existing": True})
+    sites = pd.concat([cand, pd.DataFrame(ext_rows)], ignore_index=True) if ext_rows else cand
+    f = pd.DataFrame(rows)
+    f = f[(f["online_year"] <= y_last) & (f["max_modules"] > 0)].reset_index(drop=True)
+    site = f["site"].to_numpy(dtype=np.int64)
+    tier = f["tier"].to_numpy().astype(str)
+    spec_of = [tiers[t] for t in tier]  # type: ignore[index]
+    fac = np.array([s.facility_capex_usd_per_mw * (1.0 + s.land_and_soft_cost_frac) for s in spec_of])
+    opex = np.array([s.opex_frac_of_facility_capex_per_year for s in spec_of]) * fac + np.array(
+        [s.staff_usd_per_mw_year for s in spec_of]
+    )
+    table = sites.iloc[site].reset_index(drop=True)
+    return Facilities(
+        site=site,
+        tier=tier,
+        module_mw=np.array([s.module_it_mw for s in spec_of], dtype=np.float64),
+        max_modules=f["max_modules"].to_numpy(dtype=np.int64),
+        min_modules=f["min_modules"].to_numpy(dtype=np.int64),
+        pue=np.array([s.pue for s in spec_of], dtype=np.float64),
+        price_usd_per_mwh=table["price_usd_per_mwh"].to_numpy(dtype=np.float64),
+        online_year=f["online_year"].to_numpy(dtype=np.int64),
+        state=table["state"].astype(str).to_numpy(),
+        fac_capex_usd_per_mw=fac.astype(np.float64),
+        fixed_opex_usd_per_mw_year=opex.astype(np.float64),
+        serves_training=np.array([s.serves_training for s in spec_of], dtype=bool),
+        table=table,
+    )
+
+
+def build_groups_and_pairs(inputs: Inputs, fac: Facilities) -> tuple[Groups, PairTable]:
+    """All demand groups and every reachable (group, facility) pair (the full model's pairs).
+
+    Pairs come from `coredge.plan.reach.class_pairs` (k-d tree within the RTT budget) over the
+    facilities' coordinates; only tiers that serve the class are kept.
+    """
+    n_pts, n_cls, _ = inputs.load_mw.shape
+    lat = fac.table["lat"].to_numpy(dtype=np.float64)
+    lon = fac.table["lon"].to_numpy(dtype=np.float64)
+    g_point: list[IntArray] = []
+    g_class: list[IntArray] = []
+    g_load: list[FloatArray] = []
+    p_group: list[IntArray] = []
+    p_fac: list[IntArray] = []
+    p_rtt: list[FloatArray] = []
+    n_groups = 0
+    for k, cid in enumerate(inputs.classes):
+        serves = np.array([tier_serves(inputs, str(t), cid) for t in fac.tier], dtype=bool)
+        if math.isinf(inputs.rtt_budget_ms[k]):
+            g_point.append(np.array([-1], dtype=np.int64))
+            g_class.append(np.array([k], dtype=np.int64))
+            g_load.append(inputs.load_mw[:, k, :].sum(axis=0, keepdims=True))
+            fs = np.flatnonzero(serves).astype(np.int64)
+            p_group.append(np.full(fs.size, n_groups, dtype=np.int64))
+            p_fac.append(fs)
+            p_rtt.append(np.zeros(fs.size))
+            n_groups += 1
+            continue
+        pr = class_pairs(inputs, lat, lon, k)
+        m = serves[pr.site]
+        g_point.append(np.arange(n_pts, dtype=np.int64))
+        g_class.append(np.full(n_pts, k, dtype=np.int64))
+        g_load.append(inputs.load_mw[:, k, :])
+        p_group.append(pr.point[m] + n_groups)
+        p_fac.append(pr.site[m].astype(np.int64))
+        p_rtt.append(pr.rtt_ms[m])
+        n_groups += n_pts
+    groups = Groups(np.concatenate(g_point), np.concatenate(g_class), np.concatenate(g_load, axis=0))
+    pairs = PairTable(np.concatenate(p_group), np.concatenate(p_fac), np.concatenate(p_rtt))
+    order = np.lexsort((pairs.rtt_ms, pairs.group))
+    return groups, pairs.subset(order)
+
+
+def nearest_per_tier(pairs: PairTable, fac: Facilities, per_tier: int) -> BoolArray:
+    """Mask of the `per_tier` nearest facilities of each tier for every group (pairs sorted).
+
+    Examples
+    --------
+    The restricted model keeps these pairs; see `coredge.plan.milp` for how the bound stays valid.
+    """
+    tier_code = np.searchsorted(np.array(TIERS), fac.tier[pairs.fac])
+    tier_code = np.where(np.isin(fac.tier[pairs.fac], TIERS), tier_code, 3)
+    key = pairs.group * 4 + tier_code
+    order = np.lexsort((pairs.rtt_ms, key))
+    ks = key[order]
+    start = np.r_[0, np.flatnonzero(np.diff(ks)) + 1]
+    run = np.repeat(start, np.diff(np.r_[start, ks.size]))
+    rank = np.empty(ks.size, dtype=np.int64)
+    rank[order] = np.arange(ks.size) - run
+    return np.asarray(rank < per_tier)
+
+
+@dataclass(frozen=True)
+class Economics:
+    """Unit costs for the objective, all discounted to the first plan year.
+
+    Attributes
+    ----------
+    disc : ndarray (Y,)
+        Discount factor per year.
+    energy_usd_per_mw : ndarray (F, Y)
+        Discounted energy cost of one MW of IT load at each facility and year [USD/MW].
+    module_usd : ndarray (F, Y)
+        Discounted cost of one module installed in year y (capex telescoped so that a module
+        added in year y pays its capex once, plus fixed opex every year it stands) [USD/module].
+    capex_per_module_usd : ndarray (F,)
+        Undiscounted capex of one module (facility incl. land/soft + GPUs) [USD].
+    penalty_usd_per_mw : ndarray (Y,)
+        Discounted unmet-demand penalty per MW and year [USD/MW].
+    """
+
+    disc: FloatArray
+    energy_usd_per_mw: FloatArray
+    module_usd: FloatArray
+    capex_per_module_usd: FloatArray
+    penalty_usd_per_mw: FloatArray
+
+
+def build_economics(inputs: Inputs, fac: Facilities, objective: str = "cost") -> Economics:
+    """Discounted unit costs matching `coredge.costing.site_costs` (GPU count not floored).
+
+    With ``objective="npv"`` the GPU-hour revenue of installed GPUs (as in
+    `coredge.pipeline.economics`) is subtracted from each module's cost.
+    """
+    sc = inputs.scenario
+    years = inputs.years
+    disc = discount_factors(years, sc.economics.discount_rate)
+    esc = (1.0 + sc.economics.power_price_escalator_rate) ** (years - years[0]).astype(np.float64)
+    util = sc.hardware.utilisation_frac
+    energy = (util * fac.pue * HOURS_PER_YEAR * fac.price_usd_per_mwh)[:, None] * (esc * disc)[None, :]
+    gpus_per_mw = 1000.0 / inputs.it_kw_per_gpu
+    capex_mw = fac.fac_capex_usd_per_mw + gpus_per_mw * inputs.gpu_capex_usd
+    disc_next = np.r_[disc[1:], 0.0]
+    per_mw = capex_mw[:, None] * (disc - disc_next)[None, :] + fac.fixed_opex_usd_per_mw_year[:, None] * disc[None, :]
+    if objective == "npv":
+        price = np.array([sc.economics.gpu_hour_price_usd.get(str(t), 0.0) for t in fac.tier])  # type: ignore[call-overload]
+        revenue = gpus_per_mw * HOURS_PER_YEAR * util * price
+        per_mw = per_mw - revenue[:, None] * disc[None, :]
+    module_usd = per_mw * fac.module_mw[:, None]
+    pen = sc.economics.unmet_demand_penalty_usd_per_mw_year * disc
+    return Economics(disc, energy, module_usd, capex_mw * fac.module_mw, pen)
+
+
+@dataclass
+class ModelLayout:
+    """Column offsets of each block and the problem dimensions."""
+
+    Q: int
+    G: int
+    F: int
+    Y: int
+    P: int
+    C: int
+    Z: int
+    resilient: bool
+    offsets: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        sizes = [("x", self.Q), ("u", self.G), ("b", self.Q if self.resilient else 0),
+                 ("B", self.G if self.resilient else 0), ("L", self.F * self.P),
+                 ("R", self.F * self.P if self.resilient else 0), ("n", self.F * self.Y),
+                 ("T", self.C * self.Y), ("uT", self.Y), ("z", self.Z)]
+        off = 0
+        for name, size in sizes:
+            self.offsets[name] = off
+            off += size
+        self.offsets["end"] = off
+
+    @property
+    def num_col(self) -> int:
+        return self.offsets["end"]
+
+    def block(self, name: str) -> slice:
+        keys = list(self.offsets)
+        i = keys.index(name)
+        return slice(self.offsets[name], self.offsets[keys[i + 1]])
+
+
+@dataclass
+class PlannerModel:
+    """The assembled MILP with enough bookkeeping to read a solution back."""
+
+    layout: ModelLayout
+    pairs: PairTable
+    groups: Groups
+    fac: Facilities
+    econ: Economics
+    years: IntArray
+    ratio: FloatArray  # (Y,) load ratio to the profile year (uniform growth) or empty
+    core: IntArray  # facility index of each training column block
+    z_fac: IntArray  # facility index per z column
+    z_site: IntArray
+    col_cost: FloatArray
+    col_lower: FloatArray
+    col_upper: FloatArray
+    integer: BoolArray
+    offset_usd: float
+    blocks: list[tuple[str, sp.csr_matrix, FloatArray, FloatArray]] = field(default_factory=list)
+
+    def add_rows(self, name: str, a: sp.spmatrix, lower: npt.ArrayLike, upper: npt.ArrayLike) -> None:
+        a = sp.csr_matrix(a)
+        lo = np.broadcast_to(np.asarray(lower, dtype=np.float64), (a.shape[0],)).copy()
+        hi = np.broadcast_to(np.asarray(upper, dtype=np.float64), (a.shape[0],)).copy()
+        self.blocks.append((name, a, lo, hi))
+
+    @property
+    def num_row(self) -> int:
+        return int(sum(b[1].shape[0] for b in self.blocks))
+
+    def row_ranges(self) -> dict[str, tuple[int, int]]:
+        out: dict[str, tuple[int, int]] = {}
+        s = 0
+        for name, a, _, _ in self.blocks:
+            out[name] = (s, s + a.shape[0])
+            s += a.shape[0]
+        return out
+
+    def to_highs(self, relax: bool = False) -> highspy.HighsLp:
+        """The model as a `highspy.HighsLp` (integrality dropped when `relax`)."""
+        a = sp.vstack([b[1] for b in self.blocks], format="csc")
+        a.sort_indices()
+        lo = np.concatenate([b[2] for b in self.blocks])
+        hi = np.concatenate([b[3] for b in self.blocks])
+        inf = highspy.kHighsInf
+        lp = highspy.HighsLp()
+        lp.num_col_ = self.layout.num_col
+        lp.num_row_ = int(a.shape[0])
+        lp.col_cost_ = self.col_cost
+        lp.col_lower_ = self.col_lower
+        lp.col_upper_ = np.where(np.isfinite(self.col_upper), self.col_upper, inf)
+        lp.row_lower_ = np.where(np.isfinite(lo), lo, -inf)
+        lp.row_upper_ = np.where(np.isfinite(hi), hi, inf)
+        lp.offset_ = self.offset_usd
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = a.indices.astype(np.int32)
+        lp.a_matrix_.value_ = a.data.astype(np.float64)
+        lp.a_matrix_.num_col_ = self.layout.num_col
+        lp.a_matrix_.num_row_ = int(a.shape[0])
+        if not relax and self.integer.any():
+            kinds = np.where(self.integer, 1, 0)
+            lp.integrality_ = [highspy.HighsVarType(int(v)) for v in kinds]
+        return lp
+
+
+def growth_ratio(load_mw: FloatArray) -> FloatArray:
+    """Per-year ratio to the last year if every group grows alike, else an empty array.
+
+    Examples
+    --------
+    >>> growth_ratio(np.array([[1.0, 2.0], [2.0, 4.0]])).tolist()
+    [0.5, 1.0]
+    >>> growth_ratio(np.array([[1.0, 2.0], [2.0, 2.0]])).size
+    0
+    """
+    ref = load_mw[:, -1]
+    pos = ref > 0
+    if not pos.any():
+        return np.ones(load_mw.shape[1])
+    r = load_mw[pos] / ref[pos, None]
+    if np.allclose(r, r[0], rtol=1e-9, atol=0.0) and np.allclose(load_mw[~pos], 0.0):
+        return np.asarray(r[0], dtype=np.float64)
+    return np.zeros(0)
+
+
+def _coo(rows: npt.ArrayLike, cols: npt.ArrayLike, vals: npt.ArrayLike, shape: tuple[int, int]) -> sp.csr_matrix:
+    r = np.asarray(rows, dtype=np.int64)
+    c = np.asarray(cols, dtype=np.int64)
+    v = np.broadcast_to(np.asarray(vals, dtype=np.float64), r.shape)
+    return sp.csr_matrix(sp.coo_matrix((v, (r, c)), shape=shape))
+
+
+def pair_penalty_usd(
+    groups: Groups, pairs: PairTable, fac: Facilities, years: IntArray, penalty_usd_per_mw: FloatArray
+) -> FloatArray:
+    """Discounted penalty of a pair's share for the years before its facility is online [USD].
+
+    Load placed on a facility that is not yet online is unmet in those years.
+    """
+    cum = np.concatenate(
+        [np.zeros((groups.count, 1)), np.cumsum(groups.load_mw * penalty_usd_per_mw[None, :], axis=1)],
+        axis=1,
+    )
+    k = np.clip(np.searchsorted(years, fac.online_year), 0, years.size)
+    return np.asarray(cum[pairs.group, k[pairs.fac]], dtype=np.float64)
+
+
+def define_variables(
+    inputs: Inputs, fac: Facilities, groups: Groups, pairs: PairTable, econ: Economics, resilient: bool
+) -> PlannerModel:
+    """Columns with bounds, integrality and discounted costs (see the module table)."""
+    Y = inputs.years.size
+    F, G, Q = fac.count, groups.count, pairs.count
+    ratio = growth_ratio(groups.load_mw)
+    P = 1 if ratio.size else Y
+    core = np.flatnonzero(fac.serves_training).astype(np.int64)
+    C = core.size
+    site_ids, counts = np.unique(fac.site, return_counts=True)
+    multi = np.isin(fac.site, site_ids[counts > 1])
+    z_fac = np.flatnonzero(multi).astype(np.int64)
+    lay = ModelLayout(Q=Q, G=G, F=F, Y=Y, P=P, C=C, Z=int(z_fac.size), resilient=resilient)
+    n = lay.num_col
+    cost = np.zeros(n)
+    lo = np.zeros(n)
+    hi = np.full(n, np.inf)
+    integer = np.zeros(n, dtype=bool)
+    years = inputs.years
+    online = years[None, :] >= fac.online_year[:, None]  # (F, Y)
+    pen = econ.penalty_usd_per_mw
+    # x: penalty for the years before its facility is online.
+    cost[lay.block("x")] = pair_penalty_usd(groups, pairs, fac, years, pen)
+    hi[lay.block("x")] = 1.0
+    cost[lay.block("u")] = (groups.load_mw * pen[None, :]).sum(axis=1)
+    hi[lay.block("u")] = 1.0
+    if resilient:
+        hi[lay.block("b")] = 1.0
+        hi[lay.block("B")] = 1.0
+    e_on = econ.energy_usd_per_mw * online
+    if P == 1:
+        cost[lay.block("L")] = (e_on * ratio[None, :]).sum(axis=1)
+    else:
+        cost[lay.block("L")] = e_on.ravel()
+    ns = lay.block("n")
+    cost[ns] = econ.module_usd.ravel()
+    integer[ns] = True
+    ub_n = np.where(online, fac.max_modules[:, None], 0).astype(np.float64)
+    lb_n = np.where(online, fac.min_modules[:, None], 0).astype(np.float64)
+    hi[ns] = ub_n.ravel()
+    lo[ns] = lb_n.ravel()
+    ts = lay.block("T")
+    cost[ts] = econ.energy_usd_per_mw[core].ravel()
+    hi[ts] = np.where(online[core], np.inf, 0.0).ravel()
+    cost[lay.block("uT")] = pen
+    zs = lay.block("z")
+    hi[zs] = 1.0
+    integer[zs] = True
+    return PlannerModel(
+        layout=lay, pairs=pairs, groups=groups, fac=fac, econ=econ, years=years, ratio=ratio, core=core,
+        z_fac=z_fac, z_site=fac.site[z_fac], col_cost=cost, col_lower=lo, col_upper=hi,
+        integer=integer, offset_usd=0.0,
+    )
+
+
+def define_demand(m: PlannerModel) -> None:
+    """Each group's load is served or unmet: ``sum_f x_gf + u_g = 1``."""
+    lay = m.layout
+    q = np.arange(lay.Q)
+    g = np.arange(lay.G)
+    a = _coo(np.r_[m.pairs.group, g], np.r_[lay.offsets["x"] + q, lay.offsets["u"] + g], 1.0,
+             (lay.G, lay.num_col))
+    m.add_rows("demand", a, 1.0, 1.0)
+
+
+def define_loads(m: PlannerModel) -> None:
+    """``L_fp = sum_g load_gp x_gf`` (and ``R`` from ``b`` when resilient)."""
+    lay = m.layout
+    P = lay.P
+    gl = m.groups.load_mw[m.pairs.group]  # (Q, Y)
+    q = np.arange(lay.Q)
+    for var, src in (("L", "x"), ("R", "b")):
+        if var == "R" and not lay.resilient:
+            continue
+        if P == 1:
+            rows = np.r_[m.pairs.fac, np.arange(lay.F)]
+            cols = np.r_[lay.offsets[src] + q, lay.offsets[var] + np.arange(lay.F)]
+            vals = np.r_[-gl[:, -1], np.ones(lay.F)]
+        else:
+            rr = (m.pairs.fac[:, None] * P + np.arange(P)[None, :]).ravel()
+            cc = np.repeat(lay.offsets[src] + q, P)
+            rows = np.r_[rr, np.arange(lay.F * P)]
+            cols = np.r_[cc, lay.offsets[var] + np.arange(lay.F * P)]
+            vals = np.r_[-gl.ravel(), np.ones(lay.F * P)]
+        m.add_rows(f"load_{var}", _coo(rows, cols, vals, (lay.F * P, lay.num_col)), 0.0, 0.0)
+
+
+def define_backup(m: PlannerModel) -> None:
+    """Single-site failure: ``B_g = sum_f b_gf`` and ``x_gf + b_gf <= B_g``.
+
+    Then for any failed facility f the other facilities hold ``B_g - b_gf >= x_gf`` of the
+    group's share in reserve, and each reserves ``R_f = sum_g load_g b_gf`` of spare capacity
+    (`define_capacity`), so the failed load can always be re-homed within budget.
+    """
+    lay = m.layout
+    if not lay.resilient:
+        return
+    q = np.arange(lay.Q)
+    g = np.arange(lay.G)
+    a = _coo(np.r_[m.pairs.group, g], np.r_[lay.offsets["b"] + q, lay.offsets["B"] + g],
+             np.r_[np.ones(lay.Q), -np.ones(lay.G)], (lay.G, lay.num_col))
+    m.add_rows("backup_total", a, 0.0, 0.0)
+    rows = np.r_[q, q, q]
+    cols = np.r_[lay.offsets["x"] + q, lay.offsets["b"] + q, lay.offsets["B"] + m.pairs.group]
+    vals = np.r_[np.ones(lay.Q), np.ones(lay.Q), -np.ones(lay.Q)]
+    m.add_rows("backup_link", _coo(rows, cols, vals, (lay.Q, lay.num_col)), -np.inf, 0.0)
+
+
+def define_capacity(m: PlannerModel) -> None:
+    """Online years: ``load + backup + training <= module_mw x modules`` per facility and year."""
+    lay = m.layout
+    F, Y, P = lay.F, lay.Y, lay.P
+    online = m.fac.online_year[:, None] <= np.asarray(m.years)[None, :]
+    f_idx, y_idx = np.nonzero(online)
+    row_of = -np.ones(F * Y, dtype=np.int64)
+    row_of[f_idx * Y + y_idx] = np.arange(f_idx.size)
+    row = row_of[f_idx * Y + y_idx]
+    if P == 1:
+        lcol = f_idx
+        lval = m.ratio[y_idx]
+    else:
+        lcol = f_idx * P + y_idx
+        lval = np.ones(f_idx.size)
+    rows = [row, row]
+    cols = [lay.offsets["L"] + lcol, lay.offsets["n"] + f_idx * Y + y_idx]
+    vals = [lval, -m.fac.module_mw[f_idx]]
+    if lay.resilient:
+        rows.append(row)
+        cols.append(lay.offsets["R"] + lcol)
+        vals.append(lval)
+    c = np.arange(lay.C)
+    cf, cy = np.repeat(m.core, Y), np.tile(np.arange(Y), lay.C)
+    ok = row_of[cf * Y + cy] >= 0
+    rows.append(row_of[cf * Y + cy][ok])
+    cols.append((lay.offsets["T"] + np.repeat(c, Y) * Y + cy)[ok])
+    vals.append(np.ones(int(ok.sum())))
+    a = _coo(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), (f_idx.size, lay.num_col))
+    m.add_rows("capacity", a, -np.inf, 0.0)
+
+
+def define_monotone(m: PlannerModel) -> None:
+    """Installed modules never shrink: ``n_fy - n_f,y-1 >= 0``."""
+    lay = m.layout
+    F, Y = lay.F, lay.Y
+    if Y < 2:
+        return
+    f_idx = np.repeat(np.arange(F), Y - 1)
+    y_idx = np.tile(np.arange(1, Y), F)
+    r = np.arange(F * (Y - 1))
+    base = lay.offsets["n"] + f_idx * Y + y_idx
+    a = _coo(np.r_[r, r], np.r_[base, base - 1], np.r_[np.ones(r.size), -np.ones(r.size)],
+             (r.size, lay.num_col))
+    m.add_rows("monotone", a, 0.0, np.inf)
+
+
+def define_training(m: PlannerModel, training_mw: FloatArray) -> None:
+    """Training runs only at core campuses: ``sum_c T_cy + uT_y = training_y``."""
+    lay = m.layout
+    Y = lay.Y
+    c_idx = np.repeat(np.arange(lay.C), Y)
+    y_idx = np.tile(np.arange(Y), lay.C)
+    a = _coo(np.r_[y_idx, np.arange(Y)],
+             np.r_[lay.offsets["T"] + c_idx * Y + y_idx, lay.offsets["uT"] + np.arange(Y)],
+             1.0, (Y, lay.num_col))
+    m.add_rows("training", a, training_mw, training_mw)
+
+
+def define_state_caps(m: PlannerModel, state_caps_mw: dict[str, float]) -> None:
+    """Facility MW per capped state in the final year (modules never shrink, so every year)."""
+    lay = m.layout
+    caps = [(s, v) for s, v in state_caps_mw.items()]
+    if not caps:
+        return
+    rows, cols, vals, ub = [], [], [], []
+    for i, (s, v) in enumerate(caps):
+        fs = np.flatnonzero(m.fac.state == s)
+        rows.append(np.full(fs.size, i))
+        cols.append(lay.offsets["n"] + fs * lay.Y + lay.Y - 1)
+        vals.append(m.fac.pue[fs] * m.fac.module_mw[fs])
+        ub.append(v)
+    a = _coo(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), (len(caps), lay.num_col))
+    m.add_rows("state_caps", a, -np.inf, np.array(ub))
+
+
+def define_capex_budget(m: PlannerModel, budget_usd_per_year: float | None) -> None:
+    """Capex of modules added each year (facility + GPUs) within the yearly budget."""
+    if budget_usd_per_year is None:
+        return
+    lay = m.layout
+    F, Y = lay.F, lay.Y
+    cap = m.econ.capex_per_module_usd
+    rows, cols, vals = [], [], []
+    f = np.arange(F)
+    for y in range(Y):
+        rows.append(np.full(F, y))
+        cols.append(lay.offsets["n"] + f * Y + y)
+        vals.append(cap)
+        if y > 0:
+            rows.append(np.full(F, y))
+            cols.append(lay.offsets["n"] + f * Y + y - 1)
+            vals.append(-cap)
+    a = _coo(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), (Y, lay.num_col))
+    m.add_rows("capex_budget", a, -np.inf, budget_usd_per_year)
+
+
+def define_one_tier(m: PlannerModel) -> None:
+    """A site hosts one tier: ``n_f,last <= max_f z_f`` and ``sum_{f at site} z_f <= 1``."""
+    lay = m.layout
+    if lay.Z == 0:
+        return
+    z = np.arange(lay.Z)
+    f = m.z_fac
+    a = _coo(np.r_[z, z], np.r_[lay.offsets["n"] + f * lay.Y + lay.Y - 1, lay.offsets["z"] + z],
+             np.r_[np.ones(lay.Z), -m.fac.max_modules[f].astype(np.float64)], (lay.Z, lay.num_col))
+    m.add_rows("open", a, -np.inf, 0.0)
+    _, site_row = np.unique(m.z_site, return_inverse=True)
+    a = _coo(site_row, lay.offsets["z"] + z, 1.0, (int(site_row.max()) + 1, lay.num_col))
+    m.add_rows("one_tier", a, -np.inf, 1.0)
+
+
+def build_model(
+    inputs: Inputs,
+    fac: Facilities,
+    groups: Groups,
+    pairs: PairTable,
+    econ: Economics,
+    resilient: bool,
+) -> PlannerModel:
+    """Assemble the whole MILP over the given pairs."""
+    sc = inputs.scenario
+    m = define_variables(inputs, fac, groups, pairs, econ, resilient)
+    define_demand(m)
+    define_loads(m)
+    define_backup(m)
+    define_capacity(m)
+    define_monotone(m)
+    define_training(m, inputs.training_mw)
+    define_state_caps(m, dict(sc.grid.state_caps_mw))
+    define_capex_budget(m, sc.planning.capex_budget_usd_per_year)
+    define_one_tier(m)
+    define_rounding_cuts(m, inputs.training_mw)
+    return m
+
+
+def define_rounding_cuts(m: PlannerModel, training_mw: FloatArray) -> None:
+    """Mixed-integer rounding cuts on the core modules that training needs, per year.
+
+    From the capacity and training rows, ``a * sum_c n_cy + uT_y >= D_y`` (``a`` the core module,
+    ``D_y`` the training load); with ``beta = D_y / a`` and ``f = beta - floor(beta) > 0`` the MIR
+    inequality ``sum_c n_cy + uT_y / (a f) >= ceil(beta)`` is valid for every integer solution
+    and cuts off the LP's fractional modules. Skipped when core modules differ in size.
+    """
+    lay = m.layout
+    if lay.C == 0:
+        return
+    mod = m.fac.module_mw[m.core]
+    if not np.allclose(mod, mod[0]):
+        return
+    a = float(mod[0])
+    rows, cols, vals, lb = [], [], [], []
+    i = 0
+    for y in range(lay.Y):
+        beta = float(training_mw[y]) / a
+        f = beta - math.floor(beta)
+        if beta <= 0 or f < 1e-6:
+            continue
+        rows.append(np.full(lay.C + 1, i))
+        cols.append(np.r_[lay.offsets["n"] + m.core * lay.Y + y, lay.offsets["uT"] + y])
+        vals.append(np.r_[np.ones(lay.C), 1.0 / (a * f)])
+        lb.append(math.ceil(beta))
+        i += 1
+    if i == 0:
+        return
+    a_mat = _coo(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), (i, lay.num_col))
+    m.add_rows("mir_training", a_mat, np.array(lb, dtype=np.float64), np.inf)
