@@ -391,6 +391,90 @@ def _extract(
     )
 
 
+def _first_shortfall(
+    inputs: Inputs, plan: Plan, reach: dict[tuple[int, int], list[tuple[int, float]]]
+) -> tuple[float, list[int]] | None:
+    """Re-run `single_site_failure_shortfall`'s re-homing; the first unplaceable need and its sites."""
+    spare = np.maximum(plan.it_mw_by_year[:, -1] - plan.load_mw_by_year[:, -1], 0.0)
+    a = plan.assignments
+    load = inputs.load_mw[:, :, -1]
+    for j in range(plan.n_sites):
+        rows = a[a["site_index"] == j]
+        if rows.empty:
+            continue
+        cap = spare.copy()
+        cap[j] = 0.0
+        for pi, ci, share in zip(rows["point_index"].to_numpy(), rows["class_index"].to_numpy(),
+                                 rows["share"].to_numpy(), strict=True):
+            need = float(load[pi, ci] * share)
+            alts = [s for s, _r in reach.get((int(pi), int(ci)), []) if s != j]
+            for s in alts:
+                if need <= 1e-12:
+                    break
+                take = min(need, cap[s])
+                cap[s] -= take
+                need -= take
+            if need > 1e-9:
+                return need, alts
+    return None
+
+
+def _repair_resilience(inputs: Inputs, plan: Plan, max_modules: npt.NDArray[np.int64],
+                       module_mw: FloatArray, max_rounds: int = 200) -> int:
+    """Add final-year modules until `single_site_failure_shortfall` is zero (in place).
+
+    The model guarantees that a re-homing of every failed site's load exists; the independent
+    check re-homes greedily (nearest first) and can strand a few kW where another pair took the
+    spare it needed. Each round adds the modules that the first stranded need asks for at the
+    nearest reachable site with room (site, state cap and capex budget respected).
+    Returns the number of modules added.
+    """
+    from coredge.plan.reach import reachable_pairs
+
+    sc = inputs.scenario
+    reach = reachable_pairs(inputs, plan.sites)
+    inst = plan.it_mw_by_year
+    pue = plan.sites["pue"].to_numpy(dtype=np.float64)
+    states = plan.sites["state"].astype(str).to_numpy()
+    caps = dict(sc.grid.state_caps_mw)
+    budget = sc.planning.capex_budget_usd_per_year
+    tiers = sc.tiers
+    per_mw = np.array([tiers[t].facility_capex_usd_per_mw * (1 + tiers[t].land_and_soft_cost_frac)
+                       for t in plan.sites["tier"]]) + 1000.0 / inputs.it_kw_per_gpu * inputs.gpu_capex_usd
+    added = 0
+    for _ in range(max_rounds):
+        hit = _first_shortfall(inputs, plan, reach)
+        if hit is None:
+            break
+        need, alts = hit
+        done = False
+        for s in alts:
+            k = int(math.ceil(need / module_mw[s] - 1e-9))
+            n_now = int(round(inst[s, -1] / module_mw[s]))
+            k = min(k, int(max_modules[s]) - n_now)
+            if k <= 0:
+                continue
+            add_mw = k * module_mw[s]
+            st = states[s]
+            if st in caps and float((inst[states == st, -1] * pue[states == st]).sum()) + add_mw * pue[s] > caps[st] + 1e-9:
+                continue
+            if budget is not None:
+                y_add = np.diff(inst, axis=1, prepend=0.0)[:, -1]
+                if float((y_add * per_mw).sum()) + add_mw * per_mw[s] > budget:
+                    continue
+            inst[s, -1] += add_mw
+            added += k
+            done = True
+            break
+        if not done:
+            break
+    if added:
+        plan.sites["it_mw"] = inst[:, -1]
+        plan.sites["facility_mw"] = inst[:, -1] * pue
+        plan.sites["gpus"] = np.floor(inst[:, -1] * 1000.0 / inputs.it_kw_per_gpu).astype(np.int64)
+    return added
+
+
 def milp_plan(
     inputs: Inputs,
     time_limit_s: float | None = None,
@@ -489,6 +573,10 @@ def milp_plan(
         "per_tier": per_tier,
     }
     plan = _extract(inputs, m, v, solver)
+    if resilient and plan.n_sites:
+        f_of = {(str(i), str(t)): k for k, (i, t) in enumerate(zip(fac.table["id"], fac.tier, strict=True))}
+        fidx = np.array([f_of[(str(i), str(t))] for i, t in zip(plan.sites["site_id"], plan.sites["tier"], strict=True)])
+        solver["repair_modules"] = _repair_resilience(inputs, plan, fac.max_modules[fidx], fac.module_mw[fidx])
     obj = plan_objective_usd(inputs, plan, objective)
     solver["objective_usd"] = obj
     complete = bool(mask.all())
