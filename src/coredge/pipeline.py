@@ -123,11 +123,32 @@ def build_schedule(plan: Plan) -> pd.DataFrame:
     )
 
 
-def make_plan(inputs: Inputs, progress: Progress | None = None) -> Plan:
-    """The planner used by `coredge run`."""
+def make_plan(
+    inputs: Inputs,
+    progress: Progress | None = None,
+    planner: str | None = None,
+    time_limit_s: float | None = None,
+    mip_rel_gap: float | None = None,
+) -> Plan:
+    """Plan with the scenario's planner (or `planner`): the greedy heuristic, or the MILP
+    warm-started from it.
+    """
     from coredge.plan.greedy import greedy_plan
 
-    return greedy_plan(inputs)
+    spec = inputs.scenario.planning
+    which = planner or spec.planner
+    greedy = greedy_plan(inputs)
+    if which == "greedy":
+        return greedy
+    from coredge.plan.milp import milp_plan
+
+    return milp_plan(
+        inputs,
+        time_limit_s=time_limit_s if time_limit_s is not None else spec.time_limit_s,
+        mip_rel_gap=mip_rel_gap if mip_rel_gap is not None else spec.mip_rel_gap,
+        warm_start=greedy,
+        progress=progress,
+    )
 
 
 def summarise(
@@ -188,6 +209,9 @@ def execute(
     sc: Scenario,
     variant: str | None = None,
     progress: Progress | None = None,
+    planner: str | None = None,
+    time_limit_s: float | None = None,
+    mip_rel_gap: float | None = None,
 ) -> RunResult:
     """Run every stage in memory (no files)."""
     say = progress or (lambda _msg: None)
@@ -198,7 +222,7 @@ def execute(
     timings["inputs_s"] = time.perf_counter() - t0
     say(f"planning {inputs.n_points} demand points x {inputs.n_classes} classes over {len(inputs.candidates)} candidates")
     t1 = time.perf_counter()
-    plan = make_plan(inputs, progress)
+    plan = make_plan(inputs, progress, planner, time_limit_s, mip_rel_gap)
     timings["plan_s"] = time.perf_counter() - t1
     say("costing sites and computing returns")
     costs = site_costs(inputs, plan)

@@ -200,3 +200,41 @@ def rtt_cmd(
         f"{a_label} -> {b_label}: {d:,.0f} km great circle; backbone RTT {backbone:.1f} ms "
         f"(x{route_inflation} route); user RTT over {access} {backbone + acc:.1f} ms"
     )
+
+
+@app.command("plan")
+def plan_cmd(
+    scenario: ScenarioArg = None,
+    scenario_variant: VariantOpt = None,
+    out: OutOpt = None,
+    planner: Annotated[
+        str | None, typer.Option("--planner", help="milp or greedy (default: the scenario's planning.planner).")
+    ] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Solver time limit [s].")
+    ] = None,
+    gap: Annotated[
+        float | None, typer.Option("--gap", help="Relative optimality gap at which to stop, e.g. 0.01.")
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Plan a scenario (which sites, tier, MW and GPUs, in which year) and write a run directory."""
+    from coredge.pipeline import execute, write_run
+    from coredge.scenario.load import load_scenario
+    from coredge.store import default_run_dir
+
+    if planner is not None and planner not in ("milp", "greedy"):
+        raise InputError.of("--planner", planner, "one of: milp, greedy")
+    if time_limit is not None and not time_limit > 0:
+        raise InputError.of("--time-limit", time_limit, "a positive number of seconds")
+    if gap is not None and not 0 <= gap < 1:
+        raise InputError.of("--gap", gap, "a fraction in [0, 1)")
+    say = _progress(False)
+    sc = load_scenario(scenario, scenario_variant)
+    res = execute(sc, scenario_variant, progress=say, planner=planner, time_limit_s=time_limit, mip_rel_gap=gap)
+    target = out if out is not None else default_run_dir(sc.name, scenario_variant)
+    write_run(res, target, progress=say)
+    if json_out:
+        emit_json(res.summary)
+    else:
+        print_summary(res.summary)

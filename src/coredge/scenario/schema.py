@@ -281,6 +281,11 @@ class GridSpec(StrictModel):
 class PlanningSpec(StrictModel):
     """Planner options."""
 
+    planner: Literal["milp", "greedy"] = Field(
+        "greedy",
+        description="'milp': the optimising planner (HiGHS) warm-started from the greedy plan, with "
+        "a certified gap; 'greedy': the fast latency-coverage heuristic alone.",
+    )
     single_site_failure: bool = Field(
         True,
         description="Size the plan so every demand point keeps its served capacity within budget "
