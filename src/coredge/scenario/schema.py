@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from coredge.scenario.finance_spec import FinanceSpec
+
 TierId = Literal["core", "regional", "micro"]
 TIER_IDS: tuple[TierId, ...] = ("core", "regional", "micro")
 
@@ -332,6 +334,7 @@ class Scenario(StrictModel):
     grid: GridSpec = Field(default_factory=GridSpec)
     planning: PlanningSpec = Field(default_factory=PlanningSpec)
     existing_sites: list[ExistingSite] = Field(default_factory=list)
+    finance: FinanceSpec = Field(default_factory=FinanceSpec)
     seed: Annotated[int, Field(ge=0)] = Field(0, description="Seed for every random draw.")
 
     @property
