@@ -322,7 +322,7 @@ def simulate(
         i = 0
         while i < m:
             i = K.run_chunk(
-                i, ch.arr_ms, ch.row, ch.svc_ms, row_class, row_dem, pol.kernel_rule,
+                i, ch.arr_ms, ch.row, ch.svc_ms, row_class, row_dem, cand.row_map, pol.kernel_rule,
                 cand.order, cand.order_len, cand.rtt_ord, servers, qlim, speed,
                 src.mean_svc_ms, slo, f_site, f_lo, f_hi,
                 acc.heap, acc.heap_off, acc.ring, acc.ring_head, acc.ring_cnt,

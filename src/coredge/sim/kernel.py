@@ -141,6 +141,7 @@ def run_chunk(
     svc_ms: np.ndarray,
     row_class: np.ndarray,
     row_dem: np.ndarray,
+    row_cand: np.ndarray,
     policy: int,
     order: np.ndarray,
     order_len: np.ndarray,
@@ -188,12 +189,13 @@ def run_chunk(
         Candidate-list row of each request: ``demand_index * n_class + class_index``.
     svc_ms : ndarray of float64, shape (n,)
         Service time at a site of speed 1 [ms]; divided by ``speed[site]``.
-    row_class, row_dem : ndarray of int64, shape (rows,)
-        Class and demand point of each row.
+    row_class, row_dem, row_cand : ndarray of int64, shape (rows,)
+        Class, demand point and candidate list of each row.
     policy : int
         `FIRST_ACCEPT` or `LEAST_EXPECTED`.
     order, order_len, rtt_ord : ndarray
-        Candidate sites per row ``order[r, :order_len[r]]`` and their RTT [ms] ``rtt_ord[r, p]``.
+        Candidate sites of list ``c = row_cand[r]``: ``order[c, :order_len[c]]``, with RTT [ms]
+        ``rtt_ord[c, p]``.
     servers, qlim, speed : ndarray
         Per site: servers [-], queue limit [requests] (huge = unlimited), speed factor [-].
     mean_svc_ms, slo_ms : ndarray of float64, shape (n_class,)
@@ -222,6 +224,7 @@ def run_chunk(
         r = row[i]
         k = row_class[r]
         d = row_dem[r]
+        r = row_cand[r]
         n_cand = order_len[r]
         chosen = -1
         pos = -1

@@ -30,11 +30,14 @@ from coredge.sim.kernel import FIRST_ACCEPT, LEAST_EXPECTED
 
 @dataclass(frozen=True)
 class Candidates:
-    """Candidate lists for every (demand, class) row ``r = demand * n_class + class``.
+    """Candidate lists; request row ``r = demand * n_class + class`` uses list ``row_map[r]``.
 
     Attributes
     ----------
-    order : ndarray of int32, shape (rows, L)
+    row_map : ndarray of int64, shape (D * K,)
+        Candidate list of each (demand, class) row (policies that ignore the class share one
+        list per demand point, which keeps memory at D x L instead of D x K x L).
+    order : ndarray of int32, shape (lists, L)
         Site indices in the order the policy considers them.
     order_len : ndarray of int32, shape (rows,)
         Number of valid entries in each row.
@@ -42,6 +45,7 @@ class Candidates:
         RTT of ``order[r, p]`` from the row's demand point [ms].
     """
 
+    row_map: npt.NDArray[np.int64]
     order: npt.NDArray[np.int32]
     order_len: npt.NDArray[np.int32]
     rtt_ord: npt.NDArray[np.float64]
@@ -78,7 +82,12 @@ class Policy:
     description: str
 
 
-def _pack(keys: npt.NDArray[np.float64], rtt: npt.NDArray[np.float64], max_hops: int | None) -> Candidates:
+def _pack(
+    keys: npt.NDArray[np.float64],
+    rtt: npt.NDArray[np.float64],
+    max_hops: int | None,
+    row_map: npt.NDArray[np.int64],
+) -> Candidates:
     """Sort each row by ``keys`` (inf = excluded) and pack into `Candidates`."""
     rows = keys.shape[0]
     order = np.argsort(keys, axis=1, kind="stable").astype(np.int32)
@@ -89,7 +98,7 @@ def _pack(keys: npt.NDArray[np.float64], rtt: npt.NDArray[np.float64], max_hops:
     width = max(int(lens.max()) if rows else 0, 1)
     order = np.ascontiguousarray(order[:, :width])
     rtt_ord = np.ascontiguousarray(np.take_along_axis(rtt, order, axis=1))
-    return Candidates(order, lens, rtt_ord)
+    return Candidates(row_map, order, lens, rtt_ord)
 
 
 def _rows(inp: RoutingInputs) -> npt.NDArray[np.float64]:
@@ -99,8 +108,9 @@ def _rows(inp: RoutingInputs) -> npt.NDArray[np.float64]:
 
 
 def _nearest(inp: RoutingInputs) -> Candidates:
-    rtt = _rows(inp)
-    return _pack(rtt, rtt, inp.max_hops)
+    k = len(inp.rtt_budget_ms)
+    row_map = np.arange(len(inp.rtt_ms) * k, dtype=np.int64) // k
+    return _pack(inp.rtt_ms, inp.rtt_ms, inp.max_hops, row_map)
 
 
 _TIER_RANK = {"micro": 0, "regional": 1, "core": 2}
@@ -114,7 +124,7 @@ def _tiered(inp: RoutingInputs) -> Candidates:
     ok = np.isfinite(rtt) & (is_core | (rtt <= budget))
     # key: tier first, RTT inside a tier (RTT < 1e9 ms keeps the tiers apart)
     keys = np.where(ok, rank * 1e9 + rtt, math.inf)
-    return _pack(keys, rtt, inp.max_hops)
+    return _pack(keys, rtt, inp.max_hops, np.arange(len(rtt), dtype=np.int64))
 
 
 POLICIES: dict[str, Policy] = {}
