@@ -18,7 +18,7 @@ import pandas as pd
 
 from coredge.costing import SiteCosts, site_costs
 from coredge.inputs import Inputs, build_inputs
-from coredge.plan.portfolio import Plan, coverage_by_class
+from coredge.plan.portfolio import Plan, coverage_by_class, single_site_failure_shortfall
 from coredge.scenario.schema import TIER_IDS, Scenario
 from coredge.store import atomic_run_dir, write_json, write_parquet
 
@@ -165,6 +165,11 @@ def summarise(
     tiers = {t: (s["tier"] == t).to_numpy() for t in TIER_IDS}
     added = np.diff(plan.it_mw_by_year, axis=1, prepend=0.0)
     unmet_final = plan.unmet_mw[:, -1]
+    short = single_site_failure_shortfall(inputs, plan) if len(s) else np.zeros(0)
+    worst = int(np.argmax(short)) if short.size else -1
+    first_year = {
+        t: (int(s.loc[m, "online_year"].min()) if m.any() else None) for t, m in tiers.items()
+    }
     return {
         "scenario": sc.name,
         "variant": variant,
@@ -188,6 +193,14 @@ def summarise(
         },
         "inference_mw_final_year": float(inputs.load_mw[:, :, -1].sum()),
         "training_mw_final_year": float(inputs.training_mw[-1]),
+        "first_capacity_year_by_tier": first_year,
+        "single_site_failure": {
+            "required": sc.planning.single_site_failure,
+            "survives": bool(short.size == 0 or float(short.max()) <= 1e-6),
+            "sites_short": int((short > 1e-6).sum()),
+            "worst_site": str(s["site_id"].iat[worst]) if worst >= 0 else None,
+            "worst_shortfall_mw": float(short.max()) if short.size else 0.0,
+        },
         "capex_usd": float(costs.capex_usd.sum()),
         "opex_usd_final_year": float(costs.opex_usd[:, -1].sum()) if len(s) else 0.0,
         "energy_mwh_final_year": float(costs.energy_mwh[:, -1].sum()) if len(s) else 0.0,

@@ -145,6 +145,20 @@ def buildout_figure(res: RunResult) -> go.Figure:
     return fig
 
 
+def unmet_figure(res: RunResult) -> go.Figure:
+    """Load left unserved per workload class (and training) by year [MW]."""
+    years = [int(y) for y in res.plan.years]
+    fig = go.Figure()
+    names = [*res.inputs.classes, "training"]
+    for k, name in enumerate(names):
+        vals = res.plan.unmet_mw[k]
+        if float(vals.max()) > 1e-6:
+            fig.add_trace(go.Bar(x=years, y=vals, name=name))
+    fig.update_layout(barmode="stack", height=300, yaxis={"title": "unserved IT load [MW]"},
+                      margin={"l": 60, "r": 10, "t": 10, "b": 40})
+    return fig
+
+
 def _div(fig: go.Figure, div_id: str) -> str:
     out: str = fig.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False,
                            div_id=div_id, config={"displaylogo": False, "responsive": True})
@@ -215,6 +229,9 @@ def write_report(path: Path, res: RunResult, tiers: pd.DataFrame) -> None:
         coverage_div=_div(coverage_figure(res), "coverage"),
         rtt_div=_div(rtt_histogram(res), "rtt"),
         buildout_div=_div(buildout_figure(res), "buildout"),
+        unmet_div=_div(unmet_figure(res), "unmet"),
+        first_year=s["first_capacity_year_by_tier"],
+        resilience=s["single_site_failure"],
         tier_rows=tier_rows,
         cov_rows=cov_rows,
         assumptions=assumptions(res),
