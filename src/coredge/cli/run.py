@@ -73,15 +73,26 @@ def run_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Plan, cost and report a scenario end to end; writes a run directory."""
+    _execute_and_write(scenario, scenario_variant, out, json_out)
+
+
+def _execute_and_write(
+    scenario: str | None,
+    variant: str | None,
+    out: Path | None,
+    json_out: bool,
+    **planner: Any,
+) -> None:
+    """Run the pipeline, write the run directory, print the summary (table or JSON line)."""
     from coredge.pipeline import execute, write_run
     from coredge.scenario.load import load_scenario
     from coredge.store import default_run_dir
 
     say = _progress(False)
-    sc = load_scenario(scenario, scenario_variant)
-    say(f"scenario {sc.name}" + (f" (variant {scenario_variant})" if scenario_variant else ""))
-    res = execute(sc, scenario_variant, progress=say)
-    target = out if out is not None else default_run_dir(sc.name, scenario_variant)
+    sc = load_scenario(scenario, variant)
+    say(f"scenario {sc.name}" + (f" (variant {variant})" if variant else ""))
+    res = execute(sc, variant, progress=say, **planner)
+    target = out if out is not None else default_run_dir(sc.name, variant)
     write_run(res, target, progress=say)
     if json_out:
         emit_json(res.summary)
@@ -219,22 +230,12 @@ def plan_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Plan a scenario (which sites, tier, MW and GPUs, in which year) and write a run directory."""
-    from coredge.pipeline import execute, write_run
-    from coredge.scenario.load import load_scenario
-    from coredge.store import default_run_dir
-
     if planner is not None and planner not in ("milp", "greedy"):
         raise InputError.of("--planner", planner, "one of: milp, greedy")
     if time_limit is not None and not time_limit > 0:
         raise InputError.of("--time-limit", time_limit, "a positive number of seconds")
     if gap is not None and not 0 <= gap < 1:
         raise InputError.of("--gap", gap, "a fraction in [0, 1)")
-    say = _progress(False)
-    sc = load_scenario(scenario, scenario_variant)
-    res = execute(sc, scenario_variant, progress=say, planner=planner, time_limit_s=time_limit, mip_rel_gap=gap)
-    target = out if out is not None else default_run_dir(sc.name, scenario_variant)
-    write_run(res, target, progress=say)
-    if json_out:
-        emit_json(res.summary)
-    else:
-        print_summary(res.summary)
+    _execute_and_write(
+        scenario, scenario_variant, out, json_out, planner=planner, time_limit_s=time_limit, mip_rel_gap=gap
+    )
