@@ -58,7 +58,7 @@ def brute_force(inp) -> float:  # type: ignore[no-untyped-def]
     price = cand["price_usd_per_mwh"].to_numpy()[edge]
     total = float(load.sum())
     options = []
-    for e, j in enumerate(edge):
+    for j in edge:
         opts = [("closed", 0)]
         for t in ("regional", "micro"):
             if cand[f"allow_{t}"].iat[j]:

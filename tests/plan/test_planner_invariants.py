@@ -90,7 +90,7 @@ def test_invariants_and_resilience(tiny: tuple[Inputs, Plan]) -> None:
 
 
 def test_resilience_costs_something_and_greedy_is_not_resilient(tmp_path: Path, tiny: tuple[Inputs, Plan]) -> None:
-    inp, plan = tiny
+    _inp, plan = tiny
     free_inp = _inputs(tmp_path, merged(TINY, planning={"single_site_failure": False}))
     free = milp_plan(free_inp, time_limit_s=30, mip_rel_gap=1e-4)
     check_invariants(free_inp, free)

@@ -449,8 +449,8 @@ def _repair_resilience(inputs: Inputs, plan: Plan, max_modules: npt.NDArray[np.i
         need, alts = hit
         done = False
         for s in alts:
-            k = int(math.ceil(need / module_mw[s] - 1e-9))
-            n_now = int(round(inst[s, -1] / module_mw[s]))
+            k = math.ceil(need / module_mw[s] - 1e-9)
+            n_now = round(inst[s, -1] / module_mw[s])
             k = min(k, int(max_modules[s]) - n_now)
             if k <= 0:
                 continue
@@ -627,7 +627,7 @@ def explain_infeasibility(inputs: Inputs) -> list[Problem]:
         k = int(groups.klass[g])
         p = int(groups.point[g])
         cid = inputs.classes[k]
-        name = inputs.demand["id"].iat[p] if p >= 0 else "all"
+        name = str(inputs.demand["id"].iloc[p]) if p >= 0 else "all"
         budget = inputs.rtt_budget_ms[k]
         out.append(Problem(
             f"demand.{name}.{cid}",
@@ -638,10 +638,12 @@ def explain_infeasibility(inputs: Inputs) -> list[Problem]:
     cand = inputs.candidates
     has_fac = np.zeros(len(cand), dtype=bool)
     has_fac[fac.site[fac.site < len(cand)]] = True
+    ids = cand["id"].astype(str).to_numpy()
+    grid_mw = cand["grid_available_mw"].to_numpy(dtype=np.float64)
     for j in np.flatnonzero(~has_fac):
         out.append(Problem(
-            f"candidates.{cand['id'].iat[j]}.grid_available_mw",
-            float(cand["grid_available_mw"].iat[j]),
+            f"candidates.{ids[j]}.grid_available_mw",
+            float(grid_mw[j]),
             "at least one module x PUE of facility power for a tier it allows, online within the horizon",
         ))
     # State caps below one module of every tier present, while demand depends on that state.

@@ -178,33 +178,33 @@ def build_facilities(inputs: Inputs) -> Facilities:
     ext_rows: list[dict[str, object]] = []
     for e, ex in enumerate(sc.existing_sites):
         spec = tiers[ex.tier]
-        need = int(math.ceil(ex.it_mw / spec.module_it_mw - 1e-9))
+        need = math.ceil(ex.it_mw / spec.module_it_mw - 1e-9)
         price = fixed_price if fixed_price is not None else state_price_usd_per_mwh(
             ex.state, sc.economics.electricity_sector
         )
-        grid = max(
-            spec.grid_available_mw if spec.grid_available_mw is not None else spec.it_mw_max * spec.pue,
-            need * spec.module_it_mw * spec.pue,
-        )
+        g_tier = float(spec.grid_available_mw) if spec.grid_available_mw is not None else float(spec.it_mw_max * spec.pue)
+        g_need = float(need * spec.module_it_mw * spec.pue)
+        grid_ex = g_tier if g_tier > g_need else g_need
         ext_rows.append(
             {"id": f"existing-{ex.id}", "name": ex.id, "lat": ex.lat, "lon": ex.lon, "state": ex.state,
              "country": "US", "population": 0, "allow_core": ex.tier == "core",
              "allow_regional": ex.tier == "regional", "allow_micro": ex.tier == "micro",
-             "grid_available_mw": grid, "interconnect_wait_months": 0.0,
+             "grid_available_mw": grid_ex, "interconnect_wait_months": 0.0,
              "price_usd_per_mwh": float(price),
              "gco2_per_kwh": float(state_gco2_per_kwh(ex.state)) if ex.state else float("nan"),
              "region_id": ""}
         )
-        cap_mw = min(max(spec.it_mw_max, need * spec.module_it_mw), grid / spec.pue)
+        top = float(spec.it_mw_max) if spec.it_mw_max > need * spec.module_it_mw else float(need * spec.module_it_mw)
+        cap_ex = top if top < grid_ex / spec.pue else grid_ex / float(spec.pue)
         rows.append({"site": len(cand) + e, "tier": ex.tier,
-                     "max_modules": max(int(math.floor(cap_mw / spec.module_it_mw + 1e-9)), need),
+                     "max_modules": max(math.floor(cap_ex / spec.module_it_mw + 1e-9), need),
                      "min_modules": need, "online_year": y0, "existing": True})
     sites = pd.concat([cand, pd.DataFrame(ext_rows)], ignore_index=True) if ext_rows else cand
     f = pd.DataFrame(rows)
     f = f[(f["online_year"] <= y_last) & (f["max_modules"] > 0)].reset_index(drop=True)
     site = f["site"].to_numpy(dtype=np.int64)
     tier = f["tier"].to_numpy().astype(str)
-    spec_of = [tiers[t] for t in tier]  # type: ignore[index]
+    spec_of = [tiers[t] for t in tier]
     fac = np.array([s.facility_capex_usd_per_mw * (1.0 + s.land_and_soft_cost_frac) for s in spec_of])
     opex = np.array([s.opex_frac_of_facility_capex_per_year for s in spec_of]) * fac + np.array(
         [s.staff_usd_per_mw_year for s in spec_of]
@@ -219,7 +219,7 @@ def build_facilities(inputs: Inputs) -> Facilities:
         pue=np.array([s.pue for s in spec_of], dtype=np.float64),
         price_usd_per_mwh=table["price_usd_per_mwh"].to_numpy(dtype=np.float64),
         online_year=f["online_year"].to_numpy(dtype=np.int64),
-        state=table["state"].astype(str).to_numpy(),
+        state=table["state"].astype(str).to_numpy().astype(str),
         fac_capex_usd_per_mw=fac.astype(np.float64),
         fixed_opex_usd_per_mw_year=opex.astype(np.float64),
         serves_training=np.array([s.serves_training for s in spec_of], dtype=bool),
@@ -233,7 +233,7 @@ def build_groups_and_pairs(inputs: Inputs, fac: Facilities) -> tuple[Groups, Pai
     Pairs come from `coredge.plan.reach.class_pairs` (k-d tree within the RTT budget) over the
     facilities' coordinates; only tiers that serve the class are kept.
     """
-    n_pts, n_cls, _ = inputs.load_mw.shape
+    n_pts, _n_cls, _ = inputs.load_mw.shape
     lat = fac.table["lat"].to_numpy(dtype=np.float64)
     lon = fac.table["lon"].to_numpy(dtype=np.float64)
     g_point: list[IntArray] = []
