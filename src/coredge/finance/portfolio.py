@@ -140,10 +140,11 @@ def site_inputs_from_table(
     )
 
 
-def _metrics(
+def series_metrics(
     net: FloatArray, full_cost: FloatArray, gpu_h: FloatArray, mtok: FloatArray, rate: float
 ) -> dict[str, FloatArray]:
-    """Metrics of a stack of series (G, T)."""
+    """Metrics of a stack of series (G, T): net flows, full-stack cost [USD], GPU-hours and
+    million tokens per year; ``capex_usd`` is left at zero for the caller to fill."""
     ir = irr_detail(net)
     has_tok = np.isfinite(mtok).any(axis=-1) & (np.nansum(mtok, axis=-1) > 0)
     tok = lcoc(full_cost, np.nan_to_num(mtok), rate)
@@ -198,12 +199,12 @@ def tier_and_portfolio_metrics(cf: CashFlows) -> dict[str, Any]:
     mtok_group = np.where(
         (onehot @ mtok_has.any(axis=1).astype(float))[:, None] > 0, group(cf.mtok), np.nan
     )
-    per_site = _metrics(net, full, cf.gpu_hours, cf.mtok, r)
+    per_site = series_metrics(net, full, cf.gpu_hours, cf.mtok, r)
     per_site["capex_usd"] = capex
-    per_tier = _metrics(group(net), group(full), group(cf.gpu_hours), mtok_group, r)
+    per_tier = series_metrics(group(net), group(full), group(cf.gpu_hours), mtok_group, r)
     per_tier["capex_usd"] = onehot @ capex
     port_mtok = np.nansum(cf.mtok, axis=0)[None] if mtok_has.any() else np.full((1, net.shape[1]), np.nan)
-    port = _metrics(
+    port = series_metrics(
         net.sum(0)[None], full.sum(0)[None], cf.gpu_hours.sum(0)[None], port_mtok, r
     )
     port["capex_usd"] = np.array([capex.sum()])
@@ -334,6 +335,7 @@ __all__ = [
     "REQUIRED_COLUMNS",
     "cash_flow_table",
     "portfolio_financials",
+    "series_metrics",
     "site_inputs_from_table",
     "tier_and_portfolio_metrics",
     "yearly_portfolio_table",
