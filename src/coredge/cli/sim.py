@@ -36,8 +36,8 @@ def simulate_cmd(
     policy: Annotated[str | None, typer.Option("--policy", help="Routing policy (overrides the spec).")] = None,
     max_hops: Annotated[int | None, typer.Option("--max-hops", help="Sites a request may try.")] = None,
     fail_site: Annotated[list[str] | None, typer.Option("--fail-site", help="Site id that fails (repeatable).")] = None,
-    at: Annotated[list[float] | None, typer.Option("--at", help="Failure start [s] (one per --fail-site).")] = None,
-    duration: Annotated[list[float] | None, typer.Option("--for", help="Failure duration [s] (one per --fail-site).")] = None,
+    at: Annotated[list[float] | None, typer.Option("--at", help="Failure start, seconds of simulated time (one per --fail-site).")] = None,
+    duration: Annotated[list[float] | None, typer.Option("--for", help="Failure duration in seconds (one per --fail-site).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write summary.json + Parquet tables here.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON line (last line).")] = False,
 ) -> None:
