@@ -163,6 +163,12 @@ def main() -> None:
             "|---:|---:|---:|---:|",
         ]
         lines += [f"| {m:.0e} | {rss:.0f} | {wall:.1f} | {rps:,.0f} |" for m, rss, wall, rps in rss_rows]
+    lines += [
+        "",
+        f"Targets: >= 50x the SimPy peer -> {core_rps / peer_rps:.0f}x (wall), {peer.cpu_s / core_cpu:.0f}x (CPU); "
+        f">= 2M requests/s on one core -> {core_rps / 1e6:.1f}M (wall), {n / core_cpu / 1e6:.1f}M (CPU); "
+        "1e8 requests without memory growth -> see the RSS table.",
+    ]
     text = "\n".join(lines) + "\n"
     print(text)
     if args.write:
