@@ -590,6 +590,8 @@ def milp_plan(
         solver["bound_rounds"] = res["rounds"]
         solver["bound_s"] = res["seconds"]
         lb = max(lb, float(res["bound_usd"]))
+    if objective == "cost":
+        lb = max(lb, 0.0)  # every cost coefficient is non-negative
     solver["bound_usd"] = lb if math.isfinite(lb) else None
     solver["bound_scope"] = "full model" if math.isfinite(lb) else "none"
     solver["gap"] = _gap(obj, lb) if math.isfinite(lb) else None
