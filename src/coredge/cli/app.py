@@ -23,6 +23,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+
+@app.callback()
+def _root() -> None:
+    """Plan, simulate and price AI compute split between core campuses and edge sites."""
+
+
 console = Console()
 """Tables and human-readable results (stdout)."""
 
