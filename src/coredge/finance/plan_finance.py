@@ -465,6 +465,10 @@ def financials_from_plan(inputs: Inputs, plan: Plan, costs: SiteCosts) -> PlanFi
         t_onehot @ capex_s, rate,
     )
     tiers = {tid: {"n_sites": int(t_onehot[g].sum()), **t_rows[g]} for g, tid in enumerate(tier_ids)}
+    for m in tiers.values():
+        if m["n_sites"] == 0:  # a tier without sites has no returns, only zeros
+            m.update({k: math.nan for k in m if k not in ("n_sites", "npv_usd", "capex_usd", "peak_funding_usd", "irr_exists", "irr_multiple", "irr_reason")})
+            m.update({"npv_usd": 0.0, "capex_usd": 0.0, "peak_funding_usd": 0.0, "irr_exists": False, "irr_reason": "no sites"})
     p_row = _metrics_rows(
         net_s.sum(0)[None], full_s.sum(0)[None], gpuh_s.sum(0)[None], tokc_s.sum(0)[None],
         mtok_s.sum(0)[None], np.array([capex_s.sum()]), rate,

@@ -1,0 +1,353 @@
+"""`coredge finance`, `risk`, `compare` and `sweep`: the investment view of a plan."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+from coredge.cli.app import app, console, emit_json, err_console
+from coredge.errors import InputError
+
+if TYPE_CHECKING:
+    from coredge.finance.plan_finance import PlanFinancials
+    from coredge.scenario.schema import Scenario
+
+SourceArg = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="[RUN_DIR|SCENARIO]",
+        help="A run directory (with plan.json), a scenario YAML file or a built-in name (default 'us').",
+    ),
+]
+ScenarioArg = Annotated[
+    str | None,
+    typer.Argument(help="Scenario YAML file or built-in name (default: the built-in 'us')."),
+]
+VariantOpt = Annotated[
+    str | None,
+    typer.Option("--scenario-variant", "-V", help="Name of a variant in the scenario's 'variants'."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as one JSON line last.")]
+
+
+def _say(msg: str) -> None:
+    err_console.print(f"[dim]·[/] {msg}", highlight=False)
+
+
+def _usd(x: Any) -> str:
+    from coredge.report.compare import fmt
+
+    return fmt(x, "usd")
+
+
+def _pct(x: Any) -> str:
+    from coredge.report.compare import fmt
+
+    return fmt(x, "pct")
+
+
+def _num(x: Any, digits: int = 2) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "-"
+    return f"{float(x):,.{digits}f}"
+
+
+# ------------------------------------------------------------------ loading a plan
+
+
+def load_run_dir(run_dir: Path) -> tuple[Scenario, Any, Any, Any]:
+    """Rebuild (scenario, inputs, plan, costs) from a run directory's plan.json and
+    assignments.parquet; inputs are recomputed from the stored, validated scenario."""
+    import numpy as np
+    import pandas as pd
+    from pydantic import ValidationError
+
+    from coredge.costing import site_costs
+    from coredge.inputs import build_inputs
+    from coredge.plan.portfolio import Plan
+    from coredge.scenario.load import problems_from_validation
+    from coredge.scenario.schema import Scenario
+
+    pj = run_dir / "plan.json"
+    asg_path = run_dir / "assignments.parquet"
+    if not pj.is_file() or not asg_path.is_file():
+        raise InputError.of("RUN_DIR", str(run_dir), "a run directory with plan.json and assignments.parquet (coredge run)")
+    try:
+        data = json.loads(pj.read_text(encoding="utf-8"))
+        sc = Scenario.model_validate(data["scenario"])
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise InputError.of(f"{pj}", type(exc).__name__, "a plan.json written by coredge run") from None
+    except ValidationError as err:
+        raise InputError(problems_from_validation(err, "plan.json scenario."), context=f"invalid scenario in {pj}") from None
+    inputs = build_inputs(sc)
+    recs = data.get("sites", [])
+    sites = pd.DataFrame(recs)
+    it = np.array([r["it_mw_by_year"] for r in recs], dtype=np.float64).reshape(len(recs), -1)
+    load = np.array([r["load_mw_by_year"] for r in recs], dtype=np.float64).reshape(len(recs), -1)
+    if len(recs):
+        sites = sites.drop(columns=["it_mw_by_year", "load_mw_by_year"])
+    years = np.array(data["years"], dtype=np.int64)
+    if it.shape[1] != len(years) or list(years) != [int(y) for y in inputs.years]:
+        raise InputError.of(f"{pj}", "years", "plan years matching the stored scenario's horizon")
+    asg = pd.read_parquet(asg_path)
+    classes = list(data.get("classes", inputs.classes))
+    if classes != list(inputs.classes):
+        raise InputError.of(f"{pj}.classes", classes, f"the scenario's classes {inputs.classes}")
+    # training per site-year = load minus the inference assigned to the site (not stored)
+    inf = np.zeros_like(load)
+    if len(asg) and len(recs):
+        p = asg["point_index"].to_numpy(dtype=np.int64)
+        k = asg["class_index"].to_numpy(dtype=np.int64)
+        s = asg["site_index"].to_numpy(dtype=np.int64)
+        np.add.at(inf, s, inputs.load_mw[p, k, :] * asg["share"].to_numpy(dtype=np.float64)[:, None])
+    training = np.maximum(load - inf, 0.0)
+    unmet_d = data.get("unmet_mw", {})
+    unmet = np.array([unmet_d.get(c, [0.0] * len(years)) for c in [*classes, "training"]], dtype=np.float64)
+    plan = Plan(years, sites, it, load, training, asg, unmet, str(data.get("method", "")), dict(data.get("solver") or {}))
+    return sc, inputs, plan, site_costs(inputs, plan)
+
+
+def plan_from_source(source: str | None, variant: str | None) -> tuple[Scenario, Any, Any, Any, str]:
+    """(scenario, inputs, plan, costs, label) from a run directory or a scenario."""
+    if source is not None and Path(source).is_dir():
+        if variant is not None:
+            raise InputError.of("--scenario-variant", variant, "no variant with a run directory (it holds one scenario)")
+        sc, inputs, plan, costs = load_run_dir(Path(source))
+        return sc, inputs, plan, costs, f"run {source}"
+    from coredge.pipeline import execute
+    from coredge.scenario.load import load_scenario
+
+    sc = load_scenario(source, variant)
+    _say(f"planning scenario {sc.name}" + (f" (variant {variant})" if variant else ""))
+    res = execute(sc, variant)
+    return sc, res.inputs, res.plan, res.costs, f"scenario {sc.name}" + (f" ({variant})" if variant else "")
+
+
+# ------------------------------------------------------------------ finance
+
+
+def _metrics_table(title: str, pf: PlanFinancials) -> Table:
+    t = Table(title=title)
+    for col in ("", "sites", "capex", "NPV", "IRR", "payback [y]", "MOIC", "peak funding", "$/GPU-h", "$/Mtok"):
+        t.add_column(col, justify="left" if col == "" else "right")
+    rows = [(k, v) for k, v in pf.tiers.items()] + [("portfolio", pf.portfolio)]
+    for name, m in rows:
+        t.add_row(
+            name, str(m.get("n_sites", "")), _usd(m["capex_usd"]), _usd(m["npv_usd"]), _pct(m["irr"]),
+            _num(m["payback_years"], 1), _num(m["moic"]), _usd(m["peak_funding_usd"]),
+            _num(m["lcoc_usd_per_gpu_hour"]), _num(m["usd_per_mtok"]),
+        )
+    return t
+
+
+@app.command("finance")
+def finance_cmd(source: SourceArg = None, scenario_variant: VariantOpt = None, json_out: JsonOpt = False) -> None:
+    """NPV, IRR, payback, MOIC, peak funding and levelised costs per tier and for the portfolio."""
+    from coredge.finance.plan_finance import financials_from_plan
+
+    sc, inputs, plan, costs, label = plan_from_source(source, scenario_variant)
+    pf = financials_from_plan(inputs, plan, costs)
+    out = {"scenario": sc.name, "variant": scenario_variant, "source": label, **pf.summary()}
+    if json_out:
+        emit_json(out)
+        return
+    console.print(_metrics_table(f"coredge finance: {label}", pf))
+    if pf.edge_premium:
+        e = Table(title="edge vs nearest core campus (final plan year)")
+        for col in ("class", "budget", "edge MW", "extra cost/yr", "RTT saved", "$/yr per ms", "core within budget"):
+            e.add_column(col, justify="left" if col == "class" else "right")
+        for k, v in pf.edge_premium.items():
+            e.add_row(
+                k, f"{v['rtt_budget_ms']:.0f} ms", _num(v["edge_mw"], 3), _usd(v["extra_cost_usd_per_year"]),
+                _num(v["rtt_saved_ms"], 1) + " ms", _usd(v["usd_per_ms_saved_per_year"]), _pct(v["core_within_budget_frac"]),
+            )
+        console.print(e)
+    console.print(
+        f"discount rate {pf.assumptions.discount_rate:.1%} · horizon {pf.assumptions.start_year}-"
+        f"{pf.assumptions.start_year + pf.assumptions.horizon_years - 1} · {len(pf.rows)} build phases"
+    )
+
+
+# ------------------------------------------------------------------ risk
+
+
+@app.command("risk")
+def risk_cmd(
+    source: SourceArg = None,
+    scenario_variant: VariantOpt = None,
+    trials: Annotated[int | None, typer.Option("--trials", "-n", help="Monte Carlo trials (default: finance.risk.n_trials).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed (default: finance.risk.seed or the scenario's seed).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Monte Carlo risk of a plan: NPV and IRR quantiles, probability of loss, tornado."""
+    from coredge.finance.plan_finance import financials_from_plan, risk_from_plan
+
+    if trials is not None and not 1 <= trials <= 10_000_000:
+        raise InputError.of("--trials", trials, "an integer in [1, 10,000,000]")
+    if seed is not None and seed < 0:
+        raise InputError.of("--seed", seed, "an integer >= 0")
+    sc, inputs, plan, costs, label = plan_from_source(source, scenario_variant)
+    pf = financials_from_plan(inputs, plan, costs)
+    _say(f"Monte Carlo: {trials or sc.finance.risk.n_trials:,} trials x {len(pf.rows)} build phases")
+    res = risk_from_plan(pf, sc, trials, seed)
+    s = res.summary()
+    port = s["portfolio"]
+    out = {
+        "scenario": sc.name,
+        "variant": scenario_variant,
+        "source": label,
+        "n_trials": s["n_trials"],
+        "seed": s["seed"],
+        "base_npv_usd": s["base_npv_usd"],
+        "npv_p10_usd": port["npv_usd"]["p10"],
+        "npv_p50_usd": port["npv_usd"]["p50"],
+        "npv_p90_usd": port["npv_usd"]["p90"],
+        "npv_mean_usd": port["npv_usd"]["mean"],
+        "prob_loss": port["prob_loss"],
+        "irr_p10": port["irr"]["p10"],
+        "irr_p50": port["irr"]["p50"],
+        "irr_p90": port["irr"]["p90"],
+        "irr_exists_frac": port["irr_exists_frac"],
+        "tiers": s["tiers"],
+        "tornado": s["tornado"],
+    }
+    if json_out:
+        emit_json(out)
+        return
+    t = Table(title=f"coredge risk: {label} ({s['n_trials']:,} trials, seed {s['seed']})")
+    for col in ("", "NPV P10", "NPV P50", "NPV P90", "P(loss)", "IRR P10", "IRR P50", "IRR P90"):
+        t.add_column(col, justify="left" if col == "" else "right")
+    for name, b in [*s["tiers"].items(), ("portfolio", port)]:
+        t.add_row(name, _usd(b["npv_usd"]["p10"]), _usd(b["npv_usd"]["p50"]), _usd(b["npv_usd"]["p90"]),
+                  _pct(b["prob_loss"]), _pct(b["irr"]["p10"]), _pct(b["irr"]["p50"]), _pct(b["irr"]["p90"]))
+    console.print(t)
+    tt = Table(title=f"tornado: portfolio NPV with one input at its P10 / P90 (base {_usd(s['base_npv_usd'])})")
+    for col in ("input", "P10 value", "P90 value", "NPV at P10", "NPV at P90", "swing"):
+        tt.add_column(col, justify="left" if col == "input" else "right")
+    for r in s["tornado"]:
+        tt.add_row(r["variable"], _num(r["low_value"], 3), _num(r["high_value"], 3), _usd(r["npv_low_usd"]),
+                   _usd(r["npv_high_usd"]), _usd(r["swing_usd"]))
+    console.print(tt)
+
+
+# ------------------------------------------------------------------ compare
+
+
+@app.command("compare")
+def compare_cmd(
+    scenario: ScenarioArg = None,
+    scenario_variant: VariantOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: runs/<scenario>-compare-<time>).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """All-core vs edge-heavy vs blended on the same demand: money, SLO coverage, time, energy, carbon."""
+    from coredge.finance.strategies import compare_strategies, comparison_table
+    from coredge.report.compare import COLUMNS, fmt, write_comparison
+    from coredge.scenario.load import load_scenario
+    from coredge.store import default_run_dir
+
+    sc = load_scenario(scenario, scenario_variant)
+    results = compare_strategies(sc, progress=_say)
+    table = comparison_table(results)
+    table["scenario"] = sc.name
+    table["variant"] = scenario_variant
+    target = out if out is not None else default_run_dir(f"{sc.name}-compare", scenario_variant)
+    final = write_comparison(target, table, f"coredge compare: {sc.name}" + (f" ({scenario_variant})" if scenario_variant else ""))
+    table["out_dir"] = str(final)
+    table["files"] = {n: str(final / n) for n in ("compare.json", "compare.csv", "compare.html")}
+    if json_out:
+        emit_json(table)
+        return
+    names = list(table["strategies"])
+    t = Table(title=f"coredge compare: {sc.name}")
+    t.add_column("")
+    for n in names:
+        t.add_column(n, justify="right")
+    for key, label, kind in COLUMNS:
+        t.add_row(label, *(fmt(table["strategies"][n].get(key), kind) for n in names))
+    for c, budget in table["classes"].items():
+        b = "no budget" if budget is None else f"{budget:.0f} ms"
+        t.add_row(f"coverage {c} ({b})", *(fmt(table["strategies"][n]["coverage"].get(c), "pct") for n in names))
+    console.print(t)
+    console.print(f"written: {final}/compare.html, compare.json, compare.csv")
+
+
+# ------------------------------------------------------------------ sweep
+
+
+@app.command("sweep")
+def sweep_cmd(
+    scenario: Annotated[str, typer.Argument(help="Scenario YAML file or built-in name.")],
+    vary: Annotated[list[str], typer.Option("--vary", help="dotted.scenario.key=v1,v2,... (repeatable).")],
+    scenario_variant: VariantOpt = None,
+    trials: Annotated[int, typer.Option("--trials", "-n", help="Monte Carlo trials per grid point.")] = 2000,
+    chunks: Annotated[int, typer.Option("--chunks", help="Monte Carlo chunks per grid point (tasks).")] = 2,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed of the draws (default: the scenario's).")] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Existing Dask scheduler, tcp://HOST:PORT (default: a local cluster).")] = None,
+    workers: Annotated[int, typer.Option("--workers", help="Worker processes of the local cluster.")] = 2,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Sweep folder; rerun with the same folder to resume.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Grid over scenario keys x Monte Carlo chunks on Dask; Parquet + DuckDB, resumable."""
+    from coredge.finance.sweep_task import (
+        scenario_grid,
+        scenario_risk_chunk,
+        scenario_with_overrides,
+    )
+    from coredge.store import default_run_dir
+    from coredge.sweep import run_sweep
+
+    if scheduler is not None and not scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+        raise InputError.of("--scheduler", scheduler, "a scheduler address such as tcp://HOST:8786")
+    if workers < 1:
+        raise InputError.of("--workers", workers, ">= 1")
+    grid = scenario_grid(scenario, scenario_variant, vary, trials, chunks, seed)
+    keys = [k for k in grid[0] if k not in ("scenario", "scenario_sha256", "variant", "mc_seed", "mc_chunk", "n_trials")]
+    target = out if out is not None else default_run_dir(f"{scenario_with_overrides(scenario, scenario_variant, {}).name}-sweep", scenario_variant)
+    _say(f"sweep: {len(grid) // chunks} grid points x {chunks} chunks of {grid[0]['n_trials']:,} trials -> {target}")
+    res = run_sweep(scenario_risk_chunk, grid, target, scheduler=scheduler, n_workers=workers)
+    points: list[dict[str, Any]] = []
+    if set(res.chunk_ids) - set(res.failed):
+        cols = ", ".join(f'"param_{k}"' for k in keys)
+        q = (
+            f"SELECT {cols}, count(*) AS n_trials, quantile_cont(npv_usd, 0.1) AS npv_p10_usd, "
+            "quantile_cont(npv_usd, 0.5) AS npv_p50_usd, quantile_cont(npv_usd, 0.9) AS npv_p90_usd, "
+            "avg(CASE WHEN npv_usd < 0 THEN 1.0 ELSE 0.0 END) AS prob_loss, "
+            "quantile_cont(irr, 0.5) AS irr_p50, any_value(base_npv_usd) AS base_npv_usd, "
+            "any_value(capex_usd) AS capex_usd "
+            f"FROM results WHERE chunk_id IN ({', '.join(repr(c) for c in sorted(set(res.chunk_ids)))}) "
+            f"GROUP BY {cols} ORDER BY {cols}"
+        )
+        df = res.sql(q)
+        df.columns = [c.removeprefix("param_") for c in df.columns]
+        points = [{str(k): v for k, v in r.items()} for r in df.to_dict(orient="records")]
+    summary = {
+        "out_dir": str(res.out_dir.resolve()),
+        "catalogue": str(res.catalogue_path.resolve()),
+        "grid_points": len(grid) // chunks,
+        "chunks": len(set(res.chunk_ids)),
+        "computed": len(res.computed),
+        "skipped": len(res.skipped),
+        "failed": res.failed,
+        "keys": keys,
+        "points": points,
+    }
+    if json_out:
+        emit_json(summary)
+    else:
+        t = Table(title=f"coredge sweep: {res.out_dir}")
+        for col in [*keys, "trials", "NPV P10", "NPV P50", "NPV P90", "P(loss)", "IRR P50"]:
+            t.add_column(col, justify="right")
+        for p in points:
+            t.add_row(*(str(p[k]) for k in keys), f"{p['n_trials']:,}", _usd(p["npv_p10_usd"]), _usd(p["npv_p50_usd"]),
+                      _usd(p["npv_p90_usd"]), _pct(p["prob_loss"]), _pct(p["irr_p50"]))
+        console.print(t)
+        console.print(f"{len(res.computed)} chunks computed, {len(res.skipped)} already done; catalogue {res.catalogue_path}")
+    if res.failed:
+        first = next(iter(res.failed.values()))
+        raise RuntimeError(f"{len(res.failed)} sweep chunks failed (rerun to retry): {first}")
