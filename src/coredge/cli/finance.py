@@ -133,8 +133,9 @@ def plan_from_source(source: str | None, variant: str | None) -> tuple[Scenario,
 
 def _metrics_table(title: str, pf: PlanFinancials) -> Table:
     t = Table(title=title)
-    for col in ("", "sites", "capex", "NPV", "IRR", "payback [y]", "MOIC", "peak funding", "$/GPU-h", "$/Mtok"):
-        t.add_column(col, justify="left" if col == "" else "right")
+    t.add_column("", no_wrap=True, min_width=9)
+    for col in ("sites", "capex", "NPV", "IRR", "payback [y]", "MOIC", "peak funding", "$/GPU-h", "$/Mtok"):
+        t.add_column(col, justify="right")
     rows = [(k, v) for k, v in pf.tiers.items()] + [("portfolio", pf.portfolio)]
     for name, m in rows:
         t.add_row(
@@ -220,8 +221,9 @@ def risk_cmd(
         emit_json(out)
         return
     t = Table(title=f"coredge risk: {label} ({s['n_trials']:,} trials, seed {s['seed']})")
-    for col in ("", "NPV P10", "NPV P50", "NPV P90", "P(loss)", "IRR P10", "IRR P50", "IRR P90"):
-        t.add_column(col, justify="left" if col == "" else "right")
+    t.add_column("", no_wrap=True, min_width=9)
+    for col in ("NPV P10", "NPV P50", "NPV P90", "P(loss)", "IRR P10", "IRR P50", "IRR P90"):
+        t.add_column(col, justify="right")
     for name, b in [*s["tiers"].items(), ("portfolio", port)]:
         t.add_row(name, _usd(b["npv_usd"]["p10"]), _usd(b["npv_usd"]["p50"]), _usd(b["npv_usd"]["p90"]),
                   _pct(b["prob_loss"]), _pct(b["irr"]["p10"]), _pct(b["irr"]["p50"]), _pct(b["irr"]["p90"]))

@@ -1,0 +1,168 @@
+"""`coredge finance`, `risk`, `compare` and `sweep` from the command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from coredge.geo import pairwise_km
+from coredge.latency import fiber_rtt_ms
+
+TINY = """
+name: tiny
+horizon: {start_year: 2026, end_year: 2030}
+demand: {source: cities, countries: [US], min_population: 1500000}
+candidates:
+  core_regions: [dallas-fort-worth, northern-virginia, phoenix-mesa]
+  regional_min_population: 1500000
+  micro_min_population: 1500000
+workloads:
+  batch: {dtype: fp8}
+training: {it_mw_start: 50.0}
+variants:
+  bigger:
+    demand: {market_share: 0.5}
+"""
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "coredge", *args], capture_output=True, text=True, cwd=cwd, timeout=300
+    )
+
+
+def cli_inproc(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str, str]:
+    """Run ``coredge.cli.main`` in this process (exit code, stdout, stderr): faster than a subprocess."""
+    from coredge.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["coredge", *args])
+    capsys.readouterr()
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def last_json(proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    assert proc.returncode == 0, proc.stderr
+    out: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return out
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    p = tmp_path_factory.mktemp("cli") / "tiny.yaml"
+    p.write_text(TINY, encoding="utf-8")
+    return p
+
+
+def test_finance_json_from_scenario_and_from_run_dir_agree(tiny: Path, tmp_path: Path) -> None:
+    a = last_json(cli("finance", str(tiny), "--json"))
+    for key in ("npv_usd", "irr", "payback_years", "lcoc_usd_per_gpu_hour", "usd_per_mtok", "moic",
+                "peak_funding_usd", "capex_usd"):
+        assert key in a
+    assert set(a["tiers"]) == {"core", "regional", "micro"}
+    assert sum(t["npv_usd"] for t in a["tiers"].values()) == pytest.approx(a["npv_usd"], rel=1e-10)
+    assert a["lcoc_usd_per_gpu_hour"] > 0 and a["usd_per_mtok"] > 0 and a["capex_usd"] > 1e9
+    run_dir = tmp_path / "run"
+    summary = last_json(cli("run", str(tiny), "--out", str(run_dir), "--json"))
+    assert summary["capex_usd"] == pytest.approx(a["capex_usd"], rel=1e-12)
+    b = last_json(cli("finance", str(run_dir), "--json"))
+    for key in ("npv_usd", "irr", "lcoc_usd_per_gpu_hour", "usd_per_mtok", "capex_usd"):
+        assert b[key] == pytest.approx(a[key], rel=1e-9), key
+    human = cli("finance", str(run_dir))
+    assert human.returncode == 0 and "portfolio" in human.stdout
+
+
+def test_risk_json_is_reproducible_by_seed(
+    tiny: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def risk(seed: str) -> dict[str, Any]:
+        code, out, err = cli_inproc(capsys, monkeypatch, "risk", str(tiny), "--trials", "2000", "--seed", seed, "--json")
+        assert code == 0, err
+        res: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+        return res
+
+    a, b, c = risk("5"), risk("5"), risk("6")
+    for key in ("npv_p10_usd", "npv_p50_usd", "npv_p90_usd", "prob_loss", "irr_p50"):
+        assert a[key] == b[key], key
+    assert a["npv_p50_usd"] != c["npv_p50_usd"]
+    assert a["npv_p10_usd"] < a["npv_p50_usd"] < a["npv_p90_usd"]
+    assert 0.0 <= a["prob_loss"] <= 1.0 and a["n_trials"] == 2000
+    assert len(a["tornado"]) == 8
+    swings = [r["swing_usd"] for r in a["tornado"]]
+    assert swings == sorted(swings, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("finance", "no-such-scenario.yaml"), "no-such-scenario"),
+        (("risk", "TINY", "--trials", "0"), "--trials"),
+        (("finance", "TINY", "--scenario-variant", "nope"), "--scenario-variant"),
+        (("sweep", "TINY", "--vary", "demand.growth_ratee=0.1,0.2", "--out", "OUT"), "growth_ratee"),
+        (("sweep", "TINY", "--vary", "demand.growth_rate=0.1,abc", "--out", "OUT"), "demand.growth_rate"),
+        (("sweep", "TINY", "--vary", "mc_seed=1,2", "--out", "OUT"), "mc_seed"),
+        (("compare", "TINY", "--scenario-variant", "nope", "--out", "OUT"), "--scenario-variant"),
+    ],
+)
+def test_bad_input_exits_2_without_traceback_or_output(
+    tiny: Path, tmp_path: Path, args: tuple[str, ...], needle: str,
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = tmp_path / "out"
+    monkeypatch.chdir(tmp_path)
+    real = [str(tiny) if a == "TINY" else str(out) if a == "OUT" else a for a in args]
+    code, _, err = cli_inproc(capsys, monkeypatch, *real)
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert needle in err
+    assert not out.exists()
+
+
+def test_bad_input_in_a_subprocess_exits_2(tiny: Path, tmp_path: Path) -> None:
+    proc = cli("risk", str(tiny), "--trials", "-3", cwd=tmp_path)
+    assert proc.returncode == 2 and "--trials" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_compare_three_strategies(tiny: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cmp"
+    res = last_json(cli("compare", str(tiny), "--out", str(out), "--json"))
+    s = res["strategies"]
+    assert list(s) == ["all-core", "edge-heavy", "blended"]
+    # some demand point has no core region within 10 ms (computed here from the RTT model)
+    from coredge.inputs import build_inputs
+    from coredge.scenario.load import load_scenario
+
+    inputs = build_inputs(load_scenario(tiny))
+    cand = inputs.candidates[inputs.candidates["allow_core"]]
+    d = pairwise_km(inputs.demand["lat"], inputs.demand["lon"], cand["lat"], cand["lon"]).min(axis=1)
+    assert (fiber_rtt_ms(d) > 10.0).any()
+    for cls in ("financial", "autonomous-industrial"):
+        assert s["all-core"]["coverage"][cls] < s["blended"]["coverage"][cls]
+    assert s["all-core"]["sites"] == 1  # only core campuses
+    assert s["edge-heavy"]["latency_bound_mw_at_core"] == 0.0
+    assert s["blended"]["latency_bound_mw_at_core"] >= 0.0
+    assert s["edge-heavy"]["slo_coverage_min"] == pytest.approx(1.0)
+    assert s["all-core"]["years_to_first_capacity"] > s["blended"]["years_to_first_capacity"]
+    for name in s:
+        assert s[name]["capex_usd"] > 0 and s[name]["energy_mwh_final_year"] > 0 and s[name]["co2_t_final_year"] > 0
+    files = sorted(p.name for p in out.iterdir())
+    assert files == ["compare.csv", "compare.html", "compare.json"]
+    csv = pd.read_csv(out / "compare.csv")
+    assert list(csv["strategy"]) == ["all-core", "edge-heavy", "blended"]
+    np.testing.assert_allclose(csv["npv_usd"], [s[n]["npv_usd"] for n in csv["strategy"]], rtol=1e-12)
+    page = (out / "compare.html").read_text(encoding="utf-8")
+    assert "Plotly" in page and "<script src=" not in page and 'src="http' not in page
+    assert json.loads((out / "compare.json").read_text())["strategies"]["blended"]["npv_usd"] == pytest.approx(s["blended"]["npv_usd"])
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary leftovers
