@@ -36,6 +36,7 @@ from coredge.inputs import Inputs
 from coredge.latency import fiber_rtt_ms
 from coredge.plan import scenario_model as sm
 from coredge.plan.portfolio import Plan, single_site_failure_shortfall
+from coredge.plan.resilient_start import resilient_start
 
 FloatArray = npt.NDArray[np.float64]
 Progress = Callable[[str], None]
@@ -43,13 +44,16 @@ Progress = Callable[[str], None]
 DEFAULT_PER_TIER = 4
 """Nearest facilities of each tier kept per demand group in the restricted model (tuning choice)."""
 
+FULL_MODEL_MAX_PAIRS = 20_000
+"""Up to this many reachable pairs the model keeps them all (tuning choice)."""
+
 
 def plan_objective_usd(inputs: Inputs, plan: Plan, objective: str = "cost") -> float:
-    """Discounted total cost of a plan in the planner's own terms [USD].
+    """Discounted total cost of a plan, priced by `coredge.costing.site_costs` [USD].
 
-    Capex when capacity is added (facility incl. land/soft costs, GPUs at ``it_kw_per_gpu``,
-    not floored to whole GPUs), fixed opex and energy each year as in
-    `coredge.costing.site_costs`, plus the unmet-demand penalty; with ``objective="npv"`` minus
+    Capex when capacity is added (facility incl. land/soft costs, whole GPUs per site as costing
+    counts them; brownfield capacity sunk), fixed opex and energy each year, discounted with the
+    first plan year undiscounted, plus the unmet-demand penalty; with ``objective="npv"`` minus
     GPU-hour revenue on installed GPUs (as in `coredge.pipeline.economics`).
 
     Parameters
@@ -64,30 +68,33 @@ def plan_objective_usd(inputs: Inputs, plan: Plan, objective: str = "cost") -> f
     float
         Discounted cost [USD] (negative NPV plus penalty for ``"npv"``).
     """
+    from coredge.costing import site_costs
+
     sc = inputs.scenario
-    tiers = sc.tiers
     years = plan.years
     disc = sm.discount_factors(years, sc.economics.discount_rate)
-    tier = plan.sites["tier"].to_numpy()
-    fac = np.array([tiers[t].facility_capex_usd_per_mw * (1 + tiers[t].land_and_soft_cost_frac) for t in tier])
-    opex = np.array([tiers[t].opex_frac_of_facility_capex_per_year for t in tier]) * fac + np.array(
-        [tiers[t].staff_usd_per_mw_year for t in tier]
-    )
-    gpus_per_mw = 1000.0 / inputs.it_kw_per_gpu
-    inst = plan.it_mw_by_year
-    added = np.diff(inst, axis=1, prepend=0.0)
-    capex = added * (fac + gpus_per_mw * inputs.gpu_capex_usd)[:, None]
-    fixed = inst * opex[:, None]
-    esc = (1.0 + sc.economics.power_price_escalator_rate) ** (years - years[0]).astype(np.float64)
-    pue = plan.sites["pue"].to_numpy(dtype=np.float64)
-    price = plan.sites["price_usd_per_mwh"].to_numpy(dtype=np.float64)
-    energy = plan.load_mw_by_year * sc.hardware.utilisation_frac * (pue * price)[:, None] * 8760.0 * esc[None, :]
-    total = float(((capex + fixed + energy) * disc[None, :]).sum()) if len(tier) else 0.0
-    if objective == "npv" and len(tier):
-        rev = np.array([sc.economics.gpu_hour_price_usd.get(t, 0.0) for t in tier])
-        total -= float((inst * (gpus_per_mw * 8760.0 * sc.hardware.utilisation_frac * rev)[:, None] * disc[None, :]).sum())
+    total = 0.0
+    if plan.n_sites:
+        c = site_costs(inputs, plan)
+        total = float(((c.capex_usd + c.opex_usd) * disc[None, :]).sum())
+        if objective == "npv":
+            tier = plan.sites["tier"].to_numpy()
+            rev = np.array([sc.economics.gpu_hour_price_usd.get(t, 0.0) for t in tier])
+            gpus_per_mw = 1000.0 / inputs.it_kw_per_gpu
+            total -= float((plan.it_mw_by_year * (gpus_per_mw * 8760.0 * sc.hardware.utilisation_frac * rev)[:, None]
+                            * disc[None, :]).sum())
     total += float((plan.unmet_mw.sum(axis=0) * disc).sum() * sc.economics.unmet_demand_penalty_usd_per_mw_year)
     return total
+
+
+def gpu_floor_slack_usd(inputs: Inputs, fac: sm.Facilities) -> float:
+    """How far costing's whole-GPU count can price a plan below the model's objective [USD].
+
+    The model prices GPUs as IT MW x GPUs/MW; costing buys ``floor`` of that per site and year.
+    Per site the discounted difference telescopes to ``sum_y frac_y (d_y - d_{y+1}) <= d_0 = 1``
+    GPU, so a bound on the model minus one GPU's capex per candidate site bounds costing's figure.
+    """
+    return float(np.unique(fac.site).size) * float(inputs.gpu_capex_usd)
 
 
 def _pair_key(groups: sm.Groups, pairs: sm.PairTable, n_fac: int) -> npt.NDArray[np.int64]:
@@ -166,6 +173,20 @@ def _start_vector(m: sm.PlannerModel, ws: dict[str, Any], training_mw: FloatArra
         lf = np.zeros((lay.F, lay.Y))
         np.add.at(lf, m.pairs.fac, xs[:, None] * gl)
         v[lay.block("L")] = lf.ravel()
+    if lay.resilient and "b" in ws:
+        bs = np.zeros(lay.Q)
+        for (g, f), sh in ws["b"].items():
+            i = pos.get(g * lay.F + f)
+            if i is not None:
+                bs[i] = sh
+        v[lay.block("b")] = bs
+        v[lay.block("B")] = np.bincount(m.pairs.group, weights=bs, minlength=lay.G)
+        if lay.P == 1:
+            v[lay.block("R")] = np.bincount(m.pairs.fac, weights=bs * gl[:, -1], minlength=lay.F)
+        else:
+            rf = np.zeros((lay.F, lay.Y))
+            np.add.at(rf, m.pairs.fac, bs[:, None] * gl)
+            v[lay.block("R")] = rf.ravel()
     v[lay.block("n")] = ws["n"].ravel()
     t = ws["T"][m.core]
     v[lay.block("T")] = t.ravel()
@@ -175,8 +196,36 @@ def _start_vector(m: sm.PlannerModel, ws: dict[str, Any], training_mw: FloatArra
     return v
 
 
+_BANNER_DONE = False
+
+
+def _new_highs() -> highspy.Highs:
+    """A `highspy.Highs` whose one-per-process banner goes to stderr, so ``--json`` stdout stays clean."""
+    global _BANNER_DONE
+    if _BANNER_DONE:
+        return highspy.Highs()
+    import ctypes
+    import os
+    import sys
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        h = highspy.Highs()
+        try:
+            ctypes.CDLL(None).fflush(None)
+        except (OSError, AttributeError):  # pragma: no cover - libc without fflush lookup
+            pass
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    _BANNER_DONE = True
+    return h
+
+
 def _highs(time_limit_s: float | None, gap: float | None, threads: int | None = None) -> highspy.Highs:
-    h = highspy.Highs()
+    h = _new_highs()
     h.setOptionValue("output_flag", False)
     if time_limit_s is not None:
         h.setOptionValue("time_limit", float(max(time_limit_s, 0.5)))
@@ -203,9 +252,11 @@ def lp_bound_full(
 
     Starts from the pairs in `start_mask`, solves the LP relaxation, prices every other reachable
     pair with the row duals (rows of absent pairs have dual 0) and adds the most negative ones,
-    until none is negative or the time/round limit is hit. The returned bound is the Farley
-    (Lagrangian) bound ``LP_restricted + sum over absent pairs of min(0, reduced cost) x upper
-    bound``, valid for the full LP, hence for the MILP, whether or not generation converged.
+    until none is negative or the time/round limit is hit. The returned bound is the Lagrangian
+    bound ``LP_restricted + sum over groups of min(0, least reduced cost of an absent share)``
+    (plus the same for backup shares): every group's shares sum to at most one, so the absent
+    pairs can lower the LP by no more than that. It is valid for the full LP, hence for the MILP,
+    whether or not generation converged; the best over the rounds is kept.
 
     Returns
     -------
@@ -244,7 +295,13 @@ def lp_bound_full(
         else:
             ld = (g_load * lam[full.fac]).sum(axis=1)
         d_x = c_full - pi[full.group] + ld
-        d = np.minimum(d_x, 0.0)
+        absent = ~mask
+        # Per group, the absent shares sum to at most 1 (sum_f x_gf + u_g = 1) and so do the
+        # absent backup shares (sum_f b_gf = B_g <= 1): a group adds at most its most negative
+        # reduced cost (Lagrangian bound with the demand rows' convexity kept).
+        gmin = np.zeros(lay.G)
+        np.minimum.at(gmin, full.group[absent], d_x[absent])
+        d = np.where(absent, np.minimum(d_x, 0.0), 0.0)
         if resilient:
             beta = dual[rr["backup_total"][0]:rr["backup_total"][1]]
             rho = dual[rr["load_R"][0]:rr["load_R"][1]].reshape(lay.F, lay.P)
@@ -253,10 +310,12 @@ def lp_bound_full(
             else:
                 lr = (g_load * rho[full.fac]).sum(axis=1)
             d_b = -beta[full.group] + lr
-            d = d + np.minimum(d_b, 0.0)
-        d[mask] = 0.0
+            bmin = np.zeros(lay.G)
+            np.minimum.at(bmin, full.group[absent], d_b[absent])
+            gmin += bmin
+            d = d + np.where(absent, np.minimum(d_b, 0.0), 0.0)
         scale = max(abs(lp), 1.0)
-        bound = lp + float(d.sum())
+        bound = lp + float(gmin.sum())
         last = {"bound_usd": max(bound, last["bound_usd"]), "lp_usd": lp, "rounds": rnd + 1,
                 "pairs": int(mask.sum()), "converged": False, "seconds": time.perf_counter() - t0}
         neg = np.flatnonzero(d < -1e-9 * scale)
@@ -321,6 +380,7 @@ def _extract(
             "gco2_per_kwh": t["gco2_per_kwh"].astype(float),
             "grid_available_mw": t["grid_available_mw"].astype(float),
             "interconnect_wait_months": t["interconnect_wait_months"].astype(float),
+            "existing_it_mw": fac.existing_it_mw[sel],
             "it_mw": installed[:, -1],
             "facility_mw": installed[:, -1] * pue,
             "gpus": np.floor(installed[:, -1] * 1000.0 / inputs.it_kw_per_gpu).astype(np.int64),
@@ -531,11 +591,21 @@ def milp_plan(
     fac = sm.build_facilities(inputs)
     groups, full = sm.build_groups_and_pairs(inputs, fac)
     econ = sm.build_economics(inputs, fac, objective)
-    mask = sm.nearest_per_tier(full, fac, per_tier)
+    # Small scenarios keep every reachable pair: the MILP's own dual bound is then valid for the
+    # full model.
+    mask = (np.ones(full.count, dtype=bool) if full.count <= FULL_MODEL_MAX_PAIRS
+            else sm.nearest_per_tier(full, fac, per_tier))
     ws_plan = warm_start if warm_start is not None else greedy_plan(inputs)
     ws = _warm_start(inputs, ws_plan, fac, groups, full)
+    start_over = 0
     if ws is not None:
         mask |= ws[1]
+        if resilient:
+            rs = resilient_start(fac, groups, full, inputs.years, ws[0])
+            start_over = int(rs["over"])
+            bkey = np.array([g * fac.count + f for (g, f) in rs["b"]], dtype=np.int64)
+            mask |= np.isin(_pair_key(groups, full, fac.count), bkey)
+            ws = (rs, ws[1])
     sub = full.subset(mask)
     m = sm.build_model(inputs, fac, groups, sub, econ, resilient)
     say(f"MILP: {m.layout.num_col} columns, {m.num_row} rows, {sub.count} of {full.count} pairs")
@@ -571,6 +641,8 @@ def milp_plan(
         "single_site_failure": resilient,
         "objective": objective,
         "per_tier": per_tier,
+        "warm_start": "none" if ws is None else ("resilient" if resilient else "plan"),
+        "warm_start_over_limit": start_over,
     }
     plan = _extract(inputs, m, v, solver)
     if resilient and plan.n_sites:
@@ -590,6 +662,11 @@ def milp_plan(
         solver["bound_rounds"] = res["rounds"]
         solver["bound_s"] = res["seconds"]
         lb = max(lb, float(res["bound_usd"]))
+    if math.isfinite(lb):
+        # The model prices fractional GPUs; costing floors them per site (see gpu_floor_slack_usd).
+        slack = gpu_floor_slack_usd(inputs, fac)
+        solver["gpu_floor_slack_usd"] = slack
+        lb -= slack
     if objective == "cost":
         lb = max(lb, 0.0)  # every cost coefficient is non-negative
     solver["bound_usd"] = lb if math.isfinite(lb) else None

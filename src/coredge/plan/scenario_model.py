@@ -83,8 +83,8 @@ def discount_factors(years: IntArray, rate: float) -> FloatArray:
 class Facilities:
     """Candidate (site, tier) facilities with their limits and unit costs, arrays of shape (F,).
 
-    `site` indexes `inputs.candidates` for candidates and ``len(candidates) + e`` for existing
-    site ``e``; the `table` DataFrame holds the per-site columns a `Plan` needs.
+    `site` indexes `inputs.candidates` (brownfield sites are candidates with ``existing_it_mw``);
+    the `table` DataFrame holds the per-site columns a `Plan` needs.
     """
 
     site: IntArray
@@ -100,6 +100,8 @@ class Facilities:
     fixed_opex_usd_per_mw_year: FloatArray
     serves_training: BoolArray
     table: pd.DataFrame
+    existing_it_mw: FloatArray
+    opex_frac: FloatArray
 
     @property
     def count(self) -> int:
@@ -145,62 +147,42 @@ class PairTable:
 
 
 def build_facilities(inputs: Inputs) -> Facilities:
-    """Facilities of every candidate and tier it allows, plus the scenario's existing sites.
+    """Facilities of every candidate and tier it allows (brownfield sites included).
 
     A facility whose tier lead time plus grid wait brings it online after the horizon is dropped:
     it could never serve. Module counts are capped by the tier's largest site and the site's grid
-    power (facility MW = IT MW x PUE).
+    power (facility MW = IT MW x the site's climate-adjusted PUE, column ``pue_<tier>`` of
+    `inputs.candidates`, the same PUE the greedy planner and costing use). A brownfield candidate
+    (``existing_it_mw > 0``, from ``scenario.existing_sites``) is online from the first year with at
+    least ``ceil(existing_it_mw / module)`` modules.
     """
-    from coredge.data import state_gco2_per_kwh, state_price_usd_per_mwh
-
     sc = inputs.scenario
     tiers = sc.tiers
     cand = inputs.candidates
     y0, y_last = int(inputs.years[0]), int(inputs.years[-1])
-    rows: list[dict[str, object]] = []
+    existing = (cand["existing_it_mw"].to_numpy(dtype=np.float64) if "existing_it_mw" in cand.columns
+                else np.zeros(len(cand)))
+    parts: list[pd.DataFrame] = []
     for t in TIERS:
         if t not in tiers:
             continue
         spec = tiers[t]
-        allow = cand[f"allow_{t}"].to_numpy(dtype=bool)
-        idx = np.flatnonzero(allow)
+        idx = np.flatnonzero(cand[f"allow_{t}"].to_numpy(dtype=bool))
         if idx.size == 0:
             continue
         grid = cand["grid_available_mw"].to_numpy(dtype=np.float64)[idx]
         wait = cand["interconnect_wait_months"].to_numpy(dtype=np.float64)[idx]
-        cap_mw = np.minimum(spec.it_mw_max, grid / spec.pue)
-        max_mod = np.floor(cap_mw / spec.module_it_mw + 1e-9).astype(np.int64)
-        oy = online_year(y0, spec.lead_time_months + wait)
-        for j, mm, o in zip(idx, max_mod, oy, strict=True):
-            rows.append({"site": int(j), "tier": t, "max_modules": int(mm), "min_modules": 0,
-                         "online_year": int(o), "existing": False})
-    fixed_price = sc.economics.electricity_price_usd_per_mwh
-    ext_rows: list[dict[str, object]] = []
-    for e, ex in enumerate(sc.existing_sites):
-        spec = tiers[ex.tier]
-        need = math.ceil(ex.it_mw / spec.module_it_mw - 1e-9)
-        price = fixed_price if fixed_price is not None else state_price_usd_per_mwh(
-            ex.state, sc.economics.electricity_sector
-        )
-        g_tier = float(spec.grid_available_mw) if spec.grid_available_mw is not None else float(spec.it_mw_max * spec.pue)
-        g_need = float(need * spec.module_it_mw * spec.pue)
-        grid_ex = g_tier if g_tier > g_need else g_need
-        ext_rows.append(
-            {"id": f"existing-{ex.id}", "name": ex.id, "lat": ex.lat, "lon": ex.lon, "state": ex.state,
-             "country": "US", "population": 0, "allow_core": ex.tier == "core",
-             "allow_regional": ex.tier == "regional", "allow_micro": ex.tier == "micro",
-             "grid_available_mw": grid_ex, "interconnect_wait_months": 0.0,
-             "price_usd_per_mwh": float(price),
-             "gco2_per_kwh": float(state_gco2_per_kwh(ex.state)) if ex.state else float("nan"),
-             "region_id": ""}
-        )
-        top = float(spec.it_mw_max) if spec.it_mw_max > need * spec.module_it_mw else float(need * spec.module_it_mw)
-        cap_ex = top if top < grid_ex / spec.pue else grid_ex / float(spec.pue)
-        rows.append({"site": len(cand) + e, "tier": ex.tier,
-                     "max_modules": max(math.floor(cap_ex / spec.module_it_mw + 1e-9), need),
-                     "min_modules": need, "online_year": y0, "existing": True})
-    sites = pd.concat([cand, pd.DataFrame(ext_rows)], ignore_index=True) if ext_rows else cand
-    f = pd.DataFrame(rows)
+        pue = (cand[f"pue_{t}"].to_numpy(dtype=np.float64)[idx] if f"pue_{t}" in cand.columns
+               else np.full(idx.size, float(spec.pue)))
+        ex = existing[idx]
+        need = np.ceil(ex / spec.module_it_mw - 1e-9).astype(np.int64)
+        cap_mw = np.minimum(spec.it_mw_max, grid / pue)
+        max_mod = np.maximum(np.floor(cap_mw / spec.module_it_mw + 1e-9).astype(np.int64), need)
+        oy = np.where(ex > 0, y0, online_year(y0, spec.lead_time_months + wait)).astype(np.int64)
+        parts.append(pd.DataFrame({"site": idx.astype(np.int64), "tier": t, "max_modules": max_mod,
+                                   "min_modules": need, "online_year": oy, "pue": pue,
+                                   "existing_it_mw": ex}))
+    f = pd.concat(parts, ignore_index=True)
     f = f[(f["online_year"] <= y_last) & (f["max_modules"] > 0)].reset_index(drop=True)
     site = f["site"].to_numpy(dtype=np.int64)
     tier = f["tier"].to_numpy().astype(str)
@@ -209,14 +191,15 @@ def build_facilities(inputs: Inputs) -> Facilities:
     opex = np.array([s.opex_frac_of_facility_capex_per_year for s in spec_of]) * fac + np.array(
         [s.staff_usd_per_mw_year for s in spec_of]
     )
-    table = sites.iloc[site].reset_index(drop=True)
+    table = cand.iloc[site].reset_index(drop=True).copy()
+    table["existing_it_mw"] = f["existing_it_mw"].to_numpy(dtype=np.float64)
     return Facilities(
         site=site,
         tier=tier,
         module_mw=np.array([s.module_it_mw for s in spec_of], dtype=np.float64),
         max_modules=f["max_modules"].to_numpy(dtype=np.int64),
         min_modules=f["min_modules"].to_numpy(dtype=np.int64),
-        pue=np.array([s.pue for s in spec_of], dtype=np.float64),
+        pue=f["pue"].to_numpy(dtype=np.float64),
         price_usd_per_mwh=table["price_usd_per_mwh"].to_numpy(dtype=np.float64),
         online_year=f["online_year"].to_numpy(dtype=np.int64),
         state=table["state"].astype(str).to_numpy().astype(str),
@@ -224,6 +207,8 @@ def build_facilities(inputs: Inputs) -> Facilities:
         fixed_opex_usd_per_mw_year=opex.astype(np.float64),
         serves_training=np.array([s.serves_training for s in spec_of], dtype=bool),
         table=table,
+        existing_it_mw=f["existing_it_mw"].to_numpy(dtype=np.float64),
+        opex_frac=np.array([s.opex_frac_of_facility_capex_per_year for s in spec_of], dtype=np.float64),
     )
 
 
@@ -306,6 +291,9 @@ class Economics:
         Undiscounted capex of one module (facility incl. land/soft + GPUs) [USD].
     penalty_usd_per_mw : ndarray (Y,)
         Discounted unmet-demand penalty per MW and year [USD/MW].
+    offset_usd : float
+        Constant term: brownfield capacity is sunk (no capex, no capex-linked opex), as in
+        `coredge.costing.site_costs` [USD].
     """
 
     disc: FloatArray
@@ -313,6 +301,7 @@ class Economics:
     module_usd: FloatArray
     capex_per_module_usd: FloatArray
     penalty_usd_per_mw: FloatArray
+    offset_usd: float = 0.0
 
 
 def build_economics(inputs: Inputs, fac: Facilities, objective: str = "cost") -> Economics:
@@ -337,7 +326,10 @@ def build_economics(inputs: Inputs, fac: Facilities, objective: str = "cost") ->
         per_mw = per_mw - revenue[:, None] * disc[None, :]
     module_usd = per_mw * fac.module_mw[:, None]
     pen = sc.economics.unmet_demand_penalty_usd_per_mw_year * disc
-    return Economics(disc, energy, module_usd, capex_mw * fac.module_mw, pen)
+    # Brownfield: existing MW are installed from the first year but were paid for already.
+    ex = fac.existing_it_mw
+    sunk = ex * (capex_mw + fac.opex_frac * fac.fac_capex_usd_per_mw * float(disc.sum()))
+    return Economics(disc, energy, module_usd, capex_mw * fac.module_mw, pen, -float(sunk.sum()))
 
 
 @dataclass
@@ -536,7 +528,7 @@ def define_variables(
     return PlannerModel(
         layout=lay, pairs=pairs, groups=groups, fac=fac, econ=econ, years=years, ratio=ratio, core=core,
         z_fac=z_fac, z_site=fac.site[z_fac], col_cost=cost, col_lower=lo, col_upper=hi,
-        integer=integer, offset_usd=0.0,
+        integer=integer, offset_usd=econ.offset_usd,
     )
 
 
@@ -591,6 +583,40 @@ def define_backup(m: PlannerModel) -> None:
     cols = np.r_[lay.offsets["x"] + q, lay.offsets["b"] + q, lay.offsets["B"] + m.pairs.group]
     vals = np.r_[np.ones(lay.Q), np.ones(lay.Q), -np.ones(lay.Q)]
     m.add_rows("backup_link", _coo(rows, cols, vals, (lay.Q, lay.num_col)), -np.inf, 0.0)
+
+
+def link_year(m: PlannerModel) -> IntArray:
+    """Per pair, the first year index at which its facility is online and its group has load (-1: none)."""
+    fy = np.searchsorted(m.years, m.fac.online_year[m.pairs.fac])
+    has = m.groups.load_mw[m.pairs.group] > 0  # (Q, Y)
+    idx = np.arange(m.layout.Y)[None, :]
+    ok = has & (idx >= fy[:, None])
+    first = np.where(ok.any(axis=1), ok.argmax(axis=1), -1)
+    return np.asarray(first, dtype=np.int64)
+
+
+def define_linking(m: PlannerModel) -> None:
+    """Variable upper bounds: ``x_gf + b_gf <= n_f,y*`` (``y*`` from `link_year`).
+
+    Valid for every integer solution: a positive share (served or reserved) of a load that is
+    positive in year ``y*`` needs positive capacity there, i.e. at least one module, and
+    ``x_gf + b_gf <= B_g <= 1`` (``x_gf <= 1`` without resilience). The LP relaxation then pays a
+    whole module wherever it puts a whole group's load, instead of the group's fraction of a
+    module (the strong formulation of facility location).
+    """
+    lay = m.layout
+    y = link_year(m)
+    q = np.flatnonzero(y >= 0)
+    r = np.arange(q.size)
+    rows = [r, r]
+    cols = [lay.offsets["x"] + q, lay.offsets["n"] + m.pairs.fac[q] * lay.Y + y[q]]
+    vals = [np.ones(q.size), -np.ones(q.size)]
+    if lay.resilient:
+        rows.append(r)
+        cols.append(lay.offsets["b"] + q)
+        vals.append(np.ones(q.size))
+    a = _coo(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), (q.size, lay.num_col))
+    m.add_rows("link", a, -np.inf, 0.0)
 
 
 def define_capacity(m: PlannerModel) -> None:
@@ -687,7 +713,10 @@ def define_capex_budget(m: PlannerModel, budget_usd_per_year: float | None) -> N
             cols.append(lay.offsets["n"] + f * Y + y - 1)
             vals.append(-cap)
     a = _coo(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), (Y, lay.num_col))
-    m.add_rows("capex_budget", a, -np.inf, budget_usd_per_year)
+    # Brownfield modules stand from the first year at no capex.
+    sunk = np.zeros(Y)
+    sunk[0] = float((m.fac.existing_it_mw / m.fac.module_mw * cap).sum())
+    m.add_rows("capex_budget", a, -np.inf, budget_usd_per_year + sunk)
 
 
 def define_one_tier(m: PlannerModel) -> None:
@@ -719,6 +748,7 @@ def build_model(
     define_demand(m)
     define_loads(m)
     define_backup(m)
+    define_linking(m)
     define_capacity(m)
     define_monotone(m)
     define_training(m, inputs.training_mw)
