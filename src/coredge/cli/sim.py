@@ -40,8 +40,10 @@ def simulate_cmd(
     duration: Annotated[list[float] | None, typer.Option("--for", help="Failure duration in seconds (one per --fail-site).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write summary.json + Parquet tables here.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON line (last line).")] = False,
+    warmup: Annotated[float | None, typer.Option("--warmup", help="Seconds simulated before counting (default: 0 for a spec; 3 mean services of the slowest class for a run directory).")] = None,
+    scale: Annotated[float | None, typer.Option("--scale", help="Run directory only: scale of rates and slots in (0, 1] (default: so that the requests span 300 s).")] = None,
 ) -> None:
-    """Simulate a network spec request by request (nearest-available routing by default)."""
+    """Simulate a network spec, or the busy hour of a run directory's plan, request by request."""
     from coredge.sim import simulate
     from coredge.sim.loader import load_spec_or_plan
     from coredge.sim.spec import FaultSpec
@@ -60,12 +62,30 @@ def simulate_cmd(
         if not (d_s > 0 and math.isfinite(d_s)):
             raise InputError.of("--for", d_s, "a duration > 0 in seconds")
         faults.append(FaultSpec(site=site, at_s=t_s, for_s=d_s))
-    spec = load_spec_or_plan(path)
+    if warmup is not None and not (warmup >= 0 and math.isfinite(warmup)):
+        raise InputError.of("--warmup", warmup, "a duration >= 0 in seconds")
+    extra: dict[str, object] = {}
+    if path.is_dir():
+        from coredge.sim.from_plan import DEFAULT_REQUESTS, load_run_dir, plan_sim
+
+        if scale is not None and not (0 < scale <= 1):
+            raise InputError.of("--scale", scale, "a fraction in (0, 1]")
+        inputs, plan = load_run_dir(path)
+        ps = plan_sim(inputs, plan, max_requests=n or DEFAULT_REQUESTS, scale=scale)
+        spec = ps.spec
+        warm = ps.warmup_s if warmup is None else warmup
+        extra = {"plan_year": ps.year, "scale": ps.scale, "busy_hour_rate_per_s": ps.rate_per_s}
+    else:
+        if scale is not None:
+            raise InputError.of("--scale", scale, "only with a run directory")
+        spec = load_spec_or_plan(path)
+        warm = warmup or 0.0
     if out is not None and out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError.of("--out", str(out), "a new or empty directory")
     err_console.print(f"simulating {path} ...")
     result = simulate(spec, requests=n, hours=hours, seed=seed, policy=policy, max_hops=max_hops,
-                      faults=faults)
+                      faults=faults, warmup_s=warm)
+    result.summary.update(extra)
     s = result.summary
     err_console.print(
         f"{s['requests']:,} requests in {s['sim_wall_s']:.2f} s ({s['requests_per_s']:,.0f} requests/s)"

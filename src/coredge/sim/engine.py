@@ -24,7 +24,7 @@ from coredge.errors import InputError
 from coredge.sim import kernel as K
 from coredge.sim.hist import COARSE, N_BINS, N_COARSE, quantiles_ms
 from coredge.sim.policies import RoutingInputs, get_policy
-from coredge.sim.spec import FaultSpec, NetworkSpec, rtt_matrix_ms, site_servers
+from coredge.sim.spec import FaultSpec, NetworkSpec, rtt_matrix_ms, serves_matrix, site_servers
 from coredge.sim.traffic import MS_PER_H, MS_PER_S, ServiceSampler, TrafficSource
 
 DEFAULT_REQUESTS: int = 1_000_000
@@ -217,6 +217,7 @@ def simulate(
     chunk_size: int = CHUNK,
     record: bool = False,
     progress: Callable[[int], None] | None = None,
+    warmup_s: float = 0.0,
 ) -> SimResult:
     """Simulate a network spec request by request.
 
@@ -244,6 +245,11 @@ def simulate(
         Keep a per-request table (at most `RECORD_LIMIT` requests).
     progress : callable, optional
         Called with the number of requests done after each chunk.
+    warmup_s : float
+        Simulated time [s] run before counting starts: requests arriving in the warm-up fill the
+        servers and queues but are not counted, so a system that starts empty does not
+        under-state waits. Times in the results (minutes, faults, ``horizon_s``) are measured
+        from the end of the warm-up; ``requests`` and ``hours`` count after it.
 
     Returns
     -------
@@ -267,6 +273,8 @@ def simulate(
         raise InputError.of("--hours", hours, "a positive number of hours")
     if max_hops is not None and max_hops < 1:
         raise InputError.of("--max-hops", max_hops, "an integer >= 1")
+    if not (warmup_s >= 0 and math.isfinite(warmup_s)):
+        raise InputError.of("warmup_s", warmup_s, "a duration >= 0 in seconds")
     if chunk_size < 1:
         raise InputError.of("chunk_size", chunk_size, "an integer >= 1")
     if requests is None and hours is None:
@@ -292,18 +300,52 @@ def simulate(
         slo = np.array([c.slo_ms if c.slo_ms is not None else (spec.slo_ms or math.inf)
                         for c in spec.classes], dtype=np.float64)
         budget = np.array([c.rtt_budget_ms or math.inf for c in spec.classes], dtype=np.float64)
+        # SLO growing with tokens: slo_ms + tokens x per_token, tokens = (svc - prefill) / tpot
+        slo_fac = np.array([(c.slo_per_token_ms or 0.0) / (c.service.tpot_ms or 1.0)
+                            for c in spec.classes], dtype=np.float64)
+        slo -= np.array([(c.service.prefill_ms or 0.0) for c in spec.classes]) * slo_fac
     else:
         slo = np.array([spec.slo_ms or math.inf], dtype=np.float64)
         budget = np.array([math.inf])
+    if not spec.classes:
+        slo_fac = np.zeros(1)
     has_slo = bool(np.isfinite(slo).any())
-    cand = pol.build(RoutingInputs(rtt, [s.tier for s in spec.sites], budget, hops))
+    cand = pol.build(RoutingInputs(rtt, [s.tier for s in spec.sites], budget, hops,
+                                   serves_matrix(spec)))
     f_site, f_lo, f_hi = _faults(spec, faults)
     acc = _Accumulators(n_sites, n_class, n_dem, servers, qlim)
     rows_all = np.arange(n_dem * n_class, dtype=np.int64)
     row_class, row_dem = rows_all % n_class, rows_all // n_class
 
-    t_end_ms = hours * MS_PER_H if hours is not None else math.inf
+    warm_ms = warmup_s * MS_PER_S
+    t_end_ms = warm_ms + hours * MS_PER_H if hours is not None else math.inf
     target = requests if requests is not None else None
+
+    def run(arr: npt.NDArray[np.float64], ch_row: npt.NDArray[np.int32],
+            ch_svc: npt.NDArray[np.float64], account: bool, rec_site: npt.NDArray[np.int64],
+            rec_wait: npt.NDArray[np.float64]) -> None:
+        i, m = 0, len(arr)
+        while i < m:
+            i = K.run_chunk(
+                i, arr, ch_row, ch_svc, row_class, row_dem, cand.row_map, pol.kernel_rule,
+                cand.order, cand.order_len, cand.rtt_ord, servers, qlim, speed,
+                src.mean_svc_ms, slo, slo_fac, f_site, f_lo, f_hi,
+                acc.heap, acc.heap_off, acc.ring, acc.ring_head, acc.ring_cnt,
+                acc.site_i, acc.site_f, acc.hist_site_lat, acc.hist_site_wait,
+                acc.class_i, acc.class_f, acc.hist_class_lat, acc.hist_class_wait,
+                acc.dem_i, acc.dem_f, acc.ts_i, acc.ts_f, acc.ts_hist, acc.fault_i,
+                account, record and account, rec_site, rec_wait,
+            )
+            if i < m:
+                acc.grow_ring()
+
+    no_rec_i, no_rec_f = np.empty(0, dtype=np.int64), np.empty(0)
+    acc.heap[:] = -warm_ms  # servers free from the start of the warm-up
+    while warm_ms > 0:  # warm-up: state only, times shifted so counting starts at 0
+        ch = src.next_chunk(chunk_size, warm_ms)
+        if len(ch.arr_ms) == 0:
+            break
+        run(ch.arr_ms - warm_ms, ch.row, ch.svc_ms, False, no_rec_i, no_rec_f)
     done = 0
     rec_parts: list[pd.DataFrame] = []
     last_t_ms = 0.0
@@ -315,24 +357,13 @@ def simulate(
         m = len(ch.arr_ms)
         if m == 0:
             break
+        if warm_ms > 0:
+            ch.arr_ms = ch.arr_ms - warm_ms
         last_t_ms = float(ch.arr_ms[-1])
         acc.ensure_minutes(int(last_t_ms / K.MS_PER_MINUTE) + 1)
         rec_site = np.empty(m if record else 0, dtype=np.int64)
         rec_wait = np.empty(m if record else 0, dtype=np.float64)
-        i = 0
-        while i < m:
-            i = K.run_chunk(
-                i, ch.arr_ms, ch.row, ch.svc_ms, row_class, row_dem, cand.row_map, pol.kernel_rule,
-                cand.order, cand.order_len, cand.rtt_ord, servers, qlim, speed,
-                src.mean_svc_ms, slo, f_site, f_lo, f_hi,
-                acc.heap, acc.heap_off, acc.ring, acc.ring_head, acc.ring_cnt,
-                acc.site_i, acc.site_f, acc.hist_site_lat, acc.hist_site_wait,
-                acc.class_i, acc.class_f, acc.hist_class_lat, acc.hist_class_wait,
-                acc.dem_i, acc.dem_f, acc.ts_i, acc.ts_f, acc.ts_hist, acc.fault_i,
-                record, rec_site, rec_wait,
-            )
-            if i < m:
-                acc.grow_ring()
+        run(ch.arr_ms, ch.row, ch.svc_ms, True, rec_site, rec_wait)
         if record:
             rows = ch.row.astype(np.int64)
             site_idx = rec_site
@@ -348,9 +379,11 @@ def simulate(
         if progress is not None:
             progress(done)
     wall_s = time.perf_counter() - t_wall
-    horizon_ms = t_end_ms if hours is not None else last_t_ms
-    return _result(spec, pol.name, seed, acc, servers, qlim, n_class, src, horizon_ms, wall_s,
-                   has_slo, f_site, f_lo, f_hi, rec_parts if record else None)
+    horizon_ms = t_end_ms - warm_ms if hours is not None else last_t_ms
+    res = _result(spec, pol.name, seed, acc, servers, qlim, n_class, src, horizon_ms, wall_s,
+                  has_slo, f_site, f_lo, f_hi, rec_parts if record else None)
+    res.summary["warmup_s"] = warmup_s
+    return res
 
 
 def _result(spec: NetworkSpec, policy: str, seed: int, acc: _Accumulators,

@@ -151,6 +151,7 @@ def run_chunk(
     speed: np.ndarray,
     mean_svc_ms: np.ndarray,
     slo_ms: np.ndarray,
+    slo_fac: np.ndarray,
     f_site: np.ndarray,
     f_lo: np.ndarray,
     f_hi: np.ndarray,
@@ -173,6 +174,7 @@ def run_chunk(
     ts_f: np.ndarray,
     ts_hist: np.ndarray,
     fault_i: np.ndarray,
+    account: bool,
     record: bool,
     rec_site: np.ndarray,
     rec_wait_ms: np.ndarray,
@@ -200,6 +202,9 @@ def run_chunk(
         Per site: servers [-], queue limit [requests] (huge = unlimited), speed factor [-].
     mean_svc_ms, slo_ms : ndarray of float64, shape (n_class,)
         Mean service time at speed 1 [ms] (for `LEAST_EXPECTED`); latency SLO [ms] (inf = none).
+    slo_fac : ndarray of float64, shape (n_class,)
+        A request meets its SLO when ``latency <= slo_ms[k] + slo_fac[k] x svc_ms`` (service at
+        speed 1): an SLO that grows with the request's work (0 = a fixed SLO).
     f_site, f_lo, f_hi : ndarray
         Fault windows: site index, start [ms], end [ms]; the site accepts nothing in [lo, hi).
     heap, heap_off, ring, ring_head, ring_cnt : ndarray
@@ -207,6 +212,9 @@ def run_chunk(
     site_i ... fault_i : ndarray
         Accumulators (layouts: module constants); updated in place. ``ts_*`` rows are minutes
         since time 0 and must cover every arrival of the chunk.
+    account : bool
+        False during a warm-up: requests change the sites' state (servers, queues) but are not
+        counted anywhere.
     record : bool
         Whether to write each request's site (-1 = dropped) and wait [ms] to ``rec_*``.
 
@@ -274,6 +282,19 @@ def run_chunk(
                 st = t
             if st > t and ring_cnt[chosen] >= cap:
                 return i  # ring full: caller grows it and resumes here
+        if not account:
+            if chosen >= 0:
+                _replace_min(heap, off, servers[chosen], st + svc_ms[i] / speed[chosen])
+                if st > t:
+                    tail = ring_head[chosen] + ring_cnt[chosen]
+                    if tail >= cap:
+                        tail -= cap
+                    ring[chosen, tail] = st
+                    ring_cnt[chosen] += 1
+            if record:
+                rec_site[i] = chosen
+                rec_wait_ms[i] = st - t if chosen >= 0 else math.nan
+            continue
         minute = int(t * _PER_MINUTE)
         # ---- accounting (nothing above has been counted) ----
         if n_cand > 0:
@@ -308,7 +329,7 @@ def run_chunk(
         lat = rtt_ord[r, pos] + wait + sv
         lb = _bin(lat)
         wb = _bin(wait)
-        met = lat <= slo_ms[k]
+        met = lat <= slo_ms[k] + slo_fac[k] * svc_ms[i]
         site_i[s, S_ACCEPTED] += 1
         site_f[s, S_BUSY_MS] += sv
         site_f[s, S_LAT_SUM] += lat

@@ -1,8 +1,7 @@
 """Load what ``coredge simulate`` is given: a spec JSON file or a plan/run directory.
 
-A directory is handed to ``coredge.sim.from_plan.spec_from_run_dir(path)``, a module the
-pipeline provides (plan -> network spec). Until it exists, a directory is reported as bad
-input (exit code 2) rather than guessed at.
+A directory is handed to ``coredge.sim.from_plan.spec_from_run_dir(path)`` (plan -> network
+spec of the final plan year's busy hour).
 """
 
 from __future__ import annotations

@@ -64,12 +64,26 @@ class RoutingInputs:
         RTT budget per class [ms]; inf = none.
     max_hops : int or None
         Longest candidate list (None = all reachable sites).
+    serves : ndarray of bool, shape (S, K), optional
+        Whether site ``s`` may serve class ``k`` (None = every site serves every class). Every
+        policy must leave a site out of the lists of the classes it does not serve.
     """
 
     rtt_ms: npt.NDArray[np.float64]
     tier: Sequence[str | None]
     rtt_budget_ms: npt.NDArray[np.float64]
     max_hops: int | None
+    serves: npt.NDArray[np.bool_] | None = None
+
+    def restricted(self) -> bool:
+        """Whether some site does not serve some class."""
+        return self.serves is not None and not bool(self.serves.all())
+
+    def serve_rows(self) -> npt.NDArray[np.bool_]:
+        """``serves`` per request row ``d * K + k``: shape (D * K, S)."""
+        k = len(self.rtt_budget_ms)
+        s = self.serves if self.serves is not None else np.ones((len(self.tier), k), dtype=np.bool_)
+        return np.tile(s.T, (len(self.rtt_ms), 1))
 
 
 @dataclass(frozen=True)
@@ -109,6 +123,10 @@ def _rows(inp: RoutingInputs) -> npt.NDArray[np.float64]:
 
 def _nearest(inp: RoutingInputs) -> Candidates:
     k = len(inp.rtt_budget_ms)
+    if inp.restricted():
+        rtt = _rows(inp)
+        keys = np.where(inp.serve_rows(), rtt, math.inf)
+        return _pack(keys, rtt, inp.max_hops, np.arange(len(rtt), dtype=np.int64))
     row_map = np.arange(len(inp.rtt_ms) * k, dtype=np.int64) // k
     return _pack(inp.rtt_ms, inp.rtt_ms, inp.max_hops, row_map)
 
@@ -122,6 +140,8 @@ def _tiered(inp: RoutingInputs) -> Candidates:
     rank = np.array([_TIER_RANK.get(t or "", 2) for t in inp.tier], dtype=np.float64)[None, :]
     is_core = rank == 2
     ok = np.isfinite(rtt) & (is_core | (rtt <= budget))
+    if inp.restricted():
+        ok &= inp.serve_rows()
     # key: tier first, RTT inside a tier (RTT < 1e9 ms keeps the tiers apart)
     keys = np.where(ok, rank * 1e9 + rtt, math.inf)
     return _pack(keys, rtt, inp.max_hops, np.arange(len(rtt), dtype=np.int64))

@@ -68,7 +68,11 @@ class ServiceSpec(_Model):
 
 
 class SiteSpec(_Model):
-    """A site: a FIFO pool of identical servers with a bounded waiting room."""
+    """A site: a FIFO pool of identical servers with a bounded waiting room.
+
+    ``serves``: the class ids this site may serve (null = every class); a request of another
+    class never considers it (e.g. a tier that does not serve batch, a model not placed here).
+    """
 
     id: str = Field(min_length=1)
     servers: int | None = Field(None, ge=1)
@@ -79,6 +83,7 @@ class SiteSpec(_Model):
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
     speed: Pos = 1.0
+    serves: list[str] | None = None
 
 
 class DemandSpec(_Model):
@@ -99,13 +104,19 @@ class RoutingSpec(_Model):
 
 
 class ClassSpec(_Model):
-    """A workload class: share of every demand point's requests, service, SLO, RTT budget."""
+    """A workload class: share of every demand point's requests, service, SLO, RTT budget.
+
+    With ``slo_per_token_ms`` (``tokens`` service only) the SLO of a request grows with its
+    output tokens: ``slo_ms + tokens x slo_per_token_ms`` (e.g. RTT budget + TTFT target +
+    tokens x TPOT target).
+    """
 
     id: str = Field(min_length=1)
     share: Pos
     service: ServiceSpec
     slo_ms: Pos | None = None
     rtt_budget_ms: Pos | None = None
+    slo_per_token_ms: NonNeg | None = None
 
 
 class LatencySpec(_Model):
@@ -335,6 +346,19 @@ def check_spec(spec: NetworkSpec) -> list[Problem]:
         for i, d in enumerate(spec.demand):
             if d.utc_offset_h is None and d.lon is None:
                 p.append(Problem(f"demand[{i}].utc_offset_h", None, "diurnal needs utc_offset_h or lon on every demand point"))
+    class_ids = [c.id for c in spec.classes] if spec.classes else ["default"]
+    for i, s in enumerate(spec.sites):
+        if s.serves is not None:
+            bad = [c for c in s.serves if c not in class_ids]
+            if bad:
+                p.append(Problem(f"sites[{i}].serves", bad, "class ids of the spec: " + ", ".join(class_ids)))
+    for i, c in enumerate(spec.classes or []):
+        if c.slo_per_token_ms is not None:
+            if c.service.distribution != "tokens" or not (c.service.tpot_ms or 0) > 0:
+                p.append(Problem(f"classes[{i}].slo_per_token_ms", c.slo_per_token_ms,
+                                 "only with a tokens service whose tpot_ms > 0"))
+            if c.slo_ms is None:
+                p.append(Problem(f"classes[{i}].slo_ms", None, "required with slo_per_token_ms"))
     site_ids = {s.id for s in spec.sites}
     for i, f in enumerate(spec.faults):
         if f.site not in site_ids:
@@ -430,6 +454,7 @@ def spec_from_arrays(
     classes: Sequence[ClassSpec | Mapping[str, Any]] | None = None,
     routing: RoutingSpec | Mapping[str, Any] | None = None,
     slo_ms: float | None = None,
+    site_serves: Sequence[Sequence[str] | None] | None = None,
     **extra: Any,
 ) -> NetworkSpec:
     """Build a spec from arrays (the planner's view: sites, demand points, RTTs).
@@ -454,6 +479,8 @@ def spec_from_arrays(
         Coordinates [degrees].
     site_speed : array_like, optional
         Service speed factor per site [-] (service time is divided by it).
+    site_serves : sequence of (sequence of str or None), optional
+        Class ids each site may serve (None = all).
     service, classes, routing, slo_ms, **extra
         As in the JSON format.
 
@@ -489,6 +516,8 @@ def spec_from_arrays(
             site["lat"], site["lon"] = slat[i], slon[i]
         if spd[i] is not None:
             site["speed"] = spd[i]
+        if site_serves is not None and site_serves[i] is not None:
+            site["serves"] = list(site_serves[i] or [])
         sites.append(site)
     rate, dlat, dlon = col(rate_per_s, n_d), col(demand_lat, n_d), col(demand_lon, n_d)
     demand = []
@@ -544,6 +573,16 @@ def site_servers(spec: NetworkSpec) -> npt.NDArray[np.int64]:
         else:
             out.append(int(s.replicas or 1) * int(s.slots_per_replica or 1))
     return np.asarray(out, dtype=np.int64)
+
+
+def serves_matrix(spec: NetworkSpec) -> npt.NDArray[np.bool_]:
+    """Whether site ``s`` may serve class ``k``: bool array of shape (S, K) (K = 1 without classes)."""
+    class_ids = [c.id for c in spec.classes] if spec.classes else ["default"]
+    out = np.ones((len(spec.sites), len(class_ids)), dtype=np.bool_)
+    for i, s in enumerate(spec.sites):
+        if s.serves is not None:
+            out[i] = [c in s.serves for c in class_ids]
+    return out
 
 
 def dump_spec(spec: NetworkSpec, path: str | Path) -> None:

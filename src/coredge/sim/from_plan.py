@@ -1,0 +1,533 @@
+"""Plan -> network spec: the busy hour of one plan year as queues, and the runs the pipeline needs.
+
+How a plan becomes a spec (`plan_sim`):
+
+* **GPUs.** Inference GPUs at site j in the chosen year = (installed IT MW - training MW) x
+  1000 / ``it_kw_per_gpu``; class k gets the share of them equal to its share of the site's
+  assigned inference MW (assignments x the class's busy-hour load).
+* **Pools.** The replicas of one model (at one TP degree) at a site serve every class that uses
+  that model: one spec site ``"<site_id>|<model>|tp<N>"`` per (site, model, TP) with the site's
+  tier and coordinates, holding the GPUs of those classes, with ``serves`` = those classes that
+  the site's tier may serve (scenario ``tiers.*.serves``); no other class ever considers it.
+  (Pooling by model avoids splitting a small site into fragments of a replica.)
+* **Slots (fast slot model).** ``replicas = floor(GPUs / tp)``; ``slots = replicas x batch``
+  with ``tp`` and ``batch`` from the serving profile the planner used
+  (`coredge.physics.serving.capacity_point` at the TP with the most tokens/s per GPU, as
+  `coredge.inputs.best_capacity`; the batch is the GPU-weighted mean over the pool's classes).
+  Each slot is one server of the FIFO kernel.
+* **Service.** ``tokens`` distribution: ``prefill(batch_k) + output tokens x decode step at
+  batch_k``; output tokens lognormal with mean ``tokens_out`` and log-std `TOKENS_SIGMA`
+  (assumption). This reproduces the planner's capacity exactly: a slot turns over
+  ``1 / (prefill + tokens_out x step)`` requests per ms, so a pool's throughput equals the
+  planner's tokens/s per GPU x GPUs / tokens_out.
+* **SLO.** A request of class k meets its SLO when ``RTT + wait + service <= rtt_budget_ms +
+  ttft_target_ms + tokens x tpot_target_ms`` (its own output tokens): the end-to-end time of a
+  request that meets every per-class target. Classes without targets (batch) have no SLO.
+* **Routing.** ``tiered-spill`` by default: micro, then regional sites within the class's RTT
+  budget, then core sites at any distance (spill of last resort). Edge pools admit a request
+  only while the queue drains within the TTFT target (``queue_limit = ceil(slots x
+  min over the pool's classes of ttft_target / mean service)``; assumption: admission control of
+  the serving stack); core pools and pools serving a class without a TTFT target queue without
+  limit.
+* **RTT** from coordinates with the scenario's network parameters (route inflation, fibre delay,
+  overhead), backbone only: the class budgets exclude the last mile (see the workload classes'
+  data file), so the access RTT is left out of both the latency and the SLO.
+* **Demand.** Busy-hour requests/s per demand point of the chosen year
+  (``Inputs.requests_per_s``, summed over classes); the class mix is the same at every point
+  (``Inputs`` builds rates as point weight x class share, so this is exact).
+
+**Scale.** The default US busy hour is ~400,000 requests/s and a pool serves a request for
+seconds (hundreds of tokens x tens of ms). A run of ``max_requests`` either covers a very short
+span at full scale or a longer span of a *scaled sample*: by default the rates and the slots are
+both multiplied by ``scale = min(1, max_requests / (rate x HORIZON_S))`` (slots rounded to the
+nearest integer, at least 1 where the plan has a replica). Loads are unchanged, but fewer
+servers pool less, so a scaled run **over-states** waits and spills (Erlang C grows as servers
+shrink at equal load); ``scale=1`` keeps the plan's pooling. The scale is reported.
+
+**Warm-up.** A system that starts empty under-states waits while the pools fill: the runs here
+simulate `WARMUP_SERVICES` mean service times of the slowest class before counting
+(`coredge.sim.engine.simulate` ``warmup_s``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from coredge.errors import InputError
+from coredge.inputs import TP_DEGREES, Inputs
+from coredge.plan.portfolio import Plan
+from coredge.sim.engine import SimResult, simulate
+from coredge.sim.spec import FaultSpec, NetworkSpec, spec_from_dict
+
+TOKENS_SIGMA: float = 0.6
+"""Log-std of output tokens per request [-]. Assumption: a moderate spread (coefficient of
+variation 0.66); not fitted to a trace."""
+
+HORIZON_S: float = 300.0
+"""Counted simulated time a default run aims at [s] (sets the default scale). Assumption: long
+against the slowest service (~1 min) and short against the busy hour."""
+
+WARMUP_SERVICES: float = 3.0
+"""Warm-up length in mean service times of the slowest class [-]. Assumption: queues of a
+stable pool reach their stationary level within a few service times."""
+
+DEFAULT_REQUESTS: int = 1_000_000
+"""Counted requests of `simulate_plan` and `coredge simulate RUN_DIR` by default."""
+
+SEP = "|"
+"""Separator of plan site id and class id in pool ids (``"<site_id>|<class_id>"``)."""
+
+
+@dataclass(frozen=True)
+class ClassProfile:
+    """Serving operating point of one workload class (what the planner sized GPUs with).
+
+    Attributes
+    ----------
+    class_id, model : str
+    tp, batch : int
+        Tensor-parallel GPUs per replica and sequences per replica (slots).
+    prefill_ms : float
+        Prefill of ``batch`` prompts [ms].
+    tpot_ms : float
+        Decode step at ``batch`` (time per output token) [ms].
+    tokens_in, tokens_out : int
+        Mean prompt and output tokens [tokens].
+    rtt_budget_ms, ttft_target_ms, tpot_target_ms : float
+        Class targets [ms]; inf = none.
+    """
+
+    class_id: str
+    model: str
+    tp: int
+    batch: int
+    prefill_ms: float
+    tpot_ms: float
+    tokens_in: int
+    tokens_out: int
+    rtt_budget_ms: float
+    ttft_target_ms: float
+    tpot_target_ms: float
+
+    @property
+    def mean_service_ms(self) -> float:
+        """Mean service time of one request in a slot [ms]."""
+        return self.prefill_ms + self.tokens_out * self.tpot_ms
+
+
+def class_profiles(inputs: Inputs) -> dict[str, ClassProfile]:
+    """Operating point per class: the TP with the most tokens/s per GPU, as the planner chose.
+
+    Returns
+    -------
+    dict of class id to ClassProfile
+    """
+    from coredge.physics.serving import capacity_point, prefill_ms
+
+    sc = inputs.scenario
+    out: dict[str, ClassProfile] = {}
+    for k, cid in enumerate(inputs.classes):
+        w = sc.active_workloads[cid]
+        tpot_t = w.tpot_target_ms if w.tpot_target_ms is not None else math.inf
+        ttft_t = w.ttft_target_ms if w.ttft_target_ms is not None else math.inf
+        best: Any = None
+        for tp in TP_DEGREES:
+            try:
+                c = capacity_point(w.model, sc.hardware.gpu, w.tokens_in, w.tokens_out, tpot_t,
+                                   ttft_t, w.dtype, None, tp)
+            except InputError:
+                continue
+            if c.batch > 0 and (best is None or c.tokens_per_s_per_gpu > best.tokens_per_s_per_gpu):
+                best = c
+        if best is None:
+            raise InputError.of(f"workloads.{cid}", w.model, "a model the accelerator can serve")
+        pre = float(prefill_ms(w.model, sc.hardware.gpu, w.tokens_in, best.tp, w.dtype, best.batch))
+        out[cid] = ClassProfile(cid, w.model, int(best.tp), int(best.batch), pre,
+                                float(best.tpot_ms), w.tokens_in, w.tokens_out,
+                                float(inputs.rtt_budget_ms[k]), ttft_t, tpot_t)
+    return out
+
+
+def inference_mw_by_site_class(inputs: Inputs, plan: Plan, year_index: int = -1) -> npt.NDArray[np.float64]:
+    """Busy-hour inference load assigned to each site per class [MW], shape (S, K).
+
+    Pairs count only once their site is online in that year.
+    """
+    a = plan.assignments
+    year = int(plan.years[year_index])
+    out = np.zeros((plan.n_sites, inputs.n_classes))
+    if a.empty:
+        return out
+    p = a["point_index"].to_numpy(dtype=np.int64)
+    k = a["class_index"].to_numpy(dtype=np.int64)
+    s = a["site_index"].to_numpy(dtype=np.int64)
+    online = plan.sites["online_year"].to_numpy()[s] <= year
+    mw = inputs.load_mw[p, k, year_index] * a["share"].to_numpy(dtype=np.float64) * online
+    np.add.at(out, (s, k), mw)
+    return out
+
+
+def inference_gpus(inputs: Inputs, plan: Plan, year_index: int = -1) -> npt.NDArray[np.float64]:
+    """Installed inference GPUs per site and class in one plan year, shape (S, K) [GPUs].
+
+    (installed IT MW - training MW) x 1000 / ``it_kw_per_gpu``, split by the class shares of the
+    site's assigned inference MW.
+    """
+    load = inference_mw_by_site_class(inputs, plan, year_index)
+    total = load.sum(axis=1)
+    inst = plan.it_mw_by_year[:, year_index] - plan.training_mw_by_year[:, year_index]
+    gpus = np.maximum(inst, 0.0) * 1000.0 / inputs.it_kw_per_gpu
+    share = np.divide(load, total[:, None], out=np.zeros_like(load), where=total[:, None] > 0)
+    return np.asarray(gpus[:, None] * share, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class PlanSim:
+    """A plan's busy hour as a spec, with what was chosen to build it.
+
+    Attributes
+    ----------
+    spec : NetworkSpec
+    scale : float
+        Factor applied to rates and slots (1 = full scale).
+    warmup_s : float
+        Warm-up the runs use [s].
+    year : int
+        Plan year simulated.
+    profiles : dict of class id to ClassProfile
+    pool_site : list of str
+        Plan site id of each spec site (pool).
+    rate_per_s : float
+        Busy-hour requests/s of the plan year before scaling.
+    """
+
+    spec: NetworkSpec
+    scale: float
+    warmup_s: float
+    year: int
+    profiles: dict[str, ClassProfile]
+    pool_site: list[str]
+    rate_per_s: float
+
+    def expected_horizon_s(self, requests: int) -> float:
+        """Counted simulated time of a run of ``requests`` [s]."""
+        return requests / (self.rate_per_s * self.scale)
+
+    def pools_of(self, site_id: str) -> list[str]:
+        """Spec site ids (pools) of a plan site."""
+        return [s.id for s, p in zip(self.spec.sites, self.pool_site, strict=True) if p == site_id]
+
+
+def plan_sim(
+    inputs: Inputs,
+    plan: Plan,
+    year_index: int = -1,
+    max_requests: int = DEFAULT_REQUESTS,
+    policy: str = "tiered-spill",
+    scale: float | None = None,
+) -> PlanSim:
+    """Build the busy-hour spec of one plan year (see module docstring) and its run settings.
+
+    Parameters
+    ----------
+    inputs : Inputs
+    plan : Plan
+    year_index : int
+        Index into ``plan.years`` (default: the last year).
+    max_requests : int
+        Requests a run will count; sets the default scale so they span `HORIZON_S`.
+    policy : str
+        Routing policy name.
+    scale : float, optional
+        Force the scale of rates and slots (0 < scale <= 1).
+
+    Returns
+    -------
+    PlanSim
+
+    Raises
+    ------
+    InputError
+        Bad year index, scale, or a plan without inference capacity in that year.
+    """
+    n_years = len(plan.years)
+    if not -n_years <= year_index < n_years:
+        raise InputError.of("year_index", year_index, f"an index into the plan years (-{n_years}..{n_years - 1})")
+    if max_requests < 1:
+        raise InputError.of("max_requests", max_requests, "an integer >= 1")
+    if scale is not None and not (0 < scale <= 1):
+        raise InputError.of("scale", scale, "a fraction in (0, 1]")
+    profiles = class_profiles(inputs)
+    req = inputs.requests_per_s[:, :, year_index]
+    class_rate = req.sum(axis=0)
+    point_rate = req.sum(axis=1)
+    total = float(point_rate.sum())
+    if not total > 0:
+        raise InputError.of("demand", total, "a positive busy-hour request rate")
+    f = scale if scale is not None else min(1.0, max_requests / (total * HORIZON_S))
+    gpus = inference_gpus(inputs, plan, year_index)
+    sites = plan.sites
+    lat_s = sites["lat"].to_numpy(dtype=np.float64)
+    lon_s = sites["lon"].to_numpy(dtype=np.float64)
+    from coredge.plan.reach import tier_serves
+
+    # one pool per (site, model, TP): replicas of one model serve every class that uses it
+    keys: dict[tuple[str, int], list[int]] = {}
+    for k, cid in enumerate(inputs.classes):
+        keys.setdefault((profiles[cid].model, profiles[cid].tp), []).append(k)
+    pools: list[dict[str, Any]] = []
+    pool_site: list[str] = []
+    for j in range(plan.n_sites):
+        tier = str(sites["tier"].iat[j])
+        sid = str(sites["site_id"].iat[j])
+        for (model, tp), ks in keys.items():
+            g = gpus[j, ks]
+            replicas = math.floor(float(g.sum()) / tp + 1e-9)
+            if replicas < 1:
+                continue
+            # slots: replicas x the GPU-weighted batch of the classes planned here
+            batch = float((g * np.array([profiles[inputs.classes[k]].batch for k in ks])).sum() / g.sum())
+            slots = max(1, round(replicas * batch * f))
+            serves = [inputs.classes[k] for k in ks if tier_serves(inputs, tier, inputs.classes[k])]
+            qlim: int | None = None
+            ttft = [profiles[c].ttft_target_ms / profiles[c].mean_service_ms for c in serves]
+            if tier != "core" and ttft and all(math.isfinite(x) for x in ttft):
+                qlim = math.ceil(slots * min(ttft))
+            pools.append({
+                "id": f"{sid}{SEP}{model}{SEP}tp{tp}", "servers": slots, "queue_limit": qlim,
+                "tier": tier, "lat": float(lat_s[j]), "lon": float(lon_s[j]),
+                "serves": serves,
+            })
+            pool_site.append(sid)
+    if not pools:
+        raise InputError.of("plan", f"year {int(plan.years[year_index])}",
+                            "a plan year with installed inference capacity")
+    classes = []
+    for k, cid in enumerate(inputs.classes):
+        prof = profiles[cid]
+        if class_rate[k] <= 0:
+            continue
+        c: dict[str, Any] = {
+            "id": cid, "share": float(class_rate[k] / total),
+            "service": {"distribution": "tokens", "prefill_ms": prof.prefill_ms,
+                        "tpot_ms": prof.tpot_ms, "tokens_mean": float(prof.tokens_out),
+                        "tokens_sigma": TOKENS_SIGMA},
+        }
+        if math.isfinite(prof.rtt_budget_ms):
+            c["rtt_budget_ms"] = prof.rtt_budget_ms
+        if math.isfinite(prof.ttft_target_ms) or math.isfinite(prof.tpot_target_ms):
+            c["slo_ms"] = ((prof.rtt_budget_ms if math.isfinite(prof.rtt_budget_ms) else 0.0)
+                           + (prof.ttft_target_ms if math.isfinite(prof.ttft_target_ms) else 0.0))
+            if math.isfinite(prof.tpot_target_ms):
+                c["slo_per_token_ms"] = prof.tpot_target_ms
+        classes.append(c)
+    served = {c["id"] for c in classes}
+    for p in pools:
+        p["serves"] = [c for c in p["serves"] if c in served]
+    pools_kept = [(p, s) for p, s in zip(pools, pool_site, strict=True) if p["serves"]]
+    pools, pool_site = [p for p, _ in pools_kept], [s for _, s in pools_kept]
+    d = inputs.demand
+    lat_d = d["lat"].to_numpy(dtype=np.float64)
+    lon_d = d["lon"].to_numpy(dtype=np.float64)
+    net = inputs.scenario.network
+    spec = spec_from_dict({
+        "sites": pools,
+        "demand": [{"id": str(d["id"].iat[i]), "rate_per_s": float(point_rate[i] * f),
+                    "lat": float(lat_d[i]), "lon": float(lon_d[i])}
+                   for i in range(len(d))],
+        "latency": {"route_inflation": net.route_inflation, "fiber_us_per_km": net.fiber_us_per_km,
+                    "overhead_ms": net.overhead_ms, "access_rtt_ms": 0.0},
+        "classes": classes,
+        "routing": {"policy": policy},
+    })
+    slowest = max(profiles[c["id"]].mean_service_ms for c in classes)
+    return PlanSim(spec, f, WARMUP_SERVICES * slowest / 1000.0, int(plan.years[year_index]),
+                   profiles, pool_site, total)
+
+
+def spec_from_plan(
+    inputs: Inputs,
+    plan: Plan,
+    year_index: int = -1,
+    max_requests: int = DEFAULT_REQUESTS,
+    policy: str = "tiered-spill",
+) -> NetworkSpec:
+    """The busy-hour network spec of one plan year (see `plan_sim` and the module docstring)."""
+    return plan_sim(inputs, plan, year_index, max_requests, policy).spec
+
+
+def load_run_dir(path: str | Path) -> tuple[Inputs, Plan]:
+    """Rebuild `Inputs` and the `Plan` from a run directory (``plan.json``, ``assignments.parquet``).
+
+    The scenario echoed in ``plan.json`` is validated again and turned into inputs; the plan's
+    sites, yearly installed IT MW and assignments are read back; training MW per site and year is
+    the site's load minus its assigned inference load.
+
+    Raises
+    ------
+    InputError
+        Missing or unreadable files.
+    """
+    from coredge.inputs import build_inputs
+    from coredge.scenario.load import build_scenario
+
+    p = Path(path)
+    pj, ap = p / "plan.json", p / "assignments.parquet"
+    for f in (pj, ap):
+        if not f.is_file():
+            raise InputError.of("PLAN_DIR_OR_SPEC", str(path), f"a run directory with {f.name} (from `coredge run` or `coredge plan`)")
+    try:
+        doc = json.loads(pj.read_text(encoding="utf-8"))
+        scenario_raw = doc["scenario"]
+        site_rows = doc["sites"]
+        years = np.asarray(doc["years"], dtype=np.int64)
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise InputError.of("plan.json", str(pj), f"a plan written by coredge ({exc})") from None
+    sc = build_scenario(scenario_raw, label=f" in {pj}")
+    inputs = build_inputs(sc)
+    if list(doc.get("classes", inputs.classes)) != inputs.classes:
+        raise InputError.of("plan.json.classes", doc.get("classes"), f"the scenario's classes {inputs.classes}")
+    sites = pd.DataFrame(site_rows)
+    n_y = len(years)
+    if sites.empty:
+        sites = pd.DataFrame(columns=["site_id", "tier", "lat", "lon", "online_year"])
+        inst = np.zeros((0, n_y))
+        load = np.zeros((0, n_y))
+    else:
+        inst = np.array([list(r) for r in sites.pop("it_mw_by_year")], dtype=np.float64).reshape(-1, n_y)
+        load = np.array([list(r) for r in sites.pop("load_mw_by_year")], dtype=np.float64).reshape(-1, n_y)
+    assignments = pd.read_parquet(ap)
+    unmet = doc.get("unmet_mw", {})
+    unmet_mw = np.array([unmet.get(c, [0.0] * n_y) for c in [*inputs.classes, "training"]], dtype=np.float64)
+    plan = Plan(years, sites, inst, load, np.zeros_like(load), assignments, unmet_mw,
+                str(doc.get("method", "")), dict(doc.get("solver") or {}))
+    inf = np.stack([inference_mw_by_site_class(inputs, plan, y).sum(axis=1) for y in range(n_y)], axis=1) \
+        if len(sites) else np.zeros((0, n_y))
+    training = np.maximum(load - inf, 0.0)
+    training[np.abs(training) < 1e-9] = 0.0
+    plan = Plan(years, sites, inst, load, training, assignments, unmet_mw, plan.method, plan.solver)
+    return inputs, plan
+
+
+def plan_sim_from_run_dir(path: str | Path, max_requests: int = DEFAULT_REQUESTS,
+                          year_index: int = -1, policy: str = "tiered-spill") -> PlanSim:
+    """`plan_sim` of a run directory's plan."""
+    inputs, plan = load_run_dir(path)
+    return plan_sim(inputs, plan, year_index, max_requests, policy)
+
+
+def spec_from_run_dir(path: str | Path) -> NetworkSpec:
+    """The busy-hour spec of the final plan year of a run directory (used by ``coredge simulate``)."""
+    return plan_sim_from_run_dir(path).spec
+
+
+def simulate_plan(
+    inputs: Inputs,
+    plan: Plan,
+    *,
+    requests: int = DEFAULT_REQUESTS,
+    seed: int = 0,
+    fail_site: str | None = None,
+    year_index: int = -1,
+    scale: float | None = None,
+) -> SimResult:
+    """Simulate a plan's busy hour (see module docstring); the pipeline's entry point.
+
+    Parameters
+    ----------
+    inputs, plan
+        From the pipeline.
+    requests : int
+        Counted requests (after the warm-up).
+    seed : int
+        Seed of all randomness.
+    fail_site : str, optional
+        A plan site id that is down for the whole counted run (its pools accept nothing).
+    year_index : int
+        Plan year (default: last).
+    scale : float, optional
+        Scale of rates and slots (default: `HORIZON_S` of counted time).
+
+    Returns
+    -------
+    SimResult
+        ``summary`` gains ``plan_year``, ``scale``, ``failed_site``; ``sites`` has one row per
+        pool (``"<site_id>|<model>|tp<N>"``) and `plan_site_table` aggregates them per plan site.
+    """
+    ps = plan_sim(inputs, plan, year_index, requests, scale=scale)
+    faults: list[FaultSpec] = []
+    if fail_site is not None:
+        pools = ps.pools_of(fail_site)
+        if not pools:
+            known = sorted(set(ps.pool_site))
+            raise InputError.of("fail_site", fail_site, "a plan site with inference pools: " + ", ".join(known[:10]) + ("..." if len(known) > 10 else ""))
+        faults = [FaultSpec(site=p, at_s=0.0, for_s=1e12) for p in pools]
+    res = simulate(ps.spec, requests=requests, seed=seed, faults=faults, warmup_s=ps.warmup_s)
+    res.summary.update({"plan_year": ps.year, "scale": ps.scale, "failed_site": fail_site,
+                        "busy_hour_rate_per_s": ps.rate_per_s})
+    return res
+
+
+def plan_site_table(result: SimResult) -> pd.DataFrame:
+    """Per plan site: pools, slots, served, utilisation (busy slot time / slot time)."""
+    s = result.sites.copy()
+    s["plan_site"] = s["site"].str.split(SEP, regex=False).str[0]
+    s["busy"] = s["utilization"].fillna(0.0) * s["servers"]
+    g = s.groupby("plan_site", sort=False).agg(tier=("tier", "first"), pools=("site", "size"),
+                                               slots=("servers", "sum"), served=("served", "sum"),
+                                               busy=("busy", "sum"))
+    g["utilization"] = g["busy"] / g["slots"]
+    return g.drop(columns="busy").reset_index()
+
+
+def largest_edge_site(inputs: Inputs, plan: Plan, year_index: int = -1) -> str:
+    """Id of the edge (micro or regional) site with the most inference GPUs in that year."""
+    gpus = inference_gpus(inputs, plan, year_index).sum(axis=1)
+    edge = plan.sites["tier"].isin(["micro", "regional"]).to_numpy() & (gpus > 0)
+    if not edge.any():
+        raise InputError.of("plan", "no edge site", "a plan with at least one micro or regional site serving inference")
+    return str(plan.sites["site_id"].iat[int(np.argmax(np.where(edge, gpus, -1.0)))])
+
+
+def failure_whatif(
+    inputs: Inputs,
+    plan: Plan,
+    requests: int = DEFAULT_REQUESTS,
+    seed: int = 0,
+    year_index: int = -1,
+    scale: float | None = None,
+) -> dict[str, Any]:
+    """Fail the largest edge site for the middle third of the run; SLO during vs outside.
+
+    Returns
+    -------
+    dict
+        ``site``, ``at_s``, ``for_s`` (window, counted time), ``slo_attainment_during`` /
+        ``_outside``, ``dropped_frac_during`` / ``_outside``, ``requests_during``, the run's
+        overall ``slo_attainment``, ``scale``, ``plan_year`` and ``spilled_frac``.
+    """
+    ps = plan_sim(inputs, plan, year_index, requests, scale=scale)
+    site = largest_edge_site(inputs, plan, year_index)
+    h = ps.expected_horizon_s(requests)
+    at_s, for_s = h / 3.0, h / 3.0
+    faults = [FaultSpec(site=p, at_s=at_s, for_s=for_s) for p in ps.pools_of(site)]
+    res = simulate(ps.spec, requests=requests, seed=seed, faults=faults, warmup_s=ps.warmup_s)
+    fb = res.summary["faults"]
+    return {
+        "site": site, "at_s": at_s, "for_s": for_s, "plan_year": ps.year, "scale": ps.scale,
+        "requests": res.summary["requests"], "requests_during": fb["requests_during"],
+        "slo_attainment": res.summary["slo_attainment"],
+        "slo_attainment_during": fb["slo_attainment_during"],
+        "slo_attainment_outside": fb["slo_attainment_outside"],
+        "dropped_frac_during": fb["dropped_frac_during"],
+        "dropped_frac_outside": fb["dropped_frac_outside"],
+        "spilled_frac": res.summary["spilled_frac"],
+    }

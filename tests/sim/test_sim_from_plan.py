@@ -1,0 +1,226 @@
+"""Plan -> network spec: capacity matches the planner's serving profile, tiers/classes respected,
+RTTs from coordinates, run directories, scaling, warm-up (against Erlang C), failures, CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from coredge.geo import haversine_km
+from coredge.inputs import Inputs, best_capacity
+from coredge.latency import fiber_rtt_ms
+from coredge.physics.serving import capacity_point
+from coredge.plan.portfolio import Plan
+from coredge.scenario.load import load_scenario
+from coredge.sim import simulate, spec_from_dict
+from coredge.sim.from_plan import (
+    SEP,
+    failure_whatif,
+    inference_gpus,
+    largest_edge_site,
+    load_run_dir,
+    plan_sim,
+    plan_site_table,
+    simulate_plan,
+    spec_from_plan,
+    spec_from_run_dir,
+)
+
+SCENARIO = {
+    "name": "tiny-sim",
+    "horizon": {"start_year": 2026, "end_year": 2031},
+    "demand": {"source": "cities", "countries": ["US"], "min_population": 1_000_000},
+    "candidates": {
+        "core_regions": ["dallas-fort-worth", "northern-virginia", "phoenix-mesa"],
+        "regional_min_population": 1_000_000,
+        "micro_min_population": 1_000_000,
+    },
+    "workloads": {"batch": {"dtype": "fp8"}},
+    "training": {"it_mw_start": 50.0},
+    "planning": {"planner": "greedy"},
+}
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Inputs, Plan, Path]:
+    from coredge.pipeline import execute, write_run
+
+    d = tmp_path_factory.mktemp("plan")
+    (d / "s.yaml").write_text(yaml.safe_dump(SCENARIO), encoding="utf-8")
+    sc = load_scenario(d / "s.yaml")
+    res = execute(sc)
+    run = write_run(res, d / "run")
+    return res.inputs, res.plan, run
+
+
+def test_pool_capacity_equals_planner_capacity(planned: tuple[Inputs, Plan, Path]) -> None:
+    inputs, plan, _ = planned
+    ps = plan_sim(inputs, plan, scale=1.0)
+    sc = inputs.scenario
+    gpus = inference_gpus(inputs, plan)
+    # GPUs: installed minus training, per kW per GPU (independent arithmetic on the plan)
+    inst = plan.it_mw_by_year[:, -1] - plan.training_mw_by_year[:, -1]
+    assert gpus.sum() == pytest.approx((inst * 1000.0 / inputs.it_kw_per_gpu).sum(), rel=1e-9)
+    for cid, prof in ps.profiles.items():
+        w = sc.active_workloads[cid]
+        tpot = w.tpot_target_ms or math.inf
+        ttft = w.ttft_target_ms or math.inf
+        c = capacity_point(w.model, sc.hardware.gpu, w.tokens_in, w.tokens_out, tpot, ttft, w.dtype, None, prof.tp)
+        # the profile is the planner's operating point: same tokens/s per GPU as best_capacity
+        assert c.tokens_per_s_per_gpu == pytest.approx(
+            best_capacity(w.model, sc.hardware.gpu, w.tokens_in, w.tokens_out, tpot, ttft, w.dtype), rel=1e-12)
+        # a slot's throughput x slots per GPU = the planner's requests/s per GPU
+        per_gpu_req_s = prof.batch / prof.tp / (prof.mean_service_ms / 1000.0)
+        assert per_gpu_req_s == pytest.approx(c.tokens_per_s_per_gpu / w.tokens_out, rel=1e-9)
+    # pool slots = floor(GPUs / tp) x batch for single-class pools
+    for site, ps_site in zip(ps.spec.sites, ps.pool_site, strict=True):
+        j = list(plan.sites["site_id"]).index(ps_site)
+        model, tp = site.id.split(SEP)[1], int(site.id.split(SEP)[2][2:])
+        ks = [k for k, c in enumerate(inputs.classes) if ps.profiles[c].model == model and ps.profiles[c].tp == tp]
+        g = gpus[j, ks]
+        batch = (g * np.array([ps.profiles[inputs.classes[k]].batch for k in ks])).sum() / g.sum()
+        assert site.servers == max(1, round(math.floor(g.sum() / tp + 1e-9) * batch))
+
+
+def test_tiers_and_classes_respected(planned: tuple[Inputs, Plan, Path]) -> None:
+    inputs, plan, _ = planned
+    ps = plan_sim(inputs, plan, max_requests=30_000)
+    sc = inputs.scenario
+    for s in ps.spec.sites:
+        assert s.serves
+        for c in s.serves:
+            assert sc.tiers[s.tier].serves_class(c, c != "batch")  # type: ignore[index]
+    # built-in micro tier serves no batch: no batch pool at a micro site
+    assert not any("batch" in (s.serves or []) for s in ps.spec.sites if s.tier == "micro")
+    r = simulate(ps.spec, requests=30_000, seed=3, record=True, warmup_s=0.0)
+    t = r.requests_table
+    assert t is not None
+    served = t[t["site"] >= 0]
+    classes = [c.id for c in ps.spec.classes or []]
+    for site_i, k in zip(served["site"].to_numpy(), served["class"].to_numpy(), strict=True):
+        assert classes[k] in (ps.spec.sites[site_i].serves or [])
+    # RTT from coordinates with the scenario's network model (backbone only)
+    net = sc.network
+    d = inputs.demand
+    lat_s = np.array([ps.spec.sites[i].lat for i in served["site"]])
+    lon_s = np.array([ps.spec.sites[i].lon for i in served["site"]])
+    km = haversine_km(d["lat"].to_numpy()[served["demand"]], d["lon"].to_numpy()[served["demand"]], lat_s, lon_s)
+    want = fiber_rtt_ms(km, net.route_inflation, net.fiber_us_per_km, net.overhead_ms)
+    assert np.allclose(served["rtt_ms"].to_numpy(), want, rtol=1e-12)
+    # micro/regional only within the class budget; tight classes never land at an edge site beyond it
+    budget = np.array([c.rtt_budget_ms or math.inf for c in ps.spec.classes or []])
+    edge = np.array([ps.spec.sites[i].tier != "core" for i in served["site"]])
+    assert np.all(served["rtt_ms"].to_numpy()[edge] <= budget[served["class"].to_numpy()[edge]] + 1e-9)
+
+
+def test_rates_scale_and_slo(planned: tuple[Inputs, Plan, Path]) -> None:
+    inputs, plan, _ = planned
+    full = plan_sim(inputs, plan, scale=1.0)
+    half = plan_sim(inputs, plan, scale=0.5)
+    rate = inputs.requests_per_s[:, :, -1].sum(axis=1)
+    assert [x.rate_per_s for x in full.spec.demand] == pytest.approx(list(rate), rel=1e-12)
+    assert [x.rate_per_s for x in half.spec.demand] == pytest.approx(list(rate * 0.5), rel=1e-12)
+    for a, b in zip(full.spec.sites, half.spec.sites, strict=True):
+        assert b.servers == max(1, round(a.servers * 0.5)) or abs(b.servers - a.servers * 0.5) <= 1
+    # default scale: max_requests span the target counted time
+    ps = plan_sim(inputs, plan, max_requests=50_000)
+    assert ps.expected_horizon_s(50_000) == pytest.approx(300.0, rel=1e-9)
+    # class shares = busy-hour requests per class; SLO = budget + TTFT + tokens x TPOT
+    req = inputs.requests_per_s[:, :, -1].sum(axis=0)
+    sc = inputs.scenario
+    for c in full.spec.classes or []:
+        k = inputs.classes.index(c.id)
+        assert c.share == pytest.approx(req[k] / req.sum(), rel=1e-12)
+        w = sc.active_workloads[c.id]
+        if w.ttft_target_ms is None:
+            assert c.slo_ms is None
+        else:
+            assert c.slo_ms == pytest.approx((w.rtt_budget_ms or 0.0) + w.ttft_target_ms)
+            assert c.slo_per_token_ms == w.tpot_target_ms
+
+
+def test_slo_per_token_is_per_request() -> None:
+    # tokens deterministic? use sigma 0: every request 10 tokens -> latency 5 + 10 x 2 = 25 ms
+    base = {"sites": [{"id": "s", "servers": 100}], "demand": [{"id": "d", "rate_per_s": 1.0}],
+            "rtt_ms": [[3.0]]}
+    svc = {"distribution": "tokens", "prefill_ms": 5.0, "tpot_ms": 2.0, "tokens_mean": 10.0, "tokens_sigma": 0.8}
+    spec = spec_from_dict({**base, "classes": [{"id": "a", "share": 1.0, "service": svc,
+                                                 "slo_ms": 10.0, "slo_per_token_ms": 2.0}]})
+    r = simulate(spec, requests=5000, seed=2, record=True)
+    t = r.requests_table
+    assert t is not None
+    tokens = (t["service_ms"] - 5.0) / 2.0
+    met = t["latency_ms"] <= 10.0 + tokens * 2.0  # 3 + 5 + 2 tok <= 10 + 2 tok: always, no wait
+    assert met.all() and r.summary["slo_attainment"] == 1.0
+    spec2 = spec_from_dict({**base, "classes": [{"id": "a", "share": 1.0, "service": svc,
+                                                  "slo_ms": 10.0, "slo_per_token_ms": 1.5}]})
+    r2 = simulate(spec2, requests=5000, seed=2, record=True)
+    t2 = r2.requests_table
+    assert t2 is not None
+    tok2 = (t2["service_ms"] - 5.0) / 2.0
+    # 8 + 2 tok <= 10 + 1.5 tok  <=>  tok <= 4
+    assert r2.summary["slo_attainment"] == pytest.approx(float((tok2 <= 4).mean()), abs=1e-12)
+    assert 0.0 < r2.summary["slo_attainment"] < 1.0
+
+
+def test_run_dir_round_trip_and_cli(planned: tuple[Inputs, Plan, Path]) -> None:
+    inputs, plan, run = planned
+    _, plan2 = load_run_dir(run)
+    assert np.allclose(plan2.training_mw_by_year, plan.training_mw_by_year, atol=1e-9)
+    assert spec_from_run_dir(run).to_dict() == spec_from_plan(inputs, plan).to_dict()
+    out = subprocess.run([sys.executable, "-m", "coredge", "simulate", str(run), "--requests", "2e4", "--json"],
+                         capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    s = json.loads(out.stdout.strip().splitlines()[-1])
+    assert s["requests"] == 20_000 and s["plan_year"] == int(plan.years[-1])
+    assert s["warmup_s"] > 0 and s["policy"] == "tiered-spill"
+    bad = subprocess.run([sys.executable, "-m", "coredge", "simulate", str(run.parent), "--requests", "1e3"],
+                         capture_output=True, text=True, check=False)
+    assert bad.returncode == 2 and "plan.json" in bad.stderr
+
+
+def test_failed_site_serves_nothing(planned: tuple[Inputs, Plan, Path]) -> None:
+    inputs, plan, _ = planned
+    site = largest_edge_site(inputs, plan)
+    gpus = inference_gpus(inputs, plan).sum(axis=1)
+    edge = plan.sites["tier"].isin(["micro", "regional"]).to_numpy()
+    assert gpus[list(plan.sites["site_id"]).index(site)] == gpus[edge].max()
+    base = simulate_plan(inputs, plan, requests=20_000, seed=4)
+    fail = simulate_plan(inputs, plan, requests=20_000, seed=4, fail_site=site)
+    tb, tf = plan_site_table(base), plan_site_table(fail)
+    assert int(tb.loc[tb["plan_site"] == site, "served"].iloc[0]) > 0
+    assert int(tf.loc[tf["plan_site"] == site, "served"].iloc[0]) == 0
+    assert tf["served"].sum() + fail.summary["dropped"] == 20_000
+    assert fail.summary["spilled_frac"] > base.summary["spilled_frac"]
+    w = failure_whatif(inputs, plan, requests=30_000, seed=5)
+    assert w["site"] == site and w["at_s"] == pytest.approx(100.0) and w["for_s"] == pytest.approx(100.0)
+    # arrivals in the middle third of ~300 s: binomial(30000, 1/3) within 5 sd
+    assert abs(w["requests_during"] - 10_000) < 5 * math.sqrt(30_000 / 3 * 2 / 3)
+    with pytest.raises(Exception, match="fail_site"):
+        simulate_plan(inputs, plan, requests=1000, fail_site="nowhere")
+
+
+def test_warmup_removes_empty_start_bias() -> None:
+    """M/M/20 at load 0.8, 320 counted requests per run (20 s): P(wait) vs Erlang C."""
+    c, s_ms, rho = 20, 1000.0, 0.8
+    lam = rho * c / (s_ms / 1000.0)
+    spec = spec_from_dict({"sites": [{"id": "s", "servers": c}], "demand": [{"id": "d", "rate_per_s": lam}],
+                           "rtt_ms": [[0.0]], "service": {"distribution": "exponential", "mean_ms": s_ms}})
+    a = lam * s_ms / 1000.0
+    b = 1.0
+    for k in range(1, c + 1):
+        b = a * b / (k + a * b)  # Erlang B recursion
+    erlang_c = b / (1.0 - rho * (1.0 - b))
+    n = 150
+    cold = np.array([simulate(spec, requests=320, seed=i).summary["wait_prob"] for i in range(n)])
+    warm = np.array([simulate(spec, requests=320, seed=i, warmup_s=600.0).summary["wait_prob"] for i in range(n)])
+    se_w, se_c = warm.std() / math.sqrt(n), cold.std() / math.sqrt(n)
+    assert abs(warm.mean() - erlang_c) < 3 * se_w
+    assert cold.mean() < erlang_c - 3 * se_c
