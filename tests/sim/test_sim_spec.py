@@ -96,8 +96,8 @@ def test_load_errors(tmp_path: Path) -> None:
     bad.write_text("[1, 2]")
     with pytest.raises(InputError, match="a JSON object"):
         load_spec(bad)
-    # a directory goes to coredge.sim.from_plan (not provided yet -> clear input error)
-    with pytest.raises(InputError, match="not yet supported"):
+    # a directory goes to coredge.sim.from_plan (no plan.json -> clear input error)
+    with pytest.raises(InputError, match="plan.json"):
         load_spec_or_plan(tmp_path)
 
 
