@@ -7,7 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["coredge.sim.hist", "coredge.sim.spec", "coredge.sim.traffic", "coredge.sim.engine"]
+MODULES = ["coredge.sim.hist", "coredge.sim.spec", "coredge.sim.traffic", "coredge.sim.engine",
+           "coredge.sim.batching"]
 
 
 @pytest.mark.parametrize("name", MODULES)

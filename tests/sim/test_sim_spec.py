@@ -97,7 +97,7 @@ def test_load_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="a JSON object"):
         load_spec(bad)
     # a directory goes to coredge.sim.from_plan (no plan.json -> clear input error)
-    with pytest.raises(InputError, match="plan.json"):
+    with pytest.raises(InputError, match=r"plan\.json"):
         load_spec_or_plan(tmp_path)
 
 
