@@ -24,6 +24,9 @@ from coredge.plan import scenario_model as sm
 
 FloatArray = npt.NDArray[np.float64]
 
+MAX_SCAN = 400
+"""Nearest reachable facilities scanned per group for backup room (tuning choice)."""
+
 
 def resilient_start(
     fac: sm.Facilities,
@@ -57,42 +60,55 @@ def resilient_start(
     x: dict[tuple[int, int], float] = start["x"]
     n = np.asarray(start["n"], dtype=np.float64).copy()
     train = np.asarray(start["T"], dtype=np.float64)
-    served = np.zeros(groups.count)
-    used_key = np.array([g * F + f for (g, f) in x], dtype=np.int64)
-    for (g, _f), s in x.items():
-        served[g] += s
-    key = full.group.astype(np.int64) * F + full.fac
-    in_x = np.isin(key, used_key)
-    open_f = n[:, -1] > 0
-    # Sites whose one tier is already taken by an open facility.
-    site_open_fac = -np.ones(int(fac.site.max()) + 1, dtype=np.int64)
-    site_open_fac[fac.site[open_f]] = np.flatnonzero(open_f)
-    taken = site_open_fac[fac.site[full.fac]]
-    allowed = (~in_x) & ((taken < 0) | (taken == full.fac)) & (served[full.group] > 1e-12)
-    # A site not yet open may take only one tier: its first facility (core, regional, micro).
-    first_fac = np.full(site_open_fac.size, F, dtype=np.int64)
-    np.minimum.at(first_fac, fac.site, np.arange(F))
-    designated = (taken == full.fac) | ((taken < 0) & (first_fac[fac.site[full.fac]] == full.fac))
-    pick = -np.ones(groups.count, dtype=np.int64)
-    for pref in (allowed & open_f[full.fac], allowed & designated):
-        q = np.flatnonzero(pref & (pick[full.group] < 0))
-        if q.size == 0:
-            continue
-        g_u, first = np.unique(full.group[q], return_index=True)
-        pick[g_u] = q[first]
-    has = np.flatnonzero(pick >= 0)
-    b = {(int(g), int(full.fac[pick[g]])): float(served[g]) for g in has}
-    # Modules for load + reserve + training in every online year, never shrinking.
-    need = train.copy()
-    for (g, f), s in x.items():
-        need[f] += s * groups.load_mw[g]
-    for (g, f), s in b.items():
-        need[f] += s * groups.load_mw[g]
     online = years[None, :] >= fac.online_year[:, None]
+    served = np.zeros(groups.count)
+    serving: dict[int, set[int]] = {}
+    need = train.copy()  # (F, Y) MW of load, reserve and training
+    for (g, f), s in x.items():
+        served[g] += s
+        serving.setdefault(g, set()).add(f)
+        need[f] += s * groups.load_mw[g]
+    room = np.where(online, fac.max_modules[:, None] * fac.module_mw[:, None] - need, np.inf)
+    site_open = -np.ones(int(fac.site.max()) + 1, dtype=np.int64)
+    is_open = n[:, -1] > 0
+    site_open[fac.site[is_open]] = np.flatnonzero(is_open)
+    start_of = np.searchsorted(full.group, np.arange(groups.count + 1))
+    b: dict[tuple[int, int], float] = {}
+    short = 0
+    for g in np.argsort(-groups.load_mw[:, -1] * served, kind="stable"):
+        s_g = float(served[g])
+        if s_g <= 1e-12:
+            continue
+        load = groups.load_mw[g]
+        lo, hi = int(start_of[g]), int(start_of[g + 1])
+        cand = full.fac[lo:min(hi, lo + MAX_SCAN)]
+        srv = serving.get(int(g), set())
+        left = s_g
+        for only_open in (True, False):
+            for f in cand:
+                if left <= 1e-12:
+                    break
+                f = int(f)
+                taken = site_open[fac.site[f]]
+                if f in srv or (taken >= 0 and taken != f) or (only_open and taken != f):
+                    continue
+                on = online[f] & (load > 0)
+                cap = float((room[f][on] / load[on]).min()) if on.any() else left
+                take = min(left, cap)
+                if take <= 1e-9:
+                    continue
+                b[(int(g), f)] = b.get((int(g), f), 0.0) + take
+                room[f] -= take * load * online[f]
+                need[f] += take * load
+                site_open[fac.site[f]] = f
+                left -= take
+        if left > 1e-9:
+            short += 1
+    # Modules for load + reserve + training in every online year, never shrinking.
     req = np.where(online, np.ceil(need / fac.module_mw[:, None] - 1e-9), 0.0)
     req = np.maximum.accumulate(np.maximum(req, n), axis=1)
     req = np.maximum(req, np.where(online, fac.min_modules[:, None], 0))
-    over = int((req[:, -1] > fac.max_modules).sum())
+    over = int((req[:, -1] > fac.max_modules).sum()) + short
     return {"x": x, "b": b, "n": req, "T": train, "over": over}
 
 
