@@ -56,7 +56,6 @@ def resilient_start(
     --------
     Used by `coredge.plan.milp.milp_plan` when ``planning.single_site_failure`` is on.
     """
-    F = fac.count
     x: dict[tuple[int, int], float] = start["x"]
     n = np.asarray(start["n"], dtype=np.float64).copy()
     train = np.asarray(start["T"], dtype=np.float64)
