@@ -6,7 +6,6 @@ times them, and writes the run directory atomically.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,29 +16,13 @@ import numpy as np
 import pandas as pd
 
 from coredge.costing import SiteCosts, site_costs
+from coredge.finance.plan_finance import PlanFinancials, financials_from_plan
 from coredge.inputs import Inputs, build_inputs
 from coredge.plan.portfolio import Plan, coverage_by_class, single_site_failure_shortfall
 from coredge.scenario.schema import TIER_IDS, Scenario
 from coredge.store import atomic_run_dir, write_json, write_parquet
 
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Economics:
-    """Yearly cash flows and headline metrics.
-
-    Attributes
-    ----------
-    revenue_usd, net_cash_flow_usd : ndarray, shape (S, Y)
-        GPU-hours sold times the tier's price; revenue - opex - capex.
-    npv_usd : ndarray, shape (S,)
-        Net present value per site at the scenario's discount rate (first plan year undiscounted).
-    """
-
-    revenue_usd: np.ndarray
-    net_cash_flow_usd: np.ndarray
-    npv_usd: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -51,35 +34,14 @@ class RunResult:
     inputs: Inputs
     plan: Plan
     costs: SiteCosts
-    economics: Economics
+    finance: PlanFinancials
     coverage: dict[str, dict[str, Any]]
     summary: dict[str, Any]
     timings_s: dict[str, float] = field(default_factory=dict)
 
 
-def economics(inputs: Inputs, plan: Plan, costs: SiteCosts) -> Economics:
-    """GPU-hour revenue, net cash flows and NPV per site.
-
-    Revenue = installed GPUs x 8760 h x utilisation x the tier's GPU-hour price. Cash flows are
-    end-of-year, the first plan year undiscounted; no residual value is counted at the horizon end
-    (a conservative choice).
-    """
-    from coredge.finance.metrics import npv
-
-    sc = inputs.scenario
-    price = np.array(
-        [sc.economics.gpu_hour_price_usd.get(t, 0.0) for t in plan.sites["tier"]],
-        dtype=np.float64,
-    )
-    sold_hours = costs.gpus * 8760.0 * sc.hardware.utilisation_frac
-    revenue = sold_hours * price[:, None]
-    flows = revenue - costs.opex_usd - costs.capex_usd
-    value = npv(sc.economics.discount_rate, flows) if len(flows) else np.zeros(0)
-    return Economics(revenue, flows, np.asarray(value, dtype=np.float64))
-
-
-def tier_table(plan: Plan, costs: SiteCosts, econ: Economics) -> pd.DataFrame:
-    """One row per tier: count, IT MW, facility MW, GPUs, capex, opex/yr (final year), NPV."""
+def tier_table(plan: Plan, costs: SiteCosts, fin: PlanFinancials) -> pd.DataFrame:
+    """One row per tier: count, IT MW, facility MW, GPUs, capex, opex/yr (final year), NPV, IRR."""
     s = plan.sites
     rows = []
     for t in TIER_IDS:
@@ -95,7 +57,9 @@ def tier_table(plan: Plan, costs: SiteCosts, econ: Economics) -> pd.DataFrame:
                 "opex_usd_per_year": float(costs.opex_usd[m, -1].sum()) if m.any() else 0.0,
                 "energy_mwh_per_year": float(costs.energy_mwh[m, -1].sum()) if m.any() else 0.0,
                 "co2_t_per_year": float(costs.co2_t[m, -1].sum()) if m.any() else 0.0,
-                "npv_usd": float(econ.npv_usd[m].sum()),
+                "npv_usd": float(fin.tiers[t]["npv_usd"]) if m.any() else 0.0,
+                "irr": fin.tiers[t]["irr"] if m.any() else None,
+                "payback_years": fin.tiers[t]["payback_years"] if m.any() else None,
             }
         )
     return pd.DataFrame(rows)
@@ -157,7 +121,7 @@ def summarise(
     inputs: Inputs,
     plan: Plan,
     costs: SiteCosts,
-    econ: Economics,
+    fin: PlanFinancials,
     coverage: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:
     """The summary object (``summary.json`` and the ``--json`` line)."""
@@ -205,8 +169,15 @@ def summarise(
         "opex_usd_final_year": float(costs.opex_usd[:, -1].sum()) if len(s) else 0.0,
         "energy_mwh_final_year": float(costs.energy_mwh[:, -1].sum()) if len(s) else 0.0,
         "co2_t_final_year": float(costs.co2_t[:, -1].sum()) if len(s) else 0.0,
-        "npv_usd": float(econ.npv_usd.sum()),
-        "npv_usd_by_tier": {t: float(econ.npv_usd[m].sum()) for t, m in tiers.items()},
+        "npv_usd": float(fin.portfolio["npv_usd"]),
+        "npv_usd_by_tier": {t: (float(fin.tiers[t]["npv_usd"]) if m.any() else 0.0) for t, m in tiers.items()},
+        "irr": fin.portfolio["irr"],
+        "payback_years": fin.portfolio["payback_years"],
+        "moic": fin.portfolio["moic"],
+        "peak_funding_usd": fin.portfolio["peak_funding_usd"],
+        "lcoc_usd_per_gpu_hour": fin.portfolio["lcoc_usd_per_gpu_hour"],
+        "usd_per_mtok": fin.portfolio["usd_per_mtok"],
+        "finance": fin.summary(),
         "discount_rate": sc.economics.discount_rate,
         "planner": plan.method,
         "objective_usd": plan.solver.get("objective_usd"),
@@ -239,12 +210,12 @@ def execute(
     timings["plan_s"] = time.perf_counter() - t1
     say("costing sites and computing returns")
     costs = site_costs(inputs, plan)
-    econ = economics(inputs, plan, costs)
+    fin = financials_from_plan(inputs, plan, costs)
     coverage = coverage_by_class(inputs, plan)
-    summary = summarise(sc, variant, inputs, plan, costs, econ, coverage)
+    summary = summarise(sc, variant, inputs, plan, costs, fin, coverage)
     timings["total_s"] = time.perf_counter() - t0
     summary["timings_s"] = timings
-    return RunResult(sc, variant, inputs, plan, costs, econ, coverage, summary, timings)
+    return RunResult(sc, variant, inputs, plan, costs, fin, coverage, summary, timings)
 
 
 def plan_json(res: RunResult) -> dict[str, Any]:
@@ -281,21 +252,17 @@ def write_run(res: RunResult, out_dir: Path, progress: Progress | None = None) -
         sites = res.plan.sites.copy()
         sites["capex_usd"] = res.costs.capex_usd.sum(axis=1)
         sites["opex_usd_final_year"] = res.costs.opex_usd[:, -1] if len(sites) else []
-        sites["npv_usd"] = res.economics.npv_usd
+        fs = res.finance.sites.set_index("site_id")
+        for col in ("npv_usd", "irr", "payback_years", "lcoc_usd_per_gpu_hour"):
+            sites[col] = sites["site_id"].map(fs[col]) if col in fs.columns else np.nan
         sites.to_csv(tmp / "sites.csv", index=False)
+        write_parquet(tmp / "cashflows.parquet", res.finance.yearly)
         build_schedule(res.plan).to_csv(tmp / "build_schedule.csv", index=False)
         write_parquet(tmp / "assignments.parquet", res.plan.assignments)
         write_parquet(tmp / "demand.parquet", res.inputs.demand)
-        tiers = tier_table(res.plan, res.costs, res.economics)
+        tiers = tier_table(res.plan, res.costs, res.finance)
         write_parquet(tmp / "tiers.parquet", tiers)
         say("rendering report.html")
         write_report(tmp / "report.html", res, tiers)
         write_json(tmp / "summary.json", res.summary)
     return final
-
-
-def finite_or_none(x: float | None) -> float | None:
-    """JSON-friendly float."""
-    if x is None or not math.isfinite(x):
-        return None
-    return float(x)

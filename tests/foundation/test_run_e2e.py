@@ -204,3 +204,18 @@ def test_site_pue_follows_climate(tmp_path: Path) -> None:
     # No state: the zonal climate at the reference latitude gives the archetype's PUE exactly.
     (ref,) = site_pue(sc, "regional", pd.Series([""]), np.array([REFERENCE_LAT_DEG]))
     assert ref == pytest.approx(sc.tiers["regional"].pue)
+
+
+def test_tier_restrictions_respected(tmp_path: Path) -> None:
+    """A tier that serves nothing hosts no inference, however small the site's load."""
+    import yaml
+    from foundation_util import TINY
+
+    raw = yaml.safe_load(TINY)
+    raw["tiers"] = {"micro": {"serves": []}}
+    p = tmp_path / "nomicro.yaml"
+    p.write_text(yaml.safe_dump(raw))
+    plan = greedy_plan(build_inputs(load_scenario(p)))
+    assert "micro" not in set(plan.sites["tier"])
+    served_tiers = set(plan.sites["tier"].to_numpy()[plan.assignments["site_index"].to_numpy()])
+    assert served_tiers <= {"core", "regional"}

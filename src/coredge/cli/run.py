@@ -58,9 +58,11 @@ def print_summary(summary: dict[str, Any]) -> None:
         b = "none" if v["rtt_budget_ms"] is None else f"{v['rtt_budget_ms']:.0f} ms"
         c.add_row(k, b, f"{100 * v['coverage']:.2f}%")
     console.print(c)
+    irr = summary.get("irr")
+    irr_txt = f"{irr:.1%}" if isinstance(irr, float) and irr == irr else "none"
     console.print(
         f"capex ${summary['capex_usd'] / 1e9:,.2f}B · NPV ${summary['npv_usd'] / 1e9:,.2f}B at "
-        f"{summary['discount_rate']:.1%} · planner {summary['planner']} ({summary['status']})"
+        f"{summary['discount_rate']:.1%} · IRR {irr_txt} · planner {summary['planner']} ({summary['status']})"
     )
     console.print(f"run directory: {summary['run_dir']}\nreport: {summary['report']}")
 

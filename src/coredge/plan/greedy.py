@@ -290,7 +290,12 @@ def _finish(
     tier = tier_of_cap[open_idx].astype(object)
     micro_max = tiers["micro"].it_mw_max
     existing = cand["existing_it_mw"].to_numpy(dtype=np.float64)[open_idx]
-    small = (tier == "regional") & allow_micro & (final_total <= micro_max) & (existing <= 0)
+    # A small regional site becomes micro only if the micro tier may serve every class it serves.
+    micro_ok = np.ones(n_open, dtype=bool)
+    for k, cid in enumerate(inputs.classes):
+        if not asg.empty and not tier_serves(inputs, "micro", cid):
+            micro_ok[asg.loc[asg["class_index"] == k, "site_index"].to_numpy()] = False
+    small = (tier == "regional") & allow_micro & (final_total <= micro_max) & (existing <= 0) & micro_ok
     tier[small] = "micro"
     # Online years; a site that cannot come online within the horizon is not part of the plan.
     lead = np.array([tiers[t].lead_time_months for t in tier])

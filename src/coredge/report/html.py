@@ -37,6 +37,12 @@ def _fmt_usd(x: float) -> str:
     return f"${x:,.0f}"
 
 
+def _fmt_pct(x: float | None) -> str:
+    if x is None or not math.isfinite(x):
+        return "none"
+    return f"{100 * x:.1f}%"
+
+
 def _is_us(res: RunResult) -> bool:
     c = res.inputs.demand["country"].astype(str)
     return bool(len(c)) and bool(c.isin(["US", "USA"]).all())
@@ -204,6 +210,9 @@ def write_report(path: Path, res: RunResult, tiers: pd.DataFrame) -> None:
             "facility_mw": f"{r['facility_mw']:,.1f}", "gpus": f"{r['gpus']:,}",
             "capex": _fmt_usd(r["capex_usd"]), "opex": _fmt_usd(r["opex_usd_per_year"]),
             "npv": _fmt_usd(r["npv_usd"]),
+            "irr": _fmt_pct(r["irr"]),
+            "payback": "never" if r["payback_years"] is None or not math.isfinite(r["payback_years"])
+            else f"{r['payback_years']:.1f} yr",
         }
         for r in tiers.to_dict(orient="records")
     ]
@@ -223,6 +232,8 @@ def write_report(path: Path, res: RunResult, tiers: pd.DataFrame) -> None:
             ("IT load (final year)", f"{sum(s['it_mw_by_tier'].values()):,.0f} MW"),
             ("Capex over the horizon", _fmt_usd(s["capex_usd"])),
             ("NPV", _fmt_usd(s["npv_usd"])),
+            ("IRR", _fmt_pct(s["irr"])),
+            ("Cost per GPU-hour", f"${s['lcoc_usd_per_gpu_hour']:.2f}" if s["lcoc_usd_per_gpu_hour"] is not None else "n/a"),
             ("Planner", f"{s['planner']} ({s['status']})"),
         ],
         map_div=_div(map_figure(res), "map"),
