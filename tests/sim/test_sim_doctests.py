@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 MODULES = ["coredge.sim.hist", "coredge.sim.spec", "coredge.sim.traffic", "coredge.sim.engine",
-           "coredge.sim.batching", "coredge.sim.models"]
+           "coredge.sim.batching", "coredge.sim.models", "coredge.sim.faults"]
 
 
 @pytest.mark.parametrize("name", MODULES)
