@@ -121,7 +121,10 @@ def greedy_plan(inputs: Inputs) -> Plan:
         )
         w = final[:, k]
         covered = np.asarray(a[:, np.flatnonzero(opened)].sum(axis=1)).ravel() > 0
-        openable = edge_ok & serves
+        # Coverage opens edge sites; core campuses only when no edge tier may serve the class
+        # (e.g. an all-core strategy), since a campus is not built for a few MW of inference.
+        edge_serves = any(tier_serves(inputs, t, cid) for t in ("regional", "micro"))
+        openable = (edge_ok if edge_serves else allow["core"]) & serves
         at = a.T.tocsr()
         while True:
             unc = w * ~covered

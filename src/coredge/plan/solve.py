@@ -41,6 +41,7 @@ from coredge.plan.model import (
     AssignmentPairs,
     SparseMilp,
     build_cflp_milp,
+    separate_linking,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -264,6 +265,7 @@ def solve_cflp(
     mip_rel_gap: float = 1e-9,
     warm_start: BoolArray | Solution | None = None,
     lagrangian_iters: int = 1000,
+    separate_above: int = 5000,
 ) -> CflpResult:
     """Solve a capacitated (or uncapacitated) facility-location problem.
 
@@ -282,6 +284,9 @@ def solve_cflp(
         A known open set (or solution); its exact cost seeds the incumbent.
     lagrangian_iters : int
         Subgradient iterations of the first phase (0 skips the Lagrangian machinery).
+    separate_above : int
+        With more assignment columns than this, the reduced MILP gets only the ``x <= y`` rows
+        its LP relaxation needs (row generation, `separate_linking`) instead of all of them.
 
     Returns
     -------
@@ -322,6 +327,7 @@ def solve_cflp(
         return _finish(inst, variant, none, np.inf, t0, mip_rel_gap, stats, True)
 
     state = np.full(inst.m, -1, dtype=np.int8)
+    lam_final: FloatArray | None = None
     global_bound = -np.inf
     restricted_bound = -np.inf
     if lagrangian_iters > 0:
@@ -331,7 +337,9 @@ def solve_cflp(
         stats["lagrangian_iterations"] = lag.iterations
         if not np.isfinite(lag.bound):
             return _finish(inst, variant, none, np.inf, t0, mip_rel_gap, stats, True)
+        stats["t_lagrangian1_s"] = time.perf_counter() - t0
         # Phase 2: Lagrangian heuristic + local search.
+        t_h = time.perf_counter()
         evals = 0
         for mask in lag.open_sets[-5:][::-1]:
             sol = evaluate(inst, mask, capacitated)
@@ -345,6 +353,7 @@ def solve_cflp(
             best, used = local_search(inst, best, v, capacitated, max_evals=60)
             evals += used
         stats["heuristic_evaluations"] = evals
+        stats["t_heuristic_s"] = time.perf_counter() - t_h
         stats["heuristic_objective"] = best.objective
         # Phase 3: bound aimed at the incumbent, then fixing rounds.
         lam = lag.multipliers
@@ -373,6 +382,8 @@ def solve_cflp(
                 restricted_bound = max(restricted_bound, lag3.bound)
                 if lag3.bound >= lag.bound:
                     lam = lag3.multipliers
+        lam_final = lam
+        stats["t_fixing_s"] = time.perf_counter() - t_h - stats["t_heuristic_s"]
         stats["lagrangian_bound"] = global_bound
         stats["fixed_open"] = int((state == 1).sum())
         stats["fixed_closed"] = int((state == 0).sum())
@@ -391,9 +402,31 @@ def solve_cflp(
     # Phase 4: the reduced MILP.
     keep = state != 0
     pairs = AssignmentPairs.from_instance(inst, keep)
+    y_lower = (state == 1).astype(np.float64)
+    y_upper = keep.astype(np.float64)
+    linking: BoolArray | str = "all"
+    if capacitated and pairs.k > separate_above:
+        # Row generation for the x <= y rows, seeded with the pairs the Lagrangian relaxation
+        # would use (negative reduced cost c_ij - lambda_j).
+        base, _ = build_cflp_milp(
+            inst, variant, pairs=pairs, linking="none", y_lower=y_lower, y_upper=y_upper
+        )
+        _add_min_open(base, inst.m, min_open_count(inst.capacity[keep], inst.total_demand))
+        seed = pairs.cost_usd - lam_final[pairs.j] < 0 if lam_final is not None else None
+        t_sep = time.perf_counter()
+        h = new_highs()
+        h.setOptionValue("time_limit", max(0.01, 0.5 * (deadline - time.perf_counter())))
+        active, lp_bound, complete = separate_linking(
+            base, pairs, seed if seed is not None else np.zeros(pairs.k, bool), highs=h
+        )
+        stats["lp_bound"] = lp_bound
+        stats["t_separation_s"] = time.perf_counter() - t_sep
+        stats["linking_rows"] = int(active.sum())
+        restricted_bound = max(restricted_bound, lp_bound)
+        linking = active
     model, _ = build_cflp_milp(
-        inst, variant, pairs=pairs, cover=capacitated,
-        y_lower=(state == 1).astype(np.float64), y_upper=keep.astype(np.float64),
+        inst, variant, pairs=pairs, cover=capacitated, linking=linking,
+        y_lower=y_lower, y_upper=y_upper,
     )
     if capacitated:
         _add_min_open(model, inst.m, min_open_count(inst.capacity[keep], inst.total_demand))
@@ -404,7 +437,9 @@ def solve_cflp(
     remaining = deadline - time.perf_counter()
     if remaining <= 0:
         return _finish(inst, variant, best, bound, t0, mip_rel_gap, stats)
+    t_milp = time.perf_counter()
     out = solve_milp(model, remaining, mip_rel_gap, start)
+    stats["t_milp_s"] = time.perf_counter() - t_milp
     stats["milp_status"] = out.status
     stats["milp_nodes"] = out.nodes
     if out.objective < best.objective:
