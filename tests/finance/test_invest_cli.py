@@ -150,7 +150,9 @@ def test_compare_three_strategies(tiny: Path, tmp_path: Path) -> None:
     assert (fiber_rtt_ms(d) > 10.0).any()
     for cls in ("financial", "autonomous-industrial"):
         assert s["all-core"]["coverage"][cls] < s["blended"]["coverage"][cls]
-    assert s["all-core"]["sites"] == 1  # only core campuses
+    assert s["all-core"]["sites_by_tier"]["regional"] == 0  # only core campuses
+    assert s["all-core"]["sites_by_tier"]["micro"] == 0
+    assert s["all-core"]["sites"] == s["all-core"]["sites_by_tier"]["core"] >= 1
     assert s["edge-heavy"]["latency_bound_mw_at_core"] == 0.0
     assert s["blended"]["latency_bound_mw_at_core"] >= 0.0
     assert s["edge-heavy"]["slo_coverage_min"] == pytest.approx(1.0)

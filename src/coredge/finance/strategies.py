@@ -91,6 +91,7 @@ def strategy_row(res: Any, pf: PlanFinancials) -> dict[str, Any]:
     port = pf.portfolio
     return {
         "sites": int(plan.n_sites),
+        "sites_by_tier": {t: int((tiers == t).sum()) for t in ("core", "regional", "micro")},
         "it_mw": float(plan.it_mw_by_year[:, -1].sum()) if plan.n_sites else 0.0,
         "capex_usd": float(costs.capex_usd.sum()),
         "npv_usd": port["npv_usd"],
