@@ -117,5 +117,9 @@ def test_milp_matches_brute_force(tmp_path: Path) -> None:
     assert slack < 0.01 * expected
     assert plan.solver["bound_usd"] <= expected * (1 + 1e-9)
     assert plan.solver["bound_usd"] >= expected * (1 - 1e-6) - slack
+    # The separable relaxation (no LP) is a valid bound too, and a weaker one.
+    sep = plan.solver["bound_separable_usd"]
+    assert 0 < sep - slack <= expected
+    assert sep <= plan.solver["bound_usd"] + slack + 1e-6 * expected
     # Something is served (the penalty makes serving worth it) and nothing is wasted.
     assert plan.n_sites >= 1

@@ -37,6 +37,7 @@ from coredge.latency import fiber_rtt_ms
 from coredge.plan import scenario_model as sm
 from coredge.plan.portfolio import Plan, single_site_failure_shortfall
 from coredge.plan.resilient_start import resilient_start
+from coredge.plan.scenario_bound import separable_bound_usd
 
 FloatArray = npt.NDArray[np.float64]
 Progress = Callable[[str], None]
@@ -662,6 +663,13 @@ def milp_plan(
         solver["bound_rounds"] = res["rounds"]
         solver["bound_s"] = res["seconds"]
         lb = max(lb, float(res["bound_usd"]))
+    sep = separable_bound_usd(fac, groups, full, econ, inputs.years, inputs.training_mw)
+    solver["bound_separable_usd"] = sep
+    solver["bound_method"] = "MILP dual bound (all pairs)" if complete else (
+        "Lagrangian/LP (column generation)" if bound else "none")
+    if sep > lb:
+        lb = sep
+        solver["bound_method"] = "separable relaxation"
     if math.isfinite(lb):
         # The model prices fractional GPUs; costing floors them per site (see gpu_floor_slack_usd).
         slack = gpu_floor_slack_usd(inputs, fac)
