@@ -153,13 +153,19 @@ def test_capacity_meets_slo_and_power_bounds() -> None:
     assert c.tp == 1 and c.batch > 1
     assert c.tpot_ms <= 40.0
     assert c.ttft_ms <= 500.0
+    # effective TPOT = decode step + the batch's prefill spread over the output tokens
+    pre = float(sv.prefill_ms("llama3-8b", "h100", 512, 1, "bf16", c.batch))
+    assert c.tpot_ms == pytest.approx(c.decode_step_ms + pre / 256)
     # the next batch would break the TPOT target or not fit
-    nxt = float(sv.decode_step_ms("llama3-8b", "h100", c.batch + 1, 512 + 128))
+    nxt = float(sv.decode_step_ms("llama3-8b", "h100", c.batch + 1, 512 + 128)) + float(
+        sv.prefill_ms("llama3-8b", "h100", 512, 1, "bf16", c.batch + 1)
+    ) / 256
     assert nxt > 40.0 or c.batch + 1 > int(sv.max_batch("llama3-8b", "h100", 768))
     tps = sv.capacity_tokens_per_s_per_gpu("llama3-8b", "h100", 512, 256, 40.0, 500.0)
     assert tps == c.tokens_per_s_per_gpu
     # throughput below the pure-decode rate of that batch (prefill takes its share)
-    assert tps < c.batch * 1e3 / c.tpot_ms
+    assert tps < c.batch * 1e3 / c.decode_step_ms
+    assert tps == pytest.approx(c.batch * 1e3 / c.tpot_ms)
     p = sv.power_w_per_gpu_at("llama3-8b", "h100", 512, 256, 40.0, 500.0)
     assert 129.0 < p <= 700.0
     with_host = sv.power_w_per_gpu_at(

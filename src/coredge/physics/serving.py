@@ -577,14 +577,21 @@ class CapacityPoint:
     ----------
     tp, batch : int
         Tensor-parallel degree chosen and the batch used (0 when no batch meets the targets).
-    tpot_ms, ttft_ms : float
-        Decode step time and single-prompt prefill time at that point [ms].
+    tpot_ms : float
+        Effective time per output token at that point [ms]: the decode step plus the prefill
+        work of the prompts that join the batch while a request generates, spread over its
+        output tokens (``step + prefill(batch) / tokens_out``, continuous batching). This is
+        what the TPOT target constrains.
+    ttft_ms : float
+        Single-prompt prefill time [ms] (TTFT without queueing).
     tokens_per_s_per_gpu : float
         Sustainable output tokens/s per GPU including the prefill time share [tokens/s].
     power_w_per_gpu : float
         Time-averaged board power per GPU (decode and prefill phases) [W].
     joules_per_token : float
         Board energy per output token (prefill included) [J].
+    decode_step_ms : float
+        One decode iteration at that batch [ms].
     """
 
     tp: int
@@ -594,6 +601,7 @@ class CapacityPoint:
     tokens_per_s_per_gpu: float
     power_w_per_gpu: float
     joules_per_token: float
+    decode_step_ms: float = float("nan")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -611,8 +619,10 @@ def capacity_point(
     """Largest sustainable load of a GPU pool serving one request shape within latency targets.
 
     The smallest TP that holds the weights is used; the batch is the largest that fits memory at
-    the full context (``tokens_in + tokens_out``) and whose decode step at the mean context
-    (``tokens_in + tokens_out / 2``) meets ``tpot_slo_ms``. Each batch turnover also prefills its
+    the full context (``tokens_in + tokens_out``) and whose effective time per output token,
+    ``step + prefill(batch) / tokens_out`` (decode step at the mean context ``tokens_in +
+    tokens_out / 2`` plus the prefill of the ``batch`` prompts that replace the finished requests,
+    spread over the output tokens), meets ``tpot_slo_ms``. Each batch turnover prefills its
     ``batch`` prompts, so ``tokens/s = batch * tokens_out / (tokens_out * step + prefill(batch))``.
     If a single prompt's prefill exceeds ``ttft_slo_ms``, or no batch meets the TPOT target, the
     capacity is 0 (this GPU cannot serve the class).
@@ -661,18 +671,22 @@ def capacity_point(
     batches = np.arange(1, b_max + 1, dtype=np.float64)
     mean_ctx = tokens_in + tokens_out / 2.0
     steps = decode_step_ms(m, g, batches, mean_ctx, tp, dtype, f)
-    ok = np.nonzero(steps <= tpot_slo_ms)[0]
+    pres = prefill_ms(m, g, tokens_in, tp, dtype, batches, f)
+    eff = steps + pres / tokens_out
+    ok = np.nonzero(eff <= tpot_slo_ms)[0]
     if ok.size == 0:
         return zero
     b = float(batches[ok[-1]])
     step = float(steps[ok[-1]])
-    pre = float(prefill_ms(m, g, tokens_in, tp, dtype, b, f))
+    pre = float(pres[ok[-1]])
     cycle_ms = tokens_out * step + pre
     tps_gpu = b * tokens_out / cycle_ms * 1e3 / tp
     p_dec = float(decode_power_w(m, g, b, mean_ctx, tp, dtype, f))
     p_pre = float(prefill_power_w(m, g, tokens_in, tp, dtype, b, f))
     p_avg = (p_dec * tokens_out * step + p_pre * pre) / cycle_ms
-    return CapacityPoint(tp, int(b), step, ttft, tps_gpu, p_avg, p_avg / tps_gpu)
+    return CapacityPoint(
+        tp, int(b), step + pre / tokens_out, ttft, tps_gpu, p_avg, p_avg / tps_gpu, step
+    )
 
 
 def capacity_tokens_per_s_per_gpu(
@@ -691,7 +705,7 @@ def capacity_tokens_per_s_per_gpu(
     Examples
     --------
     >>> round(capacity_tokens_per_s_per_gpu("llama3-8b", "h100", 512, 256, 50.0, 1000.0), -2)
-    10800.0
+    10700.0
     """
     return capacity_point(
         model_id, gpu_id, tokens_in, tokens_out, tpot_slo_ms, ttft_slo_ms, dtype

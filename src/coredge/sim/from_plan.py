@@ -15,11 +15,12 @@ How a plan becomes a spec (`plan_sim`):
   (`coredge.physics.serving.capacity_point` at the TP with the most tokens/s per GPU, as
   `coredge.inputs.best_capacity`; the batch is the GPU-weighted mean over the pool's classes).
   Each slot is one server of the FIFO kernel.
-* **Service.** ``tokens`` distribution: ``prefill(batch_k) + output tokens x decode step at
-  batch_k``; output tokens lognormal with mean ``tokens_out`` and log-std `TOKENS_SIGMA`
-  (assumption). This reproduces the planner's capacity exactly: a slot turns over
-  ``1 / (prefill + tokens_out x step)`` requests per ms, so a pool's throughput equals the
-  planner's tokens/s per GPU x GPUs / tokens_out.
+* **Service.** ``tokens`` distribution: ``prefill(1 prompt) + output tokens x tpot`` with
+  ``tpot = step(batch_k) + (prefill(batch_k) - prefill(1 prompt)) / tokens_out`` (continuous
+  batching: the other prompts' prefill interleaves with decoding); output tokens lognormal with
+  mean ``tokens_out`` and log-std `TOKENS_SIGMA` (assumption). This reproduces the planner's
+  capacity exactly: a slot turns over ``1 / (prefill(batch) + tokens_out x step)`` requests per
+  ms, so a pool's throughput equals the planner's tokens/s per GPU x GPUs / tokens_out.
 * **SLO.** A request of class k meets its SLO when ``RTT + wait + service <= rtt_budget_ms +
   ttft_target_ms + tokens x tpot_target_ms`` (its own output tokens): the end-to-end time of a
   request that meets every per-class target. Classes without targets (batch) have no SLO.
@@ -96,9 +97,10 @@ class ClassProfile:
     tp, batch : int
         Tensor-parallel GPUs per replica and sequences per replica (slots).
     prefill_ms : float
-        Prefill of ``batch`` prompts [ms].
+        Prefill of the request's own prompt [ms] (its time to first token in an idle slot).
     tpot_ms : float
-        Decode step at ``batch`` (time per output token) [ms].
+        Time per output token [ms]: the decode step at ``batch`` plus the rest of the batch's
+        prefill work spread over ``tokens_out`` tokens.
     tokens_in, tokens_out : int
         Mean prompt and output tokens [tokens].
     rtt_budget_ms, ttft_target_ms, tpot_target_ms : float
@@ -149,9 +151,14 @@ def class_profiles(inputs: Inputs) -> dict[str, ClassProfile]:
                 best = c
         if best is None:
             raise InputError.of(f"workloads.{cid}", w.model, "a model the accelerator can serve")
-        pre = float(prefill_ms(w.model, sc.hardware.gpu, w.tokens_in, best.tp, w.dtype, best.batch))
-        out[cid] = ClassProfile(cid, w.model, int(best.tp), int(best.batch), pre,
-                                float(best.tpot_ms), w.tokens_in, w.tokens_out,
+        # A request's own prompt is prefilled before its first token; the rest of the batch's
+        # prefill work interleaves with decoding and stretches every output token
+        # (continuous batching), so the mean occupancy of a slot is the planner's cycle,
+        # tokens_out x step + prefill(batch).
+        pre1 = float(prefill_ms(w.model, sc.hardware.gpu, w.tokens_in, best.tp, w.dtype, 1))
+        per_token = float(best.tpot_ms) - pre1 / w.tokens_out
+        out[cid] = ClassProfile(cid, w.model, int(best.tp), int(best.batch), pre1,
+                                per_token, w.tokens_in, w.tokens_out,
                                 float(inputs.rtt_budget_ms[k]), ttft_t, tpot_t)
     return out
 
