@@ -20,6 +20,7 @@ from coredge.finance.plan_finance import PlanFinancials, financials_from_plan
 from coredge.inputs import Inputs, build_inputs
 from coredge.plan.portfolio import Plan, coverage_by_class, single_site_failure_shortfall
 from coredge.scenario.schema import TIER_IDS, Scenario
+from coredge.sim.engine import SimResult
 from coredge.store import atomic_run_dir, write_json, write_parquet
 
 Progress = Callable[[str], None]
@@ -38,6 +39,8 @@ class RunResult:
     coverage: dict[str, dict[str, Any]]
     summary: dict[str, Any]
     timings_s: dict[str, float] = field(default_factory=dict)
+    sim: SimResult | None = None
+    whatif: dict[str, Any] | None = None
 
 
 def tier_table(plan: Plan, costs: SiteCosts, fin: PlanFinancials) -> pd.DataFrame:
@@ -196,6 +199,7 @@ def execute(
     planner: str | None = None,
     time_limit_s: float | None = None,
     mip_rel_gap: float | None = None,
+    simulate: bool | None = None,
 ) -> RunResult:
     """Run every stage in memory (no files)."""
     say = progress or (lambda _msg: None)
@@ -213,9 +217,49 @@ def execute(
     fin = financials_from_plan(inputs, plan, costs)
     coverage = coverage_by_class(inputs, plan)
     summary = summarise(sc, variant, inputs, plan, costs, fin, coverage)
+    sim, whatif = None, None
+    if sc.simulation.enabled and plan.n_sites and (simulate if simulate is not None else True):
+        t2 = time.perf_counter()
+        sim, whatif = simulate_busy_hour(inputs, plan, say)
+        timings["simulate_s"] = time.perf_counter() - t2
+        summary["simulation"] = sim_summary(sim, whatif)
     timings["total_s"] = time.perf_counter() - t0
     summary["timings_s"] = timings
-    return RunResult(sc, variant, inputs, plan, costs, fin, coverage, summary, timings)
+    return RunResult(sc, variant, inputs, plan, costs, fin, coverage, summary, timings, sim, whatif)
+
+
+def simulate_busy_hour(
+    inputs: Inputs, plan: Plan, say: Progress
+) -> tuple[SimResult, dict[str, Any] | None]:
+    """Simulate the final plan year's busy hour request by request, and a site-failure what-if."""
+    from coredge.sim.from_plan import failure_whatif, simulate_plan
+
+    spec = inputs.scenario.simulation
+    seed = inputs.scenario.seed
+    say(f"simulating the {int(plan.years[-1])} busy hour ({spec.requests:,} requests)")
+    sim = simulate_plan(inputs, plan, requests=spec.requests, seed=seed)
+    whatif = None
+    edge = plan.sites["tier"].isin(["micro", "regional"]).to_numpy()
+    if spec.failure_whatif and edge.any() and plan.load_mw_by_year[edge, -1].sum() > 0:
+        say("simulating the loss of the largest edge site")
+        whatif = failure_whatif(inputs, plan, requests=spec.requests, seed=seed)
+    return sim, whatif
+
+
+def sim_summary(sim: SimResult, whatif: dict[str, Any] | None) -> dict[str, Any]:
+    """The simulation's headline figures for summary.json."""
+    s = sim.summary
+    keys = ("requests", "completed", "dropped", "p50_ms", "p95_ms", "p99_ms", "mean_wait_ms",
+            "slo_attainment", "spilled_frac", "dropped_frac", "utilization", "plan_year", "scale",
+            "busy_hour_rate_per_s", "sim_wall_s", "requests_per_s")
+    out: dict[str, Any] = {k: s.get(k) for k in keys}
+    classes = s.get("classes") or {}
+    out["slo_attainment_by_class"] = {
+        k: v.get("slo_attainment") for k, v in classes.items() if isinstance(v, dict)
+    }
+    out["p99_ms_by_class"] = {k: v.get("p99_ms") for k, v in classes.items() if isinstance(v, dict)}
+    out["failure_whatif"] = whatif
+    return out
 
 
 def plan_json(res: RunResult) -> dict[str, Any]:
@@ -262,6 +306,10 @@ def write_run(res: RunResult, out_dir: Path, progress: Progress | None = None) -
         write_parquet(tmp / "demand.parquet", res.inputs.demand)
         tiers = tier_table(res.plan, res.costs, res.finance)
         write_parquet(tmp / "tiers.parquet", tiers)
+        if res.sim is not None:
+            write_parquet(tmp / "sim_classes.parquet", res.sim.classes)
+            write_parquet(tmp / "sim_sites.parquet", res.sim.sites)
+            write_parquet(tmp / "sim_timeseries.parquet", res.sim.timeseries)
         say("rendering report.html")
         write_report(tmp / "report.html", res, tiers)
         write_json(tmp / "summary.json", res.summary)

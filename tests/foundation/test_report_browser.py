@@ -19,7 +19,7 @@ def test_report_offline_in_chromium(tmp_path: Path) -> None:
     assert verdict["errors"] == [], verdict["errors"]
     assert verdict["resources"] == [], f"the page fetched: {verdict['resources']}"
     plots = verdict["plots"]
-    assert set(plots) >= {"map", "coverage", "rtt", "buildout", "unmet"}, plots
+    assert set(plots) >= {"map", "coverage", "rtt", "buildout", "unmet", "latency_cdf", "slo"}, plots
     m = plots["map"]
     # Outline lines, demand points and at least one site trace are drawn as SVG.
     assert m["svg"] >= 1 and m["lines"] >= 1, m

@@ -165,6 +165,62 @@ def unmet_figure(res: RunResult) -> go.Figure:
     return fig
 
 
+def latency_cdf_figure(res: RunResult) -> go.Figure:
+    """CDF of simulated end-to-end latency (all served requests), log time axis."""
+    from coredge.sim.hist import bin_edges_ms
+
+    fig = go.Figure()
+    if res.sim is not None:
+        counts = res.sim.hist_latency.astype(np.float64)
+        total = counts.sum()
+        if total > 0:
+            edges = bin_edges_ms()[1:]
+            cdf = np.cumsum(counts) / total
+            keep = (counts > 0) & np.isfinite(edges)
+            fig.add_trace(go.Scatter(x=edges[keep] / 1000.0, y=cdf[keep], mode="lines",
+                                     name="all classes", line={"color": "#2166ac"}))
+    fig.update_layout(height=340, xaxis={"title": "end-to-end latency [s]", "type": "log"},
+                      yaxis={"title": "share of requests", "range": [0, 1.02]},
+                      margin={"l": 60, "r": 10, "t": 10, "b": 50})
+    return fig
+
+
+def slo_figure(res: RunResult) -> go.Figure:
+    """Simulated SLO attainment per workload class."""
+    fig = go.Figure()
+    if res.sim is not None:
+        c = res.sim.summary.get("classes") or {}
+        names = [k for k, v in c.items() if isinstance(v, dict)]
+        vals = [100.0 * float(c[k].get("slo_attainment") or 0.0) for k in names]
+        fig.add_trace(go.Bar(x=names, y=vals, marker_color="#5aae61",
+                             text=[f"{v:.1f}%" for v in vals], textposition="outside"))
+    fig.update_layout(height=340, yaxis={"title": "requests within SLO [%]", "range": [0, 109]},
+                      margin={"l": 60, "r": 10, "t": 10, "b": 90})
+    return fig
+
+
+def sim_rows(res: RunResult) -> list[dict[str, str]]:
+    """Per-class simulated latency table rows."""
+    if res.sim is None:
+        return []
+    c = res.sim.summary.get("classes") or {}
+    rows = []
+    for k, v in c.items():
+        if not isinstance(v, dict):
+            continue
+        rows.append({
+            "cls": k, "requests": f"{int(v.get('requests') or 0):,}",
+            "slo": f"{100 * float(v.get('slo_attainment') or 0):.1f}%",
+            "p50": f"{float(v.get('p50_ms') or 0) / 1000:,.2f} s",
+            "p95": f"{float(v.get('p95_ms') or 0) / 1000:,.2f} s",
+            "p99": f"{float(v.get('p99_ms') or 0) / 1000:,.2f} s",
+            "wait": f"{float(v.get('mean_wait_ms') or 0):,.0f} ms",
+            "spilled": f"{100 * float(v.get('spilled_frac') or 0):.1f}%",
+            "dropped": f"{100 * float(v.get('dropped_frac') or 0):.2f}%",
+        })
+    return rows
+
+
 def _div(fig: go.Figure, div_id: str) -> str:
     out: str = fig.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False,
                            div_id=div_id, config={"displaylogo": False, "responsive": True})
@@ -241,6 +297,10 @@ def write_report(path: Path, res: RunResult, tiers: pd.DataFrame) -> None:
         rtt_div=_div(rtt_histogram(res), "rtt"),
         buildout_div=_div(buildout_figure(res), "buildout"),
         unmet_div=_div(unmet_figure(res), "unmet"),
+        sim=s.get("simulation"),
+        sim_rows=sim_rows(res),
+        cdf_div=_div(latency_cdf_figure(res), "latency_cdf") if res.sim is not None else "",
+        slo_div=_div(slo_figure(res), "slo") if res.sim is not None else "",
         first_year=s["first_capacity_year_by_tier"],
         resilience=s["single_site_failure"],
         tier_rows=tier_rows,

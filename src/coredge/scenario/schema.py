@@ -302,6 +302,20 @@ class PlanningSpec(StrictModel):
     )
 
 
+class SimulationSpec(StrictModel):
+    """The request-level simulation `coredge run` does of the final plan year's busy hour."""
+
+    enabled: bool = Field(True, description="Simulate the plan as part of `coredge run`.")
+    requests: Annotated[int, Field(ge=1000, le=100_000_000)] = Field(
+        1_000_000,
+        description="Requests counted in the busy-hour simulation [requests]; rates and GPU "
+        "slots are scaled together to fit (see docs/simulator.md).",
+    )
+    failure_whatif: bool = Field(
+        True, description="Also fail the largest edge site for a third of the run and compare."
+    )
+
+
 class ExistingSite(StrictModel):
     """A brownfield site that is open from the start."""
 
@@ -333,6 +347,7 @@ class Scenario(StrictModel):
     economics: EconomicsSpec = Field(default_factory=EconomicsSpec)
     grid: GridSpec = Field(default_factory=GridSpec)
     planning: PlanningSpec = Field(default_factory=PlanningSpec)
+    simulation: SimulationSpec = Field(default_factory=SimulationSpec)
     existing_sites: list[ExistingSite] = Field(default_factory=list)
     finance: FinanceSpec = Field(default_factory=FinanceSpec)
     seed: Annotated[int, Field(ge=0)] = Field(0, description="Seed for every random draw.")
