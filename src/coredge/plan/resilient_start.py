@@ -2,15 +2,16 @@
 
 The greedy plan serves every demand group but keeps no spare capacity for the loss of a site, so
 it violates the model's backup rows. `resilient_start` turns such a start into a feasible one:
-every served group reserves its whole served share at one more facility (the nearest reachable
-facility that the start already opens and that does not serve the group, else the nearest
-reachable one on a site with no other tier open), and every facility gets the modules that its
-load, reserve and training need in each year (never fewer than the start had, never shrinking).
+every served group (largest first) reserves its whole served share ``s_g`` spread over reachable
+facilities that do not serve it (nearest first, facilities the start opens before new ones, a new
+one only on a site with no other tier open), each taking what fits under its module limit; then
+every facility gets the modules that its load, reserve and training need in each year (never
+fewer than the start had, never shrinking).
 
-With ``b_gh = B_g = s_g`` (``s_g`` the group's served share) at the backup facility ``h`` the
-model's rows hold: ``x_gf + b_gf <= B_g`` (``x_gf <= s_g``; ``b_gh = s_g`` where ``x_gh = 0``) and
-``B_g - b_gf >= x_gf`` after any failure. It is the plain "one spare per group" rule, dearer than
-the N+1 split that the MILP then finds, but it gives HiGHS an incumbent from the first second.
+With ``B_g = s_g = sum_h b_gh`` and ``b_gf = 0`` where the group is served, the model's rows hold:
+``x_gf + b_gf <= B_g`` and, after any failure, ``B_g - b_gf >= x_gf`` (``s_g >= x_gf`` at a serving
+facility, ``>= 0 = x_gh`` at a backup one). It is the plain "one spare share per group" rule,
+dearer than an N+1 split, but it gives HiGHS a feasible incumbent from the first second.
 """
 
 from __future__ import annotations
