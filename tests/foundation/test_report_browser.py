@@ -39,3 +39,19 @@ def test_probe_detects_errors_and_fetches(tmp_path: Path) -> None:
     assert any("boom" in e for e in verdict["errors"])
     assert any("undefinedFunction" in e for e in verdict["errors"])
     assert any("127.0.0.1:9" in u for u in verdict["resources"])
+
+
+def test_risk_and_compare_pages_offline(tmp_path: Path) -> None:
+    """`coredge risk --out` and `coredge compare` pages: no errors, no fetches, charts drawn."""
+    scen = tiny_path(tmp_path)
+    r = run_cli("risk", str(scen), "--trials", "2000", "--out", str(tmp_path / "risk"), "--json")
+    assert r.returncode == 0, r.stderr
+    v = probe_page(tmp_path / "risk" / "risk.html")
+    assert v["errors"] == [] and v["resources"] == [], v
+    assert {"npv_hist", "tornado"} <= set(v["plots"]), v["plots"]
+    assert v["plots"]["tornado"]["traces"] >= 2
+    c = run_cli("compare", str(scen), "--out", str(tmp_path / "cmp"), "--json")
+    assert c.returncode == 0, c.stderr
+    v2 = probe_page(tmp_path / "cmp" / "compare.html")
+    assert v2["errors"] == [] and v2["resources"] == [], v2
+    assert v2["plots"] and all(p["svg"] >= 1 for p in v2["plots"].values()), v2["plots"]

@@ -183,6 +183,7 @@ def risk_cmd(
     scenario_variant: VariantOpt = None,
     trials: Annotated[int | None, typer.Option("--trials", "-n", help="Monte Carlo trials (default: finance.risk.n_trials).")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed (default: finance.risk.seed or the scenario's seed).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write risk.json and risk.html (NPV histogram, tornado chart) here.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Monte Carlo risk of a plan: NPV and IRR quantiles, probability of loss, tornado."""
@@ -198,7 +199,7 @@ def risk_cmd(
     res = risk_from_plan(pf, sc, trials, seed)
     s = res.summary()
     port = s["portfolio"]
-    out = {
+    result = {
         "scenario": sc.name,
         "variant": scenario_variant,
         "source": label,
@@ -217,8 +218,14 @@ def risk_cmd(
         "tiers": s["tiers"],
         "tornado": s["tornado"],
     }
+    if out is not None:
+        from coredge.report.risk import write_risk
+
+        written = write_risk(out, result, res.npv_usd, f"coredge risk: {label}")
+        result["out_dir"] = str(written)
+        _say(f"written: {written / 'risk.html'}")
     if json_out:
-        emit_json(out)
+        emit_json(result)
         return
     t = Table(title=f"coredge risk: {label} ({s['n_trials']:,} trials, seed {s['seed']})")
     t.add_column("", no_wrap=True, min_width=9)
