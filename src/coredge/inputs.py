@@ -38,10 +38,14 @@ class ClassCapacity:
         Sustainable output tokens per second per GPU meeting the class's TPOT target [tokens/s].
     gpus_per_request_per_s : float
         GPUs needed per request per second of peak load [GPU s/request].
+    it_power_frac : float
+        IT power per GPU at that operating point (board power from the serving model plus the
+        host overhead) over the nameplate IT power per GPU (TDP plus host) [fraction].
     """
 
     output_tokens_per_s_per_gpu: float
     gpus_per_request_per_s: float
+    it_power_frac: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -157,31 +161,46 @@ TP_DEGREES: tuple[int, ...] = (1, 2, 4, 8)
 """Tensor-parallel degrees considered within one 8-GPU server (NVLink domain of HGX/DGX systems)."""
 
 
-def best_capacity(
+def best_capacity_point(
     model: str, gpu: str, tokens_in: int, tokens_out: int, tpot_ms: float, ttft_ms: float, dtype: str
-) -> float:
-    """Highest sustainable output tokens/s per GPU over the TP degrees that hold the model [tokens/s].
+) -> Any:
+    """The operating point with the most output tokens/s per GPU over the TP degrees that hold the
+    model (a `coredge.physics.serving.CapacityPoint`), or None when none meets the targets.
 
     A larger TP leaves more memory for KV cache (bigger batches) but spends more GPUs per replica;
     the planner takes whichever serves the most tokens per GPU within the latency targets.
     """
     from coredge.physics.serving import capacity_point
 
-    best = 0.0
+    best: Any = None
     for tp in TP_DEGREES:
         try:
             c = capacity_point(model, gpu, tokens_in, tokens_out, tpot_ms, ttft_ms, dtype, None, tp)
         except InputError:
             continue  # the weights do not fit at this TP
-        best = max(best, float(c.tokens_per_s_per_gpu))
+        if c.tokens_per_s_per_gpu > 0 and (best is None or c.tokens_per_s_per_gpu > best.tokens_per_s_per_gpu):
+            best = c
     return best
+
+
+def best_capacity(
+    model: str, gpu: str, tokens_in: int, tokens_out: int, tpot_ms: float, ttft_ms: float, dtype: str
+) -> float:
+    """Highest sustainable output tokens/s per GPU over the TP degrees (see `best_capacity_point`)
+    [tokens/s]; 0 when the targets cannot be met."""
+    c = best_capacity_point(model, gpu, tokens_in, tokens_out, tpot_ms, ttft_ms, dtype)
+    return 0.0 if c is None else float(c.tokens_per_s_per_gpu)
 
 
 def class_capacity(sc: Scenario) -> dict[str, ClassCapacity]:
     """GPU capacity per workload class from the serving profile of the scenario's accelerator."""
+    from coredge.catalog.accelerators import get_accelerator
+
+    acc = get_accelerator(sc.hardware.gpu, field="hardware.gpu")
+    nameplate_w = acc.tdp_w + acc.server_overhead_w
     out: dict[str, ClassCapacity] = {}
     for wid, w in sc.active_workloads.items():
-        tok_s = best_capacity(
+        point = best_capacity_point(
             w.model,
             sc.hardware.gpu,
             w.tokens_in,
@@ -190,6 +209,7 @@ def class_capacity(sc: Scenario) -> dict[str, ClassCapacity]:
             w.ttft_target_ms if w.ttft_target_ms is not None else math.inf,
             w.dtype,
         )
+        tok_s = 0.0 if point is None else float(point.tokens_per_s_per_gpu)
         if not tok_s > 0:
             raise InputError.of(
                 f"workloads.{wid}",
@@ -198,7 +218,8 @@ def class_capacity(sc: Scenario) -> dict[str, ClassCapacity]:
                 "a model/accelerator/dtype that fits one 8-GPU server and meets the class's "
                 "TTFT and TPOT targets",
             )
-        out[wid] = ClassCapacity(tok_s, w.tokens_out / tok_s)
+        frac = (float(point.power_w_per_gpu) + acc.server_overhead_w) / nameplate_w
+        out[wid] = ClassCapacity(tok_s, w.tokens_out / tok_s, min(frac, 1.0))
     return out
 
 
