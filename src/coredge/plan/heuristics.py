@@ -158,10 +158,17 @@ def local_search(
     start: Solution,
     score: FloatArray,
     capacitated: bool = True,
-    max_evals: int = 60,
-    width: int = 6,
+    max_evals: int = 150,
+    round_width: int = 40,
 ) -> tuple[Solution, int]:
     """Improve an open set by close, open and swap moves (first improvement).
+
+    Every move of the neighbourhood is ranked by the change it makes to the sum of facility
+    scores (e.g. Lagrangian values ``v_i``: closing ``i`` scores ``-v_i``, opening ``k`` scores
+    ``+v_k``, a swap ``v_k - v_i``); moves that leave too little capacity are skipped. Moves are
+    evaluated exactly in that order; the first improving one is taken and the neighbourhood is
+    rebuilt. The search stops when ``round_width`` moves in a row do not improve or the budget
+    of evaluations is spent.
 
     Parameters
     ----------
@@ -170,15 +177,13 @@ def local_search(
     start : Solution
         A feasible starting solution.
     score : ndarray, shape (m,)
-        Attractiveness of each facility, lower is better (e.g. Lagrangian values ``v_i``
-        [USD]); moves are tried in this order and only the ``width`` best candidates to open and
-        the ``width`` worst open facilities to close are considered.
+        Facility scores, lower is more attractive [USD].
     capacitated : bool
         Use the transportation LP (True) or nearest assignment (False).
     max_evals : int
         Budget of exact evaluations.
-    width : int
-        Candidates per move type.
+    round_width : int
+        Moves evaluated per neighbourhood before giving up.
 
     Returns
     -------
@@ -188,32 +193,46 @@ def local_search(
     best = start
     evals = 0
     seen: set[bytes] = {np.packbits(start.open).tobytes()}
-    improved = True
-    while improved and evals < max_evals:
-        improved = False
+    sc = np.asarray(score, dtype=np.float64)
+    need = inst.total_demand if capacitated else 0.0
+    while evals < max_evals:
         opened = np.nonzero(best.open)[0]
         closed = np.nonzero(~best.open)[0]
-        close_c = opened[np.argsort(-score[opened])][:width]
-        open_c = closed[np.argsort(score[closed])][:width]
-        moves: list[tuple[list[int], list[int]]] = [([int(i)], []) for i in close_c]
-        moves += [([], [int(i)]) for i in open_c]
-        moves += [([int(a)], [int(b)]) for a in close_c[: max(2, width // 2)] for b in open_c]
-        for out, inn in moves:
-            if evals >= max_evals:
+        cap = float(inst.capacity[opened].sum())
+        # Candidate moves as (delta, out, in) with -1 meaning "none".
+        outs = np.concatenate([opened, np.full(closed.size, -1), np.repeat(opened, closed.size)])
+        ins = np.concatenate([np.full(opened.size, -1), closed, np.tile(closed, opened.size)])
+        delta = np.where(ins >= 0, sc[np.maximum(ins, 0)], 0.0) - np.where(
+            outs >= 0, sc[np.maximum(outs, 0)], 0.0
+        )
+        new_cap = (
+            cap
+            + np.where(ins >= 0, inst.capacity[np.maximum(ins, 0)], 0.0)
+            - np.where(outs >= 0, inst.capacity[np.maximum(outs, 0)], 0.0)
+        )
+        ok = (new_cap >= need) & ~((outs >= 0) & (ins < 0) & (opened.size == 1))
+        order = np.nonzero(ok)[0][np.argsort(delta[ok], kind="stable")]
+        improved = False
+        tried = 0
+        for t in order:
+            if evals >= max_evals or tried >= round_width:
                 break
             cand = best.open.copy()
-            cand[out] = False
-            cand[inn] = True
+            if outs[t] >= 0:
+                cand[outs[t]] = False
+            if ins[t] >= 0:
+                cand[ins[t]] = True
             key = np.packbits(cand).tobytes()
-            if key in seen or not cand.any():
+            if key in seen:
                 continue
             seen.add(key)
-            if capacitated and inst.capacity[cand].sum() < inst.total_demand:
-                continue
             sol = evaluate(inst, cand, capacitated)
             evals += 1
+            tried += 1
             if sol.objective < best.objective - 1e-9 * max(1.0, abs(best.objective)):
                 best = sol
                 improved = True
                 break
+        if not improved:
+            break
     return best, evals
