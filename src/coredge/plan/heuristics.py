@@ -9,6 +9,9 @@ each candidate set exactly, within a budget of evaluations.
 
 from __future__ import annotations
 
+import ctypes
+import os
+import sys
 from dataclasses import dataclass
 
 import highspy
@@ -41,9 +44,29 @@ class Solution:
     assignment: FloatArray
 
 
+_banner_shown = False
+
+
+def _first_highs() -> highspy.Highs:
+    """Create the process's first HiGHS object with its banner sent to stderr, not stdout."""
+    global _banner_shown
+    _banner_shown = True
+    libc = ctypes.CDLL(None)
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        h = highspy.Highs()
+        libc.fflush(None)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    return h
+
+
 def new_highs() -> highspy.Highs:
-    """A silent single-threaded HiGHS instance."""
-    h = highspy.Highs()
+    """A silent single-threaded HiGHS instance (stdout stays clean for ``--json``)."""
+    h = highspy.Highs() if _banner_shown else _first_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
     return h
