@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+import time
 from dataclasses import dataclass
 
 import highspy
@@ -183,6 +184,7 @@ def local_search(
     capacitated: bool = True,
     max_evals: int = 150,
     round_width: int = 40,
+    deadline: float | None = None,
 ) -> tuple[Solution, int]:
     """Improve an open set by close, open and swap moves (first improvement).
 
@@ -207,6 +209,8 @@ def local_search(
         Budget of exact evaluations.
     round_width : int
         Moves evaluated per neighbourhood before giving up.
+    deadline : float, optional
+        Stop at this `time.perf_counter` value [s].
 
     Returns
     -------
@@ -240,6 +244,8 @@ def local_search(
         for t in order:
             if evals >= max_evals or tried >= round_width:
                 break
+            if deadline is not None and time.perf_counter() >= deadline:
+                return best, evals
             cand = best.open.copy()
             if outs[t] >= 0:
                 cand[outs[t]] = False

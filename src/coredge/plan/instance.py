@@ -146,7 +146,9 @@ class CflpInstance:
         jj = np.asarray(j, dtype=np.int64)
         cc = np.asarray(cost_usd, dtype=np.float64)
         if not (ii.shape == jj.shape == cc.shape):
-            raise InputError.of("pairs", (ii.shape, jj.shape, cc.shape), "i, j, cost of equal length")
+            raise InputError.of(
+                "pairs", (ii.shape, jj.shape, cc.shape), "i, j, cost of equal length"
+            )
         if ii.size and (ii.min() < 0 or ii.max() >= f.size or jj.min() < 0 or jj.max() >= d.size):
             raise InputError.of("pairs", "index out of range", f"i < {f.size}, j < {d.size}")
         if not np.all(np.isfinite(cc)):

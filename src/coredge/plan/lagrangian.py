@@ -25,6 +25,7 @@ whose conditional bound is no better than a known solution can be fixed (`fix_by
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numba
@@ -385,6 +386,7 @@ def subgradient(
     min_step: float = 1e-4,
     target: float | None = None,
     keep_sets: int = 50,
+    deadline: float | None = None,
 ) -> LagrangianResult:
     """Maximise ``L(lambda)`` by subgradient steps (Held-Wolfe-Crowder step rule).
 
@@ -412,6 +414,8 @@ def subgradient(
         Stop once the bound reaches this value [USD] (e.g. the upper bound).
     keep_sets : int
         How many distinct relaxed opening sets to keep (the most recent ones).
+    deadline : float, optional
+        Stop at this `time.perf_counter` value [s].
 
     Returns
     -------
@@ -433,7 +437,7 @@ def subgradient(
     since = 0
     seen: dict[bytes, npt.NDArray[np.bool_]] = {}
     it = 0
-    for it in range(1, max_iter + 1):  # noqa: B007 - reported after the loop
+    for it in range(1, max_iter + 1):
         v, _ = facility_values(inst, lam, capacitated, x)
         if cover is not None:
             k, y = cover.solve(v, st)
@@ -457,6 +461,8 @@ def subgradient(
         if len(seen) > keep_sets:
             del seen[next(iter(seen))]
         if target is not None and best >= target:
+            break
+        if deadline is not None and time.perf_counter() >= deadline:
             break
         g = 1.0 - y @ x
         norm = float(np.dot(g, g))

@@ -233,9 +233,7 @@ def define_assignment(model: SparseMilp, pairs: AssignmentPairs) -> None:
     >>> md.matrix()[0].toarray().tolist()
     [[0.0, 0.0, 1.0, 1.0]]
     """
-    a = sp.csr_matrix(
-        (np.ones(pairs.k), (pairs.j, _x_cols(pairs))), shape=(pairs.n, model.num_col)
-    )
+    a = sp.csr_matrix((np.ones(pairs.k), (pairs.j, _x_cols(pairs))), shape=(pairs.n, model.num_col))
     model.add_rows("assignment", a, 1.0, 1.0)
 
 
@@ -306,7 +304,7 @@ def build_cflp_milp(
     inst: CflpInstance,
     variant: str = "multi-source",
     pairs: AssignmentPairs | None = None,
-    linking: BoolArray | IntArray | None | str = "all",
+    linking: BoolArray | IntArray | str | None = "all",
     cover: bool = True,
     y_lower: FloatArray | None = None,
     y_upper: FloatArray | None = None,
@@ -362,11 +360,11 @@ def build_cflp_milp(
 
 def _linking_rows(
     pairs: AssignmentPairs, ks: IntArray
-) -> tuple[IntArray, IntArray, FloatArray]:
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], FloatArray]:
     r = ks.size
     starts = np.arange(0, 2 * r, 2, dtype=np.int32)
     index = np.column_stack([pairs.m + ks, pairs.i[ks]]).ravel().astype(np.int32)
-    value = np.tile([1.0, -1.0], r)
+    value = np.tile([1.0, -1.0], r).astype(np.float64)
     return starts, index, value
 
 
@@ -419,8 +417,13 @@ def separate_linking(
         if ks.size:
             st, ix, val = _linking_rows(pairs, ks)
             h.addRows(
-                int(ks.size), np.full(ks.size, -highspy.kHighsInf), np.zeros(ks.size),
-                int(ix.size), st, ix, val,
+                int(ks.size),
+                np.full(ks.size, -highspy.kHighsInf),
+                np.zeros(ks.size),
+                int(ix.size),
+                st,
+                ix,
+                val,
             )
             active |= add
         h.run()

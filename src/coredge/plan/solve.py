@@ -261,8 +261,15 @@ def _finish(
     seconds = time.perf_counter() - t0
     if proven_infeasible:
         return CflpResult(
-            np.inf, np.inf, 0.0, "infeasible", seconds, np.zeros(inst.m, bool),
-            np.zeros((inst.m, inst.n)), variant, stats,
+            np.inf,
+            np.inf,
+            0.0,
+            "infeasible",
+            seconds,
+            np.zeros(inst.m, bool),
+            np.zeros((inst.m, inst.n)),
+            variant,
+            stats,
         )
     obj = best.objective
     bnd = min(bound, obj) if np.isfinite(obj) else bound
@@ -332,8 +339,8 @@ def solve_cflp(
     none = Solution(np.inf, np.zeros(inst.m, bool), np.zeros((inst.m, inst.n)))
     best = none
     if warm_start is not None:
-        ws = warm_start if isinstance(warm_start, Solution) else None
-        mask = np.asarray(warm_start.open if ws else warm_start, dtype=bool)
+        given = warm_start.open if isinstance(warm_start, Solution) else warm_start
+        mask = np.asarray(given, dtype=bool)
         if mask.shape != (inst.m,):
             raise InputError.of("warm_start", mask.shape, f"an open mask of length {inst.m}")
         best = evaluate(inst, mask, capacitated)
@@ -350,7 +357,9 @@ def solve_cflp(
     restricted_bound = -np.inf
     if lagrangian_iters > 0:
         # Phase 1: bound and relaxed open sets.
-        lag = subgradient(inst, best.objective, capacitated, max_iter=lagrangian_iters // 2)
+        lag = subgradient(
+            inst, best.objective, capacitated, max_iter=lagrangian_iters // 2, deadline=deadline
+        )
         global_bound = lag.bound
         stats["lagrangian_iterations"] = lag.iterations
         if not np.isfinite(lag.bound):
@@ -366,7 +375,7 @@ def solve_cflp(
                 best = sol
         if np.isfinite(best.objective):
             v, _ = facility_values(inst, lag.multipliers, capacitated)
-            best, used = local_search(inst, best, v, capacitated, max_evals=150)
+            best, used = local_search(inst, best, v, capacitated, max_evals=150, deadline=deadline)
             evals += used
         stats["t_heuristic_s"] = time.perf_counter() - t_h
         stats["heuristic_objective"] = best.objective
@@ -374,9 +383,14 @@ def solve_cflp(
         lam = lag.multipliers
         if np.isfinite(best.objective) and time.perf_counter() < deadline:
             lag2 = subgradient(
-                inst, best.objective, capacitated, lam0=lam,
-                max_iter=lagrangian_iters - lagrangian_iters // 2, step0=1.0,
+                inst,
+                best.objective,
+                capacitated,
+                lam0=lam,
+                max_iter=lagrangian_iters - lagrangian_iters // 2,
+                step0=1.0,
                 target=best.objective,
+                deadline=deadline,
             )
             global_bound = max(global_bound, lag2.bound)
             stats["lagrangian_iterations"] += lag2.iterations
@@ -385,7 +399,7 @@ def solve_cflp(
             # Local search again, guided by the sharper multipliers.
             t_h2 = time.perf_counter()
             v, _ = facility_values(inst, lam, capacitated)
-            best, used = local_search(inst, best, v, capacitated, max_evals=100)
+            best, used = local_search(inst, best, v, capacitated, max_evals=100, deadline=deadline)
             evals += used
             stats["t_heuristic_s"] += time.perf_counter() - t_h2
             for _ in range(4):
@@ -396,8 +410,15 @@ def solve_cflp(
                     break
                 state = new_state
                 lag3 = subgradient(
-                    inst, best.objective, capacitated, lam0=lam, state=state,
-                    max_iter=max(50, lagrangian_iters // 5), step0=0.5, target=best.objective,
+                    inst,
+                    best.objective,
+                    capacitated,
+                    lam0=lam,
+                    state=state,
+                    max_iter=max(50, lagrangian_iters // 5),
+                    step0=0.5,
+                    target=best.objective,
+                    deadline=deadline,
                 )
                 stats["lagrangian_iterations"] += lag3.iterations
                 restricted_bound = max(restricted_bound, lag3.bound)
@@ -438,7 +459,7 @@ def solve_cflp(
         t_sep = time.perf_counter()
         h = new_highs()
         h.setOptionValue("time_limit", max(0.01, 0.5 * (deadline - time.perf_counter())))
-        active, lp_bound, complete = separate_linking(
+        active, lp_bound, _complete = separate_linking(
             base, pairs, seed if seed is not None else np.zeros(pairs.k, bool), highs=h
         )
         stats["lp_bound"] = lp_bound
@@ -447,8 +468,13 @@ def solve_cflp(
         restricted_bound = max(restricted_bound, lp_bound)
         linking = active
     model, _ = build_cflp_milp(
-        inst, variant, pairs=pairs, cover=capacitated, linking=linking,
-        y_lower=y_lower, y_upper=y_upper,
+        inst,
+        variant,
+        pairs=pairs,
+        cover=capacitated,
+        linking=linking,
+        y_lower=y_lower,
+        y_upper=y_upper,
     )
     if capacitated:
         _add_min_open(model, inst.m, min_open_count(inst.capacity[keep], inst.total_demand))
