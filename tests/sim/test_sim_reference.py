@@ -18,10 +18,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coredge.sim import simulate, spec_from_dict
+from coredge.sim.engine import DRAW_STREAM
 from coredge.sim.hist import N_BINS, bin_index
 from coredge.sim.kernel import _bin
 from coredge.sim.policies import get_policy
 from coredge.sim.reference import reference_candidates, reference_run
+from coredge.sim.spec import share_rows
 from coredge.sim.traffic import TrafficSource
 
 N_REQ = 300
@@ -31,7 +33,8 @@ N_REQ = 300
 def networks(draw: st.DrawFn) -> dict[str, Any]:
     n_s = draw(st.integers(1, 4))
     n_d = draw(st.integers(1, 3))
-    policy = draw(st.sampled_from(["nearest-available", "least-expected-latency", "tiered-spill"]))
+    policy = draw(st.sampled_from(["nearest-available", "least-expected-latency", "tiered-spill",
+                                   "plan-share"]))
     sites = []
     for i in range(n_s):
         site: dict[str, Any] = {
@@ -74,6 +77,28 @@ def networks(draw: st.DrawFn) -> dict[str, Any]:
          "for_s": draw(st.floats(0.05, 1.0))}
         for _ in range(n_f)
     ]
+    for _ in range(draw(st.integers(0, 2))):  # link cuts / penalties
+        f: dict[str, Any] = {"kind": "link", "site": f"s{draw(st.integers(0, n_s - 1))}",
+                             "at_s": draw(st.floats(0.0, 1.0)), "for_s": draw(st.floats(0.05, 1.0)),
+                             "rtt_penalty_ms": draw(st.one_of(st.none(), st.floats(0.0, 20.0)))}
+        if draw(st.booleans()):
+            f["demand"] = [f"d{draw(st.integers(0, n_d - 1))}"]
+        spec["faults"].append(f)
+    for _ in range(draw(st.integers(0, 2))):  # capacity derates
+        spec["faults"].append({"kind": "derate", "site": f"s{draw(st.integers(0, n_s - 1))}",
+                               "at_s": draw(st.floats(0.0, 1.0)), "for_s": draw(st.floats(0.05, 1.0)),
+                               "fraction": draw(st.sampled_from([0.0, 0.3, 0.5, 0.9]))})
+    if policy == "plan-share":
+        k_ids = [c["id"] for c in spec.get("classes", [])] or ["default"]
+        spec["routing"]["shares"] = {}
+        for j in range(n_d):
+            by_k = {}
+            for k in k_ids:
+                if draw(st.booleans()):
+                    row = {f"s{i}": draw(st.sampled_from([0.0, 0.2, 1.0])) for i in range(n_s)}
+                    row["s0"] = row["s0"] or 0.5  # a positive sum
+                    by_k[k] = row
+            spec["routing"]["shares"][f"d{j}"] = by_k
     return spec
 
 
@@ -88,17 +113,56 @@ def test_kernel_matches_python_reference(spec_dict: dict[str, Any], seed: int) -
     rtt = [[math.inf if v is None else v for v in r] for r in spec_dict["rtt_ms"]]
     budget = [c.get("rtt_budget_ms") or math.inf for c in spec_dict.get("classes", [])] or [math.inf]
     policy = spec.routing.policy
-    order, lens, rtt_ord = reference_candidates(
-        rtt, policy, n_class, [s["tier"] for s in spec_dict["sites"]], budget, spec.routing.max_hops
-    )
+    tiers = [s["tier"] for s in spec_dict["sites"]]
+    shares = share_rows(spec)
+    sh = shares.tolist() if shares is not None else None
+
+    def lists(m: list[list[float]]) -> Any:
+        return reference_candidates(m, policy, n_class, tiers, budget, spec.routing.max_hops,
+                                    shares=sh)
+
+    order, lens, rtt_ord = lists(rtt)
     ids = [s["id"] for s in spec_dict["sites"]]
-    faults = [(ids.index(f["site"]), f["at_s"] * 1000.0, (f["at_s"] + f["for_s"]) * 1000.0)
-              for f in spec_dict["faults"]]
+    span = [(f["at_s"] * 1000.0, (f["at_s"] + f["for_s"]) * 1000.0) for f in spec_dict["faults"]]
+    kinds = [f.get("kind", "site") for f in spec_dict["faults"]]
+    faults = [(ids.index(f["site"]), *w) for f, w, kd in zip(spec_dict["faults"], span, kinds, strict=True)
+              if kd == "site"]
+    derates = []
+    for f, w, kd in zip(spec_dict["faults"], span, kinds, strict=True):
+        if kd == "derate":
+            c = f_servers = spec_dict["sites"][ids.index(f["site"])]["servers"]
+            derates.append((ids.index(f["site"]), *w, c - round(f_servers * f["fraction"])))
+    link_epochs = []
+    for t0 in sorted({x for f, w, kd in zip(spec_dict["faults"], span, kinds, strict=True)
+                      if kd == "link" for x in w}):
+        m = [list(r) for r in rtt]
+        for f, (lo, hi), kd in zip(spec_dict["faults"], span, kinds, strict=True):
+            if kd == "link" and lo <= t0 < hi:
+                rows = [int(d[1:]) for d in f["demand"]] if f.get("demand") else range(len(m))
+                for d in rows:
+                    pen = f["rtt_penalty_ms"]
+                    m[d][ids.index(f["site"])] = math.inf if pen is None else m[d][ids.index(f["site"])] + pen
+        link_epochs.append((t0, *lists(m)))
+    kernel_row = None
+    if policy == "plan-share":
+        u = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(DRAW_STREAM,))).random(N_REQ)
+        n_j = len(order) // (len(rtt) * n_class)
+        tot = shares.sum(axis=1) if shares is not None else np.zeros(len(rtt) * n_class)
+        kernel_row = []
+        for r, ui in zip(ch.row.tolist(), u.tolist(), strict=True):
+            row_sh = sorted((v for v in (sh[r] if sh else []) if v > 0), reverse=True)
+            c, acc = 0, 0.0
+            for v in row_sh[:-1]:
+                acc += v / tot[r]
+                if ui >= acc:
+                    c += 1
+            kernel_row.append(r * n_j + c)
     ref = reference_run(
         ch.arr_ms.tolist(), ch.row.tolist(), ch.svc_ms.tolist(), n_class,
         get_policy(policy).kernel_rule, order, lens, rtt_ord,
         [s["servers"] for s in spec_dict["sites"]], [s["queue_limit"] for s in spec_dict["sites"]],
         [s["speed"] for s in spec_dict["sites"]], src.mean_svc_ms.tolist(), faults,
+        derates, link_epochs, kernel_row,
     )
     table = res.requests_table
     assert table is not None and len(table) == N_REQ

@@ -12,7 +12,7 @@ import math
 import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,14 @@ from coredge.errors import InputError
 from coredge.sim import kernel as K
 from coredge.sim.hist import COARSE, N_BINS, N_COARSE, quantiles_ms
 from coredge.sim.policies import RoutingInputs, get_policy
-from coredge.sim.spec import FaultSpec, NetworkSpec, rtt_matrix_ms, serves_matrix, site_servers
+from coredge.sim.spec import (
+    FaultSpec,
+    NetworkSpec,
+    rtt_matrix_ms,
+    serves_matrix,
+    share_rows,
+    site_servers,
+)
 from coredge.sim.traffic import MS_PER_H, MS_PER_S, ServiceSampler, TrafficSource
 
 DEFAULT_REQUESTS: int = 1_000_000
@@ -37,6 +44,9 @@ RECORD_LIMIT: int = 5_000_000
 """Most requests for which a per-request table may be kept (it grows with requests)."""
 
 UNLIMITED_QUEUE: int = 1 << 62
+DRAW_STREAM: int = 1 << 20
+"""Spawn key of the random stream of per-request policy draws (``plan-share``); apart from the
+traffic streams, so adding a draw changes no arrival, class or service time."""
 QS = (0.5, 0.95, 0.99)
 
 
@@ -138,7 +148,7 @@ class _Accumulators:
         self.ts_i = np.zeros((64, K.N_TS_I), dtype=np.int64)
         self.ts_f = np.zeros((64, K.N_TS_F), dtype=np.float64)
         self.ts_hist = np.zeros((64, N_COARSE), dtype=np.int64)
-        self.fault_i = np.zeros((2, K.N_FAULT_I), dtype=np.int64)
+        self.fault_i = np.zeros((2, n_class, K.N_FAULT_I), dtype=np.int64)
 
     def grow_ring(self) -> None:
         """Double the ring capacity, unrolling each site's ring to start at 0."""
@@ -163,16 +173,100 @@ class _Accumulators:
             setattr(self, name, new)
 
 
-def _faults(spec: NetworkSpec, extra: Sequence[FaultSpec]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+@dataclass
+class _FaultArrays:
+    """Faults of a run as kernel arrays (see `coredge.sim.kernel.run_chunk`)."""
+
+    faults: list[FaultSpec]
+    f_site: npt.NDArray[np.int64]
+    f_lo: npt.NDArray[np.float64]
+    f_hi: npt.NDArray[np.float64]
+    w_lo: npt.NDArray[np.float64]
+    w_hi: npt.NDArray[np.float64]
+    dr_site: npt.NDArray[np.int64]
+    dr_t: npt.NDArray[np.float64]
+    dr_end: npt.NDArray[np.float64]
+    dr_block: npt.NDArray[np.int64]
+    bounds_ms: npt.NDArray[np.float64]
+    """Times at which the set of active link faults changes [ms], sorted."""
+    epoch_rtt: list[npt.NDArray[np.float64]]
+    """RTT matrix [ms] of epoch ``e`` = arrivals in ``[bounds[e-1], bounds[e])`` (0 = base)."""
+
+
+def _faults(spec: NetworkSpec, extra: Sequence[FaultSpec], servers: npt.NDArray[np.int64],
+            rtt: npt.NDArray[np.float64]) -> _FaultArrays:
+    from coredge.sim.spec import check_faults
+
     ids = {s.id: i for i, s in enumerate(spec.sites)}
+    dem = {d.id: i for i, d in enumerate(spec.demand)}
     fs = [*spec.faults, *extra]
     for f in extra:
-        if f.site not in ids:
+        if f.site not in ids and f.kind == "site":
             raise InputError.of("--fail-site", f.site, "the id of a site in the spec: " + ", ".join(list(ids)[:10]) + ("..." if len(ids) > 10 else ""))
-    site = np.array([ids[f.site] for f in fs], dtype=np.int64)
-    lo = np.array([f.at_s * MS_PER_S for f in fs], dtype=np.float64)
-    hi = np.array([(f.at_s + f.for_s) * MS_PER_S for f in fs], dtype=np.float64)
-    return site, lo, hi
+    problems = check_faults(spec, extra, "faults(extra)")
+    if problems:
+        raise InputError(problems, "invalid fault")
+    lo_all = np.array([f.at_s * MS_PER_S for f in fs], dtype=np.float64)
+    hi_all = np.array([(f.at_s + f.for_s) * MS_PER_S for f in fs], dtype=np.float64)
+    outage = [i for i, f in enumerate(fs) if f.kind == "site"]
+    f_site = np.array([ids[fs[i].site] for i in outage], dtype=np.int64)
+    derates = sorted((i for i, f in enumerate(fs) if f.kind == "derate"), key=lambda i: lo_all[i])
+    dr_site = np.array([ids[fs[i].site] for i in derates], dtype=np.int64)
+    blocked = [int(servers[ids[fs[i].site]]) - round(int(servers[ids[fs[i].site]]) * float(fs[i].fraction or 0.0))
+               for i in derates]
+    links = [i for i, f in enumerate(fs) if f.kind == "link"]
+    bounds = np.unique(np.concatenate([lo_all[links], hi_all[links]])) if links else np.empty(0)
+    epoch_rtt = [rtt]
+    for e in range(1, len(bounds) + 1):
+        t0 = bounds[e - 1]
+        m = rtt
+        for i in links:
+            if lo_all[i] <= t0 < hi_all[i]:
+                if m is rtt:
+                    m = rtt.copy()
+                f = fs[i]
+                rows = [dem[d] for d in f.demand] if f.demand is not None else slice(None)
+                col = ids[f.site]
+                if f.rtt_penalty_ms is None:
+                    m[rows, col] = math.inf
+                else:
+                    m[rows, col] += f.rtt_penalty_ms
+        epoch_rtt.append(m)
+    return _FaultArrays(
+        fs, f_site, lo_all[outage], hi_all[outage], lo_all, hi_all,
+        dr_site, lo_all[derates], hi_all[derates], np.array(blocked, dtype=np.int64),
+        np.asarray(bounds, dtype=np.float64), epoch_rtt)
+
+
+def _fault_window(f: FaultSpec) -> dict[str, Any]:
+    w: dict[str, Any] = {"site": f.site, "at_s": f.at_s, "for_s": f.for_s}
+    if f.kind == "link":
+        w.update(kind="link", demand=f.demand, rtt_penalty_ms=f.rtt_penalty_ms)
+    elif f.kind == "derate":
+        w.update(kind="derate", fraction=f.fraction)
+    return w
+
+
+def _fault_figures(fi: npt.NDArray[np.int64], has_slo: bool) -> dict[str, Any]:
+    """Figures during / outside fault windows from ``fi[w, col]`` (w: 0 outside, 1 during)."""
+    return {
+        "requests_during": int(fi[1, K.F_ARR]),
+        "requests_outside": int(fi[0, K.F_ARR]),
+        "dropped_frac_during": _frac(fi[1, K.F_DROP], fi[1, K.F_ARR]),
+        "dropped_frac_outside": _frac(fi[0, K.F_DROP], fi[0, K.F_ARR]),
+        "slo_attainment_during": _frac(fi[1, K.F_SLO_MET], fi[1, K.F_ARR]) if has_slo else math.nan,
+        "slo_attainment_outside": _frac(fi[0, K.F_SLO_MET], fi[0, K.F_ARR]) if has_slo else math.nan,
+    }
+
+
+def _fault_block(fa: _FaultArrays, fault_i: npt.NDArray[np.int64], class_ids: Sequence[str],
+                 has_slo: bool) -> dict[str, Any]:
+    """The summary's ``faults`` block: windows, overall and per-class figures during / outside."""
+    block: dict[str, Any] = {"windows": [_fault_window(f) for f in fa.faults]}
+    block.update(_fault_figures(fault_i.sum(axis=1), has_slo))
+    block["classes"] = {cid: _fault_figures(fault_i[:, k, :], has_slo)
+                        for k, cid in enumerate(class_ids)}
+    return block
 
 
 def _frac(num: float, den: float) -> float:
@@ -310,34 +404,65 @@ def simulate(
     if not spec.classes:
         slo_fac = np.zeros(1)
     has_slo = bool(np.isfinite(slo).any())
-    cand = pol.build(RoutingInputs(rtt, [s.tier for s in spec.sites], budget, hops,
-                                   serves_matrix(spec)))
-    f_site, f_lo, f_hi = _faults(spec, faults)
+    fa = _faults(spec, faults, servers, rtt)
+    rinp = RoutingInputs(rtt, [s.tier for s in spec.sites], budget, hops, serves_matrix(spec),
+                         share_rows(spec))
+    base = pol.build(rinp)
+    cands = [base] + [base if m is rtt else pol.build(replace(rinp, rtt_ms=m)) for m in fa.epoch_rtt[1:]]
     acc = _Accumulators(n_sites, n_class, n_dem, servers, qlim)
     rows_all = np.arange(n_dem * n_class, dtype=np.int64)
+    n_choice = 1
+    if base.draw_cum is not None:
+        n_choice = base.draw_cum.shape[1]
+        rows_all = np.repeat(rows_all, n_choice)
+        rng_draw = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(DRAW_STREAM,)))
     row_class, row_dem = rows_all % n_class, rows_all // n_class
+    dr_ptr = np.zeros(1, dtype=np.int64)
 
     warm_ms = warmup_s * MS_PER_S
     t_end_ms = warm_ms + hours * MS_PER_H if hours is not None else math.inf
     target = requests if requests is not None else None
 
+    def kernel_rows(ch_row: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
+        if base.draw_cum is None:
+            return ch_row
+        u = rng_draw.random(len(ch_row))
+        c = (u[:, None] >= base.draw_cum[ch_row]).sum(axis=1)
+        np.minimum(c, n_choice - 1, out=c)
+        return (ch_row.astype(np.int64) * n_choice + c).astype(np.int32)
+
     def run(arr: npt.NDArray[np.float64], ch_row: npt.NDArray[np.int32],
             ch_svc: npt.NDArray[np.float64], account: bool, rec_site: npt.NDArray[np.int64],
             rec_wait: npt.NDArray[np.float64]) -> None:
-        i, m = 0, len(arr)
-        while i < m:
-            i = K.run_chunk(
-                i, arr, ch_row, ch_svc, row_class, row_dem, cand.row_map, pol.kernel_rule,
-                cand.order, cand.order_len, cand.rtt_ord, servers, qlim, speed,
-                src.mean_svc_ms, slo, slo_fac, f_site, f_lo, f_hi,
-                acc.heap, acc.heap_off, acc.ring, acc.ring_head, acc.ring_cnt,
-                acc.site_i, acc.site_f, acc.hist_site_lat, acc.hist_site_wait,
-                acc.class_i, acc.class_f, acc.hist_class_lat, acc.hist_class_wait,
-                acc.dem_i, acc.dem_f, acc.ts_i, acc.ts_f, acc.ts_hist, acc.fault_i,
-                account, record and account, rec_site, rec_wait,
-            )
-            if i < m:
-                acc.grow_ring()
+        krow = kernel_rows(ch_row)
+        if len(fa.bounds_ms):
+            cuts = np.searchsorted(arr, fa.bounds_ms, side="left")
+            starts = np.concatenate(([0], cuts))
+            ends = np.concatenate((cuts, [len(arr)]))
+        else:
+            starts, ends = np.zeros(1, dtype=np.int64), np.full(1, len(arr))
+        for e, (p0, p1) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+            if p1 <= p0:
+                continue
+            cand = cands[e]
+            rs = rec_site[p0:p1] if record and account else rec_site
+            rw = rec_wait[p0:p1] if record and account else rec_wait
+            seg = (arr[p0:p1], krow[p0:p1], ch_svc[p0:p1])
+            i, m = 0, p1 - p0
+            while i < m:
+                i = K.run_chunk(
+                    i, seg[0], seg[1], seg[2], row_class, row_dem, cand.row_map, pol.kernel_rule,
+                    cand.order, cand.order_len, cand.rtt_ord, servers, qlim, speed,
+                    src.mean_svc_ms, slo, slo_fac, fa.f_site, fa.f_lo, fa.f_hi, fa.w_lo, fa.w_hi,
+                    fa.dr_site, fa.dr_t, fa.dr_end, fa.dr_block, dr_ptr,
+                    acc.heap, acc.heap_off, acc.ring, acc.ring_head, acc.ring_cnt,
+                    acc.site_i, acc.site_f, acc.hist_site_lat, acc.hist_site_wait,
+                    acc.class_i, acc.class_f, acc.hist_class_lat, acc.hist_class_wait,
+                    acc.dem_i, acc.dem_f, acc.ts_i, acc.ts_f, acc.ts_hist, acc.fault_i,
+                    account, record and account, rs, rw,
+                )
+                if i < m:
+                    acc.grow_ring()
 
     no_rec_i, no_rec_f = np.empty(0, dtype=np.int64), np.empty(0)
     acc.heap[:] = -warm_ms  # servers free from the start of the warm-up
@@ -369,7 +494,11 @@ def simulate(
             site_idx = rec_site
             sv = np.where(site_idx >= 0, ch.svc_ms / speed[np.maximum(site_idx, 0)], math.nan)
             d_idx, k_idx = rows // n_class, rows % n_class
-            rt = np.where(site_idx >= 0, rtt[d_idx, np.maximum(site_idx, 0)], math.nan)
+            ep = np.searchsorted(fa.bounds_ms, ch.arr_ms, side="right")
+            rt = np.full(m, math.nan)
+            for e in np.unique(ep).tolist():
+                sel = (ep == e) & (site_idx >= 0)
+                rt[sel] = fa.epoch_rtt[e][d_idx[sel], site_idx[sel]]
             rec_parts.append(pd.DataFrame({
                 "arrival_ms": ch.arr_ms, "demand": d_idx, "class": k_idx, "site": site_idx,
                 "rtt_ms": rt, "wait_ms": rec_wait, "service_ms": sv,
@@ -381,7 +510,7 @@ def simulate(
     wall_s = time.perf_counter() - t_wall
     horizon_ms = t_end_ms - warm_ms if hours is not None else last_t_ms
     res = _result(spec, pol.name, seed, acc, servers, qlim, n_class, src, horizon_ms, wall_s,
-                  has_slo, f_site, f_lo, f_hi, rec_parts if record else None)
+                  has_slo, fa, rec_parts if record else None)
     res.summary["warmup_s"] = warmup_s
     return res
 
@@ -389,8 +518,7 @@ def simulate(
 def _result(spec: NetworkSpec, policy: str, seed: int, acc: _Accumulators,
             servers: npt.NDArray[np.int64], qlim: npt.NDArray[np.int64], n_class: int,
             src: TrafficSource, horizon_ms: float, wall_s: float, has_slo: bool,
-            f_site: npt.NDArray[np.int64], f_lo: npt.NDArray[np.float64],
-            f_hi: npt.NDArray[np.float64], rec_parts: list[pd.DataFrame] | None) -> SimResult:
+            fa: _FaultArrays, rec_parts: list[pd.DataFrame] | None) -> SimResult:
     si, sf = acc.site_i, acc.site_f
     ci, cf = acc.class_i, acc.class_f
     h_lat = acc.hist_site_lat.sum(axis=0)
@@ -516,17 +644,8 @@ def _result(spec: NetworkSpec, policy: str, seed: int, acc: _Accumulators,
                               for r in class_rows}
     if tier_rows:
         summary["tiers"] = {r["tier"]: {k: v for k, v in r.items() if k != "tier"} for r in tier_rows}
-    if len(f_site):
-        fi = acc.fault_i
-        summary["faults"] = {
-            "windows": [{"site": spec.sites[int(s)].id, "at_s": lo / MS_PER_S,
-                         "for_s": (hi - lo) / MS_PER_S} for s, lo, hi in zip(f_site, f_lo, f_hi, strict=True)],
-            "requests_during": int(fi[1, K.F_ARR]),
-            "dropped_frac_during": _frac(fi[1, K.F_DROP], fi[1, K.F_ARR]),
-            "dropped_frac_outside": _frac(fi[0, K.F_DROP], fi[0, K.F_ARR]),
-            "slo_attainment_during": _frac(fi[1, K.F_SLO_MET], fi[1, K.F_ARR]) if has_slo else math.nan,
-            "slo_attainment_outside": _frac(fi[0, K.F_SLO_MET], fi[0, K.F_ARR]) if has_slo else math.nan,
-        }
+    if fa.faults:
+        summary["faults"] = _fault_block(fa, acc.fault_i, src.class_ids, has_slo)
     req_table = pd.concat(rec_parts, ignore_index=True) if rec_parts else (
         pd.DataFrame() if rec_parts is not None else None)
     return SimResult(summary, sites, classes, demand, tiers, timeseries, h_lat, h_wait,

@@ -61,7 +61,8 @@ N_TS_I = 5
 # per-minute float64 columns
 T_LAT_SUM, T_WAIT_SUM = range(2)
 N_TS_F = 2
-# fault windows: rows 0 = arrival outside every fault window, 1 = inside one; int64 columns
+# fault windows: fault_i[w, k, col], w = 0 arrival outside every fault window (of any kind),
+# 1 = inside one; k = class; int64 columns
 F_ARR, F_DROP, F_SLO_MET = range(3)
 N_FAULT_I = 3
 
@@ -155,6 +156,13 @@ def run_chunk(
     f_site: np.ndarray,
     f_lo: np.ndarray,
     f_hi: np.ndarray,
+    w_lo: np.ndarray,
+    w_hi: np.ndarray,
+    dr_site: np.ndarray,
+    dr_t: np.ndarray,
+    dr_end: np.ndarray,
+    dr_block: np.ndarray,
+    dr_ptr: np.ndarray,
     heap: np.ndarray,
     heap_off: np.ndarray,
     ring: np.ndarray,
@@ -207,6 +215,16 @@ def run_chunk(
         speed 1): an SLO that grows with the request's work (0 = a fixed SLO).
     f_site, f_lo, f_hi : ndarray
         Fault windows: site index, start [ms], end [ms]; the site accepts nothing in [lo, hi).
+    w_lo, w_hi : ndarray
+        Windows of faults of every kind [ms]: an arrival inside one counts as "during".
+    dr_site, dr_t, dr_end, dr_block, dr_ptr : ndarray
+        Capacity derates sorted by start ``dr_t`` [ms]: from ``dr_t`` to ``dr_end`` site
+        ``dr_site`` keeps ``dr_block`` fewer servers for new starts. Applied at the first
+        arrival at or after ``dr_t`` (nothing changes between arrivals): ``dr_block`` blocker
+        jobs join the site, each taking the earliest-free server until ``dr_end`` (heap root
+        ``f`` becomes ``max(f, dr_end)``); so the next start is at the ``dr_block + 1``-th
+        earliest free time, i.e. when fewer than ``servers - dr_block`` are in service.
+        ``dr_ptr[0]``: next event to apply (state across calls).
     heap, heap_off, ring, ring_head, ring_cnt : ndarray
         Site state (see module docstring); updated in place.
     site_i ... fault_i : ndarray
@@ -227,8 +245,19 @@ def run_chunk(
     n = arr_ms.shape[0]
     cap = ring.shape[1]
     n_fault = f_site.shape[0]
+    n_win = w_lo.shape[0]
+    n_der = dr_t.shape[0]
     for i in range(start_i, n):
         t = arr_ms[i]
+        if n_der > 0:
+            while dr_ptr[0] < n_der and dr_t[dr_ptr[0]] <= t:
+                ev = dr_ptr[0]
+                sd = dr_site[ev]
+                for _b in range(dr_block[ev]):
+                    if heap[heap_off[sd]] >= dr_end[ev]:
+                        break
+                    _replace_min(heap, heap_off[sd], servers[sd], dr_end[ev])
+                dr_ptr[0] = ev + 1
         r = row[i]
         k = row_class[r]
         d = row_dem[r]
@@ -270,9 +299,9 @@ def run_chunk(
                     chosen = s
                     pos = p
         in_fault = 0
-        if n_fault > 0:
-            for j in range(n_fault):
-                if f_lo[j] <= t and t < f_hi[j]:
+        if n_win > 0:
+            for j in range(n_win):
+                if w_lo[j] <= t and t < w_hi[j]:
                     in_fault = 1
                     break
         if chosen >= 0:
@@ -306,12 +335,12 @@ def run_chunk(
         class_i[k, G_ARR] += 1
         dem_i[d, G_ARR] += 1
         ts_i[minute, T_ARR] += 1
-        fault_i[in_fault, F_ARR] += 1
+        fault_i[in_fault, k, F_ARR] += 1
         if chosen < 0:
             class_i[k, G_DROP] += 1
             dem_i[d, G_DROP] += 1
             ts_i[minute, T_DROP] += 1
-            fault_i[in_fault, F_DROP] += 1
+            fault_i[in_fault, k, F_DROP] += 1
             if record:
                 rec_site[i] = -1
                 rec_wait_ms[i] = math.nan
@@ -360,7 +389,7 @@ def run_chunk(
             class_i[k, G_SLO_MET] += 1
             dem_i[d, G_SLO_MET] += 1
             ts_i[minute, T_SLO_MET] += 1
-            fault_i[in_fault, F_SLO_MET] += 1
+            fault_i[in_fault, k, F_SLO_MET] += 1
         if record:
             rec_site[i] = s
             rec_wait_ms[i] = wait

@@ -11,6 +11,10 @@ list of candidate sites, and names the rule the compiled kernel applies to that 
 * ``tiered-spill`` - micro sites, then regional, then core (by RTT inside a tier); micro and
   regional sites only within the class's ``rtt_budget_ms``, core sites always (the spill
   destination of last resort); first that accepts, as in nearest-available.
+* ``plan-share`` - each request of a (demand point, class) draws one of the sites the plan
+  assigned that pair to, with probability equal to the plan's assignment share
+  (``routing.shares``), joins it if it has room, else spills up a tier (regional within the
+  class's RTT budget, then core); pairs without shares use the tiered-spill order.
 
 A new policy is one `Policy` plus `register_policy`.
 """
@@ -49,6 +53,11 @@ class Candidates:
     order: npt.NDArray[np.int32]
     order_len: npt.NDArray[np.int32]
     rtt_ord: npt.NDArray[np.float64]
+    draw_cum: npt.NDArray[np.float64] | None = None
+    """Per-request draw (policies such as ``plan-share``): cumulative choice probabilities per
+    request row, shape (D * K, J). A request of row ``r`` draws ``u ~ U[0, 1)`` and uses
+    extended row ``r * J + #{j: u >= draw_cum[r, j]}``; ``row_map`` then has D * K * J
+    entries. None = no draw (row ``r`` is used as is)."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,9 @@ class RoutingInputs:
     rtt_budget_ms: npt.NDArray[np.float64]
     max_hops: int | None
     serves: npt.NDArray[np.bool_] | None = None
+    shares: npt.NDArray[np.float64] | None = None
+    """Plan shares per request row ``d * K + k`` and site: shape (D * K, S) (``plan-share``;
+    a row of zeros = none given). None = no shares."""
 
     def restricted(self) -> bool:
         """Whether some site does not serve some class."""
@@ -101,10 +113,17 @@ def _pack(
     rtt: npt.NDArray[np.float64],
     max_hops: int | None,
     row_map: npt.NDArray[np.int64],
+    then: npt.NDArray[np.float64] | None = None,
 ) -> Candidates:
-    """Sort each row by ``keys`` (inf = excluded) and pack into `Candidates`."""
+    """Sort each row by ``keys`` (inf = excluded), ties by ``then``, then by site index, and
+    pack into `Candidates`."""
     rows = keys.shape[0]
-    order = np.argsort(keys, axis=1, kind="stable").astype(np.int32)
+    if then is None:
+        order = np.argsort(keys, axis=1, kind="stable").astype(np.int32)
+    else:
+        first = np.argsort(then, axis=1, kind="stable")
+        second = np.argsort(np.take_along_axis(keys, first, axis=1), axis=1, kind="stable")
+        order = np.take_along_axis(first, second, axis=1).astype(np.int32)
     sorted_keys = np.take_along_axis(keys, order, axis=1)
     lens = np.isfinite(sorted_keys).sum(axis=1).astype(np.int32)
     if max_hops is not None:
@@ -142,9 +161,52 @@ def _tiered(inp: RoutingInputs) -> Candidates:
     ok = np.isfinite(rtt) & (is_core | (rtt <= budget))
     if inp.restricted():
         ok &= inp.serve_rows()
-    # key: tier first, RTT inside a tier (RTT < 1e9 ms keeps the tiers apart)
-    keys = np.where(ok, rank * 1e9 + rtt, math.inf)
-    return _pack(keys, rtt, inp.max_hops, np.arange(len(rtt), dtype=np.int64))
+    # key: tier first, RTT inside a tier
+    keys = np.where(ok, rank, math.inf)
+    return _pack(keys, rtt, inp.max_hops, np.arange(len(rtt), dtype=np.int64), then=rtt)
+
+
+def _plan_share(inp: RoutingInputs) -> Candidates:
+    """``plan-share``: draw the plan's site by its share, then spill up a tier.
+
+    Extended row ``r * J + c`` (choice ``c`` = the row's c-th site by decreasing share) lists
+    that site first (if reachable and serving the class), then the sites of *higher* tiers as
+    in ``tiered-spill`` (regional within the class's RTT budget, core at any RTT). Rows without
+    shares use the ``tiered-spill`` order (sites without a tier count as core).
+    """
+    rtt = _rows(inp)
+    n_rows, n_s = rtt.shape
+    sh = inp.shares if inp.shares is not None else np.zeros((n_rows, n_s))
+    sh = np.where(np.isfinite(sh) & (sh > 0), sh, 0.0)
+    n_pos = (sh > 0).sum(axis=1)
+    width = max(1, int(n_pos.max()) if n_rows else 1)
+    by_share = np.argsort(-sh, axis=1, kind="stable")[:, :width]
+    chosen_sh = np.take_along_axis(sh, by_share, axis=1)
+    choice = np.where(chosen_sh > 0, by_share, -1)  # (R, J) site of each choice, -1 = none
+    tot = sh.sum(axis=1, keepdims=True)
+    cum = np.cumsum(chosen_sh / np.where(tot > 0, tot, 1.0), axis=1)
+    cum = np.where(chosen_sh > 0, cum, 1.0)
+    cum[:, -1] = 1.0  # guard against rounding: the last used choice ends at 1
+    cum[tot[:, 0] <= 0, :] = 1.0
+    rank = np.array([_TIER_RANK.get(t or "", 2) for t in inp.tier], dtype=np.float64)
+    budget = np.tile(inp.rtt_budget_ms, len(inp.rtt_ms))[:, None]
+    ok = np.isfinite(rtt) & ((rank[None, :] == 2) | (rtt <= budget))
+    if inp.restricted():
+        ok &= inp.serve_rows()
+    reach = np.isfinite(rtt) & (inp.serve_rows() if inp.restricted() else True)
+    # extended rows (R * J, S)
+    rtt_x = np.repeat(rtt, width, axis=0)
+    ok_x = np.repeat(ok, width, axis=0)
+    reach_x = np.repeat(reach, width, axis=0)
+    j = choice.reshape(-1)
+    rank_j = np.where(j >= 0, rank[np.maximum(j, 0)], -1.0)[:, None]
+    keys = np.where(ok_x & (rank[None, :] > rank_j), rank[None, :] + np.zeros_like(rtt_x), math.inf)
+    first = (np.arange(n_s)[None, :] == j[:, None]) & reach_x
+    keys = np.where(first, -1.0, keys)
+    packed = _pack(keys, rtt_x, inp.max_hops, np.arange(n_rows * width, dtype=np.int64),
+                   then=rtt_x)
+    return Candidates(packed.row_map, packed.order, packed.order_len, packed.rtt_ord,
+                      np.ascontiguousarray(cum))
 
 
 POLICIES: dict[str, Policy] = {}
@@ -177,4 +239,8 @@ register_policy(
 )
 register_policy(
     Policy("tiered-spill", FIRST_ACCEPT, _tiered, "micro -> regional (within budget) -> core")
+)
+register_policy(
+    Policy("plan-share", FIRST_ACCEPT, _plan_share,
+           "the plan's site drawn by its assignment share, then spill up a tier")
 )

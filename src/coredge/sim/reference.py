@@ -48,6 +48,10 @@ def reference_run(
     speed: Sequence[float],
     mean_svc_ms: Sequence[float],
     faults: Sequence[tuple[int, float, float]] = (),
+    derates: Sequence[tuple[int, float, float, int]] = (),
+    link_epochs: Sequence[tuple[float, npt.NDArray[np.int32], npt.NDArray[np.int32],
+                                npt.NDArray[np.float64]]] = (),
+    kernel_row: Sequence[int] | None = None,
 ) -> ReferenceOutcome:
     """Replay requests one by one with the simulator's rules (see module docstring).
 
@@ -67,17 +71,38 @@ def reference_run(
         Mean service per class [ms].
     faults : sequence of (site, start_ms, end_ms)
         Windows in which a site accepts nothing.
+    derates : sequence of (site, start_ms, end_ms, blocked)
+        Capacity derates: from the first arrival at or after ``start_ms``, ``blocked`` blocker
+        jobs each take the earliest-free server of the site until ``end_ms`` (a server free at
+        ``f`` becomes free at ``max(f, end_ms)``).
+    link_epochs : sequence of (start_ms, order, order_len, rtt_ord)
+        Candidate lists that replace ``order, order_len, rtt_ord`` for arrivals at or after
+        ``start_ms`` (sorted by start; the last one started applies).
+    kernel_row : sequence of int, optional
+        Candidate row of each request when it differs from ``row`` (per-request draws such as
+        ``plan-share``); ``row`` still gives the class.
     """
+    pending = sorted(derates, key=lambda x: x[1])
     free = [[0.0] * c for c in servers]
     starts: list[list[float]] = [[] for _ in servers]
     out_site: list[int] = []
     out_wait: list[float] = []
     out_lat: list[float] = []
-    for t, r, sv0 in zip(arr_ms, row, svc_ms, strict=True):
-        k = r % n_class
+    krows = list(kernel_row) if kernel_row is not None else list(row)
+    for t, r0, r, sv0 in zip(arr_ms, row, krows, svc_ms, strict=True):
+        k = r0 % n_class
+        while pending and pending[0][1] <= t:
+            ds, _, d_end, blocked = pending.pop(0)
+            for _ in range(blocked):
+                j = min(range(len(free[ds])), key=lambda i, ds=ds: free[ds][i])  # type: ignore[misc]
+                free[ds][j] = max(free[ds][j], d_end)
+        ords, lens, rtts = order, order_len, rtt_ord
+        for start, o, ln, rt in link_epochs:
+            if start <= t:
+                ords, lens, rtts = o, ln, rt
         best_s, best_p, best_e = -1, -1, math.inf
-        for p in range(int(order_len[r])):
-            s = int(order[r, p])
+        for p in range(int(lens[r])):
+            s = int(ords[r, p])
             if any(fs == s and lo <= t < hi for fs, lo, hi in faults):
                 continue
             waiting = sum(1 for st in starts[s] if st > t)
@@ -89,7 +114,7 @@ def reference_run(
             if kernel_rule == FIRST_ACCEPT:
                 best_s, best_p = s, p
                 break
-            e = float(rtt_ord[r, p])
+            e = float(rtts[r, p])
             if not has_free:
                 e += (waiting + 1.0) / servers[s] * mean_svc_ms[k] / speed[s]
             if e < best_e:
@@ -107,7 +132,7 @@ def reference_run(
         starts[s].append(start)
         out_site.append(s)
         out_wait.append(start - t)
-        out_lat.append(float(rtt_ord[r, best_p]) + (start - t) + sv)
+        out_lat.append(float(rtts[r, best_p]) + (start - t) + sv)
     return ReferenceOutcome(out_site, out_wait, out_lat)
 
 
@@ -121,18 +146,45 @@ def reference_candidates(
     tiers: Sequence[str | None] = (),
     rtt_budget_ms: Sequence[float] = (),
     max_hops: int | None = None,
+    serves: Sequence[Sequence[bool]] | None = None,
+    shares: Sequence[Sequence[float]] | None = None,
 ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], npt.NDArray[np.float64]]:
     """Candidate lists written out with ``sorted`` (for checking `coredge.sim.policies`).
 
     Nearest policies: reachable sites by (RTT, index). ``tiered-spill``: micro and regional sites
     within the class budget, and all reachable core sites, by (tier, RTT, index). Both cut to
-    ``max_hops``. Returns ``order, order_len, rtt_ord`` shaped like `Candidates`.
+    ``max_hops``. ``plan-share`` (``shares[d * K + k][s]``): one row per (demand, class, choice
+    ``c``), choice ``c`` = the c-th site by decreasing share (ties: lower index), its list that
+    site (if reachable and serving) then the tiered-spill sites of higher tiers; rows without
+    shares list the tiered-spill order; every (demand, class) has J rows, J the most sites with
+    a positive share in any row. ``serves[s][k]``: site s may serve class k. Returns ``order,
+    order_len, rtt_ord`` shaped like `Candidates`.
     """
     n_d, n_s = len(rtt_ms), len(rtt_ms[0])
     rows = []
+    src_d = []
+    width_j = 1
+    if policy == "plan-share" and shares is not None:
+        width_j = max(1, max(sum(1 for v in r if v > 0) for r in shares))
     for d in range(n_d):
         for k in range(n_class):
-            sites = [s for s in range(n_s) if math.isfinite(rtt_ms[d][s])]
+            sites = [s for s in range(n_s) if math.isfinite(rtt_ms[d][s])
+                     and (serves is None or serves[s][k])]
+            if policy == "plan-share":
+                budget = rtt_budget_ms[k] if rtt_budget_ms else math.inf
+                okl = [s for s in sites if (tiers[s] or "core") == "core" or rtt_ms[d][s] <= budget]
+                row_sh = shares[d * n_class + k] if shares is not None else [0.0] * n_s
+                picks = sorted((s for s in range(n_s) if row_sh[s] > 0), key=lambda s: (-row_sh[s], s))
+                for c in range(width_j):
+                    j = picks[c] if c < len(picks) else -1
+                    rj = _RANK[tiers[j] or "core"] if j >= 0 else -1
+                    up = sorted((s for s in okl if _RANK[tiers[s] or "core"] > rj),
+                                key=lambda s: (_RANK[tiers[s] or "core"], rtt_ms[d][s], s))
+                    lst = ([j] if j in sites else []) + [s for s in up if s != j]
+                    rows.append(lst[:max_hops] if max_hops is not None else lst)
+                    src_d.append(d)
+                continue
+            src_d.append(d)
             if policy == "tiered-spill":
                 budget = rtt_budget_ms[k] if rtt_budget_ms else math.inf
                 sites = [s for s in sites if tiers[s] == "core" or rtt_ms[d][s] <= budget]
@@ -148,5 +200,5 @@ def reference_candidates(
         lens[i] = len(r)
         for p, s in enumerate(r):
             order[i, p] = s
-            rtt_ord[i, p] = rtt_ms[i // n_class][s]
+            rtt_ord[i, p] = rtt_ms[src_d[i]][s]
     return order, lens, rtt_ord

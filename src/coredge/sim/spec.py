@@ -97,10 +97,17 @@ class DemandSpec(_Model):
 
 
 class RoutingSpec(_Model):
-    """Routing policy (a name in `coredge.sim.policies`) and how many sites a request may try."""
+    """Routing policy (a name in `coredge.sim.policies`) and how many sites a request may try.
+
+    ``shares`` (policy ``plan-share``): ``{demand id: {class id: {site id: share}}}``, the share
+    of the (demand point, class) requests the plan assigned to each site (relative weights;
+    class ``"default"`` when the spec has no classes). Rows without shares fall back to the
+    tiered order (or RTT order when a site has no tier).
+    """
 
     policy: str = "nearest-available"
     max_hops: int | None = Field(None, ge=1)
+    shares: dict[str, dict[str, dict[str, NonNeg]]] | None = None
 
 
 class ClassSpec(_Model):
@@ -145,11 +152,28 @@ class DiurnalSpec(_Model):
 
 
 class FaultSpec(_Model):
-    """Site outage: the site accepts no new request during ``[at_s, at_s + for_s)``."""
+    """A fault over the window ``[at_s, at_s + for_s)`` of simulated time.
+
+    ``kind``:
+
+    * ``"site"`` (default): outage; the site accepts no new request in the window.
+    * ``"link"``: the network paths between the demand points ``demand`` (null = all) and the
+      site get ``rtt_penalty_ms`` more RTT, or are cut when ``rtt_penalty_ms`` is null. Routing
+      sees it: a cut pair is no candidate, a penalised one is re-ranked by the policy (the
+      candidate lists are rebuilt from the changed RTT for the window).
+    * ``"derate"``: the site keeps only ``round(servers x fraction)`` servers for new starts
+      (cooling failure, power cap); requests in service continue. Requests that were already
+      waiting when the derate begins keep the start times they were given at arrival (the
+      kernel commits a start at arrival); requests arriving in the window see the reduced pool.
+    """
 
     site: str
     at_s: NonNeg
     for_s: Pos
+    kind: Literal["site", "link", "derate"] = "site"
+    demand: list[str] | None = None
+    rtt_penalty_ms: NonNeg | None = None
+    fraction: float | None = Field(None, ge=0, lt=1, allow_inf_nan=False)
 
 
 class NetworkSpec(_Model):
@@ -359,10 +383,58 @@ def check_spec(spec: NetworkSpec) -> list[Problem]:
                                  "only with a tokens service whose tpot_ms > 0"))
             if c.slo_ms is None:
                 p.append(Problem(f"classes[{i}].slo_ms", None, "required with slo_per_token_ms"))
+    p += check_faults(spec, spec.faults, "faults")
+    if spec.routing.shares is not None:
+        site_ids = {s.id for s in spec.sites}
+        dem_ids = {d.id for d in spec.demand}
+        for d_id, by_class in spec.routing.shares.items():
+            if d_id not in dem_ids:
+                p.append(Problem(f"routing.shares.{d_id}", d_id, "the id of a demand point"))
+                continue
+            for c_id, by_site in by_class.items():
+                where = f"routing.shares.{d_id}.{c_id}"
+                if c_id not in class_ids:
+                    p.append(Problem(where, c_id, "a class id of the spec: " + ", ".join(class_ids)))
+                    continue
+                bad = [s for s in by_site if s not in site_ids]
+                if bad:
+                    p.append(Problem(where, bad, "ids of sites in sites"))
+                elif by_site and sum(by_site.values()) <= 0:
+                    p.append(Problem(where, by_site, "shares with a positive sum"))
+    return p
+
+
+def check_faults(spec: NetworkSpec, faults: Sequence[FaultSpec], where: str) -> list[Problem]:
+    """Problems of fault entries against a spec (site and demand ids, fields per kind).
+
+    Parameters
+    ----------
+    spec : NetworkSpec
+    faults : sequence of FaultSpec
+    where : str
+        Field path prefix for messages (``faults`` or a CLI option name).
+    """
+    p: list[Problem] = []
     site_ids = {s.id for s in spec.sites}
-    for i, f in enumerate(spec.faults):
+    dem_ids = {d.id for d in spec.demand}
+    known = ", ".join(list(site_ids)[:10]) + ("..." if len(site_ids) > 10 else "")
+    for i, f in enumerate(faults):
+        at = f"{where}[{i}]"
         if f.site not in site_ids:
-            p.append(Problem(f"faults[{i}].site", f.site, "the id of a site in sites"))
+            p.append(Problem(f"{at}.site", f.site, "the id of a site in sites: " + known))
+        if f.kind != "link":
+            if f.demand is not None:
+                p.append(Problem(f"{at}.demand", f.demand, "only with kind 'link'"))
+            if f.rtt_penalty_ms is not None:
+                p.append(Problem(f"{at}.rtt_penalty_ms", f.rtt_penalty_ms, "only with kind 'link'"))
+        elif f.demand is not None:
+            bad = [d for d in f.demand if d not in dem_ids]
+            if bad or not f.demand:
+                p.append(Problem(f"{at}.demand", f.demand, "a non-empty list of demand point ids (or null = all)"))
+        if f.kind == "derate" and f.fraction is None:
+            p.append(Problem(f"{at}.fraction", None, "required for kind 'derate': servers left, in [0, 1)"))
+        if f.kind != "derate" and f.fraction is not None:
+            p.append(Problem(f"{at}.fraction", f.fraction, "only with kind 'derate'"))
     return p
 
 
@@ -591,3 +663,22 @@ def dump_spec(spec: NetworkSpec, path: str | Path) -> None:
     tmp = p.with_name(p.name + ".tmp")
     tmp.write_text(json.dumps(spec.to_dict(), indent=1), encoding="utf-8")
     tmp.replace(p)
+
+
+def share_rows(spec: NetworkSpec) -> npt.NDArray[np.float64] | None:
+    """``routing.shares`` as an array per request row ``d * K + k`` and site, shape (D * K, S).
+
+    Rows without shares are zero; None when the spec has no shares.
+    """
+    if spec.routing.shares is None:
+        return None
+    class_ids = [c.id for c in spec.classes] if spec.classes else ["default"]
+    k_of = {c: k for k, c in enumerate(class_ids)}
+    s_of = {s.id: i for i, s in enumerate(spec.sites)}
+    n_k = len(class_ids)
+    out = np.zeros((len(spec.demand) * n_k, len(spec.sites)), dtype=np.float64)
+    for d, dem in enumerate(spec.demand):
+        for c_id, by_site in spec.routing.shares.get(dem.id, {}).items():
+            for s_id, v in by_site.items():
+                out[d * n_k + k_of[c_id], s_of[s_id]] = v
+    return out
