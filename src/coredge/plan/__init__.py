@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from coredge.plan.instance import CflpInstance
 from coredge.plan.readers import read_instance, read_orlib_cap, read_pmed, read_sscflp
-from coredge.plan.solve import CflpResult, solve_cflp
+from coredge.plan.solve import CflpResult, solve_cflp, solve_pmedian
 
 __all__ = [
     "CflpInstance",
@@ -19,4 +19,5 @@ __all__ = [
     "read_pmed",
     "read_sscflp",
     "solve_cflp",
+    "solve_pmedian",
 ]
