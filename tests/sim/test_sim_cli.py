@@ -116,3 +116,27 @@ def test_human_output_table(spec_file: Path, cli: CliCall) -> None:
     code, out, _ = cli(str(spec_file), "-n", "5000")
     assert code == 0
     assert "p99_ms" in out and "requests" in out
+
+
+def test_link_and_derate_options(spec_file: Path, cli: CliCall) -> None:
+    code, out, err = cli(str(spec_file), "--requests", "2e4", "--json", "--link", "s0,10,20,cut,d0",
+                         "--derate", "s1,5,10,0.5", "--link", "s1,0,5,7.5")
+    assert code == 0, err
+    s = json.loads(out.strip().splitlines()[-1])
+    w = s["faults"]["windows"]
+    assert {"site": "s0", "at_s": 10.0, "for_s": 20.0, "kind": "link", "demand": ["d0"], "rtt_penalty_ms": None} in w
+    assert {"site": "s1", "at_s": 5.0, "for_s": 10.0, "kind": "derate", "fraction": 0.5} in w
+    assert {"site": "s1", "at_s": 0.0, "for_s": 5.0, "kind": "link", "demand": None, "rtt_penalty_ms": 7.5} in w
+    assert s["faults"]["classes"]["default"]["requests_during"] == s["faults"]["requests_during"] > 0
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--link", "s0,10"], "--link"),
+    (["--link", "zz,1,2"], "site"),
+    (["--link", "s0,1,2,cut,nope"], "demand"),
+    (["--derate", "s0,1,2,1.5"], "--derate"),
+    (["--derate", "s0,1,x,0.5"], "--derate"),
+])
+def test_bad_fault_options_exit_2(spec_file: Path, args: list[str], needle: str, cli: CliCall) -> None:
+    code, _, err = cli(str(spec_file), "--requests", "1e3", *args)
+    assert code == 2 and needle in err and "Traceback" not in err

@@ -224,3 +224,54 @@ def test_warmup_removes_empty_start_bias() -> None:
     se_w, se_c = warm.std() / math.sqrt(n), cold.std() / math.sqrt(n)
     assert abs(warm.mean() - erlang_c) < 3 * se_w
     assert cold.mean() < erlang_c - 3 * se_c
+
+
+def test_plan_share_follows_the_plan_assignments(planned: tuple[Inputs, Plan, Path]) -> None:
+    """Each first choice is a pool of a site the plan assigned the (point, class) pair to."""
+    inputs, plan, _ = planned
+    ps = plan_sim(inputs, plan, policy="plan-share")
+    shares = ps.spec.routing.shares
+    assert shares and ps.spec.routing.policy == "plan-share"
+    r = simulate(ps.spec, requests=40_000, seed=6, record=True, warmup_s=ps.warmup_s)
+    t = r.requests_table
+    assert t is not None and r.summary["policy"] == "plan-share"
+    dem_ids = [d.id for d in ps.spec.demand]
+    cls_ids = [c.id for c in ps.spec.classes or []]
+    pool_ids = [s.id for s in ps.spec.sites]
+    a = plan.assignments
+    assigned = {(str(p), str(c), str(s)) for p, c, s in zip(a["point_id"], a["class_id"], a["site_id"], strict=True)}
+    first = t[(t["site"] >= 0)]
+    ok = 0
+    for d, k, s, rtt in zip(first["demand"], first["class"], first["site"], first["rtt_ms"], strict=True):
+        key = (dem_ids[d], cls_ids[k], ps.pool_site[s])
+        if key in assigned:
+            ok += 1
+        else:  # not the plan's site: it must be a spill up a tier (core here), never sideways
+            assert ps.spec.sites[s].tier == "core" and math.isfinite(rtt)
+    assert ok / len(first) > 0.5
+    # shares are the plan's: per (point, class) they add up to the pair's assigned share
+    for pt, by_class in shares.items():
+        for cid, by_pool in by_class.items():
+            total = a.loc[(a["point_id"].astype(str) == pt) & (a["class_id"].astype(str) == cid), "share"].sum()
+            assert sum(by_pool.values()) == pytest.approx(total, rel=1e-9)
+            assert all(p in pool_ids for p in by_pool)
+    res = simulate_plan(inputs, plan, requests=20_000, seed=1, policy="plan-share")
+    assert res.summary["policy"] == "plan-share"
+
+
+def test_failure_whatif_per_class_and_plan_faults(planned: tuple[Inputs, Plan, Path]) -> None:
+    inputs, plan, _ = planned
+    w = failure_whatif(inputs, plan, requests=30_000, seed=5)
+    cls = w["classes"]
+    assert set(cls) == {c.id for c in plan_sim(inputs, plan).spec.classes or []}
+    assert sum(c["requests_during"] for c in cls.values()) == w["requests_during"]
+    assert sum(c["requests_during"] + c["requests_outside"] for c in cls.values()) == w["requests"]
+    site = largest_edge_site(inputs, plan)
+    from coredge.sim import FaultSpec
+
+    r = simulate_plan(inputs, plan, requests=20_000, seed=4,
+                      faults=[FaultSpec(kind="derate", site=site, at_s=0.0, for_s=1e9, fraction=0.0)])
+    windows = r.summary["faults"]["windows"]
+    assert windows and all(w_["site"].split(SEP)[0] == site and w_["kind"] == "derate" for w_ in windows)
+    with pytest.raises(Exception, match="faults"):
+        simulate_plan(inputs, plan, requests=1000, faults=[FaultSpec(kind="link", site="nowhere", at_s=0, for_s=1)])

@@ -169,3 +169,38 @@ def test_derate_keeps_requests_in_service_and_restores_capacity() -> None:
     # 700 after it (2.1 s); after 3 s both servers serve again.
     assert out.wait_ms == pytest.approx([0.0, 0.0, 500.0, 1400.0, 0.0, 0.0])
     assert spec_from_dict(d).sites[0].servers == 2
+
+
+# ------------------------------------------------------------------ plan-share
+
+
+def test_plan_share_draws_sites_by_share_and_spills_up_a_tier() -> None:
+    d = {
+        "sites": [{"id": "m1", "servers": 1000, "tier": "micro"},
+                  {"id": "m2", "servers": 1000, "tier": "micro"},
+                  {"id": "r", "servers": 1000, "tier": "regional"},
+                  {"id": "c", "servers": 1000, "tier": "core"}],
+        "demand": [{"id": "x", "rate_per_s": 100.0}],
+        "rtt_ms": [[2.0, 3.0, 5.0, 20.0]],
+        "service": {"distribution": "deterministic", "mean_ms": 10.0},
+        "routing": {"policy": "plan-share", "shares": {"x": {"default": {"m1": 0.25, "m2": 0.75}}}},
+    }
+    n = 40_000
+    r = simulate(spec_from_dict(d), requests=n, seed=9, record=True)
+    t = r.requests_table
+    assert t is not None
+    frac_m1 = float((t["site"] == 0).mean())
+    assert abs(frac_m1 - 0.25) < 4 * math.sqrt(0.25 * 0.75 / n)  # binomial, 4 sd
+    assert set(t["site"].unique()) == {0, 1}
+    # m2 full (0 servers is not allowed: 1 server, no queue): its draws spill to the regional site,
+    # never sideways to the nearer micro m1
+    d["sites"][1] = {"id": "m2", "servers": 1, "queue_limit": 0, "tier": "micro"}
+    t2 = simulate(spec_from_dict(d), requests=n, seed=9, record=True).requests_table
+    assert t2 is not None
+    to_m1 = float((t2["site"] == 0).mean())
+    assert abs(to_m1 - 0.25) < 4 * math.sqrt(0.25 * 0.75 / n)
+    # m2 is an M/D/1/1 loss system at 75 requests/s x 10 ms: Erlang B(1, 0.75) = 0.75 / 1.75
+    # of its draws are refused and go up to the regional site; none reach the core
+    spilled = int((t2["site"] == 2).sum())
+    assert spilled == pytest.approx(0.75 * n * 0.75 / 1.75, rel=0.03)
+    assert int((t2["site"] == 3).sum()) == 0

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from coredge.cli.app import app, console, emit_json, err_console
 from coredge.errors import InputError
+
+if TYPE_CHECKING:
+    from coredge.sim.spec import FaultSpec
 
 
 def _parse_count(text: str | None) -> int | None:
@@ -23,6 +26,55 @@ def _parse_count(text: str | None) -> int | None:
     if not math.isfinite(value) or value < 1 or value != int(value):
         raise InputError.of("--requests", text, "a positive integer (1000000 or 1e6)")
     return int(value)
+
+
+def _parse_link(text: str) -> FaultSpec:
+    """``SITE,AT_S,FOR_S[,PENALTY_MS|cut[,DEMAND;DEMAND...]]`` -> a link fault."""
+
+    parts = [p.strip() for p in text.split(",")]
+    allowed = "SITE,AT_S,FOR_S[,PENALTY_MS or cut[,DEMAND;DEMAND...]] (e.g. s1,60,300 or s1,60,300,25,d0;d3)"
+    if not 3 <= len(parts) <= 5 or not parts[0]:
+        raise InputError.of("--link", text, allowed)
+    at_s, for_s = _num("--link", text, parts[1], allowed), _num("--link", text, parts[2], allowed)
+    pen = None
+    if len(parts) >= 4 and parts[3].lower() not in ("", "cut"):
+        pen = _num("--link", text, parts[3], allowed)
+    demand = [d for d in parts[4].split(";") if d] if len(parts) == 5 else None
+    return _fault("--link", text, {"kind": "link", "site": parts[0], "at_s": at_s, "for_s": for_s,
+                                   "rtt_penalty_ms": pen, "demand": demand or None})
+
+
+def _parse_derate(text: str) -> FaultSpec:
+    """``SITE,AT_S,FOR_S,FRACTION`` -> a capacity derate."""
+    parts = [p.strip() for p in text.split(",")]
+    allowed = "SITE,AT_S,FOR_S,FRACTION with FRACTION the servers left in [0, 1) (e.g. s1,60,600,0.5)"
+    if len(parts) != 4 or not parts[0]:
+        raise InputError.of("--derate", text, allowed)
+    vals = [_num("--derate", text, x, allowed) for x in parts[1:]]
+    return _fault("--derate", text, {"kind": "derate", "site": parts[0], "at_s": vals[0],
+                                     "for_s": vals[1], "fraction": vals[2]})
+
+
+def _num(opt: str, text: str, part: str, allowed: str) -> float:
+    try:
+        v = float(part)
+    except ValueError:
+        raise InputError.of(opt, text, allowed) from None
+    if not math.isfinite(v):
+        raise InputError.of(opt, text, allowed)
+    return v
+
+
+def _fault(opt: str, text: str, data: dict[str, object]) -> FaultSpec:
+    from pydantic import ValidationError
+
+    from coredge.sim.spec import FaultSpec
+
+    try:
+        return FaultSpec.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise InputError.of(opt, text, f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
 
 
 @app.command("simulate")
@@ -42,6 +94,8 @@ def simulate_cmd(
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON line (last line).")] = False,
     warmup: Annotated[float | None, typer.Option("--warmup", help="Seconds simulated before counting (default: 0 for a spec; 3 mean services of the slowest class for a run directory).")] = None,
     scale: Annotated[float | None, typer.Option("--scale", help="Run directory only: scale of rates and slots in (0, 1] (default: so that the requests span 300 s).")] = None,
+    link: Annotated[list[str] | None, typer.Option("--link", help="Link fault SITE,AT_S,FOR_S[,PENALTY_MS|cut[,DEMAND;DEMAND]] (repeatable; default: cut for all demand points).")] = None,
+    derate: Annotated[list[str] | None, typer.Option("--derate", help="Capacity derate SITE,AT_S,FOR_S,FRACTION (repeatable).")] = None,
 ) -> None:
     """Simulate a network spec, or the busy hour of a run directory's plan, request by request."""
     from coredge.sim import simulate
@@ -62,17 +116,29 @@ def simulate_cmd(
         if not (d_s > 0 and math.isfinite(d_s)):
             raise InputError.of("--for", d_s, "a duration > 0 in seconds")
         faults.append(FaultSpec(site=site, at_s=t_s, for_s=d_s))
+    faults += [_parse_link(x) for x in link or []]
+    faults += [_parse_derate(x) for x in derate or []]
     if warmup is not None and not (warmup >= 0 and math.isfinite(warmup)):
         raise InputError.of("--warmup", warmup, "a duration >= 0 in seconds")
     extra: dict[str, object] = {}
     if path.is_dir():
-        from coredge.sim.from_plan import DEFAULT_REQUESTS, load_run_dir, plan_sim
+        from coredge.sim.from_plan import (
+            DEFAULT_REQUESTS,
+            expand_plan_faults,
+            load_run_dir,
+            plan_sim,
+        )
+        from coredge.sim.policies import get_policy
 
         if scale is not None and not (0 < scale <= 1):
             raise InputError.of("--scale", scale, "a fraction in (0, 1]")
+        if policy is not None:
+            get_policy(policy)
         inputs, plan = load_run_dir(path)
-        ps = plan_sim(inputs, plan, max_requests=n or DEFAULT_REQUESTS, scale=scale)
+        ps = plan_sim(inputs, plan, max_requests=n or DEFAULT_REQUESTS, scale=scale,
+                      policy=policy or "tiered-spill")
         spec = ps.spec
+        faults = expand_plan_faults(ps, faults)
         warm = ps.warmup_s if warmup is None else warmup
         extra = {"plan_year": ps.year, "scale": ps.scale, "busy_hour_rate_per_s": ps.rate_per_s}
     else:

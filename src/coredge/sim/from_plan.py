@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -252,7 +253,8 @@ def plan_sim(
     max_requests : int
         Requests a run will count; sets the default scale so they span `HORIZON_S`.
     policy : str
-        Routing policy name.
+        Routing policy name; ``plan-share`` also fills ``routing.shares`` from the plan's
+        assignments (`plan_shares`).
     scale : float, optional
         Force the scale of rates and slots (0 < scale <= 1).
 
@@ -355,6 +357,9 @@ def plan_sim(
         "classes": classes,
         "routing": {"policy": policy},
     })
+    if policy == "plan-share":
+        shares = plan_shares(inputs, plan, spec, pool_site, year_index)
+        spec = spec_from_dict({**spec.to_dict(), "routing": {"policy": policy, "shares": shares}})
     slowest = max(profiles[c["id"]].mean_service_ms for c in classes)
     return PlanSim(spec, f, WARMUP_SERVICES * slowest / 1000.0, int(plan.years[year_index]),
                    profiles, pool_site, total)
@@ -436,6 +441,64 @@ def spec_from_run_dir(path: str | Path) -> NetworkSpec:
     return plan_sim_from_run_dir(path).spec
 
 
+def expand_plan_faults(ps: PlanSim, faults: Sequence[FaultSpec]) -> list[FaultSpec]:
+    """Faults naming plan sites, as faults on their pools (spec site ids pass through).
+
+    Parameters
+    ----------
+    ps : PlanSim
+    faults : sequence of FaultSpec
+        ``site`` is a plan site id (every pool of that site gets the fault) or a pool id.
+
+    Raises
+    ------
+    InputError
+        A site that is neither a pool nor a plan site with pools.
+    """
+    pool_ids = {s.id for s in ps.spec.sites}
+    out: list[FaultSpec] = []
+    for i, f in enumerate(faults):
+        if f.site in pool_ids:
+            out.append(f)
+            continue
+        pools = ps.pools_of(f.site)
+        if not pools:
+            known = sorted(set(ps.pool_site))
+            raise InputError.of(f"faults[{i}].site", f.site, "a plan site with inference pools: "
+                                + ", ".join(known[:10]) + ("..." if len(known) > 10 else ""))
+        out += [f.model_copy(update={"site": p}) for p in pools]
+    return out
+
+
+def plan_shares(inputs: Inputs, plan: Plan, ps_spec: NetworkSpec, pool_site: Sequence[str],
+                year_index: int = -1) -> dict[str, dict[str, dict[str, float]]]:
+    """The plan's assignment shares as ``routing.shares`` of the pooled spec.
+
+    Each assignment (point, class, site, share) of a site online in the year goes to the pool of
+    that site serving the class; shares to a site without such a pool are left out (the rest
+    are renormalised by the draw).
+    """
+    a = plan.assignments
+    if a.empty:
+        return {}
+    year = int(plan.years[year_index])
+    online = plan.sites["online_year"].to_numpy()[a["site_index"].to_numpy(dtype=np.int64)] <= year
+    pool_of: dict[tuple[str, str], str] = {}
+    for site, psid in zip(ps_spec.sites, pool_site, strict=True):
+        for c in site.serves or []:
+            pool_of[(psid, c)] = site.id
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    cols = zip(a["point_id"].astype(str), a["class_id"].astype(str), a["site_id"].astype(str),
+               a["share"].to_numpy(dtype=np.float64), online, strict=True)
+    for pt, cid, sid, share, on in cols:
+        pool = pool_of.get((sid, cid))
+        if not on or pool is None or not share > 0:
+            continue
+        by_site = out.setdefault(pt, {}).setdefault(cid, {})
+        by_site[pool] = by_site.get(pool, 0.0) + float(share)
+    return out
+
+
 def simulate_plan(
     inputs: Inputs,
     plan: Plan,
@@ -445,6 +508,8 @@ def simulate_plan(
     fail_site: str | None = None,
     year_index: int = -1,
     scale: float | None = None,
+    policy: str = "tiered-spill",
+    faults: Sequence[FaultSpec] = (),
 ) -> SimResult:
     """Simulate a plan's busy hour (see module docstring); the pipeline's entry point.
 
@@ -462,6 +527,12 @@ def simulate_plan(
         Plan year (default: last).
     scale : float, optional
         Scale of rates and slots (default: `HORIZON_S` of counted time).
+    policy : str
+        Routing policy: ``tiered-spill`` (default) or ``plan-share`` (requests follow the plan's
+        assignment shares; see docs/simulator.md for when each is the better model), or any
+        registered policy.
+    faults : sequence of FaultSpec
+        Extra faults of any kind; ``site`` may be a plan site id (all its pools) or a pool id.
 
     Returns
     -------
@@ -469,15 +540,15 @@ def simulate_plan(
         ``summary`` gains ``plan_year``, ``scale``, ``failed_site``; ``sites`` has one row per
         pool (``"<site_id>|<model>|tp<N>"``) and `plan_site_table` aggregates them per plan site.
     """
-    ps = plan_sim(inputs, plan, year_index, requests, scale=scale)
-    faults: list[FaultSpec] = []
+    ps = plan_sim(inputs, plan, year_index, requests, policy=policy, scale=scale)
+    all_faults: list[FaultSpec] = expand_plan_faults(ps, faults)
     if fail_site is not None:
         pools = ps.pools_of(fail_site)
         if not pools:
             known = sorted(set(ps.pool_site))
             raise InputError.of("fail_site", fail_site, "a plan site with inference pools: " + ", ".join(known[:10]) + ("..." if len(known) > 10 else ""))
-        faults = [FaultSpec(site=p, at_s=0.0, for_s=1e12) for p in pools]
-    res = simulate(ps.spec, requests=requests, seed=seed, faults=faults, warmup_s=ps.warmup_s)
+        all_faults += [FaultSpec(site=p, at_s=0.0, for_s=1e12) for p in pools]
+    res = simulate(ps.spec, requests=requests, seed=seed, faults=all_faults, warmup_s=ps.warmup_s)
     res.summary.update({"plan_year": ps.year, "scale": ps.scale, "failed_site": fail_site,
                         "busy_hour_rate_per_s": ps.rate_per_s})
     return res
@@ -511,6 +582,7 @@ def failure_whatif(
     seed: int = 0,
     year_index: int = -1,
     scale: float | None = None,
+    policy: str = "tiered-spill",
 ) -> dict[str, Any]:
     """Fail the largest edge site for the middle third of the run; SLO during vs outside.
 
@@ -519,9 +591,11 @@ def failure_whatif(
     dict
         ``site``, ``at_s``, ``for_s`` (window, counted time), ``slo_attainment_during`` /
         ``_outside``, ``dropped_frac_during`` / ``_outside``, ``requests_during``, the run's
-        overall ``slo_attainment``, ``scale``, ``plan_year`` and ``spilled_frac``.
+        overall ``slo_attainment``, ``scale``, ``plan_year``, ``spilled_frac``, ``policy``, and
+        ``classes``: per workload class ``requests_during`` / ``_outside``,
+        ``slo_attainment_during`` / ``_outside`` and ``dropped_frac_during`` / ``_outside``.
     """
-    ps = plan_sim(inputs, plan, year_index, requests, scale=scale)
+    ps = plan_sim(inputs, plan, year_index, requests, policy=policy, scale=scale)
     site = largest_edge_site(inputs, plan, year_index)
     h = ps.expected_horizon_s(requests)
     at_s, for_s = h / 3.0, h / 3.0
@@ -537,4 +611,6 @@ def failure_whatif(
         "dropped_frac_during": fb["dropped_frac_during"],
         "dropped_frac_outside": fb["dropped_frac_outside"],
         "spilled_frac": res.summary["spilled_frac"],
+        "policy": res.summary["policy"],
+        "classes": fb["classes"],
     }
