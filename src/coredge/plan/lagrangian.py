@@ -513,7 +513,7 @@ def fix_by_bounds(
     >>> inst = CflpInstance(np.array([1.0, 9.0]), np.ones(2) * 5, np.array([1.0]),
     ...                     np.array([[2.0], [2.0]]))
     >>> fix_by_bounds(inst, np.array([3.0]), 3.0, np.full(2, -1, np.int8))[0].tolist()
-    [-1, 0]
+    [1, 0]
     """
     cover = CoverKnapsack.build(inst.capacity, inst.total_demand) if capacitated else None
     bound, y, v, _ = lagrangian_value(inst, lam, state, capacitated, cover)
