@@ -170,6 +170,10 @@ def read_instance(
     Examples
     --------
     >>> read_instance("p1", fmt="holmberg")  # doctest: +SKIP
+    >>> read_instance("p1", fmt="csv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    coredge.errors.InputError: invalid input (1 problem):...
     """
     if fmt == "orlib":
         return read_orlib_cap(path, capacity)
