@@ -275,3 +275,36 @@ def test_failure_whatif_per_class_and_plan_faults(planned: tuple[Inputs, Plan, P
     assert windows and all(w_["site"].split(SEP)[0] == site and w_["kind"] == "derate" for w_ in windows)
     with pytest.raises(Exception, match="faults"):
         simulate_plan(inputs, plan, requests=1000, faults=[FaultSpec(kind="link", site="nowhere", at_s=0, for_s=1)])
+
+
+def test_training_from_plan_and_cli(planned: tuple[Inputs, Plan, Path], monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from coredge.cli import main
+    from coredge.sim.training import training_from_plan
+
+    inputs, plan, run = planned
+    pt = training_from_plan(inputs, plan, seed=2, mtbf_gpu_h=None)
+    core = plan.sites["tier"].to_numpy() == "core"
+    mw = plan.training_mw_by_year[:, -1]
+    assert len(pt.campuses) == int((core & (mw > 0)).sum()) >= 1
+    row = pt.campuses.iloc[0]
+    i = list(plan.sites["site_id"]).index(row["site_id"])
+    assert row["campus_gpus"] == int(mw[i] * 1000.0 / inputs.it_kw_per_gpu)
+    assert row["failures"] == 0 and row["lost_gpu_h"] == 0.0
+    j = pt.jobs
+    np.testing.assert_allclose(j["wall_h"], j["duration_h"])  # no failures: wall = duration
+    assert row["energy_mwh"] == pytest.approx(float((j["gpus"] * j["wall_h"]).sum()) * pt.summary["power_w_per_gpu"] * row["pue"] / 1e6)
+    assert 0.5 < row["offered_load"] < 1.2 and 0.0 < row["utilization"] <= 1.0 + 1e-9
+    monkeypatch.setattr(sys, "argv", ["coredge", "train-sim", str(run), "--json", "--seed", "1",
+                                      "--out", str(tmp_path / "t")])
+    with pytest.raises(SystemExit) as info:
+        main()
+    out = capsys.readouterr().out
+    assert info.value.code in (0, None)
+    s = json.loads(out.strip().splitlines()[-1])
+    assert s["campuses"] == len(pt.campuses) and s["failures"] > 0 and s["lost_gpu_h"] > 0
+    assert (tmp_path / "t" / "jobs.parquet").is_file()
+    monkeypatch.setattr(sys, "argv", ["coredge", "train-sim", str(run.parent / "nope")])
+    with pytest.raises(SystemExit) as info:
+        main()
+    assert info.value.code == 2

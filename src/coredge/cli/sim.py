@@ -170,3 +170,73 @@ def simulate_cmd(
         v = s[key]
         table.add_row(key, f"{v:,.4g}" if isinstance(v, float) else f"{v:,}")
     console.print(table)
+
+
+@app.command("train-sim")
+def train_sim_cmd(
+    path: Annotated[Path, typer.Argument(help="Run directory (plan.json + assignments.parquet).", metavar="RUN_DIR")],
+    seed: Annotated[int, typer.Option("--seed", help="Seed of job arrivals and failures.")] = 0,
+    mtbf_gpu_h: Annotated[float | None, typer.Option("--mtbf-gpu-h", help="Mean GPU-hours between failures per GPU (default 50,000, Llama 3 2024); 0 = no failures.")] = None,
+    checkpoint_h: Annotated[float | None, typer.Option("--checkpoint-h", help="Hours of progress between checkpoints (default 0.25, assumption).")] = None,
+    restart_h: Annotated[float | None, typer.Option("--restart-h", help="Restart overhead after a failure in hours (default 0.25, assumption).")] = None,
+    load: Annotated[float | None, typer.Option("--load", help="Offered GPU-hours / campus GPU-hours (default 0.85, assumption).")] = None,
+    backfill: Annotated[bool, typer.Option("--backfill/--no-backfill", help="EASY backfilling (default) or strict FIFO.")] = True,
+    out: Annotated[Path | None, typer.Option("--out", help="Write summary.json, campuses.parquet, jobs.parquet here.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON line (last line).")] = False,
+) -> None:
+    """Simulate a year of training jobs at each core campus of a run directory's plan."""
+    from coredge.sim import training as T
+    from coredge.sim.from_plan import load_run_dir
+
+    if not path.is_dir():
+        raise InputError.of("RUN_DIR", str(path), "a run directory (from `coredge run` or `coredge plan`)")
+    if mtbf_gpu_h is not None and not (mtbf_gpu_h >= 0 and math.isfinite(mtbf_gpu_h)):
+        raise InputError.of("--mtbf-gpu-h", mtbf_gpu_h, "hours >= 0 (0 = no failures)")
+    if out is not None and out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise InputError.of("--out", str(out), "a new or empty directory")
+    inputs, plan = load_run_dir(path)
+    err_console.print(f"simulating a year of training jobs for {path} ...")
+    res = T.training_from_plan(
+        inputs, plan, seed=seed,
+        mtbf_gpu_h=T.DEFAULT_MTBF_GPU_H if mtbf_gpu_h is None else (mtbf_gpu_h or None),
+        checkpoint_h=T.DEFAULT_CHECKPOINT_H if checkpoint_h is None else checkpoint_h,
+        restart_h=T.DEFAULT_RESTART_H if restart_h is None else restart_h,
+        load=T.DEFAULT_LOAD if load is None else load, backfill=backfill)
+    summary = {**res.summary, "campus_table": res.campuses.to_dict(orient="records")}
+    if out is not None:
+        _write_training(out, summary, res)
+        err_console.print(f"wrote {out}")
+    if json_out:
+        emit_json(summary)
+        return
+    table = Table(title=f"training jobs, plan year {res.year}")
+    for col in ("site_id", "campus_gpus", "jobs", "utilization", "lost_frac", "failures",
+                "mean_queue_delay_h", "energy_mwh"):
+        table.add_column(col, justify="right")
+    for r in res.campuses.to_dict(orient="records"):
+        table.add_row(*(f"{r[c]:,.4g}" if isinstance(r[c], float) else f"{r[c]:,}" if isinstance(r[c], int) else str(r[c])
+                        for c in ("site_id", "campus_gpus", "jobs", "utilization", "lost_frac", "failures",
+                                  "mean_queue_delay_h", "energy_mwh")))
+    console.print(table)
+
+
+def _write_training(out: Path, summary: dict[str, object], res: object) -> None:
+    """Write the training run atomically (temporary sibling directory, then rename)."""
+    import shutil
+
+    from coredge.cli.app import to_json_line
+
+    tmp = out.with_name(f".{out.name}.tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    try:
+        (tmp / "summary.json").write_text(to_json_line(summary) + "\n", encoding="utf-8")
+        res.campuses.to_parquet(tmp / "campuses.parquet", index=False)  # type: ignore[attr-defined]
+        res.jobs.to_parquet(tmp / "jobs.parquet", index=False)  # type: ignore[attr-defined]
+        if out.exists():
+            out.rmdir()
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
