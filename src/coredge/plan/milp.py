@@ -35,6 +35,7 @@ from coredge.geo import haversine_km
 from coredge.inputs import Inputs
 from coredge.latency import fiber_rtt_ms
 from coredge.plan import scenario_model as sm
+from coredge.plan.multiyear import aggregation_applies, build_aggregate_model, exact_modules
 from coredge.plan.portfolio import Plan, single_site_failure_shortfall
 from coredge.plan.resilient_start import resilient_start
 from coredge.plan.scenario_bound import separable_bound_usd
@@ -44,6 +45,13 @@ Progress = Callable[[str], None]
 
 DEFAULT_PER_TIER = 4
 """Nearest facilities of each tier kept per demand group in the restricted model (tuning choice)."""
+
+AGG_PER_TIER = 1
+"""Nearest facilities of each tier per group in the restricted aggregated model (tuning choice:
+with 2 the default US 10-year LP takes about 60 s on two shared cores, with 1 about 13 s)."""
+
+AGG_SOLVE_FRAC = 0.4
+"""Share of the time limit for the aggregated MILP; the bound gets what is left (tuning choice)."""
 
 FULL_MODEL_MAX_PAIRS = 20_000
 """Up to this many reachable pairs the model keeps them all (tuning choice)."""
@@ -248,6 +256,8 @@ def lp_bound_full(
     time_limit_s: float = 30.0,
     max_rounds: int = 30,
     batch: int = 20000,
+    builder: Callable[..., sm.PlannerModel] = sm.build_model,
+    lp_solver: str | None = None,
 ) -> dict[str, Any]:
     """A lower bound on the full MILP: its LP relaxation by column generation over all pairs.
 
@@ -257,7 +267,10 @@ def lp_bound_full(
     bound ``LP_restricted + sum over groups of min(0, least reduced cost of an absent share)``
     (plus the same for backup shares): every group's shares sum to at most one, so the absent
     pairs can lower the LP by no more than that. It is valid for the full LP, hence for the MILP,
-    whether or not generation converged; the best over the rounds is kept.
+    whether or not generation converged; the best over the rounds is kept. `builder` builds the
+    model over a pair subset (`coredge.plan.scenario_model.build_model`, or the aggregated
+    multi-year relaxation `coredge.plan.multiyear.build_aggregate_model`); `lp_solver` is passed
+    to HiGHS's ``solver`` option (e.g. ``"ipm"``, with crossover, so the duals are a basis's).
 
     Returns
     -------
@@ -274,11 +287,13 @@ def lp_bound_full(
     g_load = groups.load_mw[full.group]  # (Qf, Y) float view, used for pricing
     for rnd in range(max_rounds):
         sub = full.subset(mask)
-        m = sm.build_model(inputs, fac, groups, sub, econ, resilient)
+        m = builder(inputs, fac, groups, sub, econ, resilient)
         left = time_limit_s - (time.perf_counter() - t0)
         if left <= 1.0 and rnd > 0:
             break
         h = _highs(max(left, 5.0), None)
+        if lp_solver is not None:
+            h.setOptionValue("solver", lp_solver)
         h.passModel(m.to_highs(relax=True))
         h.run()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
@@ -454,8 +469,13 @@ def _extract(
 
 def _first_shortfall(
     inputs: Inputs, plan: Plan, reach: dict[tuple[int, int], list[tuple[int, float]]]
-) -> tuple[float, list[int]] | None:
-    """Re-run `single_site_failure_shortfall`'s re-homing; the first unplaceable need and its sites."""
+) -> tuple[float, list[int], list[int]] | None:
+    """Re-run `single_site_failure_shortfall`'s re-homing; the first unplaceable need.
+
+    Returns the stranded MW, the sites the stranded pair may move to (nearest first) and, as a
+    fallback, the sites that earlier pairs of the same failure took spare from before reaching
+    one of those (room there frees spare for the stranded pair).
+    """
     spare = np.maximum(plan.it_mw_by_year[:, -1] - plan.load_mw_by_year[:, -1], 0.0)
     a = plan.assignments
     load = inputs.load_mw[:, :, -1]
@@ -465,30 +485,45 @@ def _first_shortfall(
             continue
         cap = spare.copy()
         cap[j] = 0.0
+        tried: list[list[int]] = []
         for pi, ci, share in zip(rows["point_index"].to_numpy(), rows["class_index"].to_numpy(),
                                  rows["share"].to_numpy(), strict=True):
             need = float(load[pi, ci] * share)
             alts = [s for s, _r in reach.get((int(pi), int(ci)), []) if s != j]
+            tried.append(alts)
             for s in alts:
                 if need <= 1e-12:
                     break
                 take = min(need, cap[s])
                 cap[s] -= take
                 need -= take
-            if need > 1e-9:
-                return need, alts
+            if need > 0.0:
+                contested = set(alts)
+                extra: list[int] = []
+                for other in tried[:-1]:
+                    for s in other:
+                        if s in contested:
+                            break
+                        if s not in extra:
+                            extra.append(s)
+                return need, alts, extra
     return None
 
 
 def _repair_resilience(inputs: Inputs, plan: Plan, max_modules: npt.NDArray[np.int64],
-                       module_mw: FloatArray, max_rounds: int = 200) -> int:
-    """Add final-year modules until `single_site_failure_shortfall` is zero (in place).
+                       module_mw: FloatArray, max_rounds: int = 500) -> tuple[int, int]:
+    """Add final-year modules until `single_site_failure_shortfall` is exactly zero (in place).
 
     The model guarantees that a re-homing of every failed site's load exists; the independent
     check re-homes greedily (nearest first) and can strand a few kW where another pair took the
-    spare it needed. Each round adds the modules that the first stranded need asks for at the
-    nearest reachable site with room (site, state cap and capex budget respected).
-    Returns the number of modules added.
+    spare it needed. Each round finds the first stranded need and adds the modules it asks for
+    (at least one) at the nearest site the stranded pair may move to that has room (site, state
+    cap and capex budget respected); when none has room, at a site that an earlier pair of the
+    same failure used before the contested ones (which frees their spare). It loops until the
+    check finds nothing. When every such site is full, a share of some pair served at the first
+    full contested site moves to another reachable site with room (`_move_off`), which frees spare
+    there. If nothing can move, the shortfall stays and is reported.
+    Returns the number of modules added (by this function; `_move_off` adds its own) and of moves.
     """
     from coredge.plan.reach import reachable_pairs
 
@@ -503,14 +538,15 @@ def _repair_resilience(inputs: Inputs, plan: Plan, max_modules: npt.NDArray[np.i
     per_mw = np.array([tiers[t].facility_capex_usd_per_mw * (1 + tiers[t].land_and_soft_cost_frac)
                        for t in plan.sites["tier"]]) + 1000.0 / inputs.it_kw_per_gpu * inputs.gpu_capex_usd
     added = 0
+    moved = 0
     for _ in range(max_rounds):
         hit = _first_shortfall(inputs, plan, reach)
         if hit is None:
             break
-        need, alts = hit
+        need, alts, extra = hit
         done = False
-        for s in alts:
-            k = math.ceil(need / module_mw[s] - 1e-9)
+        for s in alts + extra:
+            k = max(math.ceil(need / module_mw[s] - 1e-9), 1)
             n_now = round(inst[s, -1] / module_mw[s])
             k = min(k, int(max_modules[s]) - n_now)
             if k <= 0:
@@ -528,12 +564,84 @@ def _repair_resilience(inputs: Inputs, plan: Plan, max_modules: npt.NDArray[np.i
             done = True
             break
         if not done:
+            done = _move_off(inputs, plan, reach, alts, need, max_modules, module_mw)
+            if done:
+                moved += 1
+        if not done:
             break
-    if added:
+    if added or moved:
         plan.sites["it_mw"] = inst[:, -1]
         plan.sites["facility_mw"] = inst[:, -1] * pue
         plan.sites["gpus"] = np.floor(inst[:, -1] * 1000.0 / inputs.it_kw_per_gpu).astype(np.int64)
-    return added
+        plan.sites["inference_mw"] = plan.load_mw_by_year[:, -1] - plan.training_mw_by_year[:, -1]
+    return added, moved
+
+
+def _move_off(inputs: Inputs, plan: Plan, reach: dict[tuple[int, int], list[tuple[int, float]]],
+              contested: list[int], need_mw: float, max_modules: npt.NDArray[np.int64],
+              module_mw: FloatArray) -> bool:
+    """Move ``need_mw`` (final year) of one pair's load off a full contested site (in place).
+
+    Picks, at the first contested site with a movable pair, the pair whose load it serves can go
+    to another reachable site that is online no later, has module room (site limit, state cap) and
+    no capex budget applies; moves that share in every year and adds the modules the target needs
+    each year (never shrinking). Returns whether something moved.
+    """
+    sc = inputs.scenario
+    if sc.planning.capex_budget_usd_per_year is not None:
+        return False
+    a: Any = plan.assignments  # edited in place (pandas typing is too loose for iat/loc here)
+    inst = plan.it_mw_by_year
+    load = plan.load_mw_by_year
+    oy = plan.sites["online_year"].to_numpy()
+    pue = plan.sites["pue"].to_numpy(dtype=np.float64)
+    states = plan.sites["state"].astype(str).to_numpy()
+    caps = dict(sc.grid.state_caps_mw)
+    online = plan.years[None, :] >= oy[:, None]
+    for c in contested:
+        rows = np.flatnonzero(a["site_index"].to_numpy() == c)
+        for r in (int(k) for k in rows):
+            pi, ci = int(a["point_index"].iat[r]), int(a["class_index"].iat[r])
+            pair_load = inputs.load_mw[pi, ci, :]
+            if pair_load[-1] <= 0:
+                continue
+            d = min(float(a["share"].iat[r]), (need_mw * (1.0 + 1e-6) + 1e-9) / float(pair_load[-1]))
+            for t, _rtt in reach.get((pi, ci), []):
+                if t == c or oy[t] > oy[c]:
+                    continue
+                new_load = load[t] + d * pair_load * online[t]
+                req = np.maximum.accumulate(np.maximum(np.ceil(new_load / module_mw[t] - 1e-9) * module_mw[t], inst[t]))
+                if req[-1] > max_modules[t] * module_mw[t] + 1e-9:
+                    continue
+                st = states[t]
+                if st in caps and float((inst[states == st, -1] * pue[states == st]).sum()) + (req[-1] - inst[t, -1]) * pue[t] > caps[st] + 1e-9:
+                    continue
+                load[t] = new_load
+                load[c] = np.maximum(load[c] - d * pair_load * online[c], 0.0)
+                inst[t] = np.where(online[t], req, 0.0)
+                a.loc[a.index[r], "share"] = float(a["share"].iat[r]) - d
+                hit = np.flatnonzero((a["point_index"].to_numpy() == pi) & (a["class_index"].to_numpy() == ci)
+                                     & (a["site_index"].to_numpy() == t))
+                if hit.size:
+                    h0 = int(hit[0])
+                    a.loc[a.index[h0], "share"] = float(a["share"].iat[h0]) + d
+                else:
+                    row = a.iloc[[r]].copy()
+                    row["site_index"] = t
+                    row["site_id"] = plan.sites["site_id"].iat[t]
+                    row["share"] = d
+                    row["rtt_ms"] = _rtt
+                    dkm = haversine_km(float(inputs.demand["lat"].to_numpy()[pi]),
+                                       float(inputs.demand["lon"].to_numpy()[pi]),
+                                       float(plan.sites["lat"].to_numpy()[t]), float(plan.sites["lon"].to_numpy()[t]))
+                    row["distance_km"] = float(dkm)
+                    a.loc[len(a) + int(a.index.max()) + 1] = row.iloc[0]
+                if float(a["share"].iat[r]) <= 1e-12:
+                    a.drop(index=a.index[r], inplace=True)
+                a.sort_values(["point_index", "class_index", "site_index"], inplace=True)
+                a.reset_index(drop=True, inplace=True)
+                return True
+    return False
 
 
 def milp_plan(
@@ -594,8 +702,15 @@ def milp_plan(
     econ = sm.build_economics(inputs, fac, objective)
     # Small scenarios keep every reachable pair: the MILP's own dual bound is then valid for the
     # full model.
+    # Several years with uniform growth and no capex budget: solve the aggregated one-period-sized
+    # relaxation (coredge.plan.multiyear) and rebuild the exact yearly modules from its solution.
+    # Small scenarios (every pair fits) solve the full multi-year model exactly instead.
+    agg = (inputs.years.size > 1 and full.count > FULL_MODEL_MAX_PAIRS
+           and aggregation_applies(inputs, groups, objective))
+    builder = build_aggregate_model if agg else sm.build_model
+    tier_keep = min(per_tier, AGG_PER_TIER) if agg else per_tier
     mask = (np.ones(full.count, dtype=bool) if full.count <= FULL_MODEL_MAX_PAIRS
-            else sm.nearest_per_tier(full, fac, per_tier))
+            else sm.nearest_per_tier(full, fac, tier_keep))
     ws_plan = warm_start if warm_start is not None else greedy_plan(inputs)
     ws = _warm_start(inputs, ws_plan, fac, groups, full)
     start_over = 0
@@ -608,9 +723,12 @@ def milp_plan(
             mask |= np.isin(_pair_key(groups, full, fac.count), bkey)
             ws = (rs, ws[1])
     sub = full.subset(mask)
-    m = sm.build_model(inputs, fac, groups, sub, econ, resilient)
-    say(f"MILP: {m.layout.num_col} columns, {m.num_row} rows, {sub.count} of {full.count} pairs")
-    h = _highs(tl, gap)
+    m = builder(inputs, fac, groups, sub, econ, resilient)
+    say(f"MILP: {m.layout.num_col} columns, {m.num_row} rows, {sub.count} of {full.count} pairs"
+        + (" (aggregated multi-year relaxation)" if agg else ""))
+    complete = bool(mask.all())
+    solve_tl = tl if (complete or not bound or not agg) else tl * AGG_SOLVE_FRAC
+    h = _highs(solve_tl, gap)
     h.passModel(m.to_highs())
     if ws is not None:
         start = _start_vector(m, ws[0], inputs.training_mw)
@@ -628,12 +746,21 @@ def milp_plan(
     v = np.asarray(h.getSolution().col_value, dtype=np.float64)
     restricted_bound = float(info.mip_dual_bound)
     restricted_obj = float(info.objective_function_value)
+    relaxation_obj = None
+    if agg:
+        # The exact yearly plan: whole modules for each year's load, reserve and training, priced
+        # by the full model's own cost vector (same column layout).
+        v[m.layout.block("n")] = exact_modules(m, v).ravel()
+        relaxation_obj = restricted_obj
+        full_cost = sm.define_variables(inputs, fac, groups, sub, econ, resilient).col_cost
+        restricted_obj = float(full_cost @ v) + m.offset_usd
     solver: dict[str, Any] = {
         "status": status,
         "solve_s": solve_s,
         "objective_model_usd": restricted_obj,
         "restricted_bound_usd": restricted_bound,
-        "restricted_gap": _gap(restricted_obj, restricted_bound),
+        "restricted_gap": _gap(relaxation_obj if relaxation_obj is not None else restricted_obj, restricted_bound),
+        "objective_relaxation_usd": relaxation_obj,
         "pairs": int(sub.count),
         "pairs_full": int(full.count),
         "columns": int(m.layout.num_col),
@@ -644,20 +771,40 @@ def milp_plan(
         "per_tier": per_tier,
         "warm_start": "none" if ws is None else ("resilient" if resilient else "plan"),
         "warm_start_over_limit": start_over,
+        "model": "aggregated multi-year relaxation" if agg else "full",
     }
+    if inputs.years.size > 1 and not agg:
+        solver["model_note"] = "full multi-year model: " + (
+            "every reachable pair fits" if full.count <= FULL_MODEL_MAX_PAIRS else
+            "a capex budget per year couples the years" if sc.planning.capex_budget_usd_per_year is not None
+            else "non-uniform growth or npv objective")
     plan = _extract(inputs, m, v, solver)
     if resilient and plan.n_sites:
         f_of = {(str(i), str(t)): k for k, (i, t) in enumerate(zip(fac.table["id"], fac.tier, strict=True))}
         fidx = np.array([f_of[(str(i), str(t))] for i, t in zip(plan.sites["site_id"], plan.sites["tier"], strict=True)])
-        solver["repair_modules"] = _repair_resilience(inputs, plan, fac.max_modules[fidx], fac.module_mw[fidx])
+        solver["repair_modules"], solver["repair_moves"] = _repair_resilience(
+            inputs, plan, fac.max_modules[fidx], fac.module_mw[fidx])
     obj = plan_objective_usd(inputs, plan, objective)
     solver["objective_usd"] = obj
-    complete = bool(mask.all())
     lb = restricted_bound if complete else -math.inf
     if bound and not complete:
-        say("bounding: LP relaxation of the full model by column generation")
-        bt = bound_time_s if bound_time_s is not None else max(tl * 0.5, 5.0)
-        res = lp_bound_full(inputs, fac, groups, full, mask, econ, resilient, time_limit_s=bt)
+        say("bounding: LP relaxation of the " + ("aggregated" if agg else "full") + " model by column generation")
+        if bound_time_s is not None:
+            bt = bound_time_s
+        elif agg:
+            bt = max(tl - (time.perf_counter() - t0) - 3.0, 5.0)
+        else:
+            bt = max(tl * 0.5, 5.0)
+        b_mask = mask
+        if agg:
+            # Start the generation small (the LP's time grows fast with the pairs): the nearest
+            # facility of each tier plus the pairs the plan uses.
+            lay = m.layout
+            used = (v[lay.block("x")] > 1e-9) | (v[lay.block("b")] > 1e-9 if resilient else False)
+            b_mask = sm.nearest_per_tier(full, fac, 1)
+            b_mask |= np.isin(_pair_key(groups, full, fac.count), _pair_key(groups, sub, fac.count)[used])
+        res = lp_bound_full(inputs, fac, groups, full, b_mask, econ, resilient, time_limit_s=bt,
+                            builder=builder, lp_solver="ipm" if agg else None)
         solver["bound_lp_usd"] = res["bound_usd"]
         solver["bound_converged"] = res["converged"]
         solver["bound_rounds"] = res["rounds"]
@@ -665,8 +812,9 @@ def milp_plan(
         lb = max(lb, float(res["bound_usd"]))
     sep = separable_bound_usd(fac, groups, full, econ, inputs.years, inputs.training_mw)
     solver["bound_separable_usd"] = sep
-    solver["bound_method"] = "MILP dual bound (all pairs)" if complete else (
-        "Lagrangian/LP (column generation)" if bound else "none")
+    solver["bound_method"] = ("MILP dual bound (all pairs)" if complete else (
+        "Lagrangian/LP (column generation)" if bound else "none")) + (
+        " of the aggregated multi-year relaxation" if agg and (complete or bound) else "")
     if sep > lb:
         lb = sep
         solver["bound_method"] = "separable relaxation"
