@@ -5,6 +5,8 @@ Public API:
 * `NetworkSpec`, `spec_from_dict`, `load_spec`, `spec_from_arrays` - the input (``spec``);
 * `simulate` -> `SimResult` - run it (``engine``; hot loop compiled with numba in ``kernel``);
 * `POLICIES`, `register_policy` - routing policies (``policies``);
+* ``coredge.sim.training`` - training jobs at core campuses (`simulate_training`,
+  `training_from_plan`); ``coredge.sim.from_plan`` - plans as input;
 * `load_spec_or_plan` - the CLI's loader (a JSON file, or a plan directory via
   ``coredge.sim.from_plan.spec_from_run_dir`` when that module exists).
 
