@@ -53,6 +53,9 @@ with 2 the default US 10-year LP takes about 60 s on two shared cores, with 1 ab
 AGG_SOLVE_FRAC = 0.4
 """Share of the time limit for the aggregated MILP; the bound gets what is left (tuning choice)."""
 
+REPAIR_TIME_S = 10.0
+"""Wall time allowed to the resilience repair; a shortfall left then is reported (tuning choice)."""
+
 FULL_MODEL_MAX_PAIRS = 20_000
 """Up to this many reachable pairs the model keeps them all (tuning choice)."""
 
@@ -539,7 +542,10 @@ def _repair_resilience(inputs: Inputs, plan: Plan, max_modules: npt.NDArray[np.i
                        for t in plan.sites["tier"]]) + 1000.0 / inputs.it_kw_per_gpu * inputs.gpu_capex_usd
     added = 0
     moved = 0
+    t_end = time.perf_counter() + REPAIR_TIME_S
     for _ in range(max_rounds):
+        if time.perf_counter() > t_end:
+            break
         hit = _first_shortfall(inputs, plan, reach)
         if hit is None:
             break
