@@ -41,6 +41,7 @@ class RunResult:
     timings_s: dict[str, float] = field(default_factory=dict)
     sim: SimResult | None = None
     whatif: dict[str, Any] | None = None
+    training: Any = None
 
 
 def tier_table(plan: Plan, costs: SiteCosts, fin: PlanFinancials) -> pd.DataFrame:
@@ -223,9 +224,20 @@ def execute(
         sim, whatif = simulate_busy_hour(inputs, plan, say)
         timings["simulate_s"] = time.perf_counter() - t2
         summary["simulation"] = sim_summary(sim, whatif)
+    training = None
+    if sc.simulation.enabled and sc.simulation.training and plan.training_mw_by_year[:, -1].sum() > 0:
+        from coredge.sim.training import training_from_plan
+
+        t3 = time.perf_counter()
+        say("simulating a year of training jobs at the core campuses")
+        training = training_from_plan(inputs, plan, seed=sc.seed)
+        timings["training_sim_s"] = time.perf_counter() - t3
+        summary["training_simulation"] = training.summary
     timings["total_s"] = time.perf_counter() - t0
     summary["timings_s"] = timings
-    return RunResult(sc, variant, inputs, plan, costs, fin, coverage, summary, timings, sim, whatif)
+    return RunResult(
+        sc, variant, inputs, plan, costs, fin, coverage, summary, timings, sim, whatif, training
+    )
 
 
 def simulate_busy_hour(
@@ -237,12 +249,12 @@ def simulate_busy_hour(
     spec = inputs.scenario.simulation
     seed = inputs.scenario.seed
     say(f"simulating the {int(plan.years[-1])} busy hour ({spec.requests:,} requests)")
-    sim = simulate_plan(inputs, plan, requests=spec.requests, seed=seed)
+    sim = simulate_plan(inputs, plan, requests=spec.requests, seed=seed, policy=spec.policy)
     whatif = None
     edge = plan.sites["tier"].isin(["micro", "regional"]).to_numpy()
     if spec.failure_whatif and edge.any() and plan.load_mw_by_year[edge, -1].sum() > 0:
         say("simulating the loss of the largest edge site")
-        whatif = failure_whatif(inputs, plan, requests=spec.requests, seed=seed)
+        whatif = failure_whatif(inputs, plan, requests=spec.requests, seed=seed, policy=spec.policy)
     return sim, whatif
 
 
@@ -251,7 +263,7 @@ def sim_summary(sim: SimResult, whatif: dict[str, Any] | None) -> dict[str, Any]
     s = sim.summary
     keys = ("requests", "completed", "dropped", "p50_ms", "p95_ms", "p99_ms", "mean_wait_ms",
             "slo_attainment", "spilled_frac", "dropped_frac", "utilization", "plan_year", "scale",
-            "busy_hour_rate_per_s", "sim_wall_s", "requests_per_s")
+            "busy_hour_rate_per_s", "sim_wall_s", "requests_per_s", "policy")
     out: dict[str, Any] = {k: s.get(k) for k in keys}
     classes = s.get("classes") or {}
     out["slo_attainment_by_class"] = {
@@ -310,6 +322,9 @@ def write_run(res: RunResult, out_dir: Path, progress: Progress | None = None) -
             write_parquet(tmp / "sim_classes.parquet", res.sim.classes)
             write_parquet(tmp / "sim_sites.parquet", res.sim.sites)
             write_parquet(tmp / "sim_timeseries.parquet", res.sim.timeseries)
+        if res.training is not None:
+            write_parquet(tmp / "training_campuses.parquet", res.training.campuses)
+            write_parquet(tmp / "training_jobs.parquet", res.training.jobs)
         say("rendering report.html")
         write_report(tmp / "report.html", res, tiers)
         write_json(tmp / "summary.json", res.summary)

@@ -221,6 +221,37 @@ def sim_rows(res: RunResult) -> list[dict[str, str]]:
     return rows
 
 
+def training_rows(res: RunResult) -> list[dict[str, str]]:
+    """Per core campus: the simulated year of training jobs."""
+    if res.training is None:
+        return []
+    rows = []
+    for r in res.training.campuses.to_dict(orient="records"):
+        rows.append({
+            "site": str(r["site_id"]), "gpus": f"{int(r['campus_gpus']):,}", "jobs": f"{int(r['jobs']):,}",
+            "util": f"{100 * float(r['utilization']):.1f}%",
+            "queue": f"{float(r['mean_queue_delay_h']):,.1f} h",
+            "lost": f"{100 * float(r['lost_frac']):.1f}%",
+            "failures": f"{int(r['failures']):,}",
+            "energy": f"{float(r['energy_mwh']):,.0f}",
+        })
+    return rows
+
+
+def whatif_rows(res: RunResult) -> list[dict[str, str]]:
+    """Per class: SLO attainment during and outside the simulated site failure."""
+    w = res.whatif or {}
+    rows = []
+    for k, v in (w.get("classes") or {}).items():
+        rows.append({
+            "cls": k,
+            "during": f"{100 * float(v.get('slo_attainment_during') or 0):.1f}%",
+            "outside": f"{100 * float(v.get('slo_attainment_outside') or 0):.1f}%",
+            "dropped": f"{100 * float(v.get('dropped_frac_during') or 0):.2f}%",
+        })
+    return rows
+
+
 def _div(fig: go.Figure, div_id: str) -> str:
     out: str = fig.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False,
                            div_id=div_id, config={"displaylogo": False, "responsive": True})
@@ -299,6 +330,9 @@ def write_report(path: Path, res: RunResult, tiers: pd.DataFrame) -> None:
         unmet_div=_div(unmet_figure(res), "unmet"),
         sim=s.get("simulation"),
         sim_rows=sim_rows(res),
+        whatif_rows=whatif_rows(res),
+        training=s.get("training_simulation"),
+        training_rows=training_rows(res),
         cdf_div=_div(latency_cdf_figure(res), "latency_cdf") if res.sim is not None else "",
         slo_div=_div(slo_figure(res), "slo") if res.sim is not None else "",
         first_year=s["first_capacity_year_by_tier"],

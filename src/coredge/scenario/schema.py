@@ -314,6 +314,17 @@ class SimulationSpec(StrictModel):
     failure_whatif: bool = Field(
         True, description="Also fail the largest edge site for a third of the run and compare."
     )
+    policy: Literal["plan-share", "tiered-spill", "nearest-available", "least-expected-latency"] = Field(
+        "plan-share",
+        description="Routing: 'plan-share' sends each request to the sites the plan assigned its "
+        "demand point and class to, in proportion to the plan's shares, spilling up a tier when "
+        "full; 'tiered-spill' tries the nearest micro, then regional site within budget, then core.",
+    )
+    training: bool = Field(
+        True,
+        description="Also simulate a year of training jobs on each core campus (gang scheduling, "
+        "failures, checkpoint/restart).",
+    )
 
 
 class ExistingSite(StrictModel):
