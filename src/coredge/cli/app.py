@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import typer
@@ -23,6 +23,21 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+ScenarioArg = Annotated[
+    str | None,
+    typer.Argument(help="Scenario YAML file or built-in name (default: the built-in 'us')."),
+]
+"""The optional SCENARIO argument shared by the commands."""
+
+VariantOpt = Annotated[
+    str | None,
+    typer.Option("--scenario-variant", "-V", help="Name of a variant in the scenario's 'variants'."),
+]
+"""``--scenario-variant NAME``."""
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as one JSON line last.")]
+"""``--json``: the last stdout line is one JSON object."""
 
 
 @app.callback()

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from coredge.cli.app import app, console, emit_json, err_console
+from coredge.cli.app import JsonOpt, ScenarioArg, VariantOpt, app, console, emit_json, err_console
 from coredge.errors import InputError
 
 if TYPE_CHECKING:
@@ -24,15 +24,6 @@ SourceArg = Annotated[
         help="A run directory (with plan.json), a scenario YAML file or a built-in name (default 'us').",
     ),
 ]
-ScenarioArg = Annotated[
-    str | None,
-    typer.Argument(help="Scenario YAML file or built-in name (default: the built-in 'us')."),
-]
-VariantOpt = Annotated[
-    str | None,
-    typer.Option("--scenario-variant", "-V", help="Name of a variant in the scenario's 'variants'."),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as one JSON line last.")]
 
 
 def _say(msg: str) -> None:

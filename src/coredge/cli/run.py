@@ -9,22 +9,13 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from coredge.cli.app import app, console, emit_json, err_console
+from coredge.cli.app import JsonOpt, ScenarioArg, VariantOpt, app, console, emit_json, err_console
 from coredge.errors import InputError
 
-ScenarioArg = Annotated[
-    str | None,
-    typer.Argument(help="Scenario YAML file or built-in name (default: the built-in 'us')."),
-]
-VariantOpt = Annotated[
-    str | None,
-    typer.Option("--scenario-variant", "-V", help="Name of a variant in the scenario's 'variants'."),
-]
 OutOpt = Annotated[
     Path | None,
     typer.Option("--out", "-o", help="Run directory to write (default: runs/<scenario>-<time>)."),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the summary as one JSON line last.")]
 
 
 def _progress(quiet: bool) -> Any:
