@@ -22,9 +22,11 @@ import pandas as pd
 
 from coredge.errors import InputError
 from coredge.sim import kernel as K
+from coredge.sim.energy import J_PER_KWH, per_unit, site_class_energy_j
 from coredge.sim.hist import COARSE, N_BINS, N_COARSE, quantiles_ms
 from coredge.sim.policies import RoutingInputs, get_policy
 from coredge.sim.spec import (
+    BurstSpec,
     FaultSpec,
     NetworkSpec,
     rtt_matrix_ms,
@@ -149,6 +151,7 @@ class _Accumulators:
         self.ts_f = np.zeros((64, K.N_TS_F), dtype=np.float64)
         self.ts_hist = np.zeros((64, N_COARSE), dtype=np.int64)
         self.fault_i = np.zeros((2, n_class, K.N_FAULT_I), dtype=np.int64)
+        self.sc_f = np.zeros((n_sites, n_class, K.N_SC_F), dtype=np.float64)
 
     def grow_ring(self) -> None:
         """Double the ring capacity, unrolling each site's ring to start at 0."""
@@ -309,6 +312,7 @@ def simulate(
     faults: Sequence[FaultSpec] = (),
     samplers: Mapping[str, ServiceSampler] | None = None,
     chunk_size: int = CHUNK,
+    bursts: Sequence[BurstSpec] = (),
     record: bool = False,
     progress: Callable[[int], None] | None = None,
     warmup_s: float = 0.0,
@@ -331,6 +335,8 @@ def simulate(
         Overrides ``spec.routing.max_hops``.
     faults : sequence of FaultSpec
         Site outages in addition to ``spec.faults``.
+    bursts : sequence of BurstSpec
+        Traffic bursts in addition to ``spec.bursts`` (scheduled windows in counted time).
     samplers : mapping of class id to ServiceSampler, optional
         Service-time generators replacing the spec's distributions.
     chunk_size : int
@@ -388,7 +394,8 @@ def simulate(
                     dtype=np.int64)
     speed = np.array([s.speed for s in spec.sites], dtype=np.float64)
     rtt = rtt_matrix_ms(spec)
-    src = TrafficSource(spec, seed, samplers)
+    warm_ms = warmup_s * MS_PER_S
+    src = TrafficSource(spec, seed, samplers, bursts, warm_ms)
     n_class = src.n_class
     if spec.classes:
         slo = np.array([c.slo_ms if c.slo_ms is not None else (spec.slo_ms or math.inf)
@@ -419,7 +426,6 @@ def simulate(
     row_class, row_dem = rows_all % n_class, rows_all // n_class
     dr_ptr = np.zeros(1, dtype=np.int64)
 
-    warm_ms = warmup_s * MS_PER_S
     t_end_ms = warm_ms + hours * MS_PER_H if hours is not None else math.inf
     target = requests if requests is not None else None
 
@@ -458,7 +464,7 @@ def simulate(
                     acc.heap, acc.heap_off, acc.ring, acc.ring_head, acc.ring_cnt,
                     acc.site_i, acc.site_f, acc.hist_site_lat, acc.hist_site_wait,
                     acc.class_i, acc.class_f, acc.hist_class_lat, acc.hist_class_wait,
-                    acc.dem_i, acc.dem_f, acc.ts_i, acc.ts_f, acc.ts_hist, acc.fault_i,
+                    acc.dem_i, acc.dem_f, acc.ts_i, acc.ts_f, acc.ts_hist, acc.fault_i, acc.sc_f,
                     account, record and account, rs, rw,
                 )
                 if i < m:
@@ -512,7 +518,102 @@ def simulate(
     res = _result(spec, pol.name, seed, acc, servers, qlim, n_class, src, horizon_ms, wall_s,
                   has_slo, fa, rec_parts if record else None)
     res.summary["warmup_s"] = warmup_s
+    all_bursts = [*spec.bursts, *bursts]
+    if all_bursts:
+        res.summary["bursts"] = [b.model_dump(exclude_none=True) for b in all_bursts]
+    if spec.sites[0].power is not None:
+        _add_energy(res, spec, acc, servers, src, horizon_ms, set(samplers or {}))
     return res
+
+
+def _add_energy(res: SimResult, spec: NetworkSpec, acc: _Accumulators,
+                servers: npt.NDArray[np.int64], src: TrafficSource, horizon_ms: float,
+                overridden: set[str]) -> None:
+    """Energy and J/token columns and the summary's ``energy`` block (`coredge.sim.energy`)."""
+    n_s, n_k = len(spec.sites), src.n_class
+    busy_w = np.zeros((n_s, n_k))
+    idle_w = np.zeros(n_s)
+    pue = np.ones(n_s)
+    for i, site in enumerate(spec.sites):
+        pw = site.power
+        assert pw is not None
+        idle_w[i] = pw.idle_w
+        pue[i] = pw.pue
+        bw = pw.busy_w_per_slot
+        busy_w[i] = [bw.get(c, 0.0) for c in src.class_ids] if isinstance(bw, dict) else bw
+    sc = acc.sc_f
+    busy_ms, n_req = sc[:, :, K.SC_BUSY_MS], sc[:, :, K.SC_N]
+    busy_j, idle_j, class_j = site_class_energy_j(busy_ms, busy_w, servers, idle_w, horizon_ms)
+    # output tokens per site and class (tokens service only): (svc at speed 1 - prefill) / tpot
+    tokens = np.full((n_s, n_k), math.nan)
+    svcs = [c.service for c in spec.classes] if spec.classes else [spec.service]
+    for k, (cid, svc) in enumerate(zip(src.class_ids, svcs, strict=True)):
+        if svc is not None and svc.distribution == "tokens" and (svc.tpot_ms or 0) > 0 and cid not in overridden:
+            tokens[:, k] = np.rint((sc[:, k, K.SC_SVC1_MS] - n_req[:, k] * float(svc.prefill_ms or 0.0))
+                                   / float(svc.tpot_ms or 1.0))
+    it_site = busy_j.sum(axis=1) + idle_j
+    fac_site = it_site * pue
+    served_k = n_req > 0
+
+    def tok(mask_s: npt.NDArray[np.bool_] | slice, mask_k: npt.NDArray[np.bool_] | slice) -> float:
+        """Tokens served in a block; NaN when a served class there has no token count."""
+        t = tokens[mask_s][:, mask_k] if not isinstance(mask_k, slice) else tokens[mask_s]
+        sv = served_k[mask_s][:, mask_k] if not isinstance(mask_k, slice) else served_k[mask_s]
+        if np.isnan(t[sv]).any():
+            return math.nan
+        return float(np.nansum(t))
+
+    def figures(it_j: float, fac_j: float, n_tok: float, n_served: float) -> dict[str, float]:
+        return {
+            "it_energy_kwh": it_j / J_PER_KWH,
+            "facility_energy_kwh": fac_j / J_PER_KWH,
+            "tokens": n_tok,
+            "it_j_per_token": per_unit(it_j, n_tok),
+            "facility_j_per_token": per_unit(fac_j, n_tok),
+            "it_j_per_request": per_unit(it_j, n_served),
+            "facility_j_per_request": per_unit(fac_j, n_served),
+        }
+
+    h_s = horizon_ms / MS_PER_S
+    site_rows = [figures(float(it_site[i]), float(fac_site[i]), tok(slice(i, i + 1), slice(None)),
+                         float(n_req[i].sum())) for i in range(n_s)]
+    for col in site_rows[0]:
+        res.sites[col] = [r[col] for r in site_rows]
+    res.sites["idle_it_energy_kwh"] = idle_j / J_PER_KWH
+    res.sites["mean_it_power_kw"] = it_site / 1000.0 / h_s if h_s > 0 else math.nan
+    class_fac = class_j * pue[:, None]
+    class_blocks: dict[str, dict[str, float]] = {}
+    for k, cid in enumerate(src.class_ids):
+        f = figures(float(class_j[:, k].sum()), float(class_fac[:, k].sum()),
+                    tok(slice(None), np.arange(n_k) == k), float(n_req[:, k].sum()))
+        class_blocks[cid] = f
+    for col in next(iter(class_blocks.values())):
+        res.classes[col] = [class_blocks[c][col] for c in src.class_ids]
+    if "classes" in res.summary:
+        for cid, f in class_blocks.items():
+            res.summary["classes"][cid].update(f)
+    tier_blocks: dict[str, dict[str, float]] = {}
+    for tier in res.tiers["tier"].tolist() if len(res.tiers) else []:
+        m = np.array([s.tier == tier for s in spec.sites])
+        tier_blocks[tier] = figures(float(it_site[m].sum()), float(fac_site[m].sum()),
+                                    tok(m, slice(None)), float(n_req[m].sum()))
+    if tier_blocks:
+        for col in next(iter(tier_blocks.values())):
+            res.tiers[col] = [tier_blocks[t][col] for t in res.tiers["tier"]]
+        for t, f in tier_blocks.items():
+            res.summary["tiers"][t].update(f)
+    it_all, fac_all = float(it_site.sum()), float(fac_site.sum())
+    block: dict[str, Any] = figures(it_all, fac_all, tok(slice(None), slice(None)), float(n_req.sum()))
+    block.update({
+        "idle_it_energy_kwh": float(idle_j.sum()) / J_PER_KWH,
+        "mean_it_power_kw": it_all / 1000.0 / h_s if h_s > 0 else math.nan,
+        "mean_facility_power_kw": fac_all / 1000.0 / h_s if h_s > 0 else math.nan,
+        "horizon_s": h_s,
+        "classes": class_blocks,
+    })
+    if tier_blocks:
+        block["tiers"] = tier_blocks
+    res.summary["energy"] = block
 
 
 def _result(spec: NetworkSpec, policy: str, seed: int, acc: _Accumulators,

@@ -65,6 +65,10 @@ N_TS_F = 2
 # 1 = inside one; k = class; int64 columns
 F_ARR, F_DROP, F_SLO_MET = range(3)
 N_FAULT_I = 3
+# per (site, class) float64 columns: served requests, busy slot time [ms] (service at the
+# site's speed), service time at speed 1 [ms] (tokens = (that - n x prefill) / tpot)
+SC_N, SC_BUSY_MS, SC_SVC1_MS = range(3)
+N_SC_F = 3
 
 MS_PER_MINUTE: float = 60_000.0
 _PER_MINUTE: float = 1.0 / MS_PER_MINUTE
@@ -182,6 +186,7 @@ def run_chunk(
     ts_f: np.ndarray,
     ts_hist: np.ndarray,
     fault_i: np.ndarray,
+    sc_f: np.ndarray,
     account: bool,
     record: bool,
     rec_site: np.ndarray,
@@ -227,8 +232,9 @@ def run_chunk(
         ``dr_ptr[0]``: next event to apply (state across calls).
     heap, heap_off, ring, ring_head, ring_cnt : ndarray
         Site state (see module docstring); updated in place.
-    site_i ... fault_i : ndarray
-        Accumulators (layouts: module constants); updated in place. ``ts_*`` rows are minutes
+    site_i ... fault_i, sc_f : ndarray
+        Accumulators (layouts: module constants); updated in place. ``sc_f[s, k, col]``: served
+        requests, busy slot time and speed-1 service time per site and class (energy). ``ts_*`` rows are minutes
         since time 0 and must cover every arrival of the chunk.
     account : bool
         False during a warm-up: requests change the sites' state (servers, queues) but are not
@@ -361,6 +367,9 @@ def run_chunk(
         met = lat <= slo_ms[k] + slo_fac[k] * svc_ms[i]
         site_i[s, S_ACCEPTED] += 1
         site_f[s, S_BUSY_MS] += sv
+        sc_f[s, k, SC_N] += 1.0
+        sc_f[s, k, SC_BUSY_MS] += sv
+        sc_f[s, k, SC_SVC1_MS] += svc_ms[i]
         site_f[s, S_LAT_SUM] += lat
         site_f[s, S_WAIT_SUM] += wait
         hist_site_lat[s, lb] += 1

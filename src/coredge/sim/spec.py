@@ -67,11 +67,29 @@ class ServiceSpec(_Model):
     samples_ms: list[NonNeg] | None = None
 
 
+class PowerSpec(_Model):
+    """Power model of a site (pool) for energy and J/token figures.
+
+    IT power at any moment = ``busy slots x busy_w_per_slot + idle slots x idle_w / servers``:
+    every slot (server) is either busy, drawing ``busy_w_per_slot`` (its share of the GPUs'
+    board power at the serving operating point plus host overhead), or idle, drawing its share of
+    ``idle_w``. Facility power = IT power x ``pue``.
+
+    ``busy_w_per_slot`` is one number, or a mapping class id -> W when the classes a site serves
+    run at different operating points (it must then name every class the site may serve).
+    """
+
+    idle_w: NonNeg
+    busy_w_per_slot: NonNeg | dict[str, NonNeg]
+    pue: float = Field(1.0, ge=1.0, allow_inf_nan=False)
+
+
 class SiteSpec(_Model):
     """A site: a FIFO pool of identical servers with a bounded waiting room.
 
     ``serves``: the class ids this site may serve (null = every class); a request of another
     class never considers it (e.g. a tier that does not serve batch, a model not placed here).
+    ``power``: optional power model (`PowerSpec`); give it on every site or on none.
     """
 
     id: str = Field(min_length=1)
@@ -84,6 +102,7 @@ class SiteSpec(_Model):
     lon: float | None = Field(None, ge=-180, le=180)
     speed: Pos = 1.0
     serves: list[str] | None = None
+    power: PowerSpec | None = None
 
 
 class DemandSpec(_Model):
@@ -176,6 +195,31 @@ class FaultSpec(_Model):
     fraction: float | None = Field(None, ge=0, lt=1, allow_inf_nan=False)
 
 
+class BurstSpec(_Model):
+    """A traffic surge: the request rate of the matching (demand point, class) pairs x ``factor``.
+
+    ``kind``:
+
+    * ``"scheduled"`` (default): during ``[at_s, at_s + for_s)`` of counted simulated time.
+    * ``"random"``: a two-state Markov-modulated Poisson process: quiet and burst periods
+      alternate with exponential durations of means ``mean_quiet_s`` and ``mean_burst_s``
+      (starting in the stationary state); the rate is x ``factor`` in burst periods. The
+      long-run mean rate is ``rate x (mean_quiet_s + factor x mean_burst_s) / (mean_quiet_s +
+      mean_burst_s)``.
+
+    ``demand`` / ``classes``: ids the burst applies to (null = all). Overlapping bursts multiply.
+    """
+
+    kind: Literal["scheduled", "random"] = "scheduled"
+    factor: NonNeg
+    at_s: NonNeg | None = None
+    for_s: Pos | None = None
+    mean_burst_s: Pos | None = None
+    mean_quiet_s: Pos | None = None
+    demand: list[str] | None = None
+    classes: list[str] | None = None
+
+
 class NetworkSpec(_Model):
     """The simulator's input. Build with `spec_from_dict`, `load_spec` or `spec_from_arrays`."""
 
@@ -190,6 +234,7 @@ class NetworkSpec(_Model):
     diurnal: DiurnalSpec | None = None
     start_utc_h: float = Field(0.0, ge=0, lt=24)
     faults: list[FaultSpec] = []
+    bursts: list[BurstSpec] = []
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict (defaults included); `spec_from_dict` reads it back."""
@@ -384,6 +429,21 @@ def check_spec(spec: NetworkSpec) -> list[Problem]:
             if c.slo_ms is None:
                 p.append(Problem(f"classes[{i}].slo_ms", None, "required with slo_per_token_ms"))
     p += check_faults(spec, spec.faults, "faults")
+    p += check_bursts(spec, spec.bursts, "bursts")
+    powered = [s.power is not None for s in spec.sites]
+    if any(powered) and not all(powered):
+        missing = [s.id for s in spec.sites if s.power is None]
+        p.append(Problem("sites[].power", "missing on " + ", ".join(missing[:5]) + ("..." if len(missing) > 5 else ""),
+                         "a power model on every site or on none"))
+    for i, s in enumerate(spec.sites):
+        if s.power is not None and isinstance(s.power.busy_w_per_slot, dict):
+            bw = s.power.busy_w_per_slot
+            bad = [c for c in bw if c not in class_ids]
+            need = [c for c in (s.serves if s.serves is not None else class_ids) if c not in bw]
+            if bad or need:
+                p.append(Problem(f"sites[{i}].power.busy_w_per_slot", bw,
+                                 "W per class id, naming every class the site may serve ("
+                                 + ", ".join(s.serves if s.serves is not None else class_ids) + ")"))
     if spec.routing.shares is not None:
         site_ids = {s.id for s in spec.sites}
         dem_ids = {d.id for d in spec.demand}
@@ -435,6 +495,39 @@ def check_faults(spec: NetworkSpec, faults: Sequence[FaultSpec], where: str) -> 
             p.append(Problem(f"{at}.fraction", None, "required for kind 'derate': servers left, in [0, 1)"))
         if f.kind != "derate" and f.fraction is not None:
             p.append(Problem(f"{at}.fraction", f.fraction, "only with kind 'derate'"))
+    return p
+
+
+def check_bursts(spec: NetworkSpec, bursts: Sequence[BurstSpec], where: str) -> list[Problem]:
+    """Problems of burst entries against a spec (fields per kind, demand and class ids).
+
+    Parameters
+    ----------
+    spec : NetworkSpec
+    bursts : sequence of BurstSpec
+    where : str
+        Field path prefix for messages (``bursts`` or a CLI option name).
+    """
+    p: list[Problem] = []
+    dem_ids = [d.id for d in spec.demand]
+    class_ids = [c.id for c in spec.classes] if spec.classes else ["default"]
+    fields = {"scheduled": ("at_s", "for_s"), "random": ("mean_burst_s", "mean_quiet_s")}
+    for i, b in enumerate(bursts):
+        at = f"{where}[{i}]"
+        for kind, names in fields.items():
+            for name in names:
+                v = getattr(b, name)
+                if kind == b.kind and v is None:
+                    p.append(Problem(f"{at}.{name}", None, f"required for kind {b.kind!r}"))
+                elif kind != b.kind and v is not None:
+                    p.append(Problem(f"{at}.{name}", v, f"only with kind {kind!r}"))
+        for name, ids in (("demand", dem_ids), ("classes", class_ids)):
+            got = getattr(b, name)
+            if got is not None:
+                bad = [x for x in got if x not in ids]
+                if bad or not got:
+                    p.append(Problem(f"{at}.{name}", got, f"a non-empty list of ids in {name} (or null = all): "
+                                     + ", ".join(ids[:10]) + ("..." if len(ids) > 10 else "")))
     return p
 
 

@@ -7,6 +7,11 @@ a ``diurnal`` profile the stream is generated at the peak rate and thinned: an a
 demand point ``d`` at UTC hour ``h`` is kept with probability ``m(h + offset_d) / max m``
 (Lewis-Shedler thinning), where ``offset_d`` is ``utc_offset_h`` or ``lon / 15``.
 
+With ``bursts`` (`coredge.sim.bursts`), the rate of the pairs a burst names is x its factor in
+its periods: the candidates are generated at the peak rate x an upper bound of the burst
+multiplier and thinned by ``m(h) / max m x B(t, d, k) / max B``. When a burst names classes, the
+class of each candidate is drawn before thinning (from the same class stream).
+
 Each random quantity has its own generator spawned from the seed (gaps, demand point,
 thinning, class, and one per class for service), and each is drawn sequentially, so the
 requests do not depend on the chunk size: same seed, same requests.
@@ -15,14 +20,15 @@ requests do not depend on the chunk size: same seed, same requests.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from coredge.errors import InputError
-from coredge.sim.spec import DiurnalSpec, NetworkSpec, ServiceSpec
+from coredge.sim.bursts import BurstModel
+from coredge.sim.spec import BurstSpec, DiurnalSpec, NetworkSpec, ServiceSpec
 
 ServiceSampler = Callable[[np.random.Generator, int], npt.NDArray[np.float64]]
 """``sampler(rng, n) -> service times [ms]`` at a site of speed 1 (e.g. from the physics model)."""
@@ -228,6 +234,11 @@ class TrafficSource:
     samplers : mapping of class id to ServiceSampler, optional
         Replace the spec's service distribution of these classes (``"default"`` when the spec
         has no classes).
+    bursts : sequence of BurstSpec
+        Bursts in addition to ``spec.bursts`` (validated here against the spec).
+    offset_ms : float
+        Generator time of counted time 0 [ms] (the warm-up); scheduled bursts are in counted
+        time.
     """
 
     def __init__(
@@ -235,6 +246,8 @@ class TrafficSource:
         spec: NetworkSpec,
         seed: int,
         samplers: Mapping[str, ServiceSampler] | None = None,
+        bursts: Sequence[BurstSpec] = (),
+        offset_ms: float = 0.0,
     ) -> None:
         rates = np.array([d.rate_per_s for d in spec.demand], dtype=np.float64)
         if spec.classes:
@@ -251,11 +264,20 @@ class TrafficSource:
         if unknown:
             raise InputError.of("samplers", unknown, "class ids of the spec: " + ", ".join(self.class_ids))
         self.n_class = len(self.class_ids)
+        if bursts:
+            from coredge.sim.spec import check_bursts
+
+            problems = check_bursts(spec, bursts, "bursts(extra)")
+            if problems:
+                raise InputError(problems, "invalid burst")
+        all_bursts = [*spec.bursts, *bursts]
+        self.bursts = BurstModel(all_bursts, [d.id for d in spec.demand], self.class_ids, seed,
+                                 offset_ms) if all_bursts else None
         self.profile = spec.diurnal
         peak = diurnal_peak(spec.diurnal) if spec.diurnal else 1.0
         self.total_rate_per_s = float(rates.sum())
-        self.peak_rate_per_s = self.total_rate_per_s * peak
-        self.peak = peak
+        self.peak = peak * (self.bursts.bound if self.bursts is not None else 1.0)
+        self.peak_rate_per_s = self.total_rate_per_s * self.peak
         self.demand_alias = alias_table(rates)
         self.class_share = shares / shares.sum()
         self.class_alias = alias_table(shares)
@@ -288,6 +310,8 @@ class TrafficSource:
         self.generated = 0
         self._left_t: npt.NDArray[np.float64] = np.empty(0)
         self._left_d: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
+        self._left_k: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
+        self._pre_class = self.bursts is not None and self.bursts.needs_class
 
     def next_chunk(self, n: int, t_end_ms: float = math.inf) -> Chunk:
         """Up to ``n`` next requests with arrival before ``t_end_ms`` (empty = horizon reached).
@@ -301,22 +325,34 @@ class TrafficSource:
         """
         out_t = [self._left_t]
         out_d = [self._left_d]
+        out_k = [self._left_k]
         got = len(self._left_t)
         mean_gap_ms = MS_PER_S / self.peak_rate_per_s
+        thin = self.profile is not None or self.bursts is not None
         while got < n and self.t_ms < t_end_ms:
-            m = n - got if self.profile is None else max(2 * (n - got), 1024)
+            m = n - got if not thin else max(2 * (n - got), 1024)
             gaps = self.rng_gap.standard_exponential(m)
             gaps *= mean_gap_ms
             gaps[0] += self.t_ms
             t = np.cumsum(gaps, out=gaps)
             d = draw_categorical(self.rng_dem, *self.demand_alias, m)
+            kc = draw_categorical(self.rng_cls, *self.class_alias, m) if self._pre_class else None
             self.t_ms = float(t[-1])
-            if self.profile is not None:
-                hour = self.start_utc_h + t / MS_PER_H + self.offset_h[d]
-                keep = self.rng_thin.random(m) * self.peak < diurnal_multiplier(self.profile, hour)
+            if thin:
+                level = np.ones(m)
+                if self.profile is not None:
+                    hour = self.start_utc_h + t / MS_PER_H + self.offset_h[d]
+                    level = diurnal_multiplier(self.profile, hour)
+                if self.bursts is not None:
+                    level = level * self.bursts.factor(t, d, kc)
+                keep = self.rng_thin.random(m) * self.peak < level
                 t, d = t[keep], d[keep]
+                if kc is not None:
+                    kc = kc[keep]
             out_t.append(t)
             out_d.append(d)
+            if kc is not None:
+                out_k.append(kc)
             got += len(t)
         arr = np.concatenate(out_t)
         dem = np.concatenate(out_d)
@@ -325,7 +361,12 @@ class TrafficSource:
         self._left_t, self._left_d = arr[cut:], dem[cut:]
         arr, dem = arr[:cut], dem[:cut]
         m = len(arr)
-        cls = draw_categorical(self.rng_cls, *self.class_alias, m)
+        if self._pre_class:
+            kk = np.concatenate(out_k)
+            self._left_k = kk[cut:]
+            cls = kk[:cut]
+        else:
+            cls = draw_categorical(self.rng_cls, *self.class_alias, m)
         svc = np.empty(m)
         if self.n_class == 1:
             svc[:] = self._samplers[0](self.rng_svc[0], m)
