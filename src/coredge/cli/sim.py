@@ -13,7 +13,7 @@ from coredge.cli.app import app, console, emit_json, err_console
 from coredge.errors import InputError
 
 if TYPE_CHECKING:
-    from coredge.sim.spec import FaultSpec
+    from coredge.sim.spec import BurstSpec, FaultSpec
 
 
 def _parse_count(text: str | None) -> int | None:
@@ -53,6 +53,25 @@ def _parse_derate(text: str) -> FaultSpec:
     vals = [_num("--derate", text, x, allowed) for x in parts[1:]]
     return _fault("--derate", text, {"kind": "derate", "site": parts[0], "at_s": vals[0],
                                      "for_s": vals[1], "fraction": vals[2]})
+
+
+def _parse_burst(text: str) -> BurstSpec:
+    """``AT_S,FOR_S,FACTOR[,DEMAND;DEMAND...]`` -> a scheduled burst."""
+    from pydantic import ValidationError
+
+    from coredge.sim.spec import BurstSpec
+
+    parts = [p.strip() for p in text.split(",")]
+    allowed = "AT_S,FOR_S,FACTOR[,DEMAND;DEMAND...] (e.g. 600,300,3 or 600,300,3,d0;d2)"
+    if not 3 <= len(parts) <= 4:
+        raise InputError.of("--burst", text, allowed)
+    vals = [_num("--burst", text, x, allowed) for x in parts[:3]]
+    demand = [d for d in parts[3].split(";") if d] if len(parts) == 4 else None
+    try:
+        return BurstSpec(at_s=vals[0], for_s=vals[1], factor=vals[2], demand=demand or None)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise InputError.of("--burst", text, f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
 
 
 def _num(opt: str, text: str, part: str, allowed: str) -> float:
@@ -96,6 +115,7 @@ def simulate_cmd(
     scale: Annotated[float | None, typer.Option("--scale", help="Run directory only: scale of rates and slots in (0, 1] (default: so that the requests span 300 s).")] = None,
     link: Annotated[list[str] | None, typer.Option("--link", help="Link fault SITE,AT_S,FOR_S[,PENALTY_MS|cut[,DEMAND;DEMAND]] (repeatable; default: cut for all demand points).")] = None,
     derate: Annotated[list[str] | None, typer.Option("--derate", help="Capacity derate SITE,AT_S,FOR_S,FRACTION (repeatable).")] = None,
+    burst: Annotated[list[str] | None, typer.Option("--burst", help="Traffic burst AT_S,FOR_S,FACTOR[,DEMAND;DEMAND] (repeatable): request rate x FACTOR in the window (default: every demand point).")] = None,
 ) -> None:
     """Simulate a network spec, or the busy hour of a run directory's plan, request by request."""
     from coredge.sim import simulate
@@ -118,6 +138,7 @@ def simulate_cmd(
         faults.append(FaultSpec(site=site, at_s=t_s, for_s=d_s))
     faults += [_parse_link(x) for x in link or []]
     faults += [_parse_derate(x) for x in derate or []]
+    bursts = [_parse_burst(x) for x in burst or []]
     if warmup is not None and not (warmup >= 0 and math.isfinite(warmup)):
         raise InputError.of("--warmup", warmup, "a duration >= 0 in seconds")
     extra: dict[str, object] = {}
@@ -150,7 +171,7 @@ def simulate_cmd(
         raise InputError.of("--out", str(out), "a new or empty directory")
     err_console.print(f"simulating {path} ...")
     result = simulate(spec, requests=n, hours=hours, seed=seed, policy=policy, max_hops=max_hops,
-                      faults=faults, warmup_s=warm)
+                      faults=faults, warmup_s=warm, bursts=bursts)
     result.summary.update(extra)
     s = result.summary
     err_console.print(
@@ -169,6 +190,11 @@ def simulate_cmd(
                 "p99_ms", "mean_wait_ms", "utilization", "slo_attainment", "requests_per_s"):
         v = s[key]
         table.add_row(key, f"{v:,.4g}" if isinstance(v, float) else f"{v:,}")
+    energy = s.get("energy")
+    if energy:
+        for key in ("it_energy_kwh", "facility_energy_kwh", "facility_j_per_token",
+                    "facility_j_per_request"):
+            table.add_row(f"energy.{key}", f"{energy[key]:,.4g}")
     console.print(table)
 
 

@@ -106,6 +106,13 @@ class ClassProfile:
         Mean prompt and output tokens [tokens].
     rtt_budget_ms, ttft_target_ms, tpot_target_ms : float
         Class targets [ms]; inf = none.
+    power_w_per_gpu : float
+        Time-averaged board power per GPU at the operating point [W]
+        (`coredge.physics.serving.CapacityPoint.power_w_per_gpu`).
+    idle_w_per_gpu : float
+        Board power of an idle GPU [W] (``board_power_w(gpu, 0)``).
+    host_overhead_w : float
+        Host share per GPU (``Accelerator.server_overhead_w``) [W].
     """
 
     class_id: str
@@ -119,6 +126,9 @@ class ClassProfile:
     rtt_budget_ms: float
     ttft_target_ms: float
     tpot_target_ms: float
+    power_w_per_gpu: float = math.nan
+    idle_w_per_gpu: float = math.nan
+    host_overhead_w: float = 0.0
 
     @property
     def mean_service_ms(self) -> float:
@@ -133,9 +143,12 @@ def class_profiles(inputs: Inputs) -> dict[str, ClassProfile]:
     -------
     dict of class id to ClassProfile
     """
-    from coredge.physics.serving import capacity_point, prefill_ms
+    from coredge.catalog.accelerators import get_accelerator
+    from coredge.physics.serving import board_power_w, capacity_point, prefill_ms
 
     sc = inputs.scenario
+    idle_w = float(board_power_w(sc.hardware.gpu, 0.0))
+    host_w = float(get_accelerator(sc.hardware.gpu).server_overhead_w)
     out: dict[str, ClassProfile] = {}
     for k, cid in enumerate(inputs.classes):
         w = sc.active_workloads[cid]
@@ -160,8 +173,52 @@ def class_profiles(inputs: Inputs) -> dict[str, ClassProfile]:
         per_token = float(best.tpot_ms) - pre1 / w.tokens_out
         out[cid] = ClassProfile(cid, w.model, int(best.tp), int(best.batch), pre1,
                                 per_token, w.tokens_in, w.tokens_out,
-                                float(inputs.rtt_budget_ms[k]), ttft_t, tpot_t)
+                                float(inputs.rtt_budget_ms[k]), ttft_t, tpot_t,
+                                float(best.power_w_per_gpu), idle_w, host_w)
     return out
+
+
+def pool_power(profiles: Sequence[ClassProfile], slots: int, gpus: float, pue: float,
+               host_overhead_w: float | None = None) -> dict[str, Any]:
+    """Power model (``sites[].power``) of a pool serving ``profiles`` with ``slots`` slots.
+
+    A slot busy with class k draws its share of the replica's GPUs at k's operating point,
+    ``tp x (power_w_per_gpu + host) / batch``; the pool with every slot idle draws ``gpus x
+    (idle_w_per_gpu + host)``. The host overhead is drawn whether the GPUs are busy or idle
+    (assumption: hosts stay powered). Facility power = IT power x ``pue``.
+
+    Parameters
+    ----------
+    profiles : sequence of ClassProfile
+        Classes the pool serves.
+    slots : int
+        Slots of the pool [-].
+    gpus : float
+        GPUs behind those slots [GPUs].
+    pue : float
+        Power usage effectiveness of the site [-].
+    host_overhead_w : float, optional
+        Host power per GPU [W] (default: each profile's ``host_overhead_w``).
+
+    Returns
+    -------
+    dict
+        ``{"idle_w", "busy_w_per_slot": {class id: W}, "pue"}``.
+
+    Examples
+    --------
+    >>> p = ClassProfile("chat", "m", 2, 100, 10.0, 20.0, 500, 200, 50.0, 500.0, 50.0,
+    ...                  600.0, 100.0, 50.0)
+    >>> pool_power([p], 100, 2.0, 1.2)
+    {'idle_w': 300.0, 'busy_w_per_slot': {'chat': 13.0}, 'pue': 1.2}
+    """
+    busy: dict[str, float] = {}
+    idle = 0.0
+    for p in profiles:
+        host = p.host_overhead_w if host_overhead_w is None else host_overhead_w
+        busy[p.class_id] = p.tp * (p.power_w_per_gpu + host) / p.batch
+        idle = p.idle_w_per_gpu + host
+    return {"idle_w": float(gpus * idle), "busy_w_per_slot": busy, "pue": float(pue)}
 
 
 def inference_mw_by_site_class(inputs: Inputs, plan: Plan, year_index: int = -1) -> npt.NDArray[np.float64]:
@@ -286,6 +343,8 @@ def plan_sim(
     sites = plan.sites
     lat_s = sites["lat"].to_numpy(dtype=np.float64)
     lon_s = sites["lon"].to_numpy(dtype=np.float64)
+    # PUE per site (plan.sites["pue"]); without it the pools get no power model (no energy)
+    pue_s = sites["pue"].to_numpy(dtype=np.float64) if "pue" in sites.columns else None
     from coredge.plan.reach import tier_serves
 
     # one pool per (site, model, TP): replicas of one model serve every class that uses it
@@ -310,11 +369,15 @@ def plan_sim(
             ttft = [profiles[c].ttft_target_ms / profiles[c].mean_service_ms for c in serves]
             if tier != "core" and ttft and all(math.isfinite(x) for x in ttft):
                 qlim = math.ceil(slots * min(ttft))
-            pools.append({
+            pool: dict[str, Any] = {
                 "id": f"{sid}{SEP}{model}{SEP}tp{tp}", "servers": slots, "queue_limit": qlim,
                 "tier": tier, "lat": float(lat_s[j]), "lon": float(lon_s[j]),
                 "serves": serves,
-            })
+            }
+            if pue_s is not None and all(math.isfinite(profiles[c].power_w_per_gpu) for c in serves):
+                pool["power"] = pool_power([profiles[c] for c in serves], slots,
+                                           slots * tp / batch, float(pue_s[j]))
+            pools.append(pool)
             pool_site.append(sid)
     if not pools:
         raise InputError.of("plan", f"year {int(plan.years[year_index])}",
@@ -341,6 +404,9 @@ def plan_sim(
     served = {c["id"] for c in classes}
     for p in pools:
         p["serves"] = [c for c in p["serves"] if c in served]
+        if "power" in p:
+            p["power"]["busy_w_per_slot"] = {c: w for c, w in p["power"]["busy_w_per_slot"].items()
+                                             if c in served}
     pools_kept = [(p, s) for p, s in zip(pools, pool_site, strict=True) if p["serves"]]
     pools, pool_site = [p for p, _ in pools_kept], [s for _, s in pools_kept]
     d = inputs.demand
