@@ -36,7 +36,8 @@ from coredge.inputs import Inputs
 from coredge.latency import fiber_rtt_ms
 from coredge.plan import scenario_model as sm
 from coredge.plan.multiyear import aggregation_applies, build_aggregate_model, exact_modules
-from coredge.plan.portfolio import Plan, single_site_failure_shortfall
+from coredge.plan.portfolio import Plan
+from coredge.plan.repair import REPAIR_TIME_S, repair_single_site_failure, site_frame
 from coredge.plan.resilient_start import resilient_start
 from coredge.plan.scenario_bound import separable_bound_usd
 
@@ -52,9 +53,6 @@ with 2 the default US 10-year LP takes about 60 s on two shared cores, with 1 ab
 
 AGG_SOLVE_FRAC = 0.4
 """Share of the time limit for the aggregated MILP; the bound gets what is left (tuning choice)."""
-
-REPAIR_TIME_S = 10.0
-"""Wall time allowed to the resilience repair; a shortfall left then is reported (tuning choice)."""
 
 FULL_MODEL_MAX_PAIRS = 20_000
 """Up to this many reachable pairs the model keeps them all (tuning choice)."""
@@ -381,32 +379,7 @@ def _extract(
     load = inf_load[sel] + train[sel]
     # Numerical slack: never report load above installed capacity.
     load = np.minimum(load, installed + 0.0)
-    t = fac.table.iloc[sel].reset_index(drop=True)
-    pue = fac.pue[sel]
-    sites = pd.DataFrame(
-        {
-            "site_id": t["id"].astype(str),
-            "name": t["name"].astype(str),
-            "tier": fac.tier[sel].astype(str),
-            "lat": t["lat"].astype(float),
-            "lon": t["lon"].astype(float),
-            "state": t["state"].astype(str),
-            "country": t["country"].astype(str),
-            "region_id": t["region_id"].fillna("").astype(str),
-            "online_year": fac.online_year[sel],
-            "pue": pue,
-            "price_usd_per_mwh": fac.price_usd_per_mwh[sel],
-            "gco2_per_kwh": t["gco2_per_kwh"].astype(float),
-            "grid_available_mw": t["grid_available_mw"].astype(float),
-            "interconnect_wait_months": t["interconnect_wait_months"].astype(float),
-            "existing_it_mw": fac.existing_it_mw[sel],
-            "it_mw": installed[:, -1],
-            "facility_mw": installed[:, -1] * pue,
-            "gpus": np.floor(installed[:, -1] * 1000.0 / inputs.it_kw_per_gpu).astype(np.int64),
-            "inference_mw": inf_load[sel][:, -1],
-            "training_mw": train[sel][:, -1],
-        }
-    )
+    sites = site_frame(inputs, fac, sel, installed[:, -1], inf_load[sel][:, -1], train[sel][:, -1])
     # Assignments: pooled groups (classes without a budget) give every point the same share.
     keep = (xs > 0) & (pos[m.pairs.fac] >= 0)
     q = np.flatnonzero(keep)
@@ -468,186 +441,6 @@ def _extract(
         method="milp",
         solver=solver,
     )
-
-
-def _first_shortfall(
-    inputs: Inputs, plan: Plan, reach: dict[tuple[int, int], list[tuple[int, float]]]
-) -> tuple[float, list[int], list[int]] | None:
-    """Re-run `single_site_failure_shortfall`'s re-homing; the first unplaceable need.
-
-    Returns the stranded MW, the sites the stranded pair may move to (nearest first) and, as a
-    fallback, the sites that earlier pairs of the same failure took spare from before reaching
-    one of those (room there frees spare for the stranded pair).
-    """
-    spare = np.maximum(plan.it_mw_by_year[:, -1] - plan.load_mw_by_year[:, -1], 0.0)
-    a = plan.assignments
-    load = inputs.load_mw[:, :, -1]
-    for j in range(plan.n_sites):
-        rows = a[a["site_index"] == j]
-        if rows.empty:
-            continue
-        cap = spare.copy()
-        cap[j] = 0.0
-        tried: list[list[int]] = []
-        for pi, ci, share in zip(rows["point_index"].to_numpy(), rows["class_index"].to_numpy(),
-                                 rows["share"].to_numpy(), strict=True):
-            need = float(load[pi, ci] * share)
-            alts = [s for s, _r in reach.get((int(pi), int(ci)), []) if s != j]
-            tried.append(alts)
-            for s in alts:
-                if need <= 1e-12:
-                    break
-                take = min(need, cap[s])
-                cap[s] -= take
-                need -= take
-            if need > 0.0:
-                contested = set(alts)
-                extra: list[int] = []
-                for other in tried[:-1]:
-                    for s in other:
-                        if s in contested:
-                            break
-                        if s not in extra:
-                            extra.append(s)
-                return need, alts, extra
-    return None
-
-
-def _repair_resilience(inputs: Inputs, plan: Plan, max_modules: npt.NDArray[np.int64],
-                       module_mw: FloatArray, max_rounds: int = 500) -> tuple[int, int]:
-    """Add final-year modules until `single_site_failure_shortfall` is exactly zero (in place).
-
-    The model guarantees that a re-homing of every failed site's load exists; the independent
-    check re-homes greedily (nearest first) and can strand a few kW where another pair took the
-    spare it needed. Each round finds the first stranded need and adds the modules it asks for
-    (at least one) at the nearest site the stranded pair may move to that has room (site, state
-    cap and capex budget respected); when none has room, at a site that an earlier pair of the
-    same failure used before the contested ones (which frees their spare). It loops until the
-    check finds nothing. When every such site is full, a share of some pair served at the first
-    full contested site moves to another reachable site with room (`_move_off`), which frees spare
-    there. If nothing can move, the shortfall stays and is reported.
-    Returns the number of modules added (by this function; `_move_off` adds its own) and of moves.
-    """
-    from coredge.plan.reach import reachable_pairs
-
-    sc = inputs.scenario
-    reach = reachable_pairs(inputs, plan.sites)
-    inst = plan.it_mw_by_year
-    pue = plan.sites["pue"].to_numpy(dtype=np.float64)
-    states = plan.sites["state"].astype(str).to_numpy()
-    caps = dict(sc.grid.state_caps_mw)
-    budget = sc.planning.capex_budget_usd_per_year
-    tiers = sc.tiers
-    per_mw = np.array([tiers[t].facility_capex_usd_per_mw * (1 + tiers[t].land_and_soft_cost_frac)
-                       for t in plan.sites["tier"]]) + 1000.0 / inputs.it_kw_per_gpu * inputs.gpu_capex_usd
-    added = 0
-    moved = 0
-    t_end = time.perf_counter() + REPAIR_TIME_S
-    for _ in range(max_rounds):
-        if time.perf_counter() > t_end:
-            break
-        hit = _first_shortfall(inputs, plan, reach)
-        if hit is None:
-            break
-        need, alts, extra = hit
-        done = False
-        for s in alts + extra:
-            k = max(math.ceil(need / module_mw[s] - 1e-9), 1)
-            n_now = round(inst[s, -1] / module_mw[s])
-            k = min(k, int(max_modules[s]) - n_now)
-            if k <= 0:
-                continue
-            add_mw = k * module_mw[s]
-            st = states[s]
-            if st in caps and float((inst[states == st, -1] * pue[states == st]).sum()) + add_mw * pue[s] > caps[st] + 1e-9:
-                continue
-            if budget is not None:
-                y_add = np.diff(inst, axis=1, prepend=0.0)[:, -1]
-                if float((y_add * per_mw).sum()) + add_mw * per_mw[s] > budget:
-                    continue
-            inst[s, -1] += add_mw
-            added += k
-            done = True
-            break
-        if not done:
-            done = _move_off(inputs, plan, reach, alts, need, max_modules, module_mw)
-            if done:
-                moved += 1
-        if not done:
-            break
-    if added or moved:
-        plan.sites["it_mw"] = inst[:, -1]
-        plan.sites["facility_mw"] = inst[:, -1] * pue
-        plan.sites["gpus"] = np.floor(inst[:, -1] * 1000.0 / inputs.it_kw_per_gpu).astype(np.int64)
-        plan.sites["inference_mw"] = plan.load_mw_by_year[:, -1] - plan.training_mw_by_year[:, -1]
-    return added, moved
-
-
-def _move_off(inputs: Inputs, plan: Plan, reach: dict[tuple[int, int], list[tuple[int, float]]],
-              contested: list[int], need_mw: float, max_modules: npt.NDArray[np.int64],
-              module_mw: FloatArray) -> bool:
-    """Move ``need_mw`` (final year) of one pair's load off a full contested site (in place).
-
-    Picks, at the first contested site with a movable pair, the pair whose load it serves can go
-    to another reachable site that is online no later, has module room (site limit, state cap) and
-    no capex budget applies; moves that share in every year and adds the modules the target needs
-    each year (never shrinking). Returns whether something moved.
-    """
-    sc = inputs.scenario
-    if sc.planning.capex_budget_usd_per_year is not None:
-        return False
-    a: Any = plan.assignments  # edited in place (pandas typing is too loose for iat/loc here)
-    inst = plan.it_mw_by_year
-    load = plan.load_mw_by_year
-    oy = plan.sites["online_year"].to_numpy()
-    pue = plan.sites["pue"].to_numpy(dtype=np.float64)
-    states = plan.sites["state"].astype(str).to_numpy()
-    caps = dict(sc.grid.state_caps_mw)
-    online = plan.years[None, :] >= oy[:, None]
-    for c in contested:
-        rows = np.flatnonzero(a["site_index"].to_numpy() == c)
-        for r in (int(k) for k in rows):
-            pi, ci = int(a["point_index"].iat[r]), int(a["class_index"].iat[r])
-            pair_load = inputs.load_mw[pi, ci, :]
-            if pair_load[-1] <= 0:
-                continue
-            d = min(float(a["share"].iat[r]), (need_mw * (1.0 + 1e-6) + 1e-9) / float(pair_load[-1]))
-            for t, _rtt in reach.get((pi, ci), []):
-                if t == c or oy[t] > oy[c]:
-                    continue
-                new_load = load[t] + d * pair_load * online[t]
-                req = np.maximum.accumulate(np.maximum(np.ceil(new_load / module_mw[t] - 1e-9) * module_mw[t], inst[t]))
-                if req[-1] > max_modules[t] * module_mw[t] + 1e-9:
-                    continue
-                st = states[t]
-                if st in caps and float((inst[states == st, -1] * pue[states == st]).sum()) + (req[-1] - inst[t, -1]) * pue[t] > caps[st] + 1e-9:
-                    continue
-                load[t] = new_load
-                load[c] = np.maximum(load[c] - d * pair_load * online[c], 0.0)
-                inst[t] = np.where(online[t], req, 0.0)
-                a.loc[a.index[r], "share"] = float(a["share"].iat[r]) - d
-                hit = np.flatnonzero((a["point_index"].to_numpy() == pi) & (a["class_index"].to_numpy() == ci)
-                                     & (a["site_index"].to_numpy() == t))
-                if hit.size:
-                    h0 = int(hit[0])
-                    a.loc[a.index[h0], "share"] = float(a["share"].iat[h0]) + d
-                else:
-                    row = a.iloc[[r]].copy()
-                    row["site_index"] = t
-                    row["site_id"] = plan.sites["site_id"].iat[t]
-                    row["share"] = d
-                    row["rtt_ms"] = _rtt
-                    dkm = haversine_km(float(inputs.demand["lat"].to_numpy()[pi]),
-                                       float(inputs.demand["lon"].to_numpy()[pi]),
-                                       float(plan.sites["lat"].to_numpy()[t]), float(plan.sites["lon"].to_numpy()[t]))
-                    row["distance_km"] = float(dkm)
-                    a.loc[len(a) + int(a.index.max()) + 1] = row.iloc[0]
-                if float(a["share"].iat[r]) <= 1e-12:
-                    a.drop(index=a.index[r], inplace=True)
-                a.sort_values(["point_index", "class_index", "site_index"], inplace=True)
-                a.reset_index(drop=True, inplace=True)
-                return True
-    return False
 
 
 def milp_plan(
@@ -786,10 +579,8 @@ def milp_plan(
             else "non-uniform growth or npv objective")
     plan = _extract(inputs, m, v, solver)
     if resilient and plan.n_sites:
-        f_of = {(str(i), str(t)): k for k, (i, t) in enumerate(zip(fac.table["id"], fac.tier, strict=True))}
-        fidx = np.array([f_of[(str(i), str(t))] for i, t in zip(plan.sites["site_id"], plan.sites["tier"], strict=True)])
-        solver["repair_modules"], solver["repair_moves"] = _repair_resilience(
-            inputs, plan, fac.max_modules[fidx], fac.module_mw[fidx])
+        plan, rep = repair_single_site_failure(inputs, plan, fac, time_limit_s=REPAIR_TIME_S)
+        solver.update(rep)
     obj = plan_objective_usd(inputs, plan, objective)
     solver["objective_usd"] = obj
     lb = restricted_bound if complete else -math.inf
@@ -835,8 +626,6 @@ def milp_plan(
     solver["bound_scope"] = "full model" if math.isfinite(lb) else "none"
     solver["gap"] = _gap(obj, lb) if math.isfinite(lb) else None
     solver["total_s"] = time.perf_counter() - t0
-    if resilient and plan.n_sites:
-        solver["single_site_failure_shortfall_mw"] = float(single_site_failure_shortfall(inputs, plan).max())
     say(f"MILP {status}: objective {obj:.4g} USD, bound {lb:.4g}, gap {solver['gap']}")
     return plan
 
