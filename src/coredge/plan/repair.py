@@ -104,7 +104,7 @@ def _plan_fac(plan: Plan, fac: sm.Facilities) -> npt.NDArray[np.int64]:
 def _capex_per_mw(inputs: Inputs, tiers: npt.ArrayLike) -> FloatArray:
     sc = inputs.scenario
     gpu = 1000.0 / inputs.it_kw_per_gpu * inputs.gpu_capex_usd
-    return np.array([sc.tiers[str(t)].facility_capex_usd_per_mw * (1 + sc.tiers[str(t)].land_and_soft_cost_frac) + gpu
+    return np.array([sc.tiers[str(t)].facility_capex_usd_per_mw * (1 + sc.tiers[str(t)].land_and_soft_cost_frac) + gpu  # type: ignore[index]
                      for t in np.asarray(tiers)], dtype=np.float64)
 
 
@@ -139,7 +139,8 @@ def _open_site(inputs: Inputs, plan: Plan, fac: sm.Facilities, pi: int, ci: int,
     budget = sc.planning.capex_budget_usd_per_year
     per_mw = _capex_per_mw(inputs, fac.tier)
     cand: list[tuple[float, int, int]] = []  # (capex, facility, plan row replaced or -1)
-    for f in np.flatnonzero(ok):
+    for fi in np.flatnonzero(ok):
+        f = int(fi)
         row = plan_site.get(int(fac.site[f]), -1)
         add_mw = float(k[f] * fac.module_mw[f])
         freed = 0.0
@@ -164,15 +165,15 @@ def _open_site(inputs: Inputs, plan: Plan, fac: sm.Facilities, pi: int, ci: int,
         cand.append((add_mw * float(per_mw[f]), int(f), row))
     if not cand:
         return None
-    _, f, row = min(cand)
+    _, best, row = min(cand)
+    f = best
     Y = years.size
     if row < 0:
         add = np.zeros(Y)
         add[-1] = float(k[f] * fac.module_mw[f])
         new = site_frame(inputs, fac, np.array([f]), add[-1:], np.zeros(1), np.zeros(1))
-        sites = pd.concat([plan.sites, new], ignore_index=True)
         return dataclasses.replace(
-            plan, sites=sites, it_mw_by_year=np.vstack([plan.it_mw_by_year, add[None, :]]),
+            plan, sites=pd.concat([plan.sites, new], ignore_index=True), it_mw_by_year=np.vstack([plan.it_mw_by_year, add[None, :]]),
             load_mw_by_year=np.vstack([plan.load_mw_by_year, np.zeros((1, Y))]),
             training_mw_by_year=np.vstack([plan.training_mw_by_year, np.zeros((1, Y))]),
         ), f"opened {fac.tier[f]} {fac.table['id'].iat[f]}"
@@ -186,7 +187,7 @@ def _open_site(inputs: Inputs, plan: Plan, fac: sm.Facilities, pi: int, ci: int,
     new_inst = np.maximum.accumulate(new_inst)
     new = site_frame(inputs, fac, np.array([f]), new_inst[-1:], plan.sites["inference_mw"].to_numpy()[row:row + 1],
                      plan.sites["training_mw"].to_numpy()[row:row + 1])
-    sites = plan.sites.copy()
+    sites: Any = plan.sites.copy()
     for c in new.columns:
         sites.loc[row, c] = new[c].iat[0]
     it = plan.it_mw_by_year.copy()
