@@ -308,3 +308,46 @@ def test_training_from_plan_and_cli(planned: tuple[Inputs, Plan, Path], monkeypa
     with pytest.raises(SystemExit) as info:
         main()
     assert info.value.code == 2
+
+
+def test_plan_pools_power_and_energy(planned: tuple[Inputs, Plan, Path]) -> None:
+    """Pools carry the plan site's PUE, idle board + host power per GPU, and per-class busy power
+    at the operating point; a saturated pool's J/token equals the serving profile's (with host)."""
+    from coredge.catalog.accelerators import get_accelerator
+    from coredge.physics.serving import board_power_w
+
+    inputs, plan, _ = planned
+    gpu = inputs.scenario.hardware.gpu
+    host = get_accelerator(gpu).server_overhead_w
+    idle = float(board_power_w(gpu, 0.0))
+    ps = plan_sim(inputs, plan, max_requests=100_000)
+    pue = dict(zip(plan.sites["site_id"], plan.sites["pue"], strict=True))
+    for site, psid in zip(ps.spec.sites, ps.pool_site, strict=True):
+        assert site.power is not None
+        assert site.power.pue == pytest.approx(pue[psid])
+        bw = site.power.busy_w_per_slot
+        assert isinstance(bw, dict) and set(bw) == set(site.serves or [])
+        for cid, w in bw.items():
+            p = ps.profiles[cid]
+            assert w == pytest.approx(p.tp * (p.power_w_per_gpu + host) / p.batch)
+        # idle_w / (idle + host) = GPUs behind the slots = slots x tp / batch (> 0)
+        assert site.power.idle_w / (idle + host) > 0
+    res = simulate_plan(inputs, plan, requests=100_000, seed=1)
+    e = res.summary["energy"]
+    assert e["facility_energy_kwh"] > e["it_energy_kwh"] > e["idle_it_energy_kwh"] > 0
+    assert sum(c["it_energy_kwh"] for c in e["classes"].values()) <= e["it_energy_kwh"] * (1 + 1e-12)
+    assert sum(t["it_energy_kwh"] for t in e["tiers"].values()) == pytest.approx(e["it_energy_kwh"])
+    # saturated single-class pools: J/token at the operating point incl. host overhead
+    checked = 0
+    for _, row in res.sites.iterrows():
+        site = ps.spec.sites[int(_)]
+        if row["utilization"] > 0.995 and len(site.serves or []) == 1:
+            p = ps.profiles[(site.serves or [])[0]]
+            cp = capacity_point(p.model, gpu, p.tokens_in, p.tokens_out, p.tpot_target_ms,
+                                p.ttft_target_ms, inputs.scenario.active_workloads[p.class_id].dtype,
+                                None, p.tp)
+            expect = cp.joules_per_token * (cp.power_w_per_gpu + host) / cp.power_w_per_gpu
+            # up to 0.5 % idle slot time at idle power (measured deviations 0.0-0.25 %)
+            assert row["it_j_per_token"] == pytest.approx(expect, rel=0.01)
+            checked += 1
+    assert checked >= 1
