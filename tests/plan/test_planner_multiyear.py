@@ -9,6 +9,7 @@ optimum, and its modules must cover every year's load, reserve and training.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import highspy
 import numpy as np
@@ -17,7 +18,8 @@ from planner_util import TINY, merged, write_scenario
 
 from coredge.inputs import build_inputs
 from coredge.plan import scenario_model as sm
-from coredge.plan.milp import milp_plan
+from coredge.plan.cluster import build_clusters, class_radius_km
+from coredge.plan.milp import gpu_floor_slack_usd, lp_bound_full, milp_plan
 from coredge.plan.multiyear import aggregation_applies, build_aggregate_model, exact_modules
 from coredge.plan.portfolio import single_site_failure_shortfall
 from coredge.scenario.load import load_scenario
@@ -36,14 +38,22 @@ def _solve(m: sm.PlannerModel) -> tuple[float, np.ndarray]:
     return float(h.getInfo().objective_function_value), np.asarray(h.getSolution().col_value)
 
 
-def test_aggregate_bounds_full_model_and_rebuild_is_exact(tmp_path: Path) -> None:
-    inp = build_inputs(load_scenario(write_scenario(tmp_path, RAW)))
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The 4-year scenario, its model parts and the full model's proven optimum (solved once)."""
+    inp = build_inputs(load_scenario(write_scenario(tmp_path_factory.mktemp("my"), RAW)))
     fac = sm.build_facilities(inp)
     groups, full = sm.build_groups_and_pairs(inp, fac)
     econ = sm.build_economics(inp, fac)
+    full_opt, _ = _solve(sm.build_model(inp, fac, groups, full, econ, True))
+    return {"inp": inp, "fac": fac, "groups": groups, "full": full, "econ": econ, "full_opt": full_opt}
+
+
+def test_aggregate_bounds_full_model_and_rebuild_is_exact(small: dict[str, Any]) -> None:
+    inp, fac, groups, full, econ = (small[k] for k in ("inp", "fac", "groups", "full", "econ"))
+    full_opt = small["full_opt"]
     assert aggregation_applies(inp, groups, "cost")
     assert not aggregation_applies(inp, groups, "npv")
-    full_opt, _ = _solve(sm.build_model(inp, fac, groups, full, econ, True))
     agg = build_aggregate_model(inp, fac, groups, full, econ, True)
     assert int(agg.integer.sum()) < int(sm.build_model(inp, fac, groups, full, econ, True).integer.sum())
     agg_opt, v = _solve(agg)
@@ -77,10 +87,41 @@ def test_capex_budget_falls_back_to_full_model(tmp_path: Path) -> None:
     assert not aggregation_applies(inp, groups, "cost")
 
 
-def test_multiyear_plan_survives_every_failure(tmp_path: Path) -> None:
-    inp = build_inputs(load_scenario(write_scenario(tmp_path, RAW)))
+def test_multiyear_plan_survives_every_failure(small: dict[str, Any]) -> None:
+    inp = small["inp"]
     plan = milp_plan(inp, time_limit_s=30, mip_rel_gap=1e-4)
     assert float(single_site_failure_shortfall(inp, plan).max()) == 0.0
     s = plan.solver
+    assert s["repair_exact"] and s["single_site_failure_shortfall_mw"] == 0.0
     assert s["bound_usd"] <= s["objective_usd"] * (1 + 1e-9)
     assert s["gap"] == pytest.approx((s["objective_usd"] - s["bound_usd"]) / s["objective_usd"])
+    # The plan is a feasible point of the full model: never below its proven optimum (less the
+    # whole-GPU slack costing may take off).
+    assert s["objective_usd"] >= small["full_opt"] - gpu_floor_slack_usd(inp, small["fac"])
+
+
+@pytest.mark.parametrize("frac", [0.3, 1.0])
+def test_cluster_relaxation_bounds_full_optimum(small: dict[str, Any], frac: float) -> None:
+    """bound (cluster relaxation, per-year and year-aggregated) <= full optimum <= plan cost."""
+    inp, fac, groups, full, econ = (small[k] for k in ("inp", "fac", "groups", "full", "econ"))
+    full_opt = small["full_opt"]
+    cl = build_clusters(inp, fac, groups, full, class_radius_km(inp, frac))
+    # Fewer groups, every member mapped, loads preserved, union reach contains each member's.
+    assert cl.groups.count < int((groups.load_mw.max(axis=1) > 0).sum())
+    has = groups.load_mw.max(axis=1) > 0
+    assert np.all(cl.of_group[has] >= 0) and np.all(cl.of_group[~has] == -1)
+    assert np.allclose(cl.groups.load_mw.sum(axis=0), groups.load_mw[has].sum(axis=0))
+    ck = set((cl.pairs.group * fac.count + cl.pairs.fac).tolist())
+    keep = cl.of_group[full.group] >= 0
+    assert set((cl.of_group[full.group[keep]] * fac.count + full.fac[keep]).tolist()) <= ck
+    per_year, _ = _solve(sm.build_model(inp, fac, cl.groups, cl.pairs, econ, True))
+    both, _ = _solve(build_aggregate_model(inp, fac, cl.groups, cl.pairs, econ, True))
+    assert both <= per_year * (1 + 1e-7)
+    assert per_year <= full_opt * (1 + 1e-7)
+    # Not trivially weak on this scenario.
+    assert both >= 0.9 * full_opt
+    # Its LP by column generation (what milp_plan uses on large scenarios) is below both.
+    res = lp_bound_full(inp, fac, cl.groups, cl.pairs, sm.nearest_per_tier(cl.pairs, fac, 1), econ, True,
+                        time_limit_s=30.0, builder=build_aggregate_model)
+    assert res["bound_usd"] <= both * (1 + 1e-7)
+    assert res["bound_usd"] >= 0.8 * full_opt
