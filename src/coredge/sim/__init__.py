@@ -5,6 +5,8 @@ Public API:
 * `NetworkSpec`, `spec_from_dict`, `load_spec`, `spec_from_arrays` - the input (``spec``);
 * `simulate` -> `SimResult` - run it (``engine``; hot loop compiled with numba in ``kernel``);
 * `POLICIES`, `register_policy` - routing policies (``policies``);
+* ``coredge.sim.bursts`` - scheduled and Markov-modulated traffic bursts (`BurstSpec`);
+  ``coredge.sim.energy`` - energy and J/token from the sites' power models (`PowerSpec`);
 * ``coredge.sim.training`` - training jobs at core campuses (`simulate_training`,
   `training_from_plan`); ``coredge.sim.from_plan`` - plans as input;
 * `load_spec_or_plan` - the CLI's loader (a JSON file, or a plan directory via
@@ -20,10 +22,12 @@ from coredge.sim.engine import SimResult, simulate
 from coredge.sim.loader import load_spec_or_plan
 from coredge.sim.policies import POLICIES, Policy, get_policy, register_policy
 from coredge.sim.spec import (
+    BurstSpec,
     ClassSpec,
     DemandSpec,
     FaultSpec,
     NetworkSpec,
+    PowerSpec,
     RoutingSpec,
     ServiceSpec,
     SiteSpec,
@@ -34,11 +38,13 @@ from coredge.sim.spec import (
 
 __all__ = [
     "POLICIES",
+    "BurstSpec",
     "ClassSpec",
     "DemandSpec",
     "FaultSpec",
     "NetworkSpec",
     "Policy",
+    "PowerSpec",
     "RoutingSpec",
     "ServiceSpec",
     "SimResult",

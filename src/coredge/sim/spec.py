@@ -11,7 +11,8 @@ Minimal core (accepted exactly as written)::
 Extensions (all optional): site ``tier``/``lat``/``lon``/``speed``/``replicas`` x
 ``slots_per_replica``; demand ``lat``/``lon``/``utc_offset_h``; ``latency`` (RTT from
 coordinates when ``rtt_ms`` is absent); ``classes`` (workload classes with their own service,
-SLO and RTT budget); ``slo_ms``; ``diurnal``; ``start_utc_h``; ``faults``. See
+SLO and RTT budget); ``slo_ms``; ``diurnal``; ``start_utc_h``; ``faults``; ``bursts``
+(traffic surges, `BurstSpec`); site ``power`` (power model for energy, `PowerSpec`). See
 ``docs/simulator.md`` for every field.
 
 Validation happens once, here: pydantic (``extra="forbid"``) checks structure and ranges, then
