@@ -270,6 +270,14 @@ def sim_summary(sim: SimResult, whatif: dict[str, Any] | None) -> dict[str, Any]
         k: v.get("slo_attainment") for k, v in classes.items() if isinstance(v, dict)
     }
     out["p99_ms_by_class"] = {k: v.get("p99_ms") for k, v in classes.items() if isinstance(v, dict)}
+    energy = s.get("energy") or {}
+    out["energy"] = {
+        k: energy.get(k)
+        for k in ("facility_j_per_token", "it_j_per_token", "mean_facility_power_kw", "facility_energy_kwh")
+    }
+    out["facility_j_per_token_by_class"] = {
+        k: v.get("facility_j_per_token") for k, v in (energy.get("classes") or {}).items()
+    }
     out["failure_whatif"] = whatif
     return out
 

@@ -217,6 +217,7 @@ def sim_rows(res: RunResult) -> list[dict[str, str]]:
             "wait": f"{float(v.get('mean_wait_ms') or 0):,.0f} ms",
             "spilled": f"{100 * float(v.get('spilled_frac') or 0):.1f}%",
             "dropped": f"{100 * float(v.get('dropped_frac') or 0):.2f}%",
+            "jtok": "n/a" if v.get("facility_j_per_token") is None else f"{float(v['facility_j_per_token']):.2f}",
         })
     return rows
 
