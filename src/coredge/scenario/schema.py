@@ -330,8 +330,8 @@ class SimulationSpec(StrictModel):
 class ExistingSite(StrictModel):
     """A brownfield site that is open from the start."""
 
-    id: str = Field(..., min_length=1)
-    tier: TierId
+    id: str = Field(..., min_length=1, description="Site id (unique).")
+    tier: TierId = Field(..., description="Tier of the site: core, regional or micro.")
     lat: Annotated[float, Field(ge=-90, le=90)] = Field(..., description="Latitude [degrees].")
     lon: Annotated[float, Field(ge=-180, le=180)] = Field(..., description="Longitude [degrees].")
     state: str = Field("", description="USPS state code (for tariffs and carbon).")
@@ -359,7 +359,11 @@ class Scenario(StrictModel):
     grid: GridSpec = Field(default_factory=GridSpec)
     planning: PlanningSpec = Field(default_factory=PlanningSpec)
     simulation: SimulationSpec = Field(default_factory=SimulationSpec)
-    existing_sites: list[ExistingSite] = Field(default_factory=list)
+    existing_sites: list[ExistingSite] = Field(
+        default_factory=list,
+        description="Brownfield sites open from the start with their installed IT MW (id, tier, "
+        "lat, lon, state, it_mw); their capacity is not bought again.",
+    )
     finance: FinanceSpec = Field(default_factory=FinanceSpec)
     seed: Annotated[int, Field(ge=0)] = Field(0, description="Seed for every random draw.")
 
