@@ -219,7 +219,14 @@ def execute(
     coverage = coverage_by_class(inputs, plan)
     summary = summarise(sc, variant, inputs, plan, costs, fin, coverage)
     sim, whatif = None, None
-    if sc.simulation.enabled and plan.n_sites and (simulate if simulate is not None else True):
+    inference_final_mw = float(
+        (plan.load_mw_by_year[:, -1] - plan.training_mw_by_year[:, -1]).sum()
+    ) if plan.n_sites else 0.0
+    if (
+        sc.simulation.enabled
+        and inference_final_mw > 1e-9
+        and (simulate if simulate is not None else True)
+    ):
         t2 = time.perf_counter()
         sim, whatif = simulate_busy_hour(inputs, plan, say)
         timings["simulate_s"] = time.perf_counter() - t2
