@@ -38,14 +38,10 @@ class ClassCapacity:
         Sustainable output tokens per second per GPU meeting the class's TPOT target [tokens/s].
     gpus_per_request_per_s : float
         GPUs needed per request per second of peak load [GPU s/request].
-    it_power_frac : float
-        IT power per GPU at that operating point (board power from the serving model plus the
-        host overhead) over the nameplate IT power per GPU (TDP plus host) [fraction].
     """
 
     output_tokens_per_s_per_gpu: float
     gpus_per_request_per_s: float
-    it_power_frac: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -194,10 +190,6 @@ def best_capacity(
 
 def class_capacity(sc: Scenario) -> dict[str, ClassCapacity]:
     """GPU capacity per workload class from the serving profile of the scenario's accelerator."""
-    from coredge.catalog.accelerators import get_accelerator
-
-    acc = get_accelerator(sc.hardware.gpu, field="hardware.gpu")
-    nameplate_w = acc.tdp_w + acc.server_overhead_w
     out: dict[str, ClassCapacity] = {}
     for wid, w in sc.active_workloads.items():
         point = best_capacity_point(
@@ -218,8 +210,7 @@ def class_capacity(sc: Scenario) -> dict[str, ClassCapacity]:
                 "a model/accelerator/dtype that fits one 8-GPU server and meets the class's "
                 "TTFT and TPOT targets",
             )
-        frac = (float(point.power_w_per_gpu) + acc.server_overhead_w) / nameplate_w
-        out[wid] = ClassCapacity(tok_s, w.tokens_out / tok_s, min(frac, 1.0))
+        out[wid] = ClassCapacity(tok_s, w.tokens_out / tok_s)
     return out
 
 
