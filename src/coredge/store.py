@@ -66,10 +66,3 @@ def write_json(path: Path, obj: dict[str, Any]) -> None:
 def write_parquet(path: Path, df: pd.DataFrame) -> None:
     """Write a table to Parquet (pyarrow), without the pandas index."""
     df.to_parquet(path, index=False, engine="pyarrow")
-
-
-def read_summary(run_dir: Path) -> dict[str, Any]:
-    """The summary of a finished run."""
-    path = Path(run_dir) / "summary.json"
-    out: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return out

@@ -373,11 +373,6 @@ class Scenario(StrictModel):
         return {k: w for k, w in self.workloads.items() if w.enabled and w.demand_share > 0}
 
 
-def field_names(model: type[BaseModel]) -> list[str]:
-    """Names of a model's fields (for did-you-mean suggestions)."""
-    return list(model.model_fields)
-
-
 def describe(model: type[BaseModel] = Scenario, prefix: str = "") -> list[tuple[str, str, str]]:
     """Flatten the schema into (path, type, description) rows for documentation."""
     rows: list[tuple[str, str, str]] = []
