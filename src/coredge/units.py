@@ -36,14 +36,9 @@ HOURS_PER_YEAR: float = 8760.0
 """Hours in a non-leap year [h]."""
 
 SECONDS_PER_HOUR: float = 3600.0
-DAYS_PER_YEAR: float = 365.0
 
 LB_PER_KG: float = 2.20462262185
 """Pounds per kilogram (exact by definition of the avoirdupois pound)."""
-
-SPEED_OF_LIGHT_KM_S: float = 299_792.458
-"""Speed of light in vacuum [km/s] (exact, SI definition)."""
-
 
 def cents_per_kwh_to_usd_per_mwh(x: Num) -> Num:
     """Convert a price from US cents per kWh to US dollars per MWh.
