@@ -40,6 +40,7 @@ SECONDS_PER_HOUR: float = 3600.0
 LB_PER_KG: float = 2.20462262185
 """Pounds per kilogram (exact by definition of the avoirdupois pound)."""
 
+
 def cents_per_kwh_to_usd_per_mwh(x: Num) -> Num:
     """Convert a price from US cents per kWh to US dollars per MWh.
 
