@@ -277,7 +277,7 @@ def load_state_prices() -> pd.DataFrame:
     return _state_prices().copy()
 
 
-def _norm_state(state: str, field: str = "state") -> str:
+def normalize_state(state: str, field: str = "state") -> str:
     """USPS code (upper case) from a code or a full state name; InputError otherwise."""
     prices = _state_prices()
     if isinstance(state, str):
@@ -319,7 +319,7 @@ def state_price_usd_per_mwh(state: str, sector: str = "industrial") -> float:
     """
     if sector not in SECTORS:
         raise InputError.of("sector", sector, "one of: " + ", ".join(SECTORS))
-    code = _norm_state(state)
+    code = normalize_state(state)
     df = _state_prices()
     return float(df.loc[df["state"] == code, f"{sector}_usd_per_mwh"].iloc[0])
 
@@ -400,7 +400,7 @@ def state_gco2_per_kwh(state: str) -> float:
     >>> round(state_gco2_per_kwh("TX"), 1)
     349.8
     """
-    code = _norm_state(state)
+    code = normalize_state(state)
     df = _state_grid()
     return float(df.loc[df["state"] == code, "gco2_per_kwh"].iloc[0])
 
@@ -718,6 +718,7 @@ __all__ = [
     "load_state_prices",
     "load_tiers",
     "load_workload_classes",
+    "normalize_state",
     "outline_lines",
     "state_gco2_per_kwh",
     "state_price_usd_per_mwh",

@@ -113,7 +113,7 @@ def site_report(
         raise InputError.of("--it-mw", it_mw, f"{lo:g} to {hi:g} MW for the {tier} tier")
     if not (0.0 < it_load_frac <= 1.0):
         raise InputError.of("--it-load", it_load_frac, "a fraction in (0, 1]")
-    code = data._norm_state(state, "--state")
+    code = data.normalize_state(state, "--state")
     cool = cooling or str(t["cooling"])
     if cool not in facility.COOLING:
         raise InputError.of("--cooling", cool, "one of: " + ", ".join(facility.COOLING))
