@@ -159,7 +159,13 @@ def build_clusters(inputs: Inputs, fac: sm.Facilities, groups: sm.Groups, full: 
             nc += 1
     load = np.zeros((nc, groups.load_mw.shape[1]))
     np.add.at(load, of[has], groups.load_mw[has])
-    cg = sm.Groups(np.asarray(centre, dtype=np.int64), np.asarray(klass, dtype=np.int64), load)
+    # A cluster keeps a backup only if every member must (fewer rows: still a relaxation).
+    backup = None
+    if groups.backup is not None:
+        exempt = np.zeros(nc, dtype=bool)
+        np.logical_or.at(exempt, of[has], ~groups.backup[has])
+        backup = ~exempt
+    cg = sm.Groups(np.asarray(centre, dtype=np.int64), np.asarray(klass, dtype=np.int64), load, backup)
     keep = of[full.group] >= 0
     c = of[full.group[keep]]
     f = full.fac[keep]

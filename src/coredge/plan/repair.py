@@ -252,7 +252,9 @@ def repair_single_site_failure(inputs: Inputs, plan: Plan, fac: sm.Facilities,
         states = plan.sites["state"].astype(str).to_numpy()
         per_mw = _capex_per_mw(inputs, plan.sites["tier"])
         done = False
-        for s in alts + extra:
+        # Room at `extra` only helps when the stranded pair has a plan site to move to; with none
+        # (a point whose only reachable plan site failed) adding modules elsewhere frees nothing.
+        for s in (alts + extra if alts else []):
             k = max(math.ceil(need / module_mw[s] - 1e-9), 1)
             n_now = round(inst[s, -1] / module_mw[s])
             k = min(k, int(max_modules[s]) - n_now)

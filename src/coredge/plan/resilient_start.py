@@ -77,8 +77,8 @@ def resilient_start(
     short = 0
     for g in np.argsort(-groups.load_mw[:, -1] * served, kind="stable"):
         s_g = float(served[g])
-        if s_g <= 1e-12:
-            continue
+        if s_g <= 1e-12 or (groups.backup is not None and not groups.backup[g]):
+            continue  # nothing served, or no second site to back it up (served without backup)
         load = groups.load_mw[g]
         lo, hi = int(start_of[g]), int(start_of[g + 1])
         cand = full.fac[lo:min(hi, lo + MAX_SCAN)]

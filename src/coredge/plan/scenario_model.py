@@ -119,11 +119,18 @@ class Groups:
     klass : ndarray of int, shape (G,)
     load_mw : ndarray, shape (G, Y)
         IT load of the group per year [MW].
+    backup : ndarray of bool, shape (G,), optional
+        Whether the group must keep a backup share under single-site failure: it reaches
+        facilities on at least two sites (`needs_backup`). A group whose every reachable facility
+        stands on one site cannot be re-homed by any plan, so it is served without a backup
+        (the resilience check then reports its load as stranded, for every planner alike).
+        ``None``: every group needs one.
     """
 
     point: IntArray
     klass: IntArray
     load_mw: FloatArray
+    backup: BoolArray | None = None
 
     @property
     def count(self) -> int:
@@ -252,7 +259,35 @@ def build_groups_and_pairs(inputs: Inputs, fac: Facilities) -> tuple[Groups, Pai
     groups = Groups(np.concatenate(g_point), np.concatenate(g_class), np.concatenate(g_load, axis=0))
     pairs = PairTable(np.concatenate(p_group), np.concatenate(p_fac), np.concatenate(p_rtt))
     order = np.lexsort((pairs.rtt_ms, pairs.group))
-    return groups, pairs.subset(order)
+    pairs = pairs.subset(order)
+    groups = Groups(groups.point, groups.klass, groups.load_mw, needs_backup(groups.count, pairs, fac))
+    return groups, pairs
+
+
+def needs_backup(n_groups: int, pairs: PairTable, fac: Facilities) -> BoolArray:
+    """Per group, whether its reachable facilities stand on at least two distinct sites.
+
+    Only such a group can be re-homed after a site fails; the backup rows of `define_backup`
+    apply to it alone (a group with one reachable site would otherwise be forced unmet).
+
+    Parameters
+    ----------
+    n_groups : int
+        Number of groups.
+    pairs : PairTable
+        Every reachable pair (the full table, so that a restricted model agrees with it).
+    fac : Facilities
+
+    Examples
+    --------
+    A group reaching a micro and a regional facility on the same city site needs none.
+    """
+    site = fac.site[pairs.fac]
+    lo = np.full(n_groups, np.iinfo(np.int64).max, dtype=np.int64)
+    hi = np.full(n_groups, -1, dtype=np.int64)
+    np.minimum.at(lo, pairs.group, site)
+    np.maximum.at(hi, pairs.group, site)
+    return np.asarray((hi >= 0) & (hi != lo), dtype=bool)
 
 
 def nearest_per_tier(pairs: PairTable, fac: Facilities, per_tier: int) -> BoolArray:
@@ -570,6 +605,9 @@ def define_backup(m: PlannerModel) -> None:
     Then for any failed facility f the other facilities hold ``B_g - b_gf >= x_gf`` of the
     group's share in reserve, and each reserves ``R_f = sum_g load_g b_gf`` of spare capacity
     (`define_capacity`), so the failed load can always be re-homed within budget.
+
+    Groups with ``groups.backup`` False (every reachable facility on one site: no plan can
+    re-home them) get no ``x + b <= B`` rows and ``b = B = 0``: served without a backup.
     """
     lay = m.layout
     if not lay.resilient:
@@ -579,10 +617,18 @@ def define_backup(m: PlannerModel) -> None:
     a = _coo(np.r_[m.pairs.group, g], np.r_[lay.offsets["b"] + q, lay.offsets["B"] + g],
              np.r_[np.ones(lay.Q), -np.ones(lay.G)], (lay.G, lay.num_col))
     m.add_rows("backup_total", a, 0.0, 0.0)
-    rows = np.r_[q, q, q]
-    cols = np.r_[lay.offsets["x"] + q, lay.offsets["b"] + q, lay.offsets["B"] + m.pairs.group]
-    vals = np.r_[np.ones(lay.Q), np.ones(lay.Q), -np.ones(lay.Q)]
-    m.add_rows("backup_link", _coo(rows, cols, vals, (lay.Q, lay.num_col)), -np.inf, 0.0)
+    if m.groups.backup is not None:
+        need = m.groups.backup
+        hi = m.col_upper.copy()
+        hi[lay.offsets["B"] + np.flatnonzero(~need)] = 0.0
+        hi[lay.offsets["b"] + np.flatnonzero(~need[m.pairs.group])] = 0.0
+        m.col_upper = hi
+        q = np.flatnonzero(need[m.pairs.group])
+    r = np.arange(q.size)
+    rows = np.r_[r, r, r]
+    cols = np.r_[lay.offsets["x"] + q, lay.offsets["b"] + q, lay.offsets["B"] + m.pairs.group[q]]
+    vals = np.r_[np.ones(q.size), np.ones(q.size), -np.ones(q.size)]
+    m.add_rows("backup_link", _coo(rows, cols, vals, (q.size, lay.num_col)), -np.inf, 0.0)
 
 
 def link_year(m: PlannerModel) -> IntArray:
