@@ -143,30 +143,10 @@ def _define_linking(m: sm.PlannerModel, keep_years: npt.NDArray[np.bool_]) -> No
 
 def _define_capacity(m: sm.PlannerModel, keep_years: npt.NDArray[np.bool_]) -> None:
     """Capacity rows of the last year for every facility and of every online year for core ones."""
-    lay = m.layout
-    F, Y = lay.F, lay.Y
+    Y = m.layout.Y
     years = np.asarray(m.years)
     use = (m.fac.online_year[:, None] <= years[None, :]) & (keep_years[:, None] | (np.arange(Y) == Y - 1)[None, :])
-    f_idx, y_idx = np.nonzero(use)
-    row_of = -np.ones(F * Y, dtype=np.int64)
-    row_of[f_idx * Y + y_idx] = np.arange(f_idx.size)
-    row = row_of[f_idx * Y + y_idx]
-    lval = m.ratio[y_idx]
-    rows = [row, row]
-    cols = [lay.offsets["L"] + f_idx, lay.offsets["n"] + f_idx * Y + y_idx]
-    vals = [lval, -m.fac.module_mw[f_idx]]
-    if lay.resilient:
-        rows.append(row)
-        cols.append(lay.offsets["R"] + f_idx)
-        vals.append(lval)
-    c = np.arange(lay.C)
-    cf, cy = np.repeat(m.core, Y), np.tile(np.arange(Y), lay.C)
-    ok = row_of[cf * Y + cy] >= 0
-    rows.append(row_of[cf * Y + cy][ok])
-    cols.append((lay.offsets["T"] + np.repeat(c, Y) * Y + cy)[ok])
-    vals.append(np.ones(int(ok.sum())))
-    a = sm._coo(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), (f_idx.size, lay.num_col))
-    m.add_rows("capacity", a, -np.inf, 0.0)
+    sm.capacity_rows(m, use)
 
 
 def _define_monotone(m: sm.PlannerModel, keep_years: npt.NDArray[np.bool_]) -> None:

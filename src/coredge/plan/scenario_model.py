@@ -667,10 +667,24 @@ def define_linking(m: PlannerModel) -> None:
 
 def define_capacity(m: PlannerModel) -> None:
     """Online years: ``load + backup + training <= module_mw x modules`` per facility and year."""
+    capacity_rows(m, m.fac.online_year[:, None] <= np.asarray(m.years)[None, :])
+
+
+def capacity_rows(m: PlannerModel, use: BoolArray) -> None:
+    """Capacity rows ``ratio_y (L_f + R_f) + T_fy - module_mw_f n_fy <= 0`` for the (facility,
+    year) cells of `use` (shape (F, Y); ``L``/``R`` per year when the load has no common profile).
+
+    Shared by the full model (every online year, `define_capacity`) and the aggregated
+    multi-year relaxation (`coredge.plan.multiyear`: the last year, and every online year at core
+    campuses).
+
+    Examples
+    --------
+    ``capacity_rows(m, online)`` adds one row per True cell, in row-major (facility, year) order.
+    """
     lay = m.layout
     F, Y, P = lay.F, lay.Y, lay.P
-    online = m.fac.online_year[:, None] <= np.asarray(m.years)[None, :]
-    f_idx, y_idx = np.nonzero(online)
+    f_idx, y_idx = np.nonzero(use)
     row_of = -np.ones(F * Y, dtype=np.int64)
     row_of[f_idx * Y + y_idx] = np.arange(f_idx.size)
     row = row_of[f_idx * Y + y_idx]
