@@ -14,28 +14,9 @@ import pytest
 
 from coredge.geo import pairwise_km
 from coredge.latency import fiber_rtt_ms
+from coredge_testing import TINY, run_cli
 
-TINY = """
-name: tiny
-horizon: {start_year: 2026, end_year: 2030}
-demand: {source: cities, countries: [US], min_population: 1500000}
-candidates:
-  core_regions: [dallas-fort-worth, northern-virginia, phoenix-mesa]
-  regional_min_population: 1500000
-  micro_min_population: 1500000
-workloads:
-  batch: {dtype: fp8}
-training: {it_mw_start: 50.0}
-variants:
-  bigger:
-    demand: {market_share: 0.5}
-"""
-
-
-def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "coredge", *args], capture_output=True, text=True, cwd=cwd, timeout=300
-    )
+cli = run_cli
 
 
 def cli_inproc(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str, str]:

@@ -24,23 +24,11 @@ from coredge.geo import pairwise_km
 from coredge.latency import fiber_rtt_ms
 from coredge.pipeline import RunResult, execute
 from coredge.scenario.load import build_scenario, load_scenario
-
-TINY = """
-name: tiny
-horizon: {start_year: 2026, end_year: 2030}
-demand: {source: cities, countries: [US], min_population: 1500000}
-candidates:
-  core_regions: [dallas-fort-worth, northern-virginia, phoenix-mesa]
-  regional_min_population: 1500000
-  micro_min_population: 1500000
-workloads:
-  batch: {dtype: fp8}
-training: {it_mw_start: 50.0}
-"""
+from coredge_testing import TINY_BASE
 
 
 def _scenario(tmp: Path, extra: dict[str, Any] | None = None) -> Any:
-    raw = yaml.safe_load(TINY)
+    raw = yaml.safe_load(TINY_BASE)
     if extra:
         from coredge.scenario.load import deep_merge
 

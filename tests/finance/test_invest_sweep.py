@@ -15,25 +15,13 @@ from coredge.finance.plan_finance import financials_from_plan, risk_from_plan
 from coredge.finance.sweep_task import chunk_seed, scenario_grid, scenario_with_overrides
 from coredge.pipeline import execute
 from coredge.sweep import query_catalogue
-
-TINY = """
-name: tiny
-horizon: {start_year: 2026, end_year: 2030}
-demand: {source: cities, countries: [US], min_population: 1500000}
-candidates:
-  core_regions: [dallas-fort-worth, northern-virginia, phoenix-mesa]
-  regional_min_population: 1500000
-  micro_min_population: 1500000
-workloads:
-  batch: {dtype: fp8}
-training: {it_mw_start: 50.0}
-"""
+from coredge_testing import TINY_BASE
 
 
 @pytest.fixture()
 def tiny(tmp_path: Path) -> Path:
     p = tmp_path / "tiny.yaml"
-    p.write_text(TINY, encoding="utf-8")
+    p.write_text(TINY_BASE, encoding="utf-8")
     return p
 
 

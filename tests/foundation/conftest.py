@@ -3,7 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from foundation_util import tiny_path
+
+from coredge_testing import tiny_path
 
 
 @pytest.fixture()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from foundation_util import run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coredge.geo import SpatialIndex, haversine_km, pairwise_km
 from coredge.latency import fiber_rtt_ms, max_distance_km, user_rtt_ms
+from coredge_testing import run_cli
 
 # (lat, lon) of well-known places (GeoNames / Wikipedia coordinates).
 NYC = (40.7128, -74.0060)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 from browser_util import probe_page
-from foundation_util import run_cli, tiny_path
+
+from coredge_testing import run_cli, tiny_path
 
 pytestmark = pytest.mark.browser
 

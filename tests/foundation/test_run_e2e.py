@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from foundation_util import run_cli
 
 from coredge.geo import haversine_km
 from coredge.inputs import build_inputs
@@ -16,6 +15,7 @@ from coredge.latency import fiber_rtt_ms
 from coredge.plan.greedy import greedy_plan
 from coredge.plan.portfolio import online_year
 from coredge.scenario.load import load_scenario
+from coredge_testing import run_cli
 
 SUMMARY_KEYS = {
     "scenario", "sites_by_tier", "it_mw_by_tier", "demand_points", "coverage_by_class",
@@ -25,7 +25,7 @@ SUMMARY_KEYS = {
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    from foundation_util import tiny_path
+    from coredge_testing import tiny_path
 
     base = tmp_path_factory.mktemp("e2e")
     scen = tiny_path(base)
@@ -64,7 +64,7 @@ def test_summary_semantics(tiny_run: tuple[Path, dict]) -> None:
 
 
 def test_variant_run(tmp_path: Path) -> None:
-    from foundation_util import tiny_path
+    from coredge_testing import tiny_path
 
     scen = tiny_path(tmp_path)
     r = run_cli("run", str(scen), "--scenario-variant", "bigger", "--out", str(tmp_path / "v"), "--json")
@@ -74,7 +74,7 @@ def test_variant_run(tmp_path: Path) -> None:
 
 
 def test_plan_invariants(tmp_path: Path) -> None:
-    from foundation_util import tiny_path
+    from coredge_testing import tiny_path
 
     sc = load_scenario(tiny_path(tmp_path))
     inp = build_inputs(sc)
@@ -120,7 +120,8 @@ def test_plan_invariants(tmp_path: Path) -> None:
 
 def test_state_cap_respected(tmp_path: Path) -> None:
     import yaml
-    from foundation_util import tiny_path
+
+    from coredge_testing import tiny_path
 
     p = tiny_path(tmp_path)
     raw = yaml.safe_load(p.read_text())
@@ -138,9 +139,9 @@ def test_state_cap_respected(tmp_path: Path) -> None:
 
 def test_brownfield_site_kept_and_not_bought_again(tmp_path: Path) -> None:
     import yaml
-    from foundation_util import TINY
 
     from coredge.costing import site_costs
+    from coredge_testing import TINY
 
     raw = yaml.safe_load(TINY)
     raw["existing_sites"] = [
@@ -163,7 +164,8 @@ def test_brownfield_site_kept_and_not_bought_again(tmp_path: Path) -> None:
 
 def test_csv_points_get_states_for_tariffs(tmp_path: Path) -> None:
     import yaml
-    from foundation_util import TINY
+
+    from coredge_testing import TINY
 
     (tmp_path / "pts.csv").write_text(
         "id,lat,lon,population\nnyc,40.71,-74.01,8000000\naus,30.27,-97.74,960000\n", encoding="utf-8"
@@ -194,9 +196,8 @@ def test_csv_points_get_states_for_tariffs(tmp_path: Path) -> None:
 
 def test_site_pue_follows_climate(tmp_path: Path) -> None:
     """Hotter states get a higher PUE for the same tier (facility model); the reference holds."""
-    from foundation_util import tiny_path
-
     from coredge.inputs import REFERENCE_LAT_DEG, site_pue
+    from coredge_testing import tiny_path
 
     sc = load_scenario(tiny_path(tmp_path))
     fl, nd = site_pue(sc, "micro", pd.Series(["FL", "ND"]), np.array([28.0, 47.0]))
@@ -209,7 +210,8 @@ def test_site_pue_follows_climate(tmp_path: Path) -> None:
 def test_tier_restrictions_respected(tmp_path: Path) -> None:
     """A tier that serves nothing hosts no inference, however small the site's load."""
     import yaml
-    from foundation_util import TINY
+
+    from coredge_testing import TINY
 
     raw = yaml.safe_load(TINY)
     raw["tiers"] = {"micro": {"serves": []}}

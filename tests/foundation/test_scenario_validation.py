@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from foundation_util import TINY, run_cli
 
 from coredge.errors import InputError
 from coredge.scenario.load import load_scenario, validate_file
+from coredge_testing import TINY, run_cli
 
 
 def _write(tmp_path: Path, text: str, name: str = "bad.yaml") -> Path:

@@ -1,13 +1,15 @@
+"""Helpers shared by the test folders: a tiny scenario and a CLI runner.
+
+`tests/conftest.py` puts this folder on ``sys.path`` so every test module can import it.
+"""
+
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared"
-
-TINY = """
+TINY_BASE = """
 name: tiny
 description: The largest US cities over five years.
 horizon: {start_year: 2026, end_year: 2030}
@@ -22,12 +24,14 @@ candidates:
 workloads:
   batch: {dtype: fp8}
 training: {it_mw_start: 50.0}
-variants:
+"""
+"""A small scenario: the 9 US cities of 1.5M people or more, 2026-2030, three core regions."""
+
+TINY = TINY_BASE + """variants:
   bigger:
     demand: {market_share: 0.5}
 """
-
-
+"""`TINY_BASE` with one named variant, as a scenario file would hold it."""
 
 
 def tiny_path(tmp_path: Path) -> Path:
