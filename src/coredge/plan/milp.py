@@ -212,7 +212,10 @@ def _start_vector(m: sm.PlannerModel, ws: dict[str, Any], training_mw: FloatArra
             rf = np.zeros((lay.F, lay.Y))
             np.add.at(rf, m.pairs.fac, bs[:, None] * gl)
             v[lay.block("R")] = rf.ravel()
-    v[lay.block("n")] = ws["n"].ravel()
+    # Modules the model fixes (e.g. the aggregated relaxation's dropped early years) take their
+    # bounds, so the start stays a point of the model.
+    ns = lay.block("n")
+    v[ns] = np.clip(ws["n"].ravel(), m.col_lower[ns], m.col_upper[ns])
     t = ws["T"][m.core]
     v[lay.block("T")] = t.ravel()
     v[lay.block("uT")] = np.maximum(training_mw - t.sum(axis=0), 0.0)
@@ -247,6 +250,17 @@ def _new_highs() -> highspy.Highs:
         os.close(saved)
     _BANNER_DONE = True
     return h
+
+
+def _scale_objective(h: highspy.Highs, cost: FloatArray) -> None:
+    """Scale the objective inside HiGHS by a power of two so its largest cost is about 2**20.
+
+    Planner costs reach 1e10 USD; unscaled, HiGHS warns of bad scaling and its simplex slows down.
+    HiGHS reports objective values, bounds and duals in the original units.
+    """
+    top = float(np.max(np.abs(cost))) if cost.size else 0.0
+    if top > 2.0**24:
+        h.setOptionValue("user_objective_scale", -int(math.ceil(math.log2(top)) - 20))
 
 
 def _highs(time_limit_s: float | None, gap: float | None, threads: int | None = None) -> highspy.Highs:
@@ -311,6 +325,7 @@ def lp_bound_full(
         if lp_solver is not None:
             h.setOptionValue("solver", lp_solver)
         h.passModel(m.to_highs(relax=True))
+        _scale_objective(h, m.col_cost)
         h.run()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             break
@@ -546,6 +561,7 @@ def milp_plan(
     solve_tl = tl if (complete or not bound or not agg) else tl * AGG_SOLVE_FRAC
     h = _highs(solve_tl, gap)
     h.passModel(m.to_highs())
+    _scale_objective(h, m.col_cost)
     if ws is not None:
         start = _start_vector(m, ws[0], inputs.training_mw)
         s = highspy.HighsSolution()
@@ -704,6 +720,7 @@ def polish_shares(m: sm.PlannerModel, v: FloatArray, obj_usd: float,
     lp.col_upper_ = hi
     h = _highs(time_limit_s, None)
     h.passModel(lp)
+    _scale_objective(h, m.col_cost)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return v, 0.0
