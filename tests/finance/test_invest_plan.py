@@ -185,16 +185,27 @@ def test_site_npv_by_hand_regional(run_regional: RunResult) -> None:
 # ------------------------------------------------------------------ tokens, edge premium
 
 
-def test_served_tokens_match_the_demand_when_everything_is_covered(run: RunResult) -> None:
+def test_served_tokens_match_the_covered_demand(run: RunResult) -> None:
     inputs, sc = run.inputs, run.scenario
-    assert all(v["coverage"] == pytest.approx(1.0) for v in run.coverage.values())
     tok = np.array([sc.workloads[c].tokens_in + sc.workloads[c].tokens_out for c in inputs.classes])
-    # final year: every site is online, all demand is served
-    want = (inputs.requests_per_s[:, :, -1] * tok[None, :]).sum() / sc.demand.peak_to_mean_ratio * 8760 * 3600 / 1e6
+    # final year: every site is online; each class's demand is served in its coverage share (load
+    # and requests are proportional within a class)
+    cov = np.array([run.coverage[c]["coverage"] for c in inputs.classes])
+    assert cov.min() > 0.5  # the check below is not vacuous
+    per_class = inputs.requests_per_s[:, :, -1].sum(axis=0) * tok
+    want = (per_class * cov).sum() / sc.demand.peak_to_mean_ratio * 8760 * 3600 / 1e6
     got = served_mtok(inputs, run.plan)[:, -1].sum()
     assert got == pytest.approx(want, rel=1e-9)
     pf = financials_from_plan(inputs, run.plan, run.costs)
-    assert 0 < pf.tiers["micro"]["usd_per_mtok"] < pf.tiers["core"]["usd_per_mtok"]
+    # per tier: a price per token where the tier serves tokens, NaN where it serves none
+    tiers = run.plan.sites["tier"].to_numpy()
+    per_site = served_mtok(inputs, run.plan).sum(axis=1)
+    assert per_site[tiers == "micro"].sum() > 0
+    for t, row in pf.tiers.items():
+        if per_site[tiers == t].sum() > 0:
+            assert 0 < row["usd_per_mtok"] < math.inf
+        else:
+            assert math.isnan(row["usd_per_mtok"])
 
 
 def test_edge_premium_definition(run: RunResult) -> None:
@@ -204,8 +215,13 @@ def test_edge_premium_definition(run: RunResult) -> None:
     ep = pf.edge_premium["financial"]
     a = plan.assignments
     tiers = plan.sites["tier"].to_numpy()
-    rows = a[(a["class_index"] == k) & (tiers[a["site_index"].to_numpy()] == "micro")]
+    # the edge: regional and micro sites
+    row_tier = tiers[a["site_index"].to_numpy()]
+    edge = (a["class_index"] == k).to_numpy() & np.isin(row_tier, ["regional", "micro"])
+    rows = a[edge]
+    rows_tier = row_tier[edge]
     mw = inputs.load_mw[rows["point_index"].to_numpy(), k, -1] * rows["share"].to_numpy()
+    assert mw.sum() > 0
     assert ep["edge_mw"] == pytest.approx(mw.sum())
     core = plan.sites[plan.sites["tier"] == "core"]
     d = pairwise_km(inputs.demand["lat"], inputs.demand["lon"], core["lat"], core["lon"]).min(axis=1)
@@ -213,7 +229,8 @@ def test_edge_premium_definition(run: RunResult) -> None:
     saved = float(np.sum(mw * (rtt_core - rows["rtt_ms"].to_numpy())) / mw.sum())
     assert ep["rtt_saved_ms"] == pytest.approx(saved)
     gpu_h = 1000 / inputs.it_kw_per_gpu * 8760 * run.scenario.hardware.utilisation_frac
-    extra = mw.sum() * (pf.tiers["micro"]["lcoc_usd_per_gpu_hour"] - pf.tiers["core"]["lcoc_usd_per_gpu_hour"]) * gpu_h
+    lcoc = np.array([pf.tiers[str(t)]["lcoc_usd_per_gpu_hour"] for t in rows_tier])
+    extra = float(np.sum(mw * (lcoc - pf.tiers["core"]["lcoc_usd_per_gpu_hour"]))) * gpu_h
     assert ep["extra_cost_usd_per_year"] == pytest.approx(extra)
     assert ep["usd_per_ms_saved_per_year"] == pytest.approx(extra / saved)
     assert ep["core_within_budget_frac"] == pytest.approx(float(np.sum(mw * (rtt_core <= 10.0)) / mw.sum()))

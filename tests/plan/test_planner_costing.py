@@ -35,7 +35,17 @@ def test_objective_equals_costing(tmp_path: Path, variant: str) -> None:
     inp = build_inputs(load_scenario(write_scenario(tmp_path, raw)))
     plan = milp_plan(inp, time_limit_s=30, mip_rel_gap=1e-4)
     s = plan.solver
-    assert s["objective_usd"] == pytest.approx(costing_total_usd(inp, plan), rel=1e-6)
+    # Plus the model's own charges: unprotected shares priced like unmet demand (at most the
+    # penalty on the whole load of the pairs it lists) and the coverage shortfall (none here).
+    assert s["coverage_shortfall_usd"] == 0.0
+    pen = inp.scenario.economics.unmet_demand_penalty_usd_per_mw_year
+    disc = (1.0 + inp.scenario.economics.discount_rate) ** -(plan.years - plan.years[0]).astype(float)
+    pts = [(int(p), int(k)) for p, k in s["unprotected_pairs"]]
+    most = sum(float(inp.load_mw[p, k, :] @ disc) for p, k in pts) * pen
+    assert 0.0 <= s["unprotected_usd"] <= most + 1e-6
+    assert (s["unprotected_usd"] > 0) == bool(pts)
+    assert s["model_charges_usd"] == s["unprotected_usd"] + s["coverage_shortfall_usd"]
+    assert s["objective_usd"] == pytest.approx(costing_total_usd(inp, plan) + s["model_charges_usd"], rel=1e-6)
     # The model's own objective prices the same plan with the same unit costs (site PUE,
     # brownfield capacity sunk) except that it counts fractional GPUs: it differs from costing's
     # figure by less than one GPU per site, plus whatever the resilience repair added.

@@ -46,6 +46,17 @@ def lone_load_mw(inp: Inputs, plan: Plan) -> np.ndarray:
     return out
 
 
+def unprotected(inp: Inputs, plan: Plan) -> tuple[set[tuple[int, int]], np.ndarray]:
+    """The (point, class) pairs the MILP serves unprotected (``solver["unprotected_pairs"]``) and
+    their final-year load per plan site [MW]."""
+    pairs = {(int(p), int(k)) for p, k in plan.solver.get("unprotected_pairs", [])}
+    a = plan.assignments
+    pi, ki = a["point_index"].to_numpy(), a["class_index"].to_numpy()
+    hit = np.array([(int(p), int(k)) in pairs for p, k in zip(pi, ki, strict=True)], dtype=bool)
+    mw = inp.load_mw[pi, ki, -1] * a["share"].to_numpy()
+    return pairs, np.bincount(a["site_index"].to_numpy()[hit], weights=mw[hit], minlength=plan.n_sites)
+
+
 @pytest.fixture(scope="module")
 def edge(tmp_path_factory: pytest.TempPathFactory) -> tuple[Inputs, Plan, Plan]:
     """TINY with the edge-heavy override (core campuses serve only batch and training)."""

@@ -84,12 +84,20 @@ def test_invariants_and_resilience(tiny: tuple[Inputs, Plan]) -> None:
     # Survives the loss of any single site, by the independent recomputation in portfolio.py,
     # except for lone load (a point whose only candidate site within budget is that site: no
     # plan can re-home it; it is served rather than left unmet, test_planner_coverage.py).
-    from test_planner_coverage import lone_load_mw
+    # Pairs the MILP serves unprotected (to meet planning.min_coverage_frac where a backup would
+    # need a new site) are left out; with them the check strands at most their load as well.
+    from test_planner_coverage import lone_load_mw, unprotected
 
-    short = single_site_failure_shortfall(inp, plan)
+    unprot, unprot_mw = unprotected(inp, plan)
+    short = single_site_failure_shortfall(inp, plan, exempt=unprot)
     assert short.shape == (plan.n_sites,)
-    assert np.allclose(short, lone_load_mw(inp, plan), rtol=1e-9, atol=1e-12)
+    lone = lone_load_mw(inp, plan)
+    assert np.allclose(short, lone, rtol=1e-9, atol=1e-12)
     assert float(short.max()) <= 0.01  # MW: the lone financial/autonomous-industrial load
+    assert unprot_mw.sum() == pytest.approx(plan.solver["unprotected_mw"], rel=1e-6, abs=1e-9)
+    assert unprot_mw.sum() <= 0.01  # MW: only where a backup would need a new site
+    full = single_site_failure_shortfall(inp, plan)
+    assert np.all(full <= lone + unprot_mw + 1e-9)
     # Certified gap at the requested tolerance on this small scenario.
     assert plan.solver["gap"] <= 0.01
 

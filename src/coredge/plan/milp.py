@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import highspy
@@ -70,6 +71,11 @@ CLUSTER_BATCH = 5000
 """Pairs added per column-generation round of the cluster bound (tuning choice)."""
 
 FULL_MODEL_MAX_PAIRS = 20_000
+# Price of a MW of final-year load below the coverage target (planning.min_coverage_frac) [USD/MW].
+# Assumption, chosen to make the target effectively hard: one kW short costs 1e9 USD, more than
+# any edge module, so the target holds whenever grid power allows; a priced slack rather than a
+# hard row keeps the model feasible (and the shortfall reported) when grid or state caps forbid it.
+COVERAGE_SHORTFALL_USD_PER_MW = 1e12
 """Up to this many reachable pairs the model keeps them all (tuning choice)."""
 
 
@@ -79,7 +85,10 @@ def plan_objective_usd(inputs: Inputs, plan: Plan, objective: str = "cost") -> f
     Capex when capacity is added (facility incl. land/soft costs, whole GPUs per site as costing
     counts them; brownfield capacity sunk), fixed opex and energy each year, discounted with the
     first plan year undiscounted, plus the unmet-demand penalty; with ``objective="npv"`` minus
-    GPU-hour revenue on installed GPUs (as in `coredge.pipeline.economics`).
+    GPU-hour revenue on installed GPUs (as in `coredge.pipeline.economics`). A MILP plan adds
+    its model charges (``plan.solver["model_charges_usd"]``: unprotected shares priced like
+    unmet demand, and any shortfall below the coverage target), which are part of the objective
+    its bound refers to.
 
     Parameters
     ----------
@@ -109,6 +118,8 @@ def plan_objective_usd(inputs: Inputs, plan: Plan, objective: str = "cost") -> f
             total -= float((plan.it_mw_by_year * (gpus_per_mw * 8760.0 * sc.hardware.utilisation_frac * rev)[:, None]
                             * disc[None, :]).sum())
     total += float((plan.unmet_mw.sum(axis=0) * disc).sum() * sc.economics.unmet_demand_penalty_usd_per_mw_year)
+    # The MILP's own charges (unprotected shares, coverage shortfall): part of its objective.
+    total += float(plan.solver.get("model_charges_usd", 0.0)) if plan.solver else 0.0
     return total
 
 
@@ -221,6 +232,19 @@ def _start_vector(m: sm.PlannerModel, ws: dict[str, Any], training_mw: FloatArra
     v[lay.block("uT")] = np.maximum(training_mw - t.sum(axis=0), 0.0)
     if lay.Z:
         v[lay.block("z")] = (ws["n"][m.z_fac, -1] > 0).astype(np.float64)
+    if lay.resilient:
+        # Whatever share the start leaves unprotected (the resilient start could not place its
+        # backup) is the unprotected share w.
+        x_, b_ = v[lay.block("x")], v[lay.block("b")]
+        viol = x_ + b_ - v[lay.offsets["B"] + m.pairs.group]
+        w = np.zeros(lay.G)
+        np.maximum.at(w, m.pairs.group, viol)
+        hi_w = m.col_upper[lay.block("w")]
+        v[lay.block("w")] = np.minimum(np.maximum(w, 0.0), hi_w)
+    if lay.K and m.econ.unmet_cap_mw is not None:
+        unmet = np.bincount(m.groups.klass, weights=m.groups.load_mw[:, -1] * v[lay.block("u")],
+                            minlength=lay.K)
+        v[lay.block("s")] = np.maximum(unmet - m.econ.unmet_cap_mw, 0.0)
     return v
 
 
@@ -378,6 +402,22 @@ def lp_bound_full(
     return last
 
 
+def _unprotected_pairs(inputs: Inputs, m: sm.PlannerModel, v: FloatArray) -> set[tuple[int, int]]:
+    """(point, class) of the groups the model serves unprotected (``w > 0``): the repair leaves them."""
+    lay = m.layout
+    if not lay.resilient:
+        return set()
+    w = v[lay.block("w")]
+    out: set[tuple[int, int]] = set()
+    for g in np.flatnonzero(w > 1e-7):
+        p, k = int(m.groups.point[g]), int(m.groups.klass[g])
+        if p >= 0:
+            out.add((p, k))
+        else:
+            out.update((i, k) for i in range(inputs.n_points))
+    return out
+
+
 def _extract(
     inputs: Inputs, m: sm.PlannerModel, v: FloatArray, solver: dict[str, Any]
 ) -> Plan:
@@ -531,6 +571,9 @@ def milp_plan(
     fac = sm.build_facilities(inputs)
     groups, full = sm.build_groups_and_pairs(inputs, fac)
     econ = sm.build_economics(inputs, fac, objective)
+    cap, price = sm.coverage_caps(inputs, groups, full, sc.planning.min_coverage_frac,
+                                  COVERAGE_SHORTFALL_USD_PER_MW)
+    econ = replace(econ, unmet_cap_mw=cap, shortfall_usd_per_mw=price)
     # Small scenarios keep every reachable pair: the MILP's own dual bound is then valid for the
     # full model.
     # Several years with uniform growth and no capex budget: solve the aggregated one-period-sized
@@ -607,7 +650,19 @@ def milp_plan(
         "warm_start_over_limit": start_over,
         "model": "aggregated multi-year relaxation" if agg else "full",
         "polish_gain_usd": polish_gain,
+        "min_coverage_frac": float(sc.planning.min_coverage_frac),
+        "coverage_shortfall_mw": {
+            str(inputs.classes[k]): float(val)
+            for k, val in enumerate(v[m.layout.block("s")]) if val > 1e-9
+        },
+        "unprotected_mw": float(m.groups.load_mw[:, -1] @ v[m.layout.block("w")]) if resilient else 0.0,
+        "coverage_cap_mw": {str(c): float(x) for c, x in zip(inputs.classes, cap, strict=True)},
+        "unprotected_pairs": [],
     }
+    lay_ = m.layout
+    solver["unprotected_usd"] = float(m.col_cost[lay_.block("w")] @ v[lay_.block("w")]) if resilient else 0.0
+    solver["coverage_shortfall_usd"] = float(m.col_cost[lay_.block("s")] @ v[lay_.block("s")])
+    solver["model_charges_usd"] = solver["unprotected_usd"] + solver["coverage_shortfall_usd"]
     if inputs.years.size > 1 and not agg:
         solver["model_note"] = "full multi-year model: " + (
             "every reachable pair fits" if full.count <= FULL_MODEL_MAX_PAIRS else
@@ -615,7 +670,10 @@ def milp_plan(
             else "non-uniform growth or npv objective")
     plan = _extract(inputs, m, v, solver)
     if resilient and plan.n_sites:
-        plan, rep = repair_single_site_failure(inputs, plan, fac, time_limit_s=REPAIR_S)
+        unprotected = _unprotected_pairs(inputs, m, v)
+        solver["unprotected_pairs"] = sorted([p, k] for p, k in unprotected)
+        plan, rep = repair_single_site_failure(inputs, plan, fac, time_limit_s=REPAIR_S,
+                                               exempt=unprotected)
         solver.update(rep)
     obj = plan_objective_usd(inputs, plan, objective)
     solver["objective_usd"] = obj

@@ -120,6 +120,7 @@ def build_aggregate_model(
     sm.define_state_caps(m, dict(inputs.scenario.grid.state_caps_mw))
     sm.define_one_tier(m)
     sm.define_rounding_cuts(m, inputs.training_mw)
+    sm.define_coverage(m)
     return m
 
 

@@ -146,14 +146,18 @@ def coverage_by_class(inputs: Inputs, plan: Plan, year_index: int = -1) -> dict[
     return out
 
 
-def single_site_failure_shortfall(inputs: Inputs, plan: Plan, year_index: int = -1) -> FloatArray:
+def single_site_failure_shortfall(
+    inputs: Inputs, plan: Plan, year_index: int = -1, exempt: set[tuple[int, int]] | None = None
+) -> FloatArray:
     """Inference load that cannot be re-homed within budget when each site fails [MW], per site.
 
     For each site j: its inference load is offered to the other open sites, pair by pair, each pair
     to the sites within the class's budget that serve the class, limited by their spare capacity
     (installed minus load). The check is a max-flow relaxation solved greedily per failed site,
     so a zero shortfall proves the plan survives that failure; a positive one is an upper bound
-    on the true shortfall.
+    on the true shortfall. Pairs (point index, class index) in `exempt` are left out (neither
+    re-homed nor counted): e.g. the MILP's deliberately unprotected pairs
+    (``plan.solver["unprotected_pairs"]``).
 
     Returns
     -------
@@ -180,6 +184,8 @@ def single_site_failure_shortfall(inputs: Inputs, plan: Plan, year_index: int = 
         for pi, ci, share in zip(
             rows["point_index"].to_numpy(), rows["class_index"].to_numpy(), rows["share"].to_numpy(), strict=True
         ):
+            if exempt and (int(pi), int(ci)) in exempt:
+                continue
             need = float(load[pi, ci] * share)
             alts = reach.get((int(pi), int(ci)), [])
             for s, _rtt in alts:

@@ -200,7 +200,8 @@ def _open_site(inputs: Inputs, plan: Plan, fac: sm.Facilities, pi: int, ci: int,
 
 def repair_single_site_failure(inputs: Inputs, plan: Plan, fac: sm.Facilities,
                                time_limit_s: float = REPAIR_TIME_S,
-                               max_rounds: int = 2000) -> tuple[Plan, dict[str, Any]]:
+                               max_rounds: int = 2000,
+                               exempt: set[tuple[int, int]] | None = None) -> tuple[Plan, dict[str, Any]]:
     """Add capacity until `single_site_failure_shortfall` is exactly zero for every site.
 
     Parameters
@@ -215,6 +216,9 @@ def repair_single_site_failure(inputs: Inputs, plan: Plan, fac: sm.Facilities,
         Wall-time cap [s]; what is left then is reported.
     max_rounds : int
         Cap on repair rounds.
+    exempt : set of (point index, class index), optional
+        Pairs the plan serves unprotected on purpose (the MILP's ``w > 0``): the repair neither
+        re-homes nor protects them (they still count in the reported check).
 
     Returns
     -------
@@ -240,7 +244,7 @@ def repair_single_site_failure(inputs: Inputs, plan: Plan, fac: sm.Facilities,
     for _ in range(max_rounds):
         if time.perf_counter() - t0 > time_limit_s:
             break
-        hit = _first_shortfall(inputs, plan, reach, skip)
+        hit = _first_shortfall(inputs, plan, reach, skip, exempt)
         if hit is None:
             break
         need, alts, extra, pi, ci, j = hit
@@ -301,13 +305,15 @@ def repair_single_site_failure(inputs: Inputs, plan: Plan, fac: sm.Facilities,
 def _first_shortfall(
     inputs: Inputs, plan: Plan, reach: dict[tuple[int, int], list[tuple[int, float]]],
     skip: set[tuple[int, int, int]] | None = None,
+    exempt: set[tuple[int, int]] | None = None,
 ) -> tuple[float, list[int], list[int], int, int, int] | None:
     """Re-run `single_site_failure_shortfall`'s re-homing; the first unplaceable need.
 
     Returns the stranded MW, the sites the stranded pair may move to (nearest first), as a
     fallback the sites that earlier pairs of the same failure took spare from before reaching
     one of those (room there frees spare for the stranded pair), the pair (point, class) and the
-    failed site. Stranded needs listed in `skip` as (failed site, point, class) are passed over.
+    failed site. Stranded needs listed in `skip` as (failed site, point, class) are passed over;
+    pairs in `exempt` (point, class) are not re-homed at all.
     """
     spare = np.maximum(plan.it_mw_by_year[:, -1] - plan.load_mw_by_year[:, -1], 0.0)
     a = plan.assignments
@@ -321,6 +327,8 @@ def _first_shortfall(
         tried: list[list[int]] = []
         for pi, ci, share in zip(rows["point_index"].to_numpy(), rows["class_index"].to_numpy(),
                                  rows["share"].to_numpy(), strict=True):
+            if exempt and (int(pi), int(ci)) in exempt:
+                continue
             need = float(load[pi, ci] * share)
             alts = [s for s, _r in reach.get((int(pi), int(ci)), []) if s != j]
             tried.append(alts)

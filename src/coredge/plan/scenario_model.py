@@ -56,6 +56,12 @@ BoolArray = npt.NDArray[np.bool_]
 TIERS: tuple[str, ...] = ("core", "regional", "micro")
 
 
+# Price of an unprotected share (served, but lost when its site fails) as a fraction of the
+# unmet-demand penalty. Assumption: 1.0, so protection is never traded for cost; the unprotected
+# share exists only so that the coverage target can be met where no affordable backup exists.
+UNPROTECTED_PENALTY_FRAC = 1.0
+
+
 def discount_factors(years: IntArray, rate: float) -> FloatArray:
     """End-of-year discount factors with the first plan year undiscounted.
 
@@ -329,6 +335,11 @@ class Economics:
     offset_usd : float
         Constant term: brownfield capacity is sunk (no capex, no capex-linked opex), as in
         `coredge.costing.site_costs` [USD].
+    unmet_cap_mw : ndarray (K,), optional
+        Most final-year load of each workload class that may be left unmet before the coverage
+        shortfall is charged (`coverage_caps`, `define_coverage`) [MW]; None: no coverage rows.
+    shortfall_usd_per_mw : ndarray (K,), optional
+        Cost of one MW of final-year load below the coverage target [USD/MW].
     """
 
     disc: FloatArray
@@ -337,6 +348,8 @@ class Economics:
     capex_per_module_usd: FloatArray
     penalty_usd_per_mw: FloatArray
     offset_usd: float = 0.0
+    unmet_cap_mw: FloatArray | None = None
+    shortfall_usd_per_mw: FloatArray | None = None
 
 
 def build_economics(inputs: Inputs, fac: Facilities, objective: str = "cost") -> Economics:
@@ -379,13 +392,16 @@ class ModelLayout:
     C: int
     Z: int
     resilient: bool
+    K: int = 0  # coverage shortfall columns (one per workload class with a coverage row)
     offsets: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         sizes = [("x", self.Q), ("u", self.G), ("b", self.Q if self.resilient else 0),
-                 ("B", self.G if self.resilient else 0), ("L", self.F * self.P),
+                 ("B", self.G if self.resilient else 0), ("w", self.G if self.resilient else 0),
+                 ("L", self.F * self.P),
                  ("R", self.F * self.P if self.resilient else 0), ("n", self.F * self.Y),
-                 ("T", self.C * self.Y), ("uT", self.Y), ("z", self.Z)]
+                 ("T", self.C * self.Y), ("uT", self.Y), ("z", self.Z),
+                 ("s", self.K)]
         off = 0
         for name, size in sizes:
             self.offsets[name] = off
@@ -524,7 +540,8 @@ def define_variables(
     site_ids, counts = np.unique(fac.site, return_counts=True)
     multi = np.isin(fac.site, site_ids[counts > 1])
     z_fac = np.flatnonzero(multi).astype(np.int64)
-    lay = ModelLayout(Q=Q, G=G, F=F, Y=Y, P=P, C=C, Z=int(z_fac.size), resilient=resilient)
+    K = 0 if econ.unmet_cap_mw is None else int(econ.unmet_cap_mw.size)
+    lay = ModelLayout(Q=Q, G=G, F=F, Y=Y, P=P, C=C, Z=int(z_fac.size), resilient=resilient, K=K)
     n = lay.num_col
     cost = np.zeros(n)
     lo = np.zeros(n)
@@ -541,6 +558,11 @@ def define_variables(
     if resilient:
         hi[lay.block("b")] = 1.0
         hi[lay.block("B")] = 1.0
+        # Unprotected share: priced like unmet demand (it is lost when its site fails), so it is
+        # chosen only where the coverage target needs a load served that no affordable backup
+        # protects (see define_backup).
+        hi[lay.block("w")] = 1.0
+        cost[lay.block("w")] = UNPROTECTED_PENALTY_FRAC * cost[lay.block("u")]
     e_on = econ.energy_usd_per_mw * online
     if P == 1:
         cost[lay.block("L")] = (e_on * ratio[None, :]).sum(axis=1)
@@ -560,6 +582,9 @@ def define_variables(
     zs = lay.block("z")
     hi[zs] = 1.0
     integer[zs] = True
+    if K:
+        assert econ.shortfall_usd_per_mw is not None
+        cost[lay.block("s")] = econ.shortfall_usd_per_mw
     return PlannerModel(
         layout=lay, pairs=pairs, groups=groups, fac=fac, econ=econ, years=years, ratio=ratio, core=core,
         z_fac=z_fac, z_site=fac.site[z_fac], col_cost=cost, col_lower=lo, col_upper=hi,
@@ -600,11 +625,15 @@ def define_loads(m: PlannerModel) -> None:
 
 
 def define_backup(m: PlannerModel) -> None:
-    """Single-site failure: ``B_g = sum_f b_gf`` and ``x_gf + b_gf <= B_g``.
+    """Single-site failure: ``B_g = sum_f b_gf`` and ``x_gf + b_gf <= B_g + w_g``.
 
-    Then for any failed facility f the other facilities hold ``B_g - b_gf >= x_gf`` of the
-    group's share in reserve, and each reserves ``R_f = sum_g load_g b_gf`` of spare capacity
-    (`define_capacity`), so the failed load can always be re-homed within budget.
+    With ``w_g = 0``, for any failed facility f the other facilities hold ``B_g - b_gf >= x_gf`` of
+    the group's share in reserve, and each reserves ``R_f = sum_g load_g b_gf`` of spare capacity
+    (`define_capacity`), so the failed load can always be re-homed within budget. ``w_g`` is the
+    group's unprotected share (at most that much of it is lost when one of its sites fails),
+    priced like unmet demand: the model serves a load unprotected only where the coverage target
+    (`define_coverage`) needs it served and protecting it would cost more (e.g. a backup that
+    needs a whole 50 MW core campus for a few kW).
 
     Groups with ``groups.backup`` False (every reachable facility on one site: no plan can
     re-home them) get no ``x + b <= B`` rows and ``b = B = 0``: served without a backup.
@@ -621,13 +650,15 @@ def define_backup(m: PlannerModel) -> None:
         need = m.groups.backup
         hi = m.col_upper.copy()
         hi[lay.offsets["B"] + np.flatnonzero(~need)] = 0.0
+        hi[lay.offsets["w"] + np.flatnonzero(~need)] = 0.0
         hi[lay.offsets["b"] + np.flatnonzero(~need[m.pairs.group])] = 0.0
         m.col_upper = hi
         q = np.flatnonzero(need[m.pairs.group])
     r = np.arange(q.size)
-    rows = np.r_[r, r, r]
-    cols = np.r_[lay.offsets["x"] + q, lay.offsets["b"] + q, lay.offsets["B"] + m.pairs.group[q]]
-    vals = np.r_[np.ones(q.size), np.ones(q.size), -np.ones(q.size)]
+    rows = np.r_[r, r, r, r]
+    cols = np.r_[lay.offsets["x"] + q, lay.offsets["b"] + q, lay.offsets["B"] + m.pairs.group[q],
+                 lay.offsets["w"] + m.pairs.group[q]]
+    vals = np.r_[np.ones(q.size), np.ones(q.size), -np.ones(q.size), -np.ones(q.size)]
     m.add_rows("backup_link", _coo(rows, cols, vals, (q.size, lay.num_col)), -np.inf, 0.0)
 
 
@@ -709,6 +740,47 @@ def capacity_rows(m: PlannerModel, use: BoolArray) -> None:
     vals.append(np.ones(int(ok.sum())))
     a = _coo(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), (f_idx.size, lay.num_col))
     m.add_rows("capacity", a, -np.inf, 0.0)
+
+
+def coverage_caps(
+    inputs: Inputs, groups: Groups, pairs: PairTable, min_coverage_frac: float, price_usd_per_mw: float
+) -> tuple[FloatArray, FloatArray]:
+    """Per class, the final-year load that may go unmet, and the price of a shortfall beyond it.
+
+    The target is a share of the load that some facility can reach (`pairs` must be the full
+    table): ``cap_k = load_k - min_coverage_frac x reachable_load_k`` [MW, final year]. Each MW
+    below the target costs `price_usd_per_mw` [USD/MW] (a feasibility price, not discounted).
+
+    Examples
+    --------
+    ``econ = replace(econ, unmet_cap_mw=cap, shortfall_usd_per_mw=price)`` before building a model.
+    """
+    K = inputs.n_classes
+    last = groups.load_mw[:, -1]
+    reach = np.zeros(groups.count, dtype=bool)
+    reach[pairs.group] = True
+    load_k = np.bincount(groups.klass, weights=last, minlength=K)
+    reach_k = np.bincount(groups.klass, weights=np.where(reach, last, 0.0), minlength=K)
+    cap = np.maximum(load_k - min_coverage_frac * reach_k, 0.0)
+    return cap, np.full(K, float(price_usd_per_mw))
+
+
+def define_coverage(m: PlannerModel) -> None:
+    """Coverage target per class: ``sum_g load_g,last x u_g - s_k <= cap_k``.
+
+    ``u_g`` is group g's unmet share, ``s_k >= 0`` the priced shortfall below the target
+    (`coverage_caps`). The row holds only unmet shares and the shortfall column, so pair columns
+    price out as before (`coredge.plan.milp.lp_bound_full`), and a cluster relaxation maps it
+    exactly (a cluster's unmet share is its members' load-weighted mean).
+    """
+    lay = m.layout
+    if not lay.K or m.econ.unmet_cap_mw is None:
+        return
+    g = np.arange(lay.G)
+    k = np.arange(lay.K)
+    a = _coo(np.r_[m.groups.klass, k], np.r_[lay.offsets["u"] + g, lay.offsets["s"] + k],
+             np.r_[m.groups.load_mw[:, -1], -np.ones(lay.K)], (lay.K, lay.num_col))
+    m.add_rows("coverage", a, -np.inf, m.econ.unmet_cap_mw)
 
 
 def define_monotone(m: PlannerModel) -> None:
@@ -816,6 +888,7 @@ def build_model(
     define_capex_budget(m, sc.planning.capex_budget_usd_per_year)
     define_one_tier(m)
     define_rounding_cuts(m, inputs.training_mw)
+    define_coverage(m)
     return m
 
 

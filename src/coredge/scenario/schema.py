@@ -284,9 +284,10 @@ class PlanningSpec(StrictModel):
     """Planner options."""
 
     planner: Literal["milp", "greedy"] = Field(
-        "greedy",
+        "milp",
         description="'milp': the optimising planner (HiGHS) warm-started from the greedy plan, with "
-        "a certified gap; 'greedy': the fast latency-coverage heuristic alone.",
+        "a certified gap (see docs/planner.md); 'greedy': the fast latency-coverage heuristic "
+        "alone (serves every reachable load it can, keeps no single-site-failure reserve).",
     )
     single_site_failure: bool = Field(
         True,
@@ -295,6 +296,17 @@ class PlanningSpec(StrictModel):
     )
     capex_budget_usd_per_year: PosFloat | None = Field(
         None, description="Most capex that may be spent in one year [USD/year]; null = unlimited."
+    )
+    min_coverage_frac: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.99,
+        description="Coverage target of the MILP planner: the least share of each workload "
+        "class's final-year load it serves within the class's RTT budget, counting demand points "
+        "some candidate site reaches [fraction]. A shortfall is priced at 1e12 USD per MW "
+        "(assumption), so the target holds wherever grid power allows (a shortfall is reported "
+        "otherwise). A load whose failure backup would need a whole new site may then be served "
+        "unprotected, which the single-site-failure check reports. Without a target the per-MW "
+        "unmet penalty can make whole edge modules for small latency-bound loads not worth "
+        "building.",
     )
     time_limit_s: PosFloat = Field(60.0, description="Solver time limit [s].")
     mip_rel_gap: Annotated[float, Field(ge=0, lt=1)] = Field(
