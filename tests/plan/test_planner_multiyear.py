@@ -19,7 +19,7 @@ from planner_util import TINY, merged, write_scenario
 from coredge.inputs import build_inputs
 from coredge.plan import scenario_model as sm
 from coredge.plan.cluster import build_clusters, class_radius_km
-from coredge.plan.milp import gpu_floor_slack_usd, lp_bound_full, milp_plan
+from coredge.plan.milp import gpu_floor_slack_usd, lp_bound_full, milp_plan, reoptimise_core
 from coredge.plan.multiyear import aggregation_applies, build_aggregate_model, exact_modules
 from coredge.plan.portfolio import single_site_failure_shortfall
 from coredge.scenario.load import load_scenario
@@ -78,6 +78,22 @@ def test_aggregate_bounds_full_model_and_rebuild_is_exact(small: dict[str, Any])
     plan_cost = float(fm.col_cost @ v_full) + fm.offset_usd
     assert plan_cost >= full_opt * (1 - 1e-7)
     assert plan_cost >= agg_opt * (1 - 1e-9)
+    # Re-optimising the core build-out and training split keeps a feasible point of the full
+    # model, never costs more, and stays above the full optimum.
+    w, gain = reoptimise_core(fm, v_full, 20.0)
+    ax = a @ w
+    scale = 1e-6 * max(1.0, float(np.abs(w).max()))
+    assert np.all(ax >= lo - scale) and np.all(ax <= hi + scale)
+    assert np.all(w <= np.where(np.isfinite(fm.col_upper), fm.col_upper, np.inf) + 1e-9)
+    assert np.all(w >= fm.col_lower - 1e-9)
+    assert np.allclose(w[fm.integer], np.round(w[fm.integer]))
+    non_core = np.ones(lay.num_col, dtype=bool)
+    non_core[lay.block("T")] = non_core[lay.block("uT")] = non_core[lay.block("z")] = False
+    non_core[lay.offsets["n"] + (fm.core[:, None] * lay.Y + np.arange(lay.Y)[None, :]).ravel()] = False
+    assert np.array_equal(w[non_core], v_full[non_core])  # only the core part moves
+    reopt_cost = float(fm.col_cost @ w) + fm.offset_usd
+    assert gain >= 0.0 and reopt_cost == pytest.approx(plan_cost - gain, rel=1e-9)
+    assert reopt_cost >= full_opt * (1 - 1e-7)
 
 
 def test_capex_budget_falls_back_to_full_model(tmp_path: Path) -> None:

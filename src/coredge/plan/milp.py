@@ -60,6 +60,8 @@ REPAIR_S = 10.0
 """Wall time allowed to the single-site-failure repair in `milp_plan` (tuning choice)."""
 
 POLISH_S = 10.0
+# Time for the core build-out and training re-optimisation on the multi-year path [s].
+CORE_REOPT_S = 5.0
 """Time limit of the LP that re-optimises the shares with the modules fixed [s] (tuning choice)."""
 
 CLUSTER_RADIUS_FRAC = 0.6
@@ -629,8 +631,9 @@ def milp_plan(
         # by the full model's own cost vector (same column layout).
         v[m.layout.block("n")] = exact_modules(m, v).ravel()
         relaxation_obj = restricted_obj
-        full_cost = sm.define_variables(inputs, fac, groups, sub, econ, resilient).col_cost
-        restricted_obj = float(full_cost @ v) + m.offset_usd
+        full_m = sm.build_model(inputs, fac, groups, sub, econ, resilient)
+        v, core_gain = reoptimise_core(full_m, v, CORE_REOPT_S)
+        restricted_obj = float(full_m.col_cost @ v) + m.offset_usd
     solver: dict[str, Any] = {
         "status": status,
         "solve_s": solve_s,
@@ -650,6 +653,7 @@ def milp_plan(
         "warm_start_over_limit": start_over,
         "model": "aggregated multi-year relaxation" if agg else "full",
         "polish_gain_usd": polish_gain,
+        "core_reopt_gain_usd": core_gain if agg else 0.0,
         "min_coverage_frac": float(sc.planning.min_coverage_frac),
         "coverage_shortfall_mw": {
             str(inputs.classes[k]): float(val)
@@ -734,6 +738,63 @@ def milp_plan(
     solver["total_s"] = time.perf_counter() - t0
     say(f"MILP {status}: objective {obj:.4g} USD, bound {lb:.4g}, gap {solver['gap']}")
     return plan
+
+
+def reoptimise_core(m: sm.PlannerModel, v: FloatArray, time_limit_s: float = 10.0) -> tuple[FloatArray, float]:
+    """Re-solve the core campuses' yearly modules and the training split, everything else fixed.
+
+    `m` is the full multi-year model (`coredge.plan.scenario_model.build_model`) and `v` a
+    feasible point of it (e.g. the aggregated relaxation's shares with `exact_modules`). Shares,
+    backup, unmet, non-core modules and loads are fixed at `v`; core modules (integer, every
+    year), training per campus and year, unmet training and the core sites' open binaries are
+    re-optimised by HiGHS from `v` as the start. Splitting training so that campuses fill whole
+    50 MW modules, and choosing when the last modules are worth buying, is a small MILP (core
+    campuses x years integers) that the per-campus rounding of `exact_modules` does not do.
+    The result is a point of the full model no more expensive than `v`.
+
+    Returns
+    -------
+    (ndarray, float)
+        The new point and the objective decrease [USD, >= 0] (`v` unchanged when no better point
+        is found in the time).
+    """
+    lay = m.layout
+    if lay.C == 0:
+        return v, 0.0
+    free = np.zeros(lay.num_col, dtype=bool)
+    n_idx = (m.core[:, None] * lay.Y + np.arange(lay.Y)[None, :]).ravel() + lay.offsets["n"]
+    free[n_idx] = True
+    free[lay.block("T")] = True
+    free[lay.block("uT")] = True
+    if lay.Z:
+        zc = np.flatnonzero(np.isin(m.z_fac, m.core))
+        free[lay.offsets["z"] + zc] = True
+    lp = m.to_highs()
+    lo = np.asarray(lp.col_lower_, dtype=np.float64).copy()
+    hi = np.asarray(lp.col_upper_, dtype=np.float64).copy()
+    val = np.clip(v, lo, hi)
+    lo[~free] = val[~free]
+    hi[~free] = val[~free]
+    lp.col_lower_ = lo
+    lp.col_upper_ = hi
+    h = _highs(time_limit_s, 1e-6)
+    h.passModel(lp)
+    _scale_objective(h, m.col_cost)
+    start = highspy.HighsSolution()
+    start.col_value = val
+    start.value_valid = True
+    h.setSolution(start)
+    h.run()
+    info = h.getInfo()
+    if info.primal_solution_status < 2:
+        return v, 0.0
+    w = np.asarray(h.getSolution().col_value, dtype=np.float64)
+    w[m.integer] = np.round(w[m.integer])
+    old = float(m.col_cost @ v)
+    new = float(m.col_cost @ w)
+    if not new < old - 1e-9 * max(abs(old), 1.0):
+        return v, 0.0
+    return w, old - new
 
 
 def polish_shares(m: sm.PlannerModel, v: FloatArray, obj_usd: float,
