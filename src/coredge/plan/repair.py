@@ -1,9 +1,11 @@
 """Exact single-site-failure repair of a plan: the independent check must report exactly zero.
 
 The planner's resilience rows guarantee that *a* re-homing of every failed site's load exists;
-`coredge.plan.portfolio.single_site_failure_shortfall` re-homes greedily (nearest site first) and
-can strand a few kW where another pair took the spare capacity it needed. `repair_single_site_failure`
-loops on that check until it reports exactly zero for every site, within a wall-time cap:
+`coredge.plan.portfolio.single_site_failure_shortfall` computes the exact maximum re-homing (max
+flow), so it reports zero wherever the model's reserves hold; what is left comes from the rebuilt
+yearly modules and the unprotected/lone exemptions. `repair_single_site_failure` loops on the
+sites that check fails, until it reports exactly zero for every site, within a wall-time cap; at
+a failing site a greedy nearest-first re-homing picks the stranded pair to fix:
 
 1. add final-year modules at the nearest site the stranded pair may move to that has room (site
    module limit, state cap, capex budget); else at a site an earlier pair of the same failure
@@ -241,12 +243,23 @@ def repair_single_site_failure(inputs: Inputs, plan: Plan, fac: sm.Facilities,
     opened: list[str] = []
     reach = reachable_pairs(inputs, plan.sites)
     skip: set[tuple[int, int, int]] = set()
+
+    def failing() -> set[int]:
+        # Sites whose loss the exact check (max flow) cannot absorb; the greedy re-homing below
+        # only picks which stranded pair to fix there.
+        short = single_site_failure_shortfall(inputs, plan, exempt=exempt)
+        return {int(j) for j in np.flatnonzero(short > 0.0)}
+
+    bad = failing()
     for _ in range(max_rounds):
-        if time.perf_counter() - t0 > time_limit_s:
+        if time.perf_counter() - t0 > time_limit_s or not bad:
             break
-        hit = _first_shortfall(inputs, plan, reach, skip, exempt)
+        hit = _first_shortfall(inputs, plan, reach, skip, exempt, bad)
         if hit is None:
-            break
+            bad = failing()  # fixes elsewhere may have changed spare capacity
+            hit = _first_shortfall(inputs, plan, reach, skip, exempt, bad)
+            if hit is None:
+                break
         need, alts, extra, pi, ci, j = hit
         fidx = _plan_fac(plan, fac)
         max_modules = fac.max_modules[fidx]
@@ -289,6 +302,8 @@ def repair_single_site_failure(inputs: Inputs, plan: Plan, fac: sm.Facilities,
                 moved += 1
         if not done:
             skip.add((j, pi, ci))  # nothing can absorb it: report it, go on with the others
+        elif single_site_failure_shortfall(inputs, plan, exempt=exempt, sites=[j])[j] == 0.0:
+            bad.discard(j)
     inst = plan.it_mw_by_year
     pue = plan.sites["pue"].to_numpy(dtype=np.float64)
     plan.sites["it_mw"] = inst[:, -1]
@@ -306,6 +321,7 @@ def _first_shortfall(
     inputs: Inputs, plan: Plan, reach: dict[tuple[int, int], list[tuple[int, float]]],
     skip: set[tuple[int, int, int]] | None = None,
     exempt: set[tuple[int, int]] | None = None,
+    only: set[int] | None = None,
 ) -> tuple[float, list[int], list[int], int, int, int] | None:
     """Re-run `single_site_failure_shortfall`'s re-homing; the first unplaceable need.
 
@@ -313,12 +329,15 @@ def _first_shortfall(
     fallback the sites that earlier pairs of the same failure took spare from before reaching
     one of those (room there frees spare for the stranded pair), the pair (point, class) and the
     failed site. Stranded needs listed in `skip` as (failed site, point, class) are passed over;
-    pairs in `exempt` (point, class) are not re-homed at all.
+    pairs in `exempt` (point, class) are not re-homed at all; only failed sites in `only` (all
+    when None) are scanned.
     """
     spare = np.maximum(plan.it_mw_by_year[:, -1] - plan.load_mw_by_year[:, -1], 0.0)
     a = plan.assignments
     load = inputs.load_mw[:, :, -1]
     for j in range(plan.n_sites):
+        if only is not None and j not in only:
+            continue
         rows = a[a["site_index"] == j]
         if rows.empty:
             continue
