@@ -171,3 +171,29 @@ def test_cover_knapsack_dp_is_exact(
     if np.isfinite(best):
         assert y @ s >= need and y @ v == pytest.approx(best)
         assert np.all(y[state == 1] == 1) and np.all(y[state == 0] == 0)
+
+
+def test_engine_solves_after_a_multithreaded_highs_run() -> None:
+    """HiGHS keeps one process-wide thread pool: the scenario MILP (HiGHS's default threads) and
+    the CFLP engine (one thread) must both solve in the same process, in either order."""
+    import highspy
+
+    from coredge.plan.milp import _highs
+
+    inst = CflpInstance(fixed_cost_usd=np.array([3.0, 2.0]), capacity=np.array([1.0, 1.0]),
+                        demand=np.array([0.5, 0.5]), assign_cost_usd=np.array([[1.0, 2.0], [2.0, 1.0]]),
+                        name="two")
+    for _ in range(2):
+        h = _highs(5.0, None)
+        lp = highspy.HighsLp()
+        lp.num_col_ = 1
+        lp.num_row_ = 0
+        lp.col_cost_ = np.array([1.0])
+        lp.col_lower_ = np.array([0.0])
+        lp.col_upper_ = np.array([1.0])
+        lp.integrality_ = [highspy.HighsVarType.kInteger]
+        h.passModel(lp)
+        h.run()
+        assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        res = solve_cflp(inst, "multi-source", time_limit_s=30)
+        assert res.status == "optimal" and res.objective == pytest.approx(5.0)

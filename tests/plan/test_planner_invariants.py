@@ -119,8 +119,12 @@ def test_never_worse_than_greedy_warm_start(tmp_path: Path) -> None:
     check_invariants(inp, m)
     # Greedy is feasible for the non-resilient model and is the MILP's starting incumbent.
     assert m.solver["objective_usd"] <= plan_objective_usd(inp, g) * (1 + 1e-9)
-    # ... and on this scenario the optimum is materially better (> 5 %).
-    assert m.solver["objective_usd"] < 0.95 * plan_objective_usd(inp, g)
+    # ... strictly better here, and certified within the requested 1 % of the optimum. (With
+    # the coverage targets the greedy plan is close: both serve >= 99 % of every class and of
+    # the final-year training; the MILP no longer gains by leaving the last year's training
+    # growth unmet, the horizon effect it used to exploit for a > 5 % saving.)
+    assert m.solver["objective_usd"] < plan_objective_usd(inp, g) * (1 - 1e-5)
+    assert m.solver["gap"] <= 0.01
 
 
 def test_state_cap_binds(tmp_path: Path, tiny: tuple[Inputs, Plan]) -> None:

@@ -53,7 +53,8 @@ def print_summary(summary: dict[str, Any]) -> None:
     irr_txt = f"{irr:.1%}" if isinstance(irr, float) and irr == irr else "none"
     console.print(
         f"capex ${summary['capex_usd'] / 1e9:,.2f}B · NPV ${summary['npv_usd'] / 1e9:,.2f}B at "
-        f"{summary['discount_rate']:.1%} · IRR {irr_txt} · planner {summary['planner']} ({summary['status']})"
+        f"{summary['discount_rate']:.1%} · IRR {irr_txt} · planner {summary['planner']} ({summary['status']}"
+        + (f", certified gap {summary['gap']:.2%}" if isinstance(summary.get("gap"), float) else "") + ")"
     )
     console.print(f"run directory: {summary['run_dir']}\nreport: {summary['report']}")
 

@@ -65,11 +65,28 @@ def _first_highs() -> highspy.Highs:
     return h
 
 
+_threads_in_use: int | None = None
+
+
+def set_threads(h: highspy.Highs, threads: int) -> None:
+    """Set HiGHS's ``threads`` option, resetting its process-wide scheduler when the count changes.
+
+    HiGHS starts one global thread pool with the first run's thread count; a later instance asking
+    for another count fails to solve (status not optimal, no solution) unless the pool is reset.
+    Every HiGHS instance of coredge sets its threads here (0: HiGHS's default).
+    """
+    global _threads_in_use
+    if _threads_in_use is not None and _threads_in_use != threads:
+        highspy.Highs.resetGlobalScheduler(True)
+    _threads_in_use = threads
+    h.setOptionValue("threads", int(threads))
+
+
 def new_highs() -> highspy.Highs:
     """A silent single-threaded HiGHS instance (stdout stays clean for ``--json``)."""
     h = highspy.Highs() if _banner_shown else _first_highs()
     h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
+    set_threads(h, 1)
     return h
 
 

@@ -37,6 +37,7 @@ from coredge.inputs import Inputs
 from coredge.latency import fiber_rtt_ms
 from coredge.plan import scenario_model as sm
 from coredge.plan.cluster import build_clusters, class_radius_km
+from coredge.plan.heuristics import set_threads
 from coredge.plan.multiyear import aggregation_applies, build_aggregate_model, exact_modules
 from coredge.plan.portfolio import Plan
 from coredge.plan.repair import repair_single_site_failure, site_frame
@@ -246,6 +247,7 @@ def _start_vector(m: sm.PlannerModel, ws: dict[str, Any], training_mw: FloatArra
     if lay.K and m.econ.unmet_cap_mw is not None:
         unmet = np.bincount(m.groups.klass, weights=m.groups.load_mw[:, -1] * v[lay.block("u")],
                             minlength=lay.K)
+        unmet[-1] = v[lay.offsets["uT"] + lay.Y - 1]
         v[lay.block("s")] = np.maximum(unmet - m.econ.unmet_cap_mw, 0.0)
     return v
 
@@ -296,8 +298,7 @@ def _highs(time_limit_s: float | None, gap: float | None, threads: int | None = 
         h.setOptionValue("time_limit", float(max(time_limit_s, 0.5)))
     if gap is not None:
         h.setOptionValue("mip_rel_gap", float(gap))
-    if threads is not None:
-        h.setOptionValue("threads", int(threads))
+    set_threads(h, 0 if threads is None else int(threads))
     return h
 
 
@@ -656,11 +657,12 @@ def milp_plan(
         "core_reopt_gain_usd": core_gain if agg else 0.0,
         "min_coverage_frac": float(sc.planning.min_coverage_frac),
         "coverage_shortfall_mw": {
-            str(inputs.classes[k]): float(val)
-            for k, val in enumerate(v[m.layout.block("s")]) if val > 1e-9
+            name: float(val)
+            for name, val in zip([*map(str, inputs.classes), "training"], v[m.layout.block("s")], strict=True)
+            if val > 1e-9
         },
         "unprotected_mw": float(m.groups.load_mw[:, -1] @ v[m.layout.block("w")]) if resilient else 0.0,
-        "coverage_cap_mw": {str(c): float(x) for c, x in zip(inputs.classes, cap, strict=True)},
+        "coverage_cap_mw": {c: float(x) for c, x in zip([*map(str, inputs.classes), "training"], cap, strict=True)},
         "unprotected_pairs": [],
     }
     lay_ = m.layout

@@ -335,10 +335,11 @@ class Economics:
     offset_usd : float
         Constant term: brownfield capacity is sunk (no capex, no capex-linked opex), as in
         `coredge.costing.site_costs` [USD].
-    unmet_cap_mw : ndarray (K,), optional
-        Most final-year load of each workload class that may be left unmet before the coverage
-        shortfall is charged (`coverage_caps`, `define_coverage`) [MW]; None: no coverage rows.
-    shortfall_usd_per_mw : ndarray (K,), optional
+    unmet_cap_mw : ndarray (K + 1,), optional
+        Most final-year load of each workload class, then of training (last entry), that may be
+        left unmet before the coverage shortfall is charged (`coverage_caps`, `define_coverage`)
+        [MW]; None: no coverage rows.
+    shortfall_usd_per_mw : ndarray (K + 1,), optional
         Cost of one MW of final-year load below the coverage target [USD/MW].
     """
 
@@ -392,7 +393,7 @@ class ModelLayout:
     C: int
     Z: int
     resilient: bool
-    K: int = 0  # coverage shortfall columns (one per workload class with a coverage row)
+    K: int = 0  # coverage shortfall columns (one per workload class, then one for training)
     offsets: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -745,11 +746,16 @@ def capacity_rows(m: PlannerModel, use: BoolArray) -> None:
 def coverage_caps(
     inputs: Inputs, groups: Groups, pairs: PairTable, min_coverage_frac: float, price_usd_per_mw: float
 ) -> tuple[FloatArray, FloatArray]:
-    """Per class, the final-year load that may go unmet, and the price of a shortfall beyond it.
+    """Per class (then training), the final-year load that may go unmet, and the shortfall price.
 
     The target is a share of the load that some facility can reach (`pairs` must be the full
-    table): ``cap_k = load_k - min_coverage_frac x reachable_load_k`` [MW, final year]. Each MW
-    below the target costs `price_usd_per_mw` [USD/MW] (a feasibility price, not discounted).
+    table): ``cap_k = load_k - min_coverage_frac x reachable_load_k`` [MW, final year]; for
+    training (last entry) ``cap = (1 - min_coverage_frac) x training_mw[last]``. Each MW below
+    the target costs `price_usd_per_mw` [USD/MW] (a feasibility price, not discounted).
+
+    Without the training entry the horizon end would leave the last year's training growth
+    unmet: a module bought in the last year pays its whole capex (no residual value is counted)
+    for one year of use, more than a year of the unmet-demand penalty.
 
     Examples
     --------
@@ -762,15 +768,17 @@ def coverage_caps(
     load_k = np.bincount(groups.klass, weights=last, minlength=K)
     reach_k = np.bincount(groups.klass, weights=np.where(reach, last, 0.0), minlength=K)
     cap = np.maximum(load_k - min_coverage_frac * reach_k, 0.0)
-    return cap, np.full(K, float(price_usd_per_mw))
+    cap_t = (1.0 - min_coverage_frac) * float(inputs.training_mw[-1])
+    return np.r_[cap, cap_t], np.full(K + 1, float(price_usd_per_mw))
 
 
 def define_coverage(m: PlannerModel) -> None:
-    """Coverage target per class: ``sum_g load_g,last x u_g - s_k <= cap_k``.
+    """Coverage targets: ``sum_g load_g,last x u_g - s_k <= cap_k`` per class, and
+    ``uT_last - s_T <= cap_T`` for training.
 
-    ``u_g`` is group g's unmet share, ``s_k >= 0`` the priced shortfall below the target
-    (`coverage_caps`). The row holds only unmet shares and the shortfall column, so pair columns
-    price out as before (`coredge.plan.milp.lp_bound_full`), and a cluster relaxation maps it
+    ``u_g`` is group g's unmet share, ``s >= 0`` the priced shortfall below the target
+    (`coverage_caps`). The rows hold only unmet columns and the shortfall columns, so pair columns
+    price out as before (`coredge.plan.milp.lp_bound_full`), and a cluster relaxation maps them
     exactly (a cluster's unmet share is its members' load-weighted mean).
     """
     lay = m.layout
@@ -778,8 +786,10 @@ def define_coverage(m: PlannerModel) -> None:
         return
     g = np.arange(lay.G)
     k = np.arange(lay.K)
-    a = _coo(np.r_[m.groups.klass, k], np.r_[lay.offsets["u"] + g, lay.offsets["s"] + k],
-             np.r_[m.groups.load_mw[:, -1], -np.ones(lay.K)], (lay.K, lay.num_col))
+    nk = lay.K - 1
+    a = _coo(np.r_[m.groups.klass, nk, k],
+             np.r_[lay.offsets["u"] + g, lay.offsets["uT"] + lay.Y - 1, lay.offsets["s"] + k],
+             np.r_[m.groups.load_mw[:, -1], 1.0, -np.ones(lay.K)], (lay.K, lay.num_col))
     m.add_rows("coverage", a, -np.inf, m.econ.unmet_cap_mw)
 
 

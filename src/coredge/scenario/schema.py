@@ -301,12 +301,13 @@ class PlanningSpec(StrictModel):
         0.99,
         description="Coverage target of the MILP planner: the least share of each workload "
         "class's final-year load it serves within the class's RTT budget, counting demand points "
-        "some candidate site reaches [fraction]. A shortfall is priced at 1e12 USD per MW "
+        "some candidate site reaches, and of the final-year training load [fraction]. A shortfall is priced at 1e12 USD per MW "
         "(assumption), so the target holds wherever grid power allows (a shortfall is reported "
         "otherwise). A load whose failure backup would need a whole new site may then be served "
         "unprotected, which the single-site-failure check reports. Without a target the per-MW "
         "unmet penalty can make whole edge modules for small latency-bound loads not worth "
-        "building.",
+        "building, and the last year's training growth (a module bought in the last year pays "
+        "its whole capex for one year of use) not worth serving.",
     )
     time_limit_s: PosFloat = Field(60.0, description="Solver time limit [s].")
     mip_rel_gap: Annotated[float, Field(ge=0, lt=1)] = Field(
