@@ -4,7 +4,9 @@ Usage: python benchmarks/bench_planner.py [--time-limit 60] [--periods 1 10]
 
 Prints one markdown table row per run: periods, columns, rows, integer columns, pairs in the
 restricted model / reachable pairs, MILP wall time (build + solve + bound), greedy time, objective,
-certified bound and gap (full model), restricted-model gap, and the greedy plan's objective.
+certified bound and gap (full model), restricted-model gap, the greedy plan's objective, the
+single-site-failure check's worst site (MW), load served unprotected, the lowest class coverage
+and any coverage shortfall.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import time
 from coredge.inputs import build_inputs
 from coredge.plan.greedy import greedy_plan
 from coredge.plan.milp import milp_plan, plan_objective_usd
+from coredge.plan.portfolio import coverage_by_class
 from coredge.scenario.load import load_scenario
 
 
@@ -37,7 +40,9 @@ def run(periods: int, time_limit_s: float) -> str:
         f"{greedy_s:.2f} | {s['status']} | {s['objective_usd'] / 1e9:.3f} | "
         f"{(s['bound_usd'] or float('nan')) / 1e9:.3f} | {100 * gap:.2f} % | "
         f"{100 * (s['restricted_gap'] or 0):.2f} % | {plan_objective_usd(inp, g) / 1e9:.3f} | "
-        f"{s.get('single_site_failure_shortfall_mw', 0.0):.3g} |"
+        f"{s.get('single_site_failure_shortfall_mw', 0.0):.3g} | {s.get('unprotected_mw', 0.0):.3g} | "
+        f"{min(v['coverage'] for v in coverage_by_class(inp, p).values()):.4f} | "
+        f"{sum(s.get('coverage_shortfall_mw', {}).values()):.3g} |"
     )
 
 
@@ -48,8 +53,9 @@ def main() -> None:
     a = ap.parse_args()
     print(f"machine: {platform.machine()} {platform.processor() or ''}, python {platform.python_version()}")
     print("| periods | columns | rows | integer | pairs (model / reachable) | MILP s | greedy s | status | "
-          "objective G$ | bound G$ | certified gap | restricted gap | greedy G$ | SSF shortfall MW |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "objective G$ | bound G$ | certified gap | restricted gap | greedy G$ | SSF shortfall MW | "
+          "unprotected MW | min class coverage | coverage shortfall MW |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for n in a.periods:
         print(run(n, a.time_limit), flush=True)
 

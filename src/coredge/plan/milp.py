@@ -555,7 +555,7 @@ def milp_plan(
         Compute the full-model lower bound (column generation); otherwise ``bound_usd`` is only
         reported when the restricted model holds every pair.
     bound_time_s : float, optional
-        Time for the bound [s]; default half the time limit.
+        Time for the bound [s]; default what the MILP left of the time limit (at least 5 s).
 
     Returns
     -------
@@ -578,7 +578,7 @@ def milp_plan(
     groups, full = sm.build_groups_and_pairs(inputs, fac)
     econ = sm.build_economics(inputs, fac, objective)
     cap, price = sm.coverage_caps(inputs, groups, full, sc.planning.min_coverage_frac,
-                                  COVERAGE_SHORTFALL_USD_PER_MW)
+                                  COVERAGE_SHORTFALL_USD_PER_MW, fac)
     econ = replace(econ, unmet_cap_mw=cap, shortfall_usd_per_mw=price)
     # Small scenarios keep every reachable pair: the MILP's own dual bound is then valid for the
     # full model.
@@ -607,7 +607,8 @@ def milp_plan(
     say(f"MILP: {m.layout.num_col} columns, {m.num_row} rows, {sub.count} of {full.count} pairs"
         + (" (aggregated multi-year relaxation)" if agg else ""))
     complete = bool(mask.all())
-    solve_tl = tl if (complete or not bound or not agg) else tl * AGG_SOLVE_FRAC
+    # The MILP and the bound share the time limit (the bound only runs on restricted models).
+    solve_tl = tl if (complete or not bound) else tl * AGG_SOLVE_FRAC
     h = _highs(solve_tl, gap)
     h.passModel(m.to_highs())
     _scale_objective(h, m.col_cost)
@@ -691,10 +692,8 @@ def milp_plan(
         say("bounding: LP relaxation of the " + ("aggregated" if agg else "full") + " model by column generation")
         if bound_time_s is not None:
             bt = bound_time_s
-        elif agg:
-            bt = max(tl - (time.perf_counter() - t0) - 3.0, 5.0)
         else:
-            bt = max(tl * 0.5, 5.0)
+            bt = max(tl - (time.perf_counter() - t0) - 3.0, 5.0)
         b_mask = mask
         b_groups, b_full = groups, full
         if agg:

@@ -744,14 +744,17 @@ def capacity_rows(m: PlannerModel, use: BoolArray) -> None:
 
 
 def coverage_caps(
-    inputs: Inputs, groups: Groups, pairs: PairTable, min_coverage_frac: float, price_usd_per_mw: float
+    inputs: Inputs, groups: Groups, pairs: PairTable, min_coverage_frac: float, price_usd_per_mw: float,
+    fac: Facilities | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """Per class (then training), the final-year load that may go unmet, and the shortfall price.
 
     The target is a share of the load that some facility can reach (`pairs` must be the full
     table): ``cap_k = load_k - min_coverage_frac x reachable_load_k`` [MW, final year]; for
-    training (last entry) ``cap = (1 - min_coverage_frac) x training_mw[last]``. Each MW below
-    the target costs `price_usd_per_mw` [USD/MW] (a feasibility price, not discounted).
+    training (last entry) ``cap = training - min_coverage_frac x hostable training``, hostable
+    being at most what the core campuses online in the last year can hold at their module limits
+    (`fac`; all of it when `fac` is None). Each MW below the target costs `price_usd_per_mw`
+    [USD/MW] (a feasibility price, not discounted).
 
     Without the training entry the horizon end would leave the last year's training growth
     unmet: a module bought in the last year pays its whole capex (no residual value is counted)
@@ -768,7 +771,12 @@ def coverage_caps(
     load_k = np.bincount(groups.klass, weights=last, minlength=K)
     reach_k = np.bincount(groups.klass, weights=np.where(reach, last, 0.0), minlength=K)
     cap = np.maximum(load_k - min_coverage_frac * reach_k, 0.0)
-    cap_t = (1.0 - min_coverage_frac) * float(inputs.training_mw[-1])
+    d_t = float(inputs.training_mw[-1])
+    host = d_t
+    if fac is not None:
+        core = fac.serves_training & (fac.online_year <= inputs.years[-1])
+        host = min(d_t, float((fac.max_modules[core] * fac.module_mw[core]).sum()))
+    cap_t = d_t - min_coverage_frac * host
     return np.r_[cap, cap_t], np.full(K + 1, float(price_usd_per_mw))
 
 
