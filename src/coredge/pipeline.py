@@ -189,6 +189,10 @@ def summarise(
         "gap": plan.solver.get("gap"),
         "status": plan.solver.get("status"),
         "solve_s": plan.solver.get("solve_s"),
+        # MILP only: load served without a failure backup, and any shortfall below the coverage
+        # targets (planning.min_coverage_frac); see docs/planner.md.
+        "unprotected_mw": plan.solver.get("unprotected_mw"),
+        "coverage_shortfall_mw": plan.solver.get("coverage_shortfall_mw"),
         "seed": sc.seed,
     }
 

@@ -322,7 +322,9 @@ def write_report(path: Path, res: RunResult, tiers: pd.DataFrame) -> None:
             ("NPV", _fmt_usd(s["npv_usd"])),
             ("IRR", _fmt_pct(s["irr"])),
             ("Cost per GPU-hour", f"${s['lcoc_usd_per_gpu_hour']:.2f}" if s["lcoc_usd_per_gpu_hour"] is not None else "n/a"),
-            ("Planner", f"{s['planner']} ({s['status']})"),
+            ("Planner", f"{s['planner']} ({s['status']})" + (
+                f", certified gap {s['gap']:.2%} (cost {_fmt_usd(s['objective_usd'])}, bound {_fmt_usd(s['bound_usd'])})"
+                if isinstance(s.get("gap"), float) else "")),
         ],
         map_div=_div(map_figure(res), "map"),
         coverage_div=_div(coverage_figure(res), "coverage"),
