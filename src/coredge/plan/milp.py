@@ -64,9 +64,11 @@ REPAIR_S = 10.0
 """Wall time allowed to the single-site-failure repair in `milp_plan` (tuning choice)."""
 
 POLISH_S = 10.0
-# Time for the core build-out and training re-optimisation on the multi-year path [s].
-CORE_REOPT_S = 5.0
 """Time limit of the LP that re-optimises the shares with the modules fixed [s] (tuning choice)."""
+
+CORE_REOPT_S = 5.0
+"""Time limit of the core build-out and training re-optimisation (`reoptimise_core`) on the
+multi-year path [s] (tuning choice)."""
 
 CLUSTER_RADIUS_FRAC = 0.6
 """Cluster radius for the bound, as a share of each class's reach (tuning choice: on the default
@@ -77,12 +79,14 @@ CLUSTER_BATCH = 5000
 """Pairs added per column-generation round of the cluster bound (tuning choice)."""
 
 FULL_MODEL_MAX_PAIRS = 20_000
-# Price of a MW of final-year load below the coverage target (planning.min_coverage_frac) [USD/MW].
-# Assumption, chosen to make the target effectively hard: one kW short costs 1e9 USD, more than
-# any edge module, so the target holds whenever grid power allows; a priced slack rather than a
-# hard row keeps the model feasible (and the shortfall reported) when grid or state caps forbid it.
-COVERAGE_SHORTFALL_USD_PER_MW = 1e12
 """Up to this many reachable pairs the model keeps them all (tuning choice)."""
+
+COVERAGE_SHORTFALL_USD_PER_MW = 1e12
+"""Price of a MW of final-year load below the coverage targets (planning.min_coverage_frac)
+[USD/MW]. Assumption, chosen to make the targets effectively hard: one kW short costs 1e9 USD,
+more than any edge module, so a target holds wherever grid power allows; a priced slack rather
+than a hard row keeps the model feasible (and the shortfall reported) where grid or state caps
+forbid it."""
 
 
 def plan_objective_usd(inputs: Inputs, plan: Plan, objective: str = "cost") -> float:
