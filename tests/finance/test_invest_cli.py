@@ -119,8 +119,8 @@ def test_bad_input_in_a_subprocess_exits_2(tiny: Path, tmp_path: Path) -> None:
 def test_compare_three_strategies(tiny: Path, tmp_path: Path) -> None:
     # The greedy planner serves every load some site reaches (it keeps no single-site-failure
     # reserve), so the edge-heavy strategy's full coverage below is a property of the strategy.
-    # The MILP may leave a load unmet whose resilient service needs a second site (TINY: Phoenix's
-    # 10 ms classes, whose other reachable site is a 50 MW core campus); tests/plan covers it.
+    # The MILP serves at least planning.min_coverage_frac (99 %) of each class, not necessarily
+    # all of it; tests/plan/test_planner_coverage.py checks that.
     greedy = tmp_path / "tiny-greedy.yaml"
     greedy.write_text(tiny.read_text(encoding="utf-8").replace(
         "variants:", "planning: {planner: greedy}\nvariants:", 1), encoding="utf-8")
