@@ -146,9 +146,33 @@ def coverage_by_class(inputs: Inputs, plan: Plan, year_index: int = -1) -> dict[
     return out
 
 
+def failed_site_needs(
+    plan: Plan, load_mw: FloatArray, reach: dict[tuple[int, int], list[tuple[int, float]]], j: int,
+    exempt: set[tuple[int, int]] | None = None,
+) -> list[tuple[int, int, float, list[int]]]:
+    """What site `j`'s failure leaves to re-home: per served (point, class) pair not in `exempt`,
+    ``(point, class, MW, the other plan sites it may move to, nearest first)``.
+
+    `load_mw` is one year's load, shape (points, classes) [MW]; `reach` from
+    `coredge.plan.reach.reachable_pairs` over the plan's sites.
+    """
+    a = plan.assignments
+    rows = a[a["site_index"] == j]
+    out: list[tuple[int, int, float, list[int]]] = []
+    for pi, ci, share in zip(
+        rows["point_index"].to_numpy(), rows["class_index"].to_numpy(), rows["share"].to_numpy(), strict=True
+    ):
+        key = (int(pi), int(ci))
+        if exempt and key in exempt:
+            continue
+        out.append((key[0], key[1], float(load_mw[pi, ci] * share), [s for s, _r in reach.get(key, []) if s != j]))
+    return out
+
+
 def single_site_failure_shortfall(
     inputs: Inputs, plan: Plan, year_index: int = -1, exempt: set[tuple[int, int]] | None = None,
     sites: npt.ArrayLike | None = None,
+    reach: dict[tuple[int, int], list[tuple[int, float]]] | None = None,
 ) -> FloatArray:
     """Inference load that cannot be re-homed within budget when each site fails [MW], per site.
 
@@ -165,6 +189,8 @@ def single_site_failure_shortfall(
     ----------
     sites : array of int, optional
         Only these failed sites are checked (the others report 0).
+    reach : dict, optional
+        `coredge.plan.reach.reachable_pairs` of the plan's sites, when the caller has it.
 
     Returns
     -------
@@ -178,26 +204,27 @@ def single_site_failure_shortfall(
         return np.zeros(0)
     spare = plan.it_mw_by_year[:, year_index] - plan.load_mw_by_year[:, year_index]
     spare = np.maximum(spare, 0.0)
-    a = plan.assignments
     short = np.zeros(S)
     load = inputs.load_mw[:, :, year_index]
-    reach = reachable_pairs(inputs, plan.sites)
+    if reach is None:
+        reach = reachable_pairs(inputs, plan.sites)
     todo = range(S) if sites is None else [int(j) for j in np.atleast_1d(np.asarray(sites))]
     for j in todo:
-        rows = a[a["site_index"] == j]
-        if rows.empty:
-            continue
-        needs: list[float] = []
-        alts: list[list[int]] = []
-        for pi, ci, share in zip(
-            rows["point_index"].to_numpy(), rows["class_index"].to_numpy(), rows["share"].to_numpy(), strict=True
-        ):
-            if exempt and (int(pi), int(ci)) in exempt:
-                continue
-            needs.append(float(load[pi, ci] * share))
-            alts.append([s for s, _rtt in reach.get((int(pi), int(ci)), []) if s != j])
-        short[j] = _rehoming_shortfall(needs, alts, spare)
+        items = failed_site_needs(plan, load, reach, j, exempt)
+        if items:
+            short[j] = _rehoming_shortfall([it[2] for it in items], [it[3] for it in items], spare)
     return short
+
+
+def greedy_place(need: float, alts: list[int], cap: FloatArray) -> float:
+    """Place `need` MW into `cap` over `alts` in order, taking from `cap` in place; what is left [MW]."""
+    for s in alts:
+        if need <= 1e-12:
+            break
+        take = min(need, cap[s])
+        cap[s] -= take
+        need -= take
+    return need
 
 
 def _rehoming_shortfall(needs: list[float], alts: list[list[int]], spare: FloatArray) -> float:
@@ -209,13 +236,7 @@ def _rehoming_shortfall(needs: list[float], alts: list[list[int]], spare: FloatA
     cap = spare.copy()
     left = 0.0
     for need, alt in zip(needs, alts, strict=True):
-        for s in alt:
-            if need <= 1e-12:
-                break
-            take = min(need, cap[s])
-            cap[s] -= take
-            need -= take
-        left += max(need, 0.0)
+        left += max(greedy_place(need, alt, cap), 0.0)
     if left <= 0.0:
         return 0.0
     import scipy.sparse as sps

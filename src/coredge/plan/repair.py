@@ -38,7 +38,12 @@ from coredge.geo import haversine_km
 from coredge.inputs import Inputs
 from coredge.latency import fiber_rtt_ms
 from coredge.plan import scenario_model as sm
-from coredge.plan.portfolio import Plan, single_site_failure_shortfall
+from coredge.plan.portfolio import (
+    Plan,
+    failed_site_needs,
+    greedy_place,
+    single_site_failure_shortfall,
+)
 from coredge.plan.reach import reachable_pairs, tier_serves
 
 FloatArray = npt.NDArray[np.float64]
@@ -247,7 +252,7 @@ def repair_single_site_failure(inputs: Inputs, plan: Plan, fac: sm.Facilities,
     def failing() -> set[int]:
         # Sites whose loss the exact check (max flow) cannot absorb; the greedy re-homing below
         # only picks which stranded pair to fix there.
-        short = single_site_failure_shortfall(inputs, plan, exempt=exempt)
+        short = single_site_failure_shortfall(inputs, plan, exempt=exempt, reach=reach)
         return {int(j) for j in np.flatnonzero(short > 0.0)}
 
     bad = failing()
@@ -302,7 +307,7 @@ def repair_single_site_failure(inputs: Inputs, plan: Plan, fac: sm.Facilities,
                 moved += 1
         if not done:
             skip.add((j, pi, ci))  # nothing can absorb it: report it, go on with the others
-        elif single_site_failure_shortfall(inputs, plan, exempt=exempt, sites=[j])[j] == 0.0:
+        elif single_site_failure_shortfall(inputs, plan, exempt=exempt, sites=[j], reach=reach)[j] == 0.0:
             bad.discard(j)
     inst = plan.it_mw_by_year
     pue = plan.sites["pue"].to_numpy(dtype=np.float64)
@@ -333,30 +338,16 @@ def _first_shortfall(
     when None) are scanned.
     """
     spare = np.maximum(plan.it_mw_by_year[:, -1] - plan.load_mw_by_year[:, -1], 0.0)
-    a = plan.assignments
     load = inputs.load_mw[:, :, -1]
     for j in range(plan.n_sites):
         if only is not None and j not in only:
             continue
-        rows = a[a["site_index"] == j]
-        if rows.empty:
-            continue
         cap = spare.copy()
         cap[j] = 0.0
         tried: list[list[int]] = []
-        for pi, ci, share in zip(rows["point_index"].to_numpy(), rows["class_index"].to_numpy(),
-                                 rows["share"].to_numpy(), strict=True):
-            if exempt and (int(pi), int(ci)) in exempt:
-                continue
-            need = float(load[pi, ci] * share)
-            alts = [s for s, _r in reach.get((int(pi), int(ci)), []) if s != j]
+        for pi, ci, need, alts in failed_site_needs(plan, load, reach, j, exempt):
             tried.append(alts)
-            for s in alts:
-                if need <= 1e-12:
-                    break
-                take = min(need, cap[s])
-                cap[s] -= take
-                need -= take
+            need = greedy_place(need, alts, cap)
             if need > 0.0 and (skip is None or (j, int(pi), int(ci)) not in skip):
                 contested = set(alts)
                 extra: list[int] = []
