@@ -30,9 +30,9 @@ from typing import Any
 
 import numpy as np
 
-from coredge.plan import CflpInstance, read_orlib_cap, solve_cflp
-from coredge.plan.model import build_cflp_milp
-from coredge.plan.solve import relative_gap, solve_milp
+from coredge.cflp import CflpInstance, read_orlib_cap, solve_cflp
+from coredge.cflp.model import build_cflp_milp
+from coredge.cflp.solve import relative_gap, solve_milp
 
 ORLIB = Path(__file__).resolve().parents[1] / ".." / "shared" / "benchmarks" / "orlib"
 CAP_NAMES = sorted(

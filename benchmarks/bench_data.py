@@ -16,7 +16,8 @@ from collections.abc import Callable
 from typing import Any
 
 import coredge.data as cd
-from coredge.demand import _cities, city_demand_points
+import coredge.report.outlines as ro
+from coredge.inputs.demand import _cities, city_demand_points
 
 
 def _best(fn: Callable[[], Any], repeat: int) -> float:
@@ -61,9 +62,9 @@ def main() -> None:
     n = ap.parse_args().repeat
     rows = []
     for file in ("topo/us-states-10m.json", "topo/world-countries-110m.json"):
-        topo = cd._read_topo(file)
+        topo = cd.read_topo(file)
         npts = sum(len(a) for a in topo["arcs"])
-        ours = _best(lambda topo=topo: cd.decode_arcs(topo), n)
+        ours = _best(lambda topo=topo: ro.decode_arcs(topo), n)
         peer = _best(lambda topo=topo: _python_decode(topo), n)
         rows.append((f"decode_arcs {file} ({npts} points)", ours, peer))
     _cities(15000)  # warm the parsed GeoNames table, as after the first call in a run

@@ -16,7 +16,7 @@ import os
 import platform
 import time
 
-from coredge.finance.plan_finance import financials_from_plan, risk_from_plan
+from coredge.finance.from_plan import financials_from_plan, risk_from_plan
 from coredge.pipeline import execute
 from coredge.scenario.load import load_scenario
 
@@ -38,7 +38,7 @@ def main() -> None:
     rr = risk_from_plan(pf, sc, args.trials, 0)
     t4 = time.perf_counter()
     s = rr.summary()["portfolio"]
-    print("## Finance on a plan (coredge.finance.plan_finance)\n")
+    print("## Finance on a plan (coredge.finance.from_plan)\n")
     print(f"Machine: {platform.machine()}, 2 cores shared (load average at start {load:.1f}; figures may be noisy); "
           f"date {dt.date.today()}; command `python benchmarks/bench_finance_plan.py {args.scenario} --trials {args.trials}`.\n")
     print(f"Scenario `{sc.name}`: {res.plan.n_sites} sites, {len(pf.rows)} build phases, {pf.assumptions.horizon_years} years.\n")

@@ -15,10 +15,10 @@ import argparse
 import platform
 import time
 
-from coredge.inputs import build_inputs
+from coredge.inputs.build import build_inputs
 from coredge.plan.greedy import greedy_plan
 from coredge.plan.milp import milp_plan, plan_objective_usd
-from coredge.plan.portfolio import coverage_by_class
+from coredge.plan.result import coverage_by_class
 from coredge.scenario.load import load_scenario
 
 

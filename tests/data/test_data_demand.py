@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 import coredge.data as cd
-from coredge.demand import CSV_COLUMNS, POINT_COLUMNS, city_demand_points, load_points_csv
 from coredge.errors import InputError
+from coredge.inputs.demand import CSV_COLUMNS, POINT_COLUMNS, city_demand_points, load_points_csv
 
 
 def _km(lat1: float, lon1: float, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import coredge.data as cd
+import coredge.report.outlines as ro
 from coredge.catalog.llm_models import get_model
 from coredge.errors import InputError
 
@@ -170,9 +171,9 @@ def _inside(ring: np.ndarray, lon: float, lat: float) -> bool:
 
 
 def _state_polygons() -> dict[str, list[list[np.ndarray]]]:
-    topo = cd._read_topo("topo/us-states-10m.json")
-    arcs = cd.decode_arcs(topo)
-    fips_to_usps = {v: k for k, v in cd._STATE_FIPS.items()}
+    topo = cd.read_topo("topo/us-states-10m.json")
+    arcs = ro.decode_arcs(topo)
+    fips_to_usps = {v: k for k, v in cd.STATE_FIPS.items()}
     out: dict[str, list[list[np.ndarray]]] = {}
     for g in topo["objects"]["states"]["geometries"]:
         code = fips_to_usps.get(g["id"])

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from coredge.errors import InputError
-from coredge.sweep import (
+from coredge.studies.sweep import (
     chunk_id,
     grid_from_vary,
     query_catalogue,
@@ -128,8 +128,8 @@ def test_interrupted_sweep_resumes_only_missing_chunks(tmp_path: Path) -> None:
 
 
 def test_monte_carlo_sweep_end_to_end(tmp_path: Path) -> None:
-    from coredge.finance.sweep_task import monte_carlo_chunk
-    from coredge.sweep import with_mc_chunks
+    from coredge.studies.sweep import with_mc_chunks
+    from coredge.studies.sweep_task import monte_carlo_chunk
 
     table = pd.DataFrame(
         {

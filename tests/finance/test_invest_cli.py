@@ -129,7 +129,7 @@ def test_compare_three_strategies(tiny: Path, tmp_path: Path) -> None:
     s = res["strategies"]
     assert list(s) == ["all-core", "edge-heavy", "blended"]
     # some demand point has no core region within 10 ms (computed here from the RTT model)
-    from coredge.inputs import build_inputs
+    from coredge.inputs.build import build_inputs
     from coredge.scenario.load import load_scenario
 
     inputs = build_inputs(load_scenario(greedy))

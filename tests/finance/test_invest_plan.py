@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from coredge.errors import InputError
-from coredge.finance.plan_finance import (
+from coredge.finance.from_plan import (
     assumptions_from_scenario,
     financials_from_plan,
     plan_site_table,

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from coredge.errors import InputError
-from coredge.finance.plan_finance import financials_from_plan, risk_from_plan
-from coredge.finance.sweep_task import chunk_seed, scenario_grid, scenario_with_overrides
+from coredge.finance.from_plan import financials_from_plan, risk_from_plan
 from coredge.pipeline import execute
-from coredge.sweep import query_catalogue
+from coredge.studies.sweep import query_catalogue
+from coredge.studies.sweep_task import chunk_seed, scenario_grid, scenario_with_overrides
 from coredge_testing import TINY_BASE
 
 

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from coredge.geo import haversine_km
-from coredge.inputs import build_inputs
+from coredge.inputs.build import build_inputs
 from coredge.latency import fiber_rtt_ms
 from coredge.plan.greedy import greedy_plan
-from coredge.plan.portfolio import online_year
+from coredge.plan.result import online_year
 from coredge.scenario.load import load_scenario
 from coredge_testing import run_cli
 
@@ -140,7 +140,7 @@ def test_state_cap_respected(tmp_path: Path) -> None:
 def test_brownfield_site_kept_and_not_bought_again(tmp_path: Path) -> None:
     import yaml
 
-    from coredge.costing import site_costs
+    from coredge.plan.costing import site_costs
     from coredge_testing import TINY
 
     raw = yaml.safe_load(TINY)
@@ -196,7 +196,7 @@ def test_csv_points_get_states_for_tariffs(tmp_path: Path) -> None:
 
 def test_site_pue_follows_climate(tmp_path: Path) -> None:
     """Hotter states get a higher PUE for the same tier (facility model); the reference holds."""
-    from coredge.inputs import REFERENCE_LAT_DEG, site_pue
+    from coredge.inputs.build import REFERENCE_LAT_DEG, site_pue
     from coredge_testing import tiny_path
 
     sc = load_scenario(tiny_path(tmp_path))

@@ -17,7 +17,7 @@ from planner_util import write_scenario
 from scipy.optimize import linprog
 
 from coredge.geo import haversine_km
-from coredge.inputs import build_inputs
+from coredge.inputs.build import build_inputs
 from coredge.latency import fiber_rtt_ms
 from coredge.plan.milp import milp_plan
 from coredge.scenario.load import load_scenario

@@ -1,4 +1,4 @@
-"""The MILP planner's reported objective is the plan's cost as `coredge.costing` prices it."""
+"""The MILP planner's reported objective is the plan's cost as `coredge.plan.costing` prices it."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from planner_util import TINY, merged, write_scenario
 
-from coredge.costing import site_costs
-from coredge.inputs import Inputs, build_inputs
+from coredge.inputs.build import Inputs, build_inputs
+from coredge.plan.costing import site_costs
 from coredge.plan.milp import milp_plan
-from coredge.plan.portfolio import Plan
-from coredge.plan.scenario_model import build_facilities
+from coredge.plan.model import build_facilities
+from coredge.plan.result import Plan
 from coredge.scenario.load import load_scenario
 
 

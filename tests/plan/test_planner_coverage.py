@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 from planner_util import TINY, write_scenario
 
-from coredge.finance.strategies import STRATEGIES, strategy_scenario
 from coredge.geo import haversine_km
-from coredge.inputs import Inputs, build_inputs
+from coredge.inputs.build import Inputs, build_inputs
 from coredge.latency import fiber_rtt_ms
-from coredge.plan import scenario_model as sm
+from coredge.plan import model as sm
 from coredge.plan.greedy import greedy_plan
 from coredge.plan.milp import _highs, milp_plan, plan_objective_usd
-from coredge.plan.portfolio import Plan, coverage_by_class, online_year
+from coredge.plan.result import Plan, coverage_by_class, online_year
 from coredge.scenario.load import load_scenario
+from coredge.studies.compare import STRATEGIES, strategy_scenario
 
 
 def lone_load_mw(inp: Inputs, plan: Plan) -> np.ndarray:
@@ -142,7 +142,7 @@ def test_repair_does_not_pad_sites_for_stranded_lone_load(edge: tuple[Inputs, Pl
 
 
 def test_resilient_plan_strands_only_lone_load(edge: tuple[Inputs, Plan, Plan]) -> None:
-    from coredge.plan.portfolio import single_site_failure_shortfall
+    from coredge.plan.result import single_site_failure_shortfall
 
     inp, _greedy, plan = edge
     short = single_site_failure_shortfall(inp, plan)

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from planner_util import TINY, merged, write_scenario
 
-from coredge.costing import site_costs
 from coredge.geo import haversine_km
-from coredge.inputs import Inputs, build_inputs
+from coredge.inputs.build import Inputs, build_inputs
 from coredge.latency import fiber_rtt_ms
+from coredge.plan.costing import site_costs
 from coredge.plan.greedy import greedy_plan
 from coredge.plan.milp import explain_infeasibility, milp_plan, plan_objective_usd
-from coredge.plan.portfolio import Plan, online_year, single_site_failure_shortfall
+from coredge.plan.result import Plan, online_year, single_site_failure_shortfall
 from coredge.scenario.load import load_scenario
 
 

@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 from planner_util import TINY, merged, write_scenario
 
-from coredge.inputs import build_inputs
-from coredge.plan import scenario_model as sm
+from coredge.inputs.build import build_inputs
+from coredge.plan import model as sm
 from coredge.plan.cluster import build_clusters, class_radius_km
 from coredge.plan.milp import gpu_floor_slack_usd, lp_bound_full, milp_plan, reoptimise_core
 from coredge.plan.multiyear import aggregation_applies, build_aggregate_model, exact_modules
-from coredge.plan.portfolio import single_site_failure_shortfall
+from coredge.plan.result import single_site_failure_shortfall
 from coredge.scenario.load import load_scenario
 
 RAW = merged(TINY, horizon={"start_year": 2026, "end_year": 2029})

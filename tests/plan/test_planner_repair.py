@@ -17,12 +17,12 @@ import numpy as np
 import pytest
 from planner_util import TINY, merged, write_scenario
 
-from coredge.inputs import Inputs, build_inputs
-from coredge.plan import scenario_model as sm
+from coredge.inputs.build import Inputs, build_inputs
+from coredge.plan import model as sm
 from coredge.plan.greedy import greedy_plan
 from coredge.plan.milp import plan_objective_usd
-from coredge.plan.portfolio import single_site_failure_shortfall
 from coredge.plan.repair import _plan_fac, repair_single_site_failure
+from coredge.plan.result import single_site_failure_shortfall
 from coredge.scenario.load import load_scenario
 
 # Every class reaches more than one candidate site from every point (30 ms), so a plan that

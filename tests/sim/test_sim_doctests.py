@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 MODULES = ["coredge.sim.hist", "coredge.sim.spec", "coredge.sim.traffic", "coredge.sim.engine",
-           "coredge.sim.batching", "coredge.sim.models", "coredge.sim.faults", "coredge.sim.training",
+           "coredge.sim.batching", "coredge.sim.models", "coredge.sim.faults", "coredge.training.jobs",
            "coredge.sim.bursts", "coredge.sim.energy", "coredge.sim.from_plan"]
 
 

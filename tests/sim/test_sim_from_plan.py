@@ -14,23 +14,22 @@ import pytest
 import yaml
 
 from coredge.geo import haversine_km
-from coredge.inputs import Inputs, best_capacity
+from coredge.inputs.build import Inputs, best_capacity
 from coredge.latency import fiber_rtt_ms
 from coredge.physics.serving import capacity_point
-from coredge.plan.portfolio import Plan
+from coredge.plan.result import Plan
 from coredge.scenario.load import load_scenario
+from coredge.store import read_run
 from coredge.sim import simulate, spec_from_dict
 from coredge.sim.from_plan import (
     SEP,
     failure_whatif,
     inference_gpus,
     largest_edge_site,
-    load_run_dir,
     plan_sim,
     plan_site_table,
     simulate_plan,
     spec_from_plan,
-    spec_from_run_dir,
 )
 
 SCENARIO = {
@@ -172,18 +171,20 @@ def test_slo_per_token_is_per_request() -> None:
 
 def test_run_dir_round_trip_and_cli(planned: tuple[Inputs, Plan, Path]) -> None:
     inputs, plan, run = planned
-    _, plan2 = load_run_dir(run)
+    stored = read_run(run)
+    plan2 = stored.plan
     assert np.allclose(plan2.training_mw_by_year, plan.training_mw_by_year, atol=1e-9)
-    assert spec_from_run_dir(run).to_dict() == spec_from_plan(inputs, plan).to_dict()
+    assert plan_sim(stored.inputs, plan2).spec.to_dict() == spec_from_plan(inputs, plan).to_dict()
     out = subprocess.run([sys.executable, "-m", "coredge", "simulate", str(run), "--requests", "2e4", "--json"],
                          capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
     s = json.loads(out.stdout.strip().splitlines()[-1])
     assert s["requests"] == 20_000 and s["plan_year"] == int(plan.years[-1])
-    assert s["warmup_s"] > 0 and s["policy"] == "tiered-spill"
+    # the scenario's policy, as `coredge run` simulates it
+    assert s["warmup_s"] > 0 and s["policy"] == inputs.scenario.simulation.policy
     bad = subprocess.run([sys.executable, "-m", "coredge", "simulate", str(run.parent), "--requests", "1e3"],
                          capture_output=True, text=True, check=False)
-    assert bad.returncode == 2 and "plan.json" in bad.stderr
+    assert bad.returncode == 2 and "valid coredge run directory" in bad.stderr
 
 
 def test_failed_site_serves_nothing(planned: tuple[Inputs, Plan, Path]) -> None:
@@ -280,7 +281,7 @@ def test_failure_whatif_per_class_and_plan_faults(planned: tuple[Inputs, Plan, P
 def test_training_from_plan_and_cli(planned: tuple[Inputs, Plan, Path], monkeypatch: pytest.MonkeyPatch,
                                     capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     from coredge.cli import main
-    from coredge.sim.training import training_from_plan
+    from coredge.training.jobs import training_from_plan
 
     inputs, plan, run = planned
     pt = training_from_plan(inputs, plan, seed=2, mtbf_gpu_h=None)

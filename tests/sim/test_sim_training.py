@@ -15,7 +15,7 @@ import pytest
 
 from coredge.errors import InputError
 from coredge.physics.training import estimate
-from coredge.sim.training import (
+from coredge.training.jobs import (
     DEFAULT_MIX,
     JobClass,
     expected_lost_per_failure_h,

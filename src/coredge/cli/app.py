@@ -7,13 +7,12 @@ imports them all.
 
 from __future__ import annotations
 
-import json
-import math
 from typing import Annotated, Any
 
-import numpy as np
 import typer
 from rich.console import Console
+
+from coredge.files import to_json_line
 
 app = typer.Typer(
     name="coredge",
@@ -36,6 +35,15 @@ VariantOpt = Annotated[
 ]
 """``--scenario-variant NAME``."""
 
+OverwriteOpt = Annotated[
+    bool,
+    typer.Option(
+        "--overwrite",
+        help="Replace --out if it is an existing coredge output (anything else is never touched).",
+    ),
+]
+"""``--overwrite``: allow replacing an existing coredge output folder given as ``--out``."""
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as one JSON line last.")]
 """``--json``: the last stdout line is one JSON object."""
 
@@ -50,28 +58,6 @@ console = Console()
 
 err_console = Console(stderr=True)
 """Progress, warnings and error messages (stderr), so that stdout stays parseable."""
-
-
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return [_jsonable(v) for v in obj.tolist()]
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating | float):
-        f = float(obj)
-        return f if math.isfinite(f) else None
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    return obj
-
-
-def to_json_line(obj: dict[str, Any]) -> str:
-    """Serialise a summary to one JSON line (NaN/inf become null; numpy scalars become Python)."""
-    return json.dumps(_jsonable(obj), separators=(",", ":"), allow_nan=False)
 
 
 def emit_json(obj: dict[str, Any]) -> None:

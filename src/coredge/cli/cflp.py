@@ -7,11 +7,11 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from coredge.cflp.model import VARIANTS
+from coredge.cflp.readers import FORMATS, read_instance
+from coredge.cflp.solve import solve_cflp
 from coredge.cli.app import app, console, emit_json, err_console
 from coredge.errors import InputError
-from coredge.plan.model import VARIANTS
-from coredge.plan.readers import FORMATS, read_instance
-from coredge.plan.solve import solve_cflp
 
 
 @app.command("solve-cflp")

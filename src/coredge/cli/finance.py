@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -10,11 +9,20 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from coredge.cli.app import JsonOpt, ScenarioArg, VariantOpt, app, console, emit_json, err_console
+from coredge.cli.app import (
+    JsonOpt,
+    OverwriteOpt,
+    ScenarioArg,
+    VariantOpt,
+    app,
+    console,
+    emit_json,
+    err_console,
+)
 from coredge.errors import InputError
 
 if TYPE_CHECKING:
-    from coredge.finance.plan_finance import PlanFinancials
+    from coredge.finance.from_plan import PlanFinancials
     from coredge.scenario.schema import Scenario
 
 SourceArg = Annotated[
@@ -51,65 +59,16 @@ def _num(x: Any, digits: int = 2) -> str:
 # ------------------------------------------------------------------ loading a plan
 
 
-def load_run_dir(run_dir: Path) -> tuple[Scenario, Any, Any, Any]:
-    """Rebuild (scenario, inputs, plan, costs) from a run directory's plan.json and
-    assignments.parquet; inputs are recomputed from the stored, validated scenario."""
-    import numpy as np
-    import pandas as pd
-    from pydantic import ValidationError
-
-    from coredge.costing import site_costs
-    from coredge.inputs import build_inputs
-    from coredge.plan.portfolio import Plan
-    from coredge.scenario.load import problems_from_validation
-    from coredge.scenario.schema import Scenario
-
-    pj = run_dir / "plan.json"
-    asg_path = run_dir / "assignments.parquet"
-    if not pj.is_file() or not asg_path.is_file():
-        raise InputError.of("RUN_DIR", str(run_dir), "a run directory with plan.json and assignments.parquet (coredge run)")
-    try:
-        data = json.loads(pj.read_text(encoding="utf-8"))
-        sc = Scenario.model_validate(data["scenario"])
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise InputError.of(f"{pj}", type(exc).__name__, "a plan.json written by coredge run") from None
-    except ValidationError as err:
-        raise InputError(problems_from_validation(err, "plan.json scenario."), context=f"invalid scenario in {pj}") from None
-    inputs = build_inputs(sc)
-    recs = data.get("sites", [])
-    sites = pd.DataFrame(recs)
-    it = np.array([r["it_mw_by_year"] for r in recs], dtype=np.float64).reshape(len(recs), -1)
-    load = np.array([r["load_mw_by_year"] for r in recs], dtype=np.float64).reshape(len(recs), -1)
-    if len(recs):
-        sites = sites.drop(columns=["it_mw_by_year", "load_mw_by_year"])
-    years = np.array(data["years"], dtype=np.int64)
-    if it.shape[1] != len(years) or list(years) != [int(y) for y in inputs.years]:
-        raise InputError.of(f"{pj}", "years", "plan years matching the stored scenario's horizon")
-    asg = pd.read_parquet(asg_path)
-    classes = list(data.get("classes", inputs.classes))
-    if classes != list(inputs.classes):
-        raise InputError.of(f"{pj}.classes", classes, f"the scenario's classes {inputs.classes}")
-    # training per site-year = load minus the inference assigned to the site (not stored)
-    inf = np.zeros_like(load)
-    if len(asg) and len(recs):
-        p = asg["point_index"].to_numpy(dtype=np.int64)
-        k = asg["class_index"].to_numpy(dtype=np.int64)
-        s = asg["site_index"].to_numpy(dtype=np.int64)
-        np.add.at(inf, s, inputs.load_mw[p, k, :] * asg["share"].to_numpy(dtype=np.float64)[:, None])
-    training = np.maximum(load - inf, 0.0)
-    unmet_d = data.get("unmet_mw", {})
-    unmet = np.array([unmet_d.get(c, [0.0] * len(years)) for c in [*classes, "training"]], dtype=np.float64)
-    plan = Plan(years, sites, it, load, training, asg, unmet, str(data.get("method", "")), dict(data.get("solver") or {}))
-    return sc, inputs, plan, site_costs(inputs, plan)
-
-
 def plan_from_source(source: str | None, variant: str | None) -> tuple[Scenario, Any, Any, Any, str]:
     """(scenario, inputs, plan, costs, label) from a run directory or a scenario."""
     if source is not None and Path(source).is_dir():
         if variant is not None:
             raise InputError.of("--scenario-variant", variant, "no variant with a run directory (it holds one scenario)")
-        sc, inputs, plan, costs = load_run_dir(Path(source))
-        return sc, inputs, plan, costs, f"run {source}"
+        from coredge.plan.costing import site_costs
+        from coredge.store import read_run
+
+        run = read_run(source)
+        return run.scenario, run.inputs, run.plan, site_costs(run.inputs, run.plan), f"run {source}"
     from coredge.pipeline import execute
     from coredge.scenario.load import load_scenario
 
@@ -140,7 +99,7 @@ def _metrics_table(title: str, pf: PlanFinancials) -> Table:
 @app.command("finance")
 def finance_cmd(source: SourceArg = None, scenario_variant: VariantOpt = None, json_out: JsonOpt = False) -> None:
     """NPV, IRR, payback, MOIC, peak funding and levelised costs per tier and for the portfolio."""
-    from coredge.finance.plan_finance import financials_from_plan
+    from coredge.finance.from_plan import financials_from_plan
 
     sc, inputs, plan, costs, label = plan_from_source(source, scenario_variant)
     pf = financials_from_plan(inputs, plan, costs)
@@ -175,15 +134,20 @@ def risk_cmd(
     trials: Annotated[int | None, typer.Option("--trials", "-n", help="Monte Carlo trials (default: finance.risk.n_trials).")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed (default: finance.risk.seed or the scenario's seed).")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write risk.json and risk.html (NPV histogram, tornado chart) here.")] = None,
+    overwrite: OverwriteOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Monte Carlo risk of a plan: NPV and IRR quantiles, probability of loss, tornado."""
-    from coredge.finance.plan_finance import financials_from_plan, risk_from_plan
+    from coredge.finance.from_plan import financials_from_plan, risk_from_plan
 
     if trials is not None and not 1 <= trials <= 10_000_000:
         raise InputError.of("--trials", trials, "an integer in [1, 10,000,000]")
     if seed is not None and seed < 0:
         raise InputError.of("--seed", seed, "an integer >= 0")
+    if out is not None:
+        from coredge.files import check_out
+
+        check_out(out, overwrite)
     sc, inputs, plan, costs, label = plan_from_source(source, scenario_variant)
     pf = financials_from_plan(inputs, plan, costs)
     _say(f"Monte Carlo: {trials or sc.finance.risk.n_trials:,} trials x {len(pf.rows)} build phases")
@@ -212,7 +176,7 @@ def risk_cmd(
     if out is not None:
         from coredge.report.risk import write_risk
 
-        written = write_risk(out, result, res.npv_usd, f"coredge risk: {label}")
+        written = write_risk(out, result, res.npv_usd, f"coredge risk: {label}", overwrite=overwrite)
         result["out_dir"] = str(written)
         _say(f"written: {written / 'risk.html'}")
     if json_out:
@@ -243,21 +207,25 @@ def compare_cmd(
     scenario: ScenarioArg = None,
     scenario_variant: VariantOpt = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: runs/<scenario>-compare-<time>).")] = None,
+    overwrite: OverwriteOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
     """All-core vs edge-heavy vs blended on the same demand: money, SLO coverage, time, energy, carbon."""
-    from coredge.finance.strategies import compare_strategies, comparison_table
+    from coredge.files import check_out
     from coredge.report.compare import COLUMNS, fmt, write_comparison
     from coredge.scenario.load import load_scenario
     from coredge.store import default_run_dir
+    from coredge.studies.compare import compare_strategies, comparison_table
 
     sc = load_scenario(scenario, scenario_variant)
+    target = out if out is not None else default_run_dir(f"{sc.name}-compare", scenario_variant)
+    check_out(target, overwrite)
     results = compare_strategies(sc, progress=_say)
     table = comparison_table(results)
     table["scenario"] = sc.name
     table["variant"] = scenario_variant
-    target = out if out is not None else default_run_dir(f"{sc.name}-compare", scenario_variant)
-    final = write_comparison(target, table, f"coredge compare: {sc.name}" + (f" ({scenario_variant})" if scenario_variant else ""))
+    final = write_comparison(target, table, f"coredge compare: {sc.name}" + (f" ({scenario_variant})" if scenario_variant else ""),
+                             overwrite=overwrite)
     table["out_dir"] = str(final)
     table["files"] = {n: str(final / n) for n in ("compare.json", "compare.csv", "compare.html")}
     if json_out:
@@ -294,13 +262,13 @@ def sweep_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Grid over scenario keys x Monte Carlo chunks on Dask; Parquet + DuckDB, resumable."""
-    from coredge.finance.sweep_task import (
+    from coredge.store import default_run_dir
+    from coredge.studies.sweep import run_sweep
+    from coredge.studies.sweep_task import (
         scenario_grid,
         scenario_risk_chunk,
         scenario_with_overrides,
     )
-    from coredge.store import default_run_dir
-    from coredge.sweep import run_sweep
 
     if scheduler is not None and not scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
         raise InputError.of("--scheduler", scheduler, "a scheduler address such as tcp://HOST:8786")

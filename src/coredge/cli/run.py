@@ -9,7 +9,16 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from coredge.cli.app import JsonOpt, ScenarioArg, VariantOpt, app, console, emit_json, err_console
+from coredge.cli.app import (
+    JsonOpt,
+    OverwriteOpt,
+    ScenarioArg,
+    VariantOpt,
+    app,
+    console,
+    emit_json,
+    err_console,
+)
 from coredge.errors import InputError
 
 OutOpt = Annotated[
@@ -64,10 +73,11 @@ def run_cmd(
     scenario: ScenarioArg = None,
     scenario_variant: VariantOpt = None,
     out: OutOpt = None,
+    overwrite: OverwriteOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Plan, cost and report a scenario end to end; writes a run directory."""
-    _execute_and_write(scenario, scenario_variant, out, json_out)
+    _execute_and_write(scenario, scenario_variant, out, json_out, overwrite)
 
 
 def _execute_and_write(
@@ -75,19 +85,22 @@ def _execute_and_write(
     variant: str | None,
     out: Path | None,
     json_out: bool,
+    overwrite: bool = False,
     **planner: Any,
 ) -> None:
     """Run the pipeline, write the run directory, print the summary (table or JSON line)."""
+    from coredge.files import check_out
     from coredge.pipeline import execute, write_run
     from coredge.scenario.load import load_scenario
     from coredge.store import default_run_dir
 
     say = _progress(False)
     sc = load_scenario(scenario, variant)
+    target = out if out is not None else default_run_dir(sc.name, variant)
+    check_out(target, overwrite)  # refuse a folder that is not ours before any work
     say(f"scenario {sc.name}" + (f" (variant {variant})" if variant else ""))
     res = execute(sc, variant, progress=say, **planner)
-    target = out if out is not None else default_run_dir(sc.name, variant)
-    write_run(res, target, progress=say)
+    write_run(res, target, progress=say, overwrite=overwrite)
     if json_out:
         emit_json(res.summary)
     else:
@@ -100,7 +113,7 @@ def validate_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Check a scenario (base and every variant); report every problem (exit 2 if any)."""
-    from coredge.inputs import build_demand_points
+    from coredge.inputs.build import build_demand_points
     from coredge.scenario.load import validate_file
 
     base, variants = validate_file(scenario)
@@ -159,7 +172,7 @@ def resolve_place(text: str, field: str) -> tuple[float, float, str]:
         if not -180 <= lon <= 180:
             raise InputError.of(field, text, "a longitude in [-180, 180]")
         return lat, lon, f"{lat:.4f},{lon:.4f}"
-    from coredge.places import find_city
+    from coredge.catalog.places import find_city
 
     c = find_city(text, field)
     return float(c["lat"]), float(c["lon"]), str(c["label"])
@@ -221,6 +234,7 @@ def plan_cmd(
     gap: Annotated[
         float | None, typer.Option("--gap", help="Relative optimality gap at which to stop, e.g. 0.01.")
     ] = None,
+    overwrite: OverwriteOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Plan a scenario (which sites, tier, MW and GPUs, in which year) and write a run directory."""
@@ -231,5 +245,5 @@ def plan_cmd(
     if gap is not None and not 0 <= gap < 1:
         raise InputError.of("--gap", gap, "a fraction in [0, 1)")
     _execute_and_write(
-        scenario, scenario_variant, out, json_out, planner=planner, time_limit_s=time_limit, mip_rel_gap=gap
+        scenario, scenario_variant, out, json_out, overwrite, planner=planner, time_limit_s=time_limit, mip_rel_gap=gap
     )

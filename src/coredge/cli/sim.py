@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from coredge.cli.app import app, console, emit_json, err_console
+from coredge.cli.app import OverwriteOpt, app, console, emit_json, err_console
 from coredge.errors import InputError
 
 if TYPE_CHECKING:
@@ -110,6 +110,7 @@ def simulate_cmd(
     at: Annotated[list[float] | None, typer.Option("--at", help="Failure start, seconds of simulated time (one per --fail-site).")] = None,
     duration: Annotated[list[float] | None, typer.Option("--for", help="Failure duration in seconds (one per --fail-site).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write summary.json + Parquet tables here.")] = None,
+    overwrite: OverwriteOpt = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON line (last line).")] = False,
     warmup: Annotated[float | None, typer.Option("--warmup", help="Seconds simulated before counting (default: 0 for a spec; 3 mean services of the slowest class for a run directory).")] = None,
     scale: Annotated[float | None, typer.Option("--scale", help="Run directory only: scale of rates and slots in (0, 1] (default: so that the requests span 300 s).")] = None,
@@ -141,23 +142,25 @@ def simulate_cmd(
     bursts = [_parse_burst(x) for x in burst or []]
     if warmup is not None and not (warmup >= 0 and math.isfinite(warmup)):
         raise InputError.of("--warmup", warmup, "a duration >= 0 in seconds")
+    if out is not None:
+        from coredge.files import check_out
+
+        check_out(out, overwrite)  # refuse a folder that is not ours before any work
     extra: dict[str, object] = {}
     if path.is_dir():
-        from coredge.sim.from_plan import (
-            DEFAULT_REQUESTS,
-            expand_plan_faults,
-            load_run_dir,
-            plan_sim,
-        )
+        from coredge.sim.from_plan import DEFAULT_REQUESTS, expand_plan_faults, plan_sim
         from coredge.sim.policies import get_policy
+        from coredge.store import read_run
 
         if scale is not None and not (0 < scale <= 1):
             raise InputError.of("--scale", scale, "a fraction in (0, 1]")
         if policy is not None:
             get_policy(policy)
-        inputs, plan = load_run_dir(path)
+        run = read_run(path)
+        inputs, plan = run.inputs, run.plan
+        # the scenario's routing policy, as `coredge run` simulates it, unless --policy says otherwise
         ps = plan_sim(inputs, plan, max_requests=n or DEFAULT_REQUESTS, scale=scale,
-                      policy=policy or "tiered-spill")
+                      policy=policy or inputs.scenario.simulation.policy)
         spec = ps.spec
         faults = expand_plan_faults(ps, faults)
         warm = ps.warmup_s if warmup is None else warmup
@@ -167,8 +170,6 @@ def simulate_cmd(
             raise InputError.of("--scale", scale, "only with a run directory")
         spec = load_spec_or_plan(path)
         warm = warmup or 0.0
-    if out is not None and out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise InputError.of("--out", str(out), "a new or empty directory")
     err_console.print(f"simulating {path} ...")
     result = simulate(spec, requests=n, hours=hours, seed=seed, policy=policy, max_hops=max_hops,
                       faults=faults, warmup_s=warm, bursts=bursts)
@@ -178,7 +179,7 @@ def simulate_cmd(
         f"{s['requests']:,} requests in {s['sim_wall_s']:.2f} s ({s['requests_per_s']:,.0f} requests/s)"
     )
     if out is not None:
-        result.write(out, overwrite=True)
+        result.write(out, overwrite=overwrite)
         err_console.print(f"wrote {out}")
     if json_out:
         emit_json(s)
@@ -208,19 +209,22 @@ def train_sim_cmd(
     load: Annotated[float | None, typer.Option("--load", help="Offered GPU-hours / campus GPU-hours (default 0.85, assumption).")] = None,
     backfill: Annotated[bool, typer.Option("--backfill/--no-backfill", help="EASY backfilling (default) or strict FIFO.")] = True,
     out: Annotated[Path | None, typer.Option("--out", help="Write summary.json, campuses.parquet, jobs.parquet here.")] = None,
+    overwrite: OverwriteOpt = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON line (last line).")] = False,
 ) -> None:
     """Simulate a year of training jobs at each core campus of a run directory's plan."""
-    from coredge.sim import training as T
-    from coredge.sim.from_plan import load_run_dir
+    from coredge.files import check_out
+    from coredge.store import read_run
+    from coredge.training import jobs as T
 
     if not path.is_dir():
         raise InputError.of("RUN_DIR", str(path), "a run directory (from `coredge run` or `coredge plan`)")
     if mtbf_gpu_h is not None and not (mtbf_gpu_h >= 0 and math.isfinite(mtbf_gpu_h)):
         raise InputError.of("--mtbf-gpu-h", mtbf_gpu_h, "hours >= 0 (0 = no failures)")
-    if out is not None and out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise InputError.of("--out", str(out), "a new or empty directory")
-    inputs, plan = load_run_dir(path)
+    if out is not None:
+        check_out(out, overwrite)
+    run = read_run(path)
+    inputs, plan = run.inputs, run.plan
     err_console.print(f"simulating a year of training jobs for {path} ...")
     res = T.training_from_plan(
         inputs, plan, seed=seed,
@@ -230,7 +234,7 @@ def train_sim_cmd(
         load=T.DEFAULT_LOAD if load is None else load, backfill=backfill)
     summary = {**res.summary, "campus_table": res.campuses.to_dict(orient="records")}
     if out is not None:
-        _write_training(out, summary, res)
+        _write_training(out, summary, res, overwrite)
         err_console.print(f"wrote {out}")
     if json_out:
         emit_json(summary)
@@ -246,23 +250,11 @@ def train_sim_cmd(
     console.print(table)
 
 
-def _write_training(out: Path, summary: dict[str, object], res: object) -> None:
-    """Write the training run atomically (temporary sibling directory, then rename)."""
-    import shutil
+def _write_training(out: Path, summary: dict[str, object], res: object, overwrite: bool) -> None:
+    """Write the training run atomically (`coredge.files.atomic_dir`)."""
+    from coredge.files import atomic_dir, to_json_line
 
-    from coredge.cli.app import to_json_line
-
-    tmp = out.with_name(f".{out.name}.tmp")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
-    try:
+    with atomic_dir(out, "train-sim", overwrite=overwrite) as tmp:
         (tmp / "summary.json").write_text(to_json_line(summary) + "\n", encoding="utf-8")
         res.campuses.to_parquet(tmp / "campuses.parquet", index=False)  # type: ignore[attr-defined]
         res.jobs.to_parquet(tmp / "jobs.parquet", index=False)  # type: ignore[attr-defined]
-        if out.exists():
-            out.rmdir()
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise

@@ -21,15 +21,12 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 import yaml
 
@@ -52,7 +49,7 @@ CONTIGUOUS_US_STATES: tuple[str, ...] = (
 )  # fmt: skip
 """USPS codes of the 48 contiguous states plus DC."""
 
-_STATE_FIPS: dict[str, str] = {
+STATE_FIPS: dict[str, str] = {
     "AL": "01", "AZ": "04", "AR": "05", "CA": "06", "CO": "08", "CT": "09", "DE": "10",
     "DC": "11", "FL": "12", "GA": "13", "ID": "16", "IL": "17", "IN": "18", "IA": "19",
     "KS": "20", "KY": "21", "LA": "22", "ME": "23", "MD": "24", "MA": "25", "MI": "26",
@@ -219,7 +216,7 @@ def dataset_rows(name: str) -> int:
         return len(_read_csv(file))
     if file.endswith(".yaml"):
         return len(_read_yaml(file))
-    topo = _read_topo(file)
+    topo = read_topo(file)
     first = next(iter(topo["objects"].values()))
     return len(first.get("geometries", [first]))
 
@@ -237,7 +234,8 @@ def _read_yaml(file: str) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=16)
-def _read_topo(file: str) -> dict[str, Any]:
+def read_topo(file: str) -> dict[str, Any]:
+    """A vendored TopoJSON file (under ``topo/``) as parsed JSON (cached; do not modify)."""
     with open(DATA_DIR / file, encoding="utf-8") as fh:
         data: dict[str, Any] = json.load(fh)
     return data
@@ -564,153 +562,16 @@ def workload_provenance() -> pd.DataFrame:
     return _provenance(_read_yaml("workload_classes.yaml"), "workload")
 
 
-# ----------------------------------------------------------------------------- outlines
-
-Polyline = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]
-
-
-def decode_arcs(topology: dict[str, Any]) -> list[npt.NDArray[np.float64]]:
-    """Decode the arcs of a TopoJSON topology into absolute coordinates.
-
-    Quantized topologies (with a ``transform``) store each arc as delta-encoded integer
-    positions: position k is the cumulative sum of deltas 0..k, then scaled and translated.
-    Without a ``transform`` positions are already absolute.
-
-    Parameters
-    ----------
-    topology : dict
-        Parsed TopoJSON ``Topology`` object.
-
-    Returns
-    -------
-    list of ndarray
-        One ``(n, 2)`` array of (x, y) per arc [input units; degrees for lon/lat files].
-
-    Examples
-    --------
-    >>> topo = {"transform": {"scale": [0.5, 0.25], "translate": [10, 20]},
-    ...         "arcs": [[[0, 0], [2, 4], [1, -4]]]}
-    >>> decode_arcs(topo)[0].tolist()
-    [[10.0, 20.0], [11.0, 21.0], [11.5, 20.0]]
-    """
-    transform = topology.get("transform")
-    arcs = topology["arcs"]
-    if not arcs:
-        return []
-    lengths = np.fromiter((len(a) for a in arcs), dtype=np.int64, count=len(arcs))
-    if all(len(p) == 2 for a in arcs for p in a):
-        # fast path: one flat array for all arcs (the usual 2-D case)
-        flat = np.fromiter(
-            chain.from_iterable(chain.from_iterable(arcs)), dtype=np.float64
-        ).reshape(-1, 2)
-    else:  # positions carry extra dimensions: keep x, y
-        flat = np.array([p[:2] for a in arcs for p in a], dtype=np.float64).reshape(-1, 2)
-    if transform:
-        scale = np.asarray(transform["scale"], dtype=np.float64)
-        translate = np.asarray(transform["translate"], dtype=np.float64)
-        # delta decoding restarts at every arc: cumulative sum over all points, minus the
-        # running total reached before each arc's first point
-        total = np.cumsum(flat, axis=0)
-        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-        before = np.zeros((len(arcs), 2))
-        before[1:] = total[starts[1:] - 1]
-        flat = (total - np.repeat(before, lengths, axis=0)) * scale + translate
-    return np.split(flat, np.cumsum(lengths)[:-1])
-
-
-def _arc_indices(geometry: dict[str, Any]) -> Iterable[int]:
-    """All arc indices referenced by a geometry (reversed ones, ``~i``, mapped to ``i``)."""
-    gtype = geometry.get("type")
-    if gtype == "GeometryCollection":
-        for g in geometry.get("geometries", []):
-            yield from _arc_indices(g)
-        return
-    arcs = geometry.get("arcs")
-    if arcs is None:  # Point, MultiPoint, null geometry
-        return
-    depth = {"LineString": 1, "MultiLineString": 2, "Polygon": 2, "MultiPolygon": 3}.get(
-        str(gtype), 0
-    )
-    stack: list[tuple[Any, int]] = [(arcs, depth)]
-    while stack:
-        item, d = stack.pop()
-        if d <= 1:
-            for i in item:
-                yield int(i) if i >= 0 else ~int(i)
-        else:
-            stack.extend((sub, d - 1) for sub in item)
-
-
-@lru_cache(maxsize=2)
-def _outline(region: str) -> tuple[Polyline, ...]:
-    if region == "us":
-        topo = _read_topo("topo/us-states-10m.json")
-        wanted = {_STATE_FIPS[s] for s in CONTIGUOUS_US_STATES}
-        geoms = [g for g in topo["objects"]["states"]["geometries"] if str(g.get("id")) in wanted]
-    else:
-        topo = _read_topo("topo/world-countries-110m.json")
-        geoms = list(topo["objects"]["countries"]["geometries"])
-    arcs = decode_arcs(topo)
-    used = sorted({i for g in geoms for i in _arc_indices(g)})
-    lines: list[Polyline] = []
-    for i in used:
-        a = arcs[i]
-        # split where an arc wraps across the antimeridian (a jump of > 180 deg in longitude),
-        # so that drawing the pieces does not streak across the whole map
-        cuts = np.flatnonzero(np.abs(np.diff(a[:, 0])) > 180.0) + 1
-        for piece in np.split(a, cuts):
-            if len(piece) < 2:
-                continue
-            lon, lat = piece[:, 0].copy(), piece[:, 1].copy()
-            lon.setflags(write=False)
-            lat.setflags(write=False)
-            lines.append((lon, lat))
-    return tuple(lines)
-
-
-def outline_lines(region: Literal["us", "world"]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Map outlines as lon/lat polylines, decoded by hand from the vendored TopoJSON.
-
-    Parameters
-    ----------
-    region : {"us", "world"}
-        ``"us"``: state borders and coast of the 48 contiguous states + DC (US Census 2017,
-        us-atlas). ``"world"``: country borders and coasts (Natural Earth 1:110m, world-atlas).
-
-    Returns
-    -------
-    list of (lon, lat)
-        One polyline per TopoJSON arc (a shared border appears once; an arc that wraps across
-        the antimeridian is split there) [degrees]. The arrays are read-only (cached); copy
-        before modifying.
-
-    Raises
-    ------
-    InputError
-        Unknown region.
-
-    Examples
-    --------
-    >>> lines = outline_lines("us")
-    >>> lon_min = min(float(lon.min()) for lon, _ in lines)
-    >>> -125.0 < lon_min < -124.0
-    True
-    """
-    if region not in ("us", "world"):
-        raise InputError.of("region", region, "one of: us, world")
-    return list(_outline(region))
-
-
 __all__ = [
     "CONTIGUOUS_US_STATES",
     "DATASETS",
     "DATA_DIR",
     "SECTORS",
+    "STATE_FIPS",
     "DatasetInfo",
     "country_gco2_per_kwh",
     "dataset_path",
     "dataset_rows",
-    "decode_arcs",
     "load_core_regions",
     "load_country_intensity",
     "load_egrid_subregions",
@@ -719,7 +580,7 @@ __all__ = [
     "load_tiers",
     "load_workload_classes",
     "normalize_state",
-    "outline_lines",
+    "read_topo",
     "state_gco2_per_kwh",
     "state_price_usd_per_mwh",
     "tier_provenance",

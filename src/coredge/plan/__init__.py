@@ -1,23 +1,9 @@
-"""Planner core: facility-location models, Lagrangian bounds, heuristics and the HiGHS engine.
+"""Stage 2, the plan: which sites, which tier, how many MW and GPUs, in which year.
 
-Public entry points: `solve_cflp` (engine), `CflpInstance` (data), the readers
-(`read_orlib_cap`, `read_sscflp`, `read_pmed`), the model blocks (``define_*`` in
-`coredge.plan.model`) and the Lagrangian pieces (`coredge.plan.lagrangian`).
+`coredge.plan.result` holds the `Plan` (the stage's output) and what is derived from it
+(coverage, single-site-failure shortfall); `costing` prices a plan's sites (the one site-pricing
+formula); `greedy` is the latency-coverage heuristic; `milp` the optimising planner built on the
+scenario model (`model`), its bound (`bound`, `cluster`), multi-year aggregation (`multiyear`),
+resilient warm start and the exact failure repair (`repair`). The generic facility-location engine
+they build on lives in `coredge.cflp`.
 """
-
-from __future__ import annotations
-
-from coredge.plan.instance import CflpInstance
-from coredge.plan.readers import read_instance, read_orlib_cap, read_pmed, read_sscflp
-from coredge.plan.solve import CflpResult, solve_cflp, solve_pmedian
-
-__all__ = [
-    "CflpInstance",
-    "CflpResult",
-    "read_instance",
-    "read_orlib_cap",
-    "read_pmed",
-    "read_sscflp",
-    "solve_cflp",
-    "solve_pmedian",
-]

@@ -30,9 +30,9 @@ import numpy as np
 import numpy.typing as npt
 
 from coredge.geo import haversine_km
-from coredge.inputs import Inputs
+from coredge.inputs.build import Inputs
 from coredge.latency import max_distance_km
-from coredge.plan import scenario_model as sm
+from coredge.plan import model as sm
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

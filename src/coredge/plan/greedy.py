@@ -22,10 +22,10 @@ import pandas as pd
 import scipy.sparse as sp
 
 from coredge.geo import haversine_km
-from coredge.inputs import Inputs
+from coredge.inputs.build import Inputs
 from coredge.latency import fiber_rtt_ms
-from coredge.plan.portfolio import Plan, modules_needed, online_year
 from coredge.plan.reach import class_pairs, tier_serves
+from coredge.plan.result import Plan, modules_needed, online_year
 from coredge.units import HOURS_PER_YEAR
 
 

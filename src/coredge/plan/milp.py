@@ -1,6 +1,6 @@
 """The optimising planner: a MILP over sites, tiers, modules per year, assignments and training.
 
-`milp_plan` builds the model of `coredge.plan.scenario_model` over a *restricted* set of pairs
+`milp_plan` builds the model of `coredge.plan.model` over a *restricted* set of pairs
 (the nearest few facilities of each tier for every demand group, plus every pair the greedy warm
 start uses), solves it with HiGHS within the time limit and gap, and reads the solution back into
 a `Plan`. It then certifies the result against the *full* model (every reachable pair):
@@ -31,18 +31,18 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from coredge.cflp.heuristics import set_threads
 from coredge.errors import Problem
 from coredge.geo import haversine_km
-from coredge.inputs import Inputs
+from coredge.inputs.build import Inputs
 from coredge.latency import fiber_rtt_ms
-from coredge.plan import scenario_model as sm
+from coredge.plan import model as sm
+from coredge.plan.bound import separable_bound_usd
 from coredge.plan.cluster import build_clusters, class_radius_km
-from coredge.plan.heuristics import set_threads
 from coredge.plan.multiyear import aggregation_applies, build_aggregate_model, exact_modules
-from coredge.plan.portfolio import Plan
 from coredge.plan.repair import repair_single_site_failure, site_frame
 from coredge.plan.resilient_start import resilient_start
-from coredge.plan.scenario_bound import separable_bound_usd
+from coredge.plan.result import Plan
 
 FloatArray = npt.NDArray[np.float64]
 Progress = Callable[[str], None]
@@ -90,7 +90,7 @@ forbid it."""
 
 
 def plan_objective_usd(inputs: Inputs, plan: Plan, objective: str = "cost") -> float:
-    """Discounted total cost of a plan, priced by `coredge.costing.site_costs` [USD].
+    """Discounted total cost of a plan, priced by `coredge.plan.costing.site_costs` [USD].
 
     Capex when capacity is added (facility incl. land/soft costs, whole GPUs per site as costing
     counts them; brownfield capacity sunk), fixed opex and energy each year, discounted with the
@@ -112,7 +112,7 @@ def plan_objective_usd(inputs: Inputs, plan: Plan, objective: str = "cost") -> f
     float
         Discounted cost [USD] (negative NPV plus penalty for ``"npv"``).
     """
-    from coredge.costing import site_costs
+    from coredge.plan.costing import site_costs
 
     sc = inputs.scenario
     years = plan.years
@@ -332,7 +332,7 @@ def lp_bound_full(
     (plus the same for backup shares): every group's shares sum to at most one, so the absent
     pairs can lower the LP by no more than that. It is valid for the full LP, hence for the MILP,
     whether or not generation converged; the best over the rounds is kept. `builder` builds the
-    model over a pair subset (`coredge.plan.scenario_model.build_model`, or the aggregated
+    model over a pair subset (`coredge.plan.model.build_model`, or the aggregated
     multi-year relaxation `coredge.plan.multiyear.build_aggregate_model`); `lp_solver` is passed
     to HiGHS's ``solver`` option (e.g. ``"ipm"``, with crossover, so the duals are a basis's).
 
@@ -751,7 +751,7 @@ def milp_plan(
 def reoptimise_core(m: sm.PlannerModel, v: FloatArray, time_limit_s: float = 10.0) -> tuple[FloatArray, float]:
     """Re-solve the core campuses' yearly modules and the training split, everything else fixed.
 
-    `m` is the full multi-year model (`coredge.plan.scenario_model.build_model`) and `v` a
+    `m` is the full multi-year model (`coredge.plan.model.build_model`) and `v` a
     feasible point of it (e.g. the aggregated relaxation's shares with `exact_modules`). Shares,
     backup, unmet, non-core modules and loads are fixed at `v`; core modules (integer, every
     year), training per campus and year, unmet training and the core sites' open binaries are

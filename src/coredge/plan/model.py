@@ -1,439 +1,943 @@
-"""Sparse MILP building blocks for facility location, one ``define_*`` function per family.
+"""The scenario planner's MILP: facilities, reachable pairs and the sparse model, built vectorised.
 
-The model has binary opening variables ``y_i`` (columns ``0..m-1``) followed by one assignment
-variable ``x_k`` per *allowed* pair ``k = (i_k, j_k)`` (columns ``m..m+K-1``), where ``x_k`` is the
-share of customer ``j_k``'s demand served by facility ``i_k``. Only reachable pairs get columns,
-so a planner whose customers may only use sites within a latency budget builds a model whose
-size grows with the number of reachable pairs, not with ``m * n``.
+A *facility* is one (candidate site, tier) the site may host; a city allowed to host a regional or a
+micro site gives two facilities of which at most one may open. A *group* is one (demand point,
+workload class) whose load must be served; classes without an RTT budget reach every site that
+serves them, so all their points form one group (an exact aggregation: every point has the same
+reachable set, and any split of the pooled load disaggregates to equal shares per point).
+A *pair* is a (group, facility) within the class's RTT budget whose tier serves the class.
 
-Row families:
+Columns (blocks in this order; see `ModelLayout`):
 
-=======================  ========================================================  ===========
-function                 rows                                                      count
-=======================  ========================================================  ===========
-`define_assignment`      ``sum_i x_ij = 1`` for each customer ``j``                ``n``
-`define_capacity`        ``sum_j d_j x_ij - s_i y_i <= 0`` for each facility       ``m``
-`define_linking`         ``x_ij - y_i <= 0`` (the strong, disaggregated rows)      ``<= K``
-`define_cover`           ``sum_i s_i y_i >= sum_j d_j`` (aggregate capacity)       ``1``
-`define_cardinality`     ``sum_i y_i = p`` (p-median)                              ``1``
-=======================  ========================================================  ===========
+=====  ==============  =====================================================================
+block  shape           meaning
+=====  ==============  =====================================================================
+x      (Q,)            share of the group's load served by the facility, constant over years
+u      (G,)            unmet share of the group [fraction]
+b      (Q,)            backup share reserved at the facility (single-site failure only)
+B      (G,)            total backup share of the group (single-site failure only)
+L      (F, P)          inference load on the facility in profile year(s) [MW]
+R      (F, P)          backup load reserved on the facility [MW] (single-site failure only)
+n      (F, Y)          installed modules (integer), never shrinking, 0 before the online year
+T      (C, Y)          training load at core facility c [MW]
+uT     (Y,)            unmet training load [MW]
+z      (Z,)            open binary, only for sites with more than one possible tier
+=====  ==============  =====================================================================
 
-Everything is assembled with numpy index arithmetic and `scipy.sparse`; there is no Python loop
-over variables.
+``P`` is 1 when every group's load grows by the same factor each year (load in year y =
+``ratio[y] * L``), else ``Y`` (one load column per year).
+
+Row families, one ``define_*`` function each: `define_demand` (sum_f x + u = 1),
+`define_loads` (L and R definitions), `define_backup` (resilience), `define_capacity`
+(load + backup + training <= modules x module MW), `define_monotone`, `define_training`,
+`define_state_caps`, `define_capex_budget`, `define_one_tier`.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import scipy.sparse as sp
 
-from coredge.errors import InputError
-from coredge.plan.instance import CflpInstance
+from coredge.inputs.build import Inputs
+from coredge.plan.reach import class_pairs, tier_serves
+from coredge.plan.result import online_year
+from coredge.units import HOURS_PER_YEAR
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-VARIANTS = ("multi-source", "single-source", "uncapacitated")
+TIERS: tuple[str, ...] = ("core", "regional", "micro")
+
+
+# Price of an unprotected share (served, but lost when its site fails) as a fraction of the
+# unmet-demand penalty. Assumption: 1.0, so protection is never traded for cost; the unprotected
+# share exists only so that the coverage target can be met where no affordable backup exists.
+UNPROTECTED_PENALTY_FRAC = 1.0
+
+
+def discount_factors(years: IntArray, rate: float) -> FloatArray:
+    """End-of-year discount factors with the first plan year undiscounted.
+
+    Parameters
+    ----------
+    years : ndarray of int
+        Plan years [year].
+    rate : float
+        Discount rate [fraction/year].
+
+    Returns
+    -------
+    ndarray
+        ``(1 + rate) ** -(year - years[0])`` [fraction].
+
+    Examples
+    --------
+    >>> discount_factors(np.array([2026, 2027]), 0.25).tolist()
+    [1.0, 0.8]
+    """
+    return np.asarray((1.0 + rate) ** -(years - years[0]).astype(np.float64), dtype=np.float64)
 
 
 @dataclass(frozen=True)
-class AssignmentPairs:
-    """The allowed (facility, customer) pairs and their costs.
+class Facilities:
+    """Candidate (site, tier) facilities with their limits and unit costs, arrays of shape (F,).
+
+    `site` indexes `inputs.candidates` (brownfield sites are candidates with ``existing_it_mw``);
+    the `table` DataFrame holds the per-site columns a `Plan` needs.
+    """
+
+    site: IntArray
+    tier: npt.NDArray[np.str_]
+    module_mw: FloatArray
+    max_modules: IntArray
+    min_modules: IntArray
+    pue: FloatArray
+    price_usd_per_mwh: FloatArray
+    online_year: IntArray
+    state: npt.NDArray[np.str_]
+    fac_capex_usd_per_mw: FloatArray
+    fixed_opex_usd_per_mw_year: FloatArray
+    serves_training: BoolArray
+    table: pd.DataFrame
+    existing_it_mw: FloatArray
+    opex_frac: FloatArray
+
+    @property
+    def count(self) -> int:
+        return int(self.site.size)
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Demand groups: one (point, class), or one pooled group per class without budget.
 
     Attributes
     ----------
-    i, j : ndarray of int, shape (K,)
-        Facility and customer of each pair.
-    cost_usd : ndarray, shape (K,)
-        Cost of serving all of ``j``'s demand from ``i`` [USD].
-    m, n : int
-        Number of facilities and customers.
+    point : ndarray of int, shape (G,)
+        Demand point index, or -1 for a pooled group.
+    klass : ndarray of int, shape (G,)
+    load_mw : ndarray, shape (G, Y)
+        IT load of the group per year [MW].
+    backup : ndarray of bool, shape (G,), optional
+        Whether the group must keep a backup share under single-site failure: it reaches
+        facilities on at least two sites (`needs_backup`). A group whose every reachable facility
+        stands on one site cannot be re-homed by any plan, so it is served without a backup
+        (the resilience check then reports its load as stranded, for every planner alike).
+        ``None``: every group needs one.
     """
 
-    i: IntArray
-    j: IntArray
-    cost_usd: FloatArray
-    m: int
-    n: int
+    point: IntArray
+    klass: IntArray
+    load_mw: FloatArray
+    backup: BoolArray | None = None
 
     @property
-    def k(self) -> int:
-        """Number of pairs."""
-        return int(self.i.size)
+    def count(self) -> int:
+        return int(self.point.size)
 
-    @classmethod
-    def from_arrays(
-        cls, i: npt.ArrayLike, j: npt.ArrayLike, cost_usd: npt.ArrayLike, m: int, n: int
-    ) -> AssignmentPairs:
-        """Validate and wrap arrays of ``(i, j, cost)`` for reachable pairs.
 
-        Examples
-        --------
-        >>> AssignmentPairs.from_arrays([0, 1], [0, 0], [3.0, 4.0], m=2, n=1).k
-        2
-        """
-        ii = np.asarray(i, dtype=np.int64).ravel()
-        jj = np.asarray(j, dtype=np.int64).ravel()
-        cc = np.asarray(cost_usd, dtype=np.float64).ravel()
-        if not (ii.size == jj.size == cc.size):
-            raise InputError.of("pairs", (ii.size, jj.size, cc.size), "equal lengths")
-        if ii.size and (ii.min() < 0 or ii.max() >= m or jj.min() < 0 or jj.max() >= n):
-            raise InputError.of("pairs", "index out of range", f"0 <= i < {m}, 0 <= j < {n}")
-        if not np.all(np.isfinite(cc)):
-            raise InputError.of("pairs.cost_usd", "non-finite", "finite costs")
-        return cls(ii, jj, cc, m, n)
+@dataclass(frozen=True)
+class PairTable:
+    """Reachable (group, facility) pairs, sorted by group then RTT."""
 
-    @classmethod
-    def from_instance(
-        cls, inst: CflpInstance, open_mask: BoolArray | None = None
-    ) -> AssignmentPairs:
-        """The reachable pairs of ``inst``, optionally only those of facilities in ``open_mask``."""
-        reach = inst.reachable if open_mask is None else inst.reachable & open_mask[:, None]
-        jj, ii = np.nonzero(reach.T)
-        return cls(
-            ii.astype(np.int64), jj.astype(np.int64), inst.assign_cost_usd[ii, jj], inst.m, inst.n
-        )
+    group: IntArray
+    fac: IntArray
+    rtt_ms: FloatArray
+
+    @property
+    def count(self) -> int:
+        return int(self.group.size)
+
+    def subset(self, mask: BoolArray | IntArray) -> PairTable:
+        return PairTable(self.group[mask], self.fac[mask], self.rtt_ms[mask])
+
+
+def build_facilities(inputs: Inputs) -> Facilities:
+    """Facilities of every candidate and tier it allows (brownfield sites included).
+
+    A facility whose tier lead time plus grid wait brings it online after the horizon is dropped:
+    it could never serve. Module counts are capped by the tier's largest site and the site's grid
+    power (facility MW = IT MW x the site's climate-adjusted PUE, column ``pue_<tier>`` of
+    `inputs.candidates`, the same PUE the greedy planner and costing use). A brownfield candidate
+    (``existing_it_mw > 0``, from ``scenario.existing_sites``) is online from the first year with at
+    least ``ceil(existing_it_mw / module)`` modules.
+    """
+    sc = inputs.scenario
+    tiers = sc.tiers
+    cand = inputs.candidates
+    y0, y_last = int(inputs.years[0]), int(inputs.years[-1])
+    existing = (cand["existing_it_mw"].to_numpy(dtype=np.float64) if "existing_it_mw" in cand.columns
+                else np.zeros(len(cand)))
+    parts: list[pd.DataFrame] = []
+    for t in TIERS:
+        if t not in tiers:
+            continue
+        spec = tiers[t]
+        idx = np.flatnonzero(cand[f"allow_{t}"].to_numpy(dtype=bool))
+        if idx.size == 0:
+            continue
+        grid = cand["grid_available_mw"].to_numpy(dtype=np.float64)[idx]
+        wait = cand["interconnect_wait_months"].to_numpy(dtype=np.float64)[idx]
+        pue = (cand[f"pue_{t}"].to_numpy(dtype=np.float64)[idx] if f"pue_{t}" in cand.columns
+               else np.full(idx.size, float(spec.pue)))
+        ex = existing[idx]
+        need = np.ceil(ex / spec.module_it_mw - 1e-9).astype(np.int64)
+        cap_mw = np.minimum(spec.it_mw_max, grid / pue)
+        max_mod = np.maximum(np.floor(cap_mw / spec.module_it_mw + 1e-9).astype(np.int64), need)
+        oy = np.where(ex > 0, y0, online_year(y0, spec.lead_time_months + wait)).astype(np.int64)
+        parts.append(pd.DataFrame({"site": idx.astype(np.int64), "tier": t, "max_modules": max_mod,
+                                   "min_modules": need, "online_year": oy, "pue": pue,
+                                   "existing_it_mw": ex}))
+    f = pd.concat(parts, ignore_index=True)
+    f = f[(f["online_year"] <= y_last) & (f["max_modules"] > 0)].reset_index(drop=True)
+    site = f["site"].to_numpy(dtype=np.int64)
+    tier = f["tier"].to_numpy().astype(str)
+    spec_of = [tiers[t] for t in tier]
+    fac = np.array([s.facility_capex_usd_per_mw * (1.0 + s.land_and_soft_cost_frac) for s in spec_of])
+    opex = np.array([s.opex_frac_of_facility_capex_per_year for s in spec_of]) * fac + np.array(
+        [s.staff_usd_per_mw_year for s in spec_of]
+    )
+    table = cand.iloc[site].reset_index(drop=True).copy()
+    table["existing_it_mw"] = f["existing_it_mw"].to_numpy(dtype=np.float64)
+    return Facilities(
+        site=site,
+        tier=tier,
+        module_mw=np.array([s.module_it_mw for s in spec_of], dtype=np.float64),
+        max_modules=f["max_modules"].to_numpy(dtype=np.int64),
+        min_modules=f["min_modules"].to_numpy(dtype=np.int64),
+        pue=f["pue"].to_numpy(dtype=np.float64),
+        price_usd_per_mwh=table["price_usd_per_mwh"].to_numpy(dtype=np.float64),
+        online_year=f["online_year"].to_numpy(dtype=np.int64),
+        state=table["state"].astype(str).to_numpy().astype(str),
+        fac_capex_usd_per_mw=fac.astype(np.float64),
+        fixed_opex_usd_per_mw_year=opex.astype(np.float64),
+        serves_training=np.array([s.serves_training for s in spec_of], dtype=bool),
+        table=table,
+        existing_it_mw=f["existing_it_mw"].to_numpy(dtype=np.float64),
+        opex_frac=np.array([s.opex_frac_of_facility_capex_per_year for s in spec_of], dtype=np.float64),
+    )
+
+
+def build_groups_and_pairs(inputs: Inputs, fac: Facilities) -> tuple[Groups, PairTable]:
+    """All demand groups and every reachable (group, facility) pair (the full model's pairs).
+
+    Pairs come from `coredge.plan.reach.class_pairs` (k-d tree within the RTT budget) over the
+    facilities' coordinates; only tiers that serve the class are kept.
+    """
+    n_pts, _n_cls, _ = inputs.load_mw.shape
+    lat = fac.table["lat"].to_numpy(dtype=np.float64)
+    lon = fac.table["lon"].to_numpy(dtype=np.float64)
+    g_point: list[IntArray] = []
+    g_class: list[IntArray] = []
+    g_load: list[FloatArray] = []
+    p_group: list[IntArray] = []
+    p_fac: list[IntArray] = []
+    p_rtt: list[FloatArray] = []
+    n_groups = 0
+    for k, cid in enumerate(inputs.classes):
+        serves = np.array([tier_serves(inputs, str(t), cid) for t in fac.tier], dtype=bool)
+        if math.isinf(inputs.rtt_budget_ms[k]):
+            g_point.append(np.array([-1], dtype=np.int64))
+            g_class.append(np.array([k], dtype=np.int64))
+            g_load.append(inputs.load_mw[:, k, :].sum(axis=0, keepdims=True))
+            fs = np.flatnonzero(serves).astype(np.int64)
+            p_group.append(np.full(fs.size, n_groups, dtype=np.int64))
+            p_fac.append(fs)
+            p_rtt.append(np.zeros(fs.size))
+            n_groups += 1
+            continue
+        pr = class_pairs(inputs, lat, lon, k)
+        m = serves[pr.site]
+        g_point.append(np.arange(n_pts, dtype=np.int64))
+        g_class.append(np.full(n_pts, k, dtype=np.int64))
+        g_load.append(inputs.load_mw[:, k, :])
+        p_group.append(pr.point[m] + n_groups)
+        p_fac.append(pr.site[m].astype(np.int64))
+        p_rtt.append(pr.rtt_ms[m])
+        n_groups += n_pts
+    groups = Groups(np.concatenate(g_point), np.concatenate(g_class), np.concatenate(g_load, axis=0))
+    pairs = PairTable(np.concatenate(p_group), np.concatenate(p_fac), np.concatenate(p_rtt))
+    order = np.lexsort((pairs.rtt_ms, pairs.group))
+    pairs = pairs.subset(order)
+    groups = Groups(groups.point, groups.klass, groups.load_mw, needs_backup(groups.count, pairs, fac))
+    return groups, pairs
+
+
+def needs_backup(n_groups: int, pairs: PairTable, fac: Facilities) -> BoolArray:
+    """Per group, whether its reachable facilities stand on at least two distinct sites.
+
+    Only such a group can be re-homed after a site fails; the backup rows of `define_backup`
+    apply to it alone (a group with one reachable site would otherwise be forced unmet).
+
+    Parameters
+    ----------
+    n_groups : int
+        Number of groups.
+    pairs : PairTable
+        Every reachable pair (the full table, so that a restricted model agrees with it).
+    fac : Facilities
+
+    Examples
+    --------
+    A group reaching a micro and a regional facility on the same city site needs none.
+    """
+    site = fac.site[pairs.fac]
+    lo = np.full(n_groups, np.iinfo(np.int64).max, dtype=np.int64)
+    hi = np.full(n_groups, -1, dtype=np.int64)
+    np.minimum.at(lo, pairs.group, site)
+    np.maximum.at(hi, pairs.group, site)
+    return np.asarray((hi >= 0) & (hi != lo), dtype=bool)
+
+
+def nearest_per_tier(pairs: PairTable, fac: Facilities, per_tier: int) -> BoolArray:
+    """Mask of the `per_tier` nearest facilities of each tier for every group (pairs sorted).
+
+    Examples
+    --------
+    The restricted model keeps these pairs; see `coredge.plan.milp` for how the bound stays valid.
+    """
+    tier_code = np.searchsorted(np.array(TIERS), fac.tier[pairs.fac])
+    tier_code = np.where(np.isin(fac.tier[pairs.fac], TIERS), tier_code, 3)
+    key = pairs.group * 4 + tier_code
+    order = np.lexsort((pairs.rtt_ms, key))
+    ks = key[order]
+    start = np.r_[0, np.flatnonzero(np.diff(ks)) + 1]
+    run = np.repeat(start, np.diff(np.r_[start, ks.size]))
+    rank = np.empty(ks.size, dtype=np.int64)
+    rank[order] = np.arange(ks.size) - run
+    return np.asarray(rank < per_tier)
+
+
+@dataclass(frozen=True)
+class Economics:
+    """Unit costs for the objective, all discounted to the first plan year.
+
+    Attributes
+    ----------
+    disc : ndarray (Y,)
+        Discount factor per year.
+    energy_usd_per_mw : ndarray (F, Y)
+        Discounted energy cost of one MW of IT load at each facility and year [USD/MW].
+    module_usd : ndarray (F, Y)
+        Discounted cost of one module installed in year y (capex telescoped so that a module
+        added in year y pays its capex once, plus fixed opex every year it stands) [USD/module].
+    capex_per_module_usd : ndarray (F,)
+        Undiscounted capex of one module (facility incl. land/soft + GPUs) [USD].
+    penalty_usd_per_mw : ndarray (Y,)
+        Discounted unmet-demand penalty per MW and year [USD/MW].
+    offset_usd : float
+        Constant term: brownfield capacity is sunk (no capex, no capex-linked opex), as in
+        `coredge.plan.costing.site_costs` [USD].
+    unmet_cap_mw : ndarray (K + 1,), optional
+        Most final-year load of each workload class, then of training (last entry), that may be
+        left unmet before the coverage shortfall is charged (`coverage_caps`, `define_coverage`)
+        [MW]; None: no coverage rows.
+    shortfall_usd_per_mw : ndarray (K + 1,), optional
+        Cost of one MW of final-year load below the coverage target [USD/MW].
+    """
+
+    disc: FloatArray
+    energy_usd_per_mw: FloatArray
+    module_usd: FloatArray
+    capex_per_module_usd: FloatArray
+    penalty_usd_per_mw: FloatArray
+    offset_usd: float = 0.0
+    unmet_cap_mw: FloatArray | None = None
+    shortfall_usd_per_mw: FloatArray | None = None
+
+
+def build_economics(inputs: Inputs, fac: Facilities, objective: str = "cost") -> Economics:
+    """Discounted unit costs matching `coredge.plan.costing.site_costs` (GPU count not floored).
+
+    With ``objective="npv"`` the GPU-hour revenue of installed GPUs (as in
+    `coredge.pipeline.economics`) is subtracted from each module's cost.
+    """
+    sc = inputs.scenario
+    years = inputs.years
+    disc = discount_factors(years, sc.economics.discount_rate)
+    esc = (1.0 + sc.economics.power_price_escalator_rate) ** (years - years[0]).astype(np.float64)
+    util = sc.hardware.utilisation_frac
+    energy = (util * fac.pue * HOURS_PER_YEAR * fac.price_usd_per_mwh)[:, None] * (esc * disc)[None, :]
+    gpus_per_mw = 1000.0 / inputs.it_kw_per_gpu
+    capex_mw = fac.fac_capex_usd_per_mw + gpus_per_mw * inputs.gpu_capex_usd
+    disc_next = np.r_[disc[1:], 0.0]
+    per_mw = capex_mw[:, None] * (disc - disc_next)[None, :] + fac.fixed_opex_usd_per_mw_year[:, None] * disc[None, :]
+    if objective == "npv":
+        price = np.array([sc.economics.gpu_hour_price_usd.get(str(t), 0.0) for t in fac.tier])  # type: ignore[call-overload]
+        revenue = gpus_per_mw * HOURS_PER_YEAR * util * price
+        per_mw = per_mw - revenue[:, None] * disc[None, :]
+    module_usd = per_mw * fac.module_mw[:, None]
+    pen = sc.economics.unmet_demand_penalty_usd_per_mw_year * disc
+    # Brownfield: existing MW are installed from the first year but were paid for already.
+    ex = fac.existing_it_mw
+    sunk = ex * (capex_mw + fac.opex_frac * fac.fac_capex_usd_per_mw * float(disc.sum()))
+    return Economics(disc, energy, module_usd, capex_mw * fac.module_mw, pen, -float(sunk.sum()))
 
 
 @dataclass
-class SparseMilp:
-    """A MILP ``min c'x  s.t.  row_lower <= A x <= row_upper,  lower <= x <= upper``.
+class ModelLayout:
+    """Column offsets of each block and the problem dimensions."""
 
-    Row blocks are appended by the ``define_*`` functions and stacked once in `matrix`.
-    """
+    Q: int
+    G: int
+    F: int
+    Y: int
+    P: int
+    C: int
+    Z: int
+    resilient: bool
+    K: int = 0  # coverage shortfall columns (one per workload class, then one for training)
+    offsets: dict[str, int] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        sizes = [("x", self.Q), ("u", self.G), ("b", self.Q if self.resilient else 0),
+                 ("B", self.G if self.resilient else 0), ("w", self.G if self.resilient else 0),
+                 ("L", self.F * self.P),
+                 ("R", self.F * self.P if self.resilient else 0), ("n", self.F * self.Y),
+                 ("T", self.C * self.Y), ("uT", self.Y), ("z", self.Z),
+                 ("s", self.K)]
+        off = 0
+        for name, size in sizes:
+            self.offsets[name] = off
+            off += size
+        self.offsets["end"] = off
+
+    @property
+    def num_col(self) -> int:
+        return self.offsets["end"]
+
+    def block(self, name: str) -> slice:
+        keys = list(self.offsets)
+        i = keys.index(name)
+        return slice(self.offsets[name], self.offsets[keys[i + 1]])
+
+
+@dataclass
+class PlannerModel:
+    """The assembled MILP with enough bookkeeping to read a solution back."""
+
+    layout: ModelLayout
+    pairs: PairTable
+    groups: Groups
+    fac: Facilities
+    econ: Economics
+    years: IntArray
+    ratio: FloatArray  # (Y,) load ratio to the profile year (uniform growth) or empty
+    core: IntArray  # facility index of each training column block
+    z_fac: IntArray  # facility index per z column
+    z_site: IntArray
     col_cost: FloatArray
     col_lower: FloatArray
     col_upper: FloatArray
     integer: BoolArray
-    offset: float = 0.0
+    offset_usd: float
     blocks: list[tuple[str, sp.csr_matrix, FloatArray, FloatArray]] = field(default_factory=list)
 
-    @property
-    def num_col(self) -> int:
-        """Number of columns."""
-        return int(self.col_cost.size)
-
-    def add_rows(
-        self, name: str, a: sp.spmatrix | sp.sparray, lower: npt.ArrayLike, upper: npt.ArrayLike
-    ) -> None:
-        """Append a block of rows ``lower <= a x <= upper``."""
+    def add_rows(self, name: str, a: sp.spmatrix, lower: npt.ArrayLike, upper: npt.ArrayLike) -> None:
         a = sp.csr_matrix(a)
-        if a.shape[1] != self.num_col:
-            raise ValueError(f"block {name}: {a.shape[1]} columns, model has {self.num_col}")
         lo = np.broadcast_to(np.asarray(lower, dtype=np.float64), (a.shape[0],)).copy()
         hi = np.broadcast_to(np.asarray(upper, dtype=np.float64), (a.shape[0],)).copy()
         self.blocks.append((name, a, lo, hi))
 
+    @property
+    def num_row(self) -> int:
+        return int(sum(b[1].shape[0] for b in self.blocks))
+
     def row_ranges(self) -> dict[str, tuple[int, int]]:
-        """Row index range ``[start, stop)`` of each block."""
         out: dict[str, tuple[int, int]] = {}
-        start = 0
+        s = 0
         for name, a, _, _ in self.blocks:
-            out[name] = (start, start + a.shape[0])
-            start += a.shape[0]
+            out[name] = (s, s + a.shape[0])
+            s += a.shape[0]
         return out
 
-    def matrix(self) -> tuple[sp.csc_matrix, FloatArray, FloatArray]:
-        """The stacked constraint matrix (CSC) and row bounds."""
-        if not self.blocks:
-            empty = np.zeros(0)
-            return sp.csc_matrix((0, self.num_col)), empty, empty
+    def to_highs(self, relax: bool = False) -> highspy.HighsLp:
+        """The model as a `highspy.HighsLp` (integrality dropped when `relax`)."""
         a = sp.vstack([b[1] for b in self.blocks], format="csc")
+        a.sort_indices()
         lo = np.concatenate([b[2] for b in self.blocks])
         hi = np.concatenate([b[3] for b in self.blocks])
-        return a, lo, hi
-
-    def to_highs_lp(self, relax: bool = False) -> highspy.HighsLp:
-        """Convert to a `highspy.HighsLp` (integrality dropped when ``relax``)."""
-        a, lo, hi = self.matrix()
-        a.sort_indices()
+        inf = highspy.kHighsInf
         lp = highspy.HighsLp()
-        lp.num_col_ = self.num_col
+        lp.num_col_ = self.layout.num_col
         lp.num_row_ = int(a.shape[0])
         lp.col_cost_ = self.col_cost
         lp.col_lower_ = self.col_lower
-        lp.col_upper_ = self.col_upper
-        lp.row_lower_ = np.where(np.isfinite(lo), lo, -highspy.kHighsInf)
-        lp.row_upper_ = np.where(np.isfinite(hi), hi, highspy.kHighsInf)
-        lp.offset_ = self.offset
+        lp.col_upper_ = np.where(np.isfinite(self.col_upper), self.col_upper, inf)
+        lp.row_lower_ = np.where(np.isfinite(lo), lo, -inf)
+        lp.row_upper_ = np.where(np.isfinite(hi), hi, inf)
+        lp.offset_ = self.offset_usd
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.start_ = a.indptr.astype(np.int32)
         lp.a_matrix_.index_ = a.indices.astype(np.int32)
         lp.a_matrix_.value_ = a.data.astype(np.float64)
-        lp.a_matrix_.num_col_ = self.num_col
+        lp.a_matrix_.num_col_ = self.layout.num_col
         lp.a_matrix_.num_row_ = int(a.shape[0])
         if not relax and self.integer.any():
-            lp.integrality_ = [
-                highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous
-                for b in self.integer.tolist()
-            ]
+            kinds = np.where(self.integer, 1, 0)
+            lp.integrality_ = [highspy.HighsVarType(int(v)) for v in kinds]
         return lp
 
 
+def growth_ratio(load_mw: FloatArray) -> FloatArray:
+    """Per-year ratio to the last year if every group grows alike, else an empty array.
+
+    Examples
+    --------
+    >>> growth_ratio(np.array([[1.0, 2.0], [2.0, 4.0]])).tolist()
+    [0.5, 1.0]
+    >>> growth_ratio(np.array([[1.0, 2.0], [2.0, 2.0]])).size
+    0
+    """
+    ref = load_mw[:, -1]
+    pos = ref > 0
+    if not pos.any():
+        return np.ones(load_mw.shape[1])
+    r = load_mw[pos] / ref[pos, None]
+    if np.allclose(r, r[0], rtol=1e-9, atol=0.0) and np.allclose(load_mw[~pos], 0.0):
+        return np.asarray(r[0], dtype=np.float64)
+    return np.zeros(0)
+
+
+def _coo(rows: npt.ArrayLike, cols: npt.ArrayLike, vals: npt.ArrayLike, shape: tuple[int, int]) -> sp.csr_matrix:
+    r = np.asarray(rows, dtype=np.int64)
+    c = np.asarray(cols, dtype=np.int64)
+    v = np.broadcast_to(np.asarray(vals, dtype=np.float64), r.shape)
+    return sp.csr_matrix(sp.coo_matrix((v, (r, c)), shape=shape))
+
+
+def pair_penalty_usd(
+    groups: Groups, pairs: PairTable, fac: Facilities, years: IntArray, penalty_usd_per_mw: FloatArray
+) -> FloatArray:
+    """Discounted penalty of a pair's share for the years before its facility is online [USD].
+
+    Load placed on a facility that is not yet online is unmet in those years.
+    """
+    cum = np.concatenate(
+        [np.zeros((groups.count, 1)), np.cumsum(groups.load_mw * penalty_usd_per_mw[None, :], axis=1)],
+        axis=1,
+    )
+    k = np.clip(np.searchsorted(years, fac.online_year), 0, years.size)
+    return np.asarray(cum[pairs.group, k[pairs.fac]], dtype=np.float64)
+
+
 def define_variables(
-    pairs: AssignmentPairs,
-    fixed_cost_usd: FloatArray,
-    variant: str = "multi-source",
-    y_lower: FloatArray | None = None,
-    y_upper: FloatArray | None = None,
-) -> SparseMilp:
-    """Columns: ``y_i`` binary (cost ``f_i``), then ``x_k`` in [0, 1] (cost ``c_k``).
-
-    Parameters
-    ----------
-    pairs : AssignmentPairs
-        Allowed pairs.
-    fixed_cost_usd : ndarray, shape (m,)
-        Opening costs [USD].
-    variant : str
-        ``"single-source"`` makes ``x`` binary as well.
-    y_lower, y_upper : ndarray, optional
-        Bounds on ``y`` (0/1), used to fix facilities open or closed.
-
-    Examples
-    --------
-    >>> pr = AssignmentPairs.from_arrays([0], [0], [2.0], m=1, n=1)
-    >>> define_variables(pr, np.array([5.0])).col_cost.tolist()
-    [5.0, 2.0]
-    """
-    if variant not in VARIANTS:
-        raise InputError.of("variant", variant, "one of: " + ", ".join(VARIANTS))
-    m, k = pairs.m, pairs.k
-    cost = np.concatenate([np.asarray(fixed_cost_usd, dtype=np.float64), pairs.cost_usd])
-    lower = np.zeros(m + k)
-    upper = np.ones(m + k)
-    if y_lower is not None:
-        lower[:m] = y_lower
-    if y_upper is not None:
-        upper[:m] = y_upper
-    integer = np.zeros(m + k, dtype=bool)
-    integer[:m] = True
-    if variant == "single-source":
-        integer[m:] = True
-    return SparseMilp(cost, lower, upper, integer)
-
-
-def _x_cols(pairs: AssignmentPairs) -> IntArray:
-    return pairs.m + np.arange(pairs.k, dtype=np.int64)
-
-
-def define_assignment(model: SparseMilp, pairs: AssignmentPairs) -> None:
-    """Rows ``sum_i x_ij = 1``: every customer is fully served.
-
-    Examples
-    --------
-    >>> pr = AssignmentPairs.from_arrays([0, 1], [0, 0], [1.0, 2.0], m=2, n=1)
-    >>> md = define_variables(pr, np.zeros(2)); define_assignment(md, pr)
-    >>> md.matrix()[0].toarray().tolist()
-    [[0.0, 0.0, 1.0, 1.0]]
-    """
-    a = sp.csr_matrix((np.ones(pairs.k), (pairs.j, _x_cols(pairs))), shape=(pairs.n, model.num_col))
-    model.add_rows("assignment", a, 1.0, 1.0)
-
-
-def define_capacity(
-    model: SparseMilp, pairs: AssignmentPairs, demand: FloatArray, capacity: FloatArray
-) -> None:
-    """Rows ``sum_j d_j x_ij - s_i y_i <= 0``: a facility serves at most its capacity, if open.
-
-    Parameters
-    ----------
-    demand : ndarray, shape (n,)
-        Demand [demand unit].
-    capacity : ndarray, shape (m,)
-        Capacity [demand unit].
-    """
-    m = pairs.m
-    rows = np.concatenate([pairs.i, np.arange(m)])
-    cols = np.concatenate([_x_cols(pairs), np.arange(m)])
-    vals = np.concatenate([np.asarray(demand)[pairs.j], -np.asarray(capacity, dtype=np.float64)])
-    a = sp.csr_matrix((vals, (rows, cols)), shape=(m, model.num_col))
-    model.add_rows("capacity", a, -np.inf, 0.0)
-
-
-def define_linking(
-    model: SparseMilp, pairs: AssignmentPairs, which: BoolArray | IntArray | None = None
-) -> None:
-    """Rows ``x_k - y_{i_k} <= 0`` for all pairs or a subset (mask or index array).
-
-    These disaggregated rows make the LP relaxation strong; they are implied by the capacity rows
-    for integer ``y`` so any subset gives a correct model.
-    """
-    ks = np.arange(pairs.k) if which is None else np.arange(pairs.k)[which]
-    r = ks.size
-    rows = np.repeat(np.arange(r), 2)
-    cols = np.column_stack([pairs.m + ks, pairs.i[ks]]).ravel()
-    vals = np.tile([1.0, -1.0], r)
-    a = sp.csr_matrix((vals, (rows, cols)), shape=(r, model.num_col))
-    model.add_rows("linking", a, -np.inf, 0.0)
-
-
-def define_cover(model: SparseMilp, capacity: FloatArray, total_demand: float) -> None:
-    """Row ``sum_i s_i y_i >= sum_j d_j``: enough capacity is opened (aggregate cover).
-
-    Parameters
-    ----------
-    capacity : ndarray, shape (m,)
-        Capacity [demand unit].
-    total_demand : float
-        Sum of demands [demand unit].
-    """
-    m = capacity.size
-    a = sp.csr_matrix(
-        (np.asarray(capacity, dtype=np.float64), (np.zeros(m, dtype=np.int64), np.arange(m))),
-        shape=(1, model.num_col),
-    )
-    model.add_rows("cover", a, total_demand, np.inf)
-
-
-def define_cardinality(model: SparseMilp, m: int, p: int) -> None:
-    """Row ``sum_i y_i = p`` (exactly ``p`` facilities open; p-median)."""
-    a = sp.csr_matrix(
-        (np.ones(m), (np.zeros(m, dtype=np.int64), np.arange(m))), shape=(1, model.num_col)
-    )
-    model.add_rows("cardinality", a, float(p), float(p))
-
-
-def build_cflp_milp(
-    inst: CflpInstance,
-    variant: str = "multi-source",
-    pairs: AssignmentPairs | None = None,
-    linking: BoolArray | IntArray | str | None = "all",
-    cover: bool = True,
-    y_lower: FloatArray | None = None,
-    y_upper: FloatArray | None = None,
-) -> tuple[SparseMilp, AssignmentPairs]:
-    """Assemble the facility-location MILP from the ``define_*`` families.
-
-    Parameters
-    ----------
-    inst : CflpInstance
-        The data.
-    variant : str
-        ``"multi-source"`` (splittable), ``"single-source"`` (binary ``x``) or
-        ``"uncapacitated"`` (no capacity rows; linking rows for every pair).
-    pairs : AssignmentPairs, optional
-        Columns to create (default: every reachable pair of ``inst``).
-    linking : "all", "none", mask or index array
-        Which pairs get a ``x_k <= y_i`` row.
-    cover : bool
-        Add the aggregate capacity cover row (capacitated variants only).
-    y_lower, y_upper : ndarray, optional
-        Bounds fixing facilities open (lower 1) or closed (upper 0).
-
-    Returns
-    -------
-    (SparseMilp, AssignmentPairs)
-        The model and the pairs that index its ``x`` columns.
-
-    Examples
-    --------
-    >>> inst = CflpInstance(np.array([3.0]), np.array([2.0]), np.array([1.0]), np.array([[1.0]]))
-    >>> md, pr = build_cflp_milp(inst)
-    >>> md.num_col, md.matrix()[0].shape[0]
-    (2, 4)
-    """
-    pr = pairs if pairs is not None else AssignmentPairs.from_instance(inst)
-    model = define_variables(pr, inst.fixed_cost_usd, variant, y_lower, y_upper)
-    define_assignment(model, pr)
-    if variant == "uncapacitated":
-        define_linking(model, pr)
-        return model, pr
-    define_capacity(model, pr, inst.demand, inst.capacity)
-    if isinstance(linking, str):
-        if linking == "all":
-            define_linking(model, pr)
-        elif linking != "none":
-            raise ValueError(f"linking={linking!r}")
+    inputs: Inputs, fac: Facilities, groups: Groups, pairs: PairTable, econ: Economics, resilient: bool
+) -> PlannerModel:
+    """Columns with bounds, integrality and discounted costs (see the module table)."""
+    Y = inputs.years.size
+    F, G, Q = fac.count, groups.count, pairs.count
+    ratio = growth_ratio(groups.load_mw)
+    P = 1 if ratio.size else Y
+    core = np.flatnonzero(fac.serves_training).astype(np.int64)
+    C = core.size
+    site_ids, counts = np.unique(fac.site, return_counts=True)
+    multi = np.isin(fac.site, site_ids[counts > 1])
+    z_fac = np.flatnonzero(multi).astype(np.int64)
+    K = 0 if econ.unmet_cap_mw is None else int(econ.unmet_cap_mw.size)
+    lay = ModelLayout(Q=Q, G=G, F=F, Y=Y, P=P, C=C, Z=int(z_fac.size), resilient=resilient, K=K)
+    n = lay.num_col
+    cost = np.zeros(n)
+    lo = np.zeros(n)
+    hi = np.full(n, np.inf)
+    integer = np.zeros(n, dtype=bool)
+    years = inputs.years
+    online = years[None, :] >= fac.online_year[:, None]  # (F, Y)
+    pen = econ.penalty_usd_per_mw
+    # x: penalty for the years before its facility is online.
+    cost[lay.block("x")] = pair_penalty_usd(groups, pairs, fac, years, pen)
+    hi[lay.block("x")] = 1.0
+    cost[lay.block("u")] = (groups.load_mw * pen[None, :]).sum(axis=1)
+    hi[lay.block("u")] = 1.0
+    if resilient:
+        hi[lay.block("b")] = 1.0
+        hi[lay.block("B")] = 1.0
+        # Unprotected share: priced like unmet demand (it is lost when its site fails), so it is
+        # chosen only where the coverage target needs a load served that no affordable backup
+        # protects (see define_backup).
+        hi[lay.block("w")] = 1.0
+        cost[lay.block("w")] = UNPROTECTED_PENALTY_FRAC * cost[lay.block("u")]
+    e_on = econ.energy_usd_per_mw * online
+    if P == 1:
+        cost[lay.block("L")] = (e_on * ratio[None, :]).sum(axis=1)
     else:
-        define_linking(model, pr, linking)
-    if cover:
-        define_cover(model, inst.capacity, inst.total_demand)
-    return model, pr
+        cost[lay.block("L")] = e_on.ravel()
+    ns = lay.block("n")
+    cost[ns] = econ.module_usd.ravel()
+    integer[ns] = True
+    ub_n = np.where(online, fac.max_modules[:, None], 0).astype(np.float64)
+    lb_n = np.where(online, fac.min_modules[:, None], 0).astype(np.float64)
+    hi[ns] = ub_n.ravel()
+    lo[ns] = lb_n.ravel()
+    ts = lay.block("T")
+    cost[ts] = econ.energy_usd_per_mw[core].ravel()
+    hi[ts] = np.where(online[core], np.inf, 0.0).ravel()
+    cost[lay.block("uT")] = pen
+    zs = lay.block("z")
+    hi[zs] = 1.0
+    integer[zs] = True
+    if K:
+        assert econ.shortfall_usd_per_mw is not None
+        cost[lay.block("s")] = econ.shortfall_usd_per_mw
+    return PlannerModel(
+        layout=lay, pairs=pairs, groups=groups, fac=fac, econ=econ, years=years, ratio=ratio, core=core,
+        z_fac=z_fac, z_site=fac.site[z_fac], col_cost=cost, col_lower=lo, col_upper=hi,
+        integer=integer, offset_usd=econ.offset_usd,
+    )
 
 
-def _linking_rows(
-    pairs: AssignmentPairs, ks: IntArray
-) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], FloatArray]:
-    r = ks.size
-    starts = np.arange(0, 2 * r, 2, dtype=np.int32)
-    index = np.column_stack([pairs.m + ks, pairs.i[ks]]).ravel().astype(np.int32)
-    value = np.tile([1.0, -1.0], r).astype(np.float64)
-    return starts, index, value
+def define_demand(m: PlannerModel) -> None:
+    """Each group's load is served or unmet: ``sum_f x_gf + u_g = 1``."""
+    lay = m.layout
+    q = np.arange(lay.Q)
+    g = np.arange(lay.G)
+    a = _coo(np.r_[m.pairs.group, g], np.r_[lay.offsets["x"] + q, lay.offsets["u"] + g], 1.0,
+             (lay.G, lay.num_col))
+    m.add_rows("demand", a, 1.0, 1.0)
 
 
-def separate_linking(
-    model: SparseMilp,
-    pairs: AssignmentPairs,
-    initial: BoolArray,
-    max_rounds: int = 50,
-    tol: float = 1e-7,
-    highs: highspy.Highs | None = None,
-) -> tuple[BoolArray, float, bool]:
-    """Find the linking rows ``x_k <= y_i`` the LP relaxation needs, by row generation.
+def define_loads(m: PlannerModel) -> None:
+    """``L_fp = sum_g load_gp x_gf`` (and ``R`` from ``b`` when resilient)."""
+    lay = m.layout
+    P = lay.P
+    gl = m.groups.load_mw[m.pairs.group]  # (Q, Y)
+    q = np.arange(lay.Q)
+    for var, src in (("L", "x"), ("R", "b")):
+        if var == "R" and not lay.resilient:
+            continue
+        if P == 1:
+            rows = np.r_[m.pairs.fac, np.arange(lay.F)]
+            cols = np.r_[lay.offsets[src] + q, lay.offsets[var] + np.arange(lay.F)]
+            vals = np.r_[-gl[:, -1], np.ones(lay.F)]
+        else:
+            rr = (m.pairs.fac[:, None] * P + np.arange(P)[None, :]).ravel()
+            cc = np.repeat(lay.offsets[src] + q, P)
+            rows = np.r_[rr, np.arange(lay.F * P)]
+            cols = np.r_[cc, lay.offsets[var] + np.arange(lay.F * P)]
+            vals = np.r_[-gl.ravel(), np.ones(lay.F * P)]
+        m.add_rows(f"load_{var}", _coo(rows, cols, vals, (lay.F * P, lay.num_col)), 0.0, 0.0)
 
-    The LP relaxation of ``model`` (which should have no linking rows) is solved with the rows of
-    ``initial`` added; rows violated by the LP solution are added and the LP re-solved, warm
-    started, until none is violated. The LP optimum then equals that of the full strong
-    formulation, with usually a small fraction of its ``K`` linking rows.
 
-    Parameters
-    ----------
-    model : SparseMilp
-        The model without linking rows.
-    pairs : AssignmentPairs
-        The pairs indexing the model's ``x`` columns.
-    initial : ndarray of bool, shape (K,)
-        Rows to start with (e.g. pairs with negative Lagrangian reduced cost).
-    max_rounds : int
-        Round limit.
-    tol : float
-        Violation tolerance.
-    highs : highspy.Highs, optional
-        A configured solver to use (options such as a time limit are kept).
+def define_backup(m: PlannerModel) -> None:
+    """Single-site failure: ``B_g = sum_f b_gf`` and ``x_gf + b_gf <= B_g + w_g``.
 
-    Returns
-    -------
-    (active, lp_bound, complete)
-        Rows used, the last LP optimum (a valid bound on the MILP; ``-inf`` if none) and whether
-        the separation finished (no violated row left).
+    With ``w_g = 0``, for any failed facility f the other facilities hold ``B_g - b_gf >= x_gf`` of
+    the group's share in reserve, and each reserves ``R_f = sum_g load_g b_gf`` of spare capacity
+    (`define_capacity`), so the failed load can always be re-homed within budget. ``w_g`` is the
+    group's unprotected share (at most that much of it is lost when one of its sites fails),
+    priced like unmet demand: the model serves a load unprotected only where the coverage target
+    (`define_coverage`) needs it served and protecting it would cost more (e.g. a backup that
+    needs a whole 50 MW core campus for a few kW).
+
+    Groups with ``groups.backup`` False (every reachable facility on one site: no plan can
+    re-home them) get no ``x + b <= B`` rows and ``b = B = 0``: served without a backup.
     """
-    from coredge.plan.heuristics import new_highs
+    lay = m.layout
+    if not lay.resilient:
+        return
+    q = np.arange(lay.Q)
+    g = np.arange(lay.G)
+    a = _coo(np.r_[m.pairs.group, g], np.r_[lay.offsets["b"] + q, lay.offsets["B"] + g],
+             np.r_[np.ones(lay.Q), -np.ones(lay.G)], (lay.G, lay.num_col))
+    m.add_rows("backup_total", a, 0.0, 0.0)
+    if m.groups.backup is not None:
+        need = m.groups.backup
+        hi = m.col_upper.copy()
+        hi[lay.offsets["B"] + np.flatnonzero(~need)] = 0.0
+        hi[lay.offsets["w"] + np.flatnonzero(~need)] = 0.0
+        hi[lay.offsets["b"] + np.flatnonzero(~need[m.pairs.group])] = 0.0
+        m.col_upper = hi
+        q = np.flatnonzero(need[m.pairs.group])
+    r = np.arange(q.size)
+    rows = np.r_[r, r, r, r]
+    cols = np.r_[lay.offsets["x"] + q, lay.offsets["b"] + q, lay.offsets["B"] + m.pairs.group[q],
+                 lay.offsets["w"] + m.pairs.group[q]]
+    vals = np.r_[np.ones(q.size), np.ones(q.size), -np.ones(q.size), -np.ones(q.size)]
+    m.add_rows("backup_link", _coo(rows, cols, vals, (q.size, lay.num_col)), -np.inf, 0.0)
 
-    h = highs if highs is not None else new_highs()
-    h.passModel(model.to_highs_lp(relax=True))
-    active = np.zeros(pairs.k, dtype=bool)
-    add = np.asarray(initial, dtype=bool).copy()
-    bound = -np.inf
-    complete = False
-    for _ in range(max_rounds):
-        ks = np.nonzero(add)[0]
-        if ks.size:
-            st, ix, val = _linking_rows(pairs, ks)
-            h.addRows(
-                int(ks.size),
-                np.full(ks.size, -highspy.kHighsInf),
-                np.zeros(ks.size),
-                int(ix.size),
-                st,
-                ix,
-                val,
-            )
-            active |= add
-        h.run()
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            break
-        bound = float(h.getInfo().objective_function_value)
-        col = np.asarray(h.getSolution().col_value)
-        viol = (col[pairs.m :] - col[pairs.i] > tol) & ~active
-        if not viol.any():
-            complete = True
-            break
-        add = viol
-    return active, bound, complete
+
+def link_year(m: PlannerModel) -> IntArray:
+    """Per pair, the first year index at which its facility is online and its group has load (-1: none)."""
+    fy = np.searchsorted(m.years, m.fac.online_year[m.pairs.fac])
+    has = m.groups.load_mw[m.pairs.group] > 0  # (Q, Y)
+    idx = np.arange(m.layout.Y)[None, :]
+    ok = has & (idx >= fy[:, None])
+    first = np.where(ok.any(axis=1), ok.argmax(axis=1), -1)
+    return np.asarray(first, dtype=np.int64)
+
+
+def define_linking(m: PlannerModel) -> None:
+    """Variable upper bounds: ``x_gf + b_gf <= n_f,y*`` (``y*`` from `link_year`).
+
+    Valid for every integer solution: a positive share (served or reserved) of a load that is
+    positive in year ``y*`` needs positive capacity there, i.e. at least one module, and
+    ``x_gf + b_gf <= B_g <= 1`` (``x_gf <= 1`` without resilience). The LP relaxation then pays a
+    whole module wherever it puts a whole group's load, instead of the group's fraction of a
+    module (the strong formulation of facility location).
+    """
+    lay = m.layout
+    y = link_year(m)
+    q = np.flatnonzero(y >= 0)
+    r = np.arange(q.size)
+    rows = [r, r]
+    cols = [lay.offsets["x"] + q, lay.offsets["n"] + m.pairs.fac[q] * lay.Y + y[q]]
+    vals = [np.ones(q.size), -np.ones(q.size)]
+    if lay.resilient:
+        rows.append(r)
+        cols.append(lay.offsets["b"] + q)
+        vals.append(np.ones(q.size))
+    a = _coo(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), (q.size, lay.num_col))
+    m.add_rows("link", a, -np.inf, 0.0)
+
+
+def define_capacity(m: PlannerModel) -> None:
+    """Online years: ``load + backup + training <= module_mw x modules`` per facility and year."""
+    capacity_rows(m, m.fac.online_year[:, None] <= np.asarray(m.years)[None, :])
+
+
+def capacity_rows(m: PlannerModel, use: BoolArray) -> None:
+    """Capacity rows ``ratio_y (L_f + R_f) + T_fy - module_mw_f n_fy <= 0`` for the (facility,
+    year) cells of `use` (shape (F, Y); ``L``/``R`` per year when the load has no common profile).
+
+    Shared by the full model (every online year, `define_capacity`) and the aggregated
+    multi-year relaxation (`coredge.plan.multiyear`: the last year, and every online year at core
+    campuses).
+
+    Examples
+    --------
+    ``capacity_rows(m, online)`` adds one row per True cell, in row-major (facility, year) order.
+    """
+    lay = m.layout
+    F, Y, P = lay.F, lay.Y, lay.P
+    f_idx, y_idx = np.nonzero(use)
+    row_of = -np.ones(F * Y, dtype=np.int64)
+    row_of[f_idx * Y + y_idx] = np.arange(f_idx.size)
+    row = row_of[f_idx * Y + y_idx]
+    if P == 1:
+        lcol = f_idx
+        lval = m.ratio[y_idx]
+    else:
+        lcol = f_idx * P + y_idx
+        lval = np.ones(f_idx.size)
+    rows = [row, row]
+    cols = [lay.offsets["L"] + lcol, lay.offsets["n"] + f_idx * Y + y_idx]
+    vals = [lval, -m.fac.module_mw[f_idx]]
+    if lay.resilient:
+        rows.append(row)
+        cols.append(lay.offsets["R"] + lcol)
+        vals.append(lval)
+    c = np.arange(lay.C)
+    cf, cy = np.repeat(m.core, Y), np.tile(np.arange(Y), lay.C)
+    ok = row_of[cf * Y + cy] >= 0
+    rows.append(row_of[cf * Y + cy][ok])
+    cols.append((lay.offsets["T"] + np.repeat(c, Y) * Y + cy)[ok])
+    vals.append(np.ones(int(ok.sum())))
+    a = _coo(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), (f_idx.size, lay.num_col))
+    m.add_rows("capacity", a, -np.inf, 0.0)
+
+
+def coverage_caps(
+    inputs: Inputs, groups: Groups, pairs: PairTable, min_coverage_frac: float, price_usd_per_mw: float,
+    fac: Facilities | None = None,
+) -> tuple[FloatArray, FloatArray]:
+    """Per class (then training), the final-year load that may go unmet, and the shortfall price.
+
+    The target is a share of the load that some facility can reach (`pairs` must be the full
+    table): ``cap_k = load_k - min_coverage_frac x reachable_load_k`` [MW, final year]; for
+    training (last entry) ``cap = training - min_coverage_frac x hostable training``, hostable
+    being at most what the core campuses online in the last year can hold at their module limits
+    (`fac`; all of it when `fac` is None). Each MW below the target costs `price_usd_per_mw`
+    [USD/MW] (a feasibility price, not discounted).
+
+    Without the training entry the horizon end would leave the last year's training growth
+    unmet: a module bought in the last year pays its whole capex (no residual value is counted)
+    for one year of use, more than a year of the unmet-demand penalty.
+
+    Examples
+    --------
+    ``econ = replace(econ, unmet_cap_mw=cap, shortfall_usd_per_mw=price)`` before building a model.
+    """
+    K = inputs.n_classes
+    last = groups.load_mw[:, -1]
+    reach = np.zeros(groups.count, dtype=bool)
+    reach[pairs.group] = True
+    load_k = np.bincount(groups.klass, weights=last, minlength=K)
+    reach_k = np.bincount(groups.klass, weights=np.where(reach, last, 0.0), minlength=K)
+    cap = np.maximum(load_k - min_coverage_frac * reach_k, 0.0)
+    d_t = float(inputs.training_mw[-1])
+    host = d_t
+    if fac is not None:
+        core = fac.serves_training & (fac.online_year <= inputs.years[-1])
+        host = min(d_t, float((fac.max_modules[core] * fac.module_mw[core]).sum()))
+    cap_t = d_t - min_coverage_frac * host
+    return np.r_[cap, cap_t], np.full(K + 1, float(price_usd_per_mw))
+
+
+def define_coverage(m: PlannerModel) -> None:
+    """Coverage targets: ``sum_g load_g,last x u_g - s_k <= cap_k`` per class, and
+    ``uT_last - s_T <= cap_T`` for training.
+
+    ``u_g`` is group g's unmet share, ``s >= 0`` the priced shortfall below the target
+    (`coverage_caps`). The rows hold only unmet columns and the shortfall columns, so pair columns
+    price out as before (`coredge.plan.milp.lp_bound_full`), and a cluster relaxation maps them
+    exactly (a cluster's unmet share is its members' load-weighted mean).
+    """
+    lay = m.layout
+    if not lay.K or m.econ.unmet_cap_mw is None:
+        return
+    g = np.arange(lay.G)
+    k = np.arange(lay.K)
+    nk = lay.K - 1
+    a = _coo(np.r_[m.groups.klass, nk, k],
+             np.r_[lay.offsets["u"] + g, lay.offsets["uT"] + lay.Y - 1, lay.offsets["s"] + k],
+             np.r_[m.groups.load_mw[:, -1], 1.0, -np.ones(lay.K)], (lay.K, lay.num_col))
+    m.add_rows("coverage", a, -np.inf, m.econ.unmet_cap_mw)
+
+
+def define_monotone(m: PlannerModel) -> None:
+    """Installed modules never shrink: ``n_fy - n_f,y-1 >= 0``."""
+    lay = m.layout
+    F, Y = lay.F, lay.Y
+    if Y < 2:
+        return
+    f_idx = np.repeat(np.arange(F), Y - 1)
+    y_idx = np.tile(np.arange(1, Y), F)
+    r = np.arange(F * (Y - 1))
+    base = lay.offsets["n"] + f_idx * Y + y_idx
+    a = _coo(np.r_[r, r], np.r_[base, base - 1], np.r_[np.ones(r.size), -np.ones(r.size)],
+             (r.size, lay.num_col))
+    m.add_rows("monotone", a, 0.0, np.inf)
+
+
+def define_training(m: PlannerModel, training_mw: FloatArray) -> None:
+    """Training runs only at core campuses: ``sum_c T_cy + uT_y = training_y``."""
+    lay = m.layout
+    Y = lay.Y
+    c_idx = np.repeat(np.arange(lay.C), Y)
+    y_idx = np.tile(np.arange(Y), lay.C)
+    a = _coo(np.r_[y_idx, np.arange(Y)],
+             np.r_[lay.offsets["T"] + c_idx * Y + y_idx, lay.offsets["uT"] + np.arange(Y)],
+             1.0, (Y, lay.num_col))
+    m.add_rows("training", a, training_mw, training_mw)
+
+
+def define_state_caps(m: PlannerModel, state_caps_mw: dict[str, float]) -> None:
+    """Facility MW per capped state in the final year (modules never shrink, so every year)."""
+    lay = m.layout
+    caps = [(s, v) for s, v in state_caps_mw.items()]
+    if not caps:
+        return
+    rows, cols, vals, ub = [], [], [], []
+    for i, (s, v) in enumerate(caps):
+        fs = np.flatnonzero(m.fac.state == s)
+        rows.append(np.full(fs.size, i))
+        cols.append(lay.offsets["n"] + fs * lay.Y + lay.Y - 1)
+        vals.append(m.fac.pue[fs] * m.fac.module_mw[fs])
+        ub.append(v)
+    a = _coo(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), (len(caps), lay.num_col))
+    m.add_rows("state_caps", a, -np.inf, np.array(ub))
+
+
+def define_capex_budget(m: PlannerModel, budget_usd_per_year: float | None) -> None:
+    """Capex of modules added each year (facility + GPUs) within the yearly budget."""
+    if budget_usd_per_year is None:
+        return
+    lay = m.layout
+    F, Y = lay.F, lay.Y
+    cap = m.econ.capex_per_module_usd
+    rows, cols, vals = [], [], []
+    f = np.arange(F)
+    for y in range(Y):
+        rows.append(np.full(F, y))
+        cols.append(lay.offsets["n"] + f * Y + y)
+        vals.append(cap)
+        if y > 0:
+            rows.append(np.full(F, y))
+            cols.append(lay.offsets["n"] + f * Y + y - 1)
+            vals.append(-cap)
+    a = _coo(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), (Y, lay.num_col))
+    # Brownfield modules stand from the first year at no capex.
+    sunk = np.zeros(Y)
+    sunk[0] = float((m.fac.existing_it_mw / m.fac.module_mw * cap).sum())
+    m.add_rows("capex_budget", a, -np.inf, budget_usd_per_year + sunk)
+
+
+def define_one_tier(m: PlannerModel) -> None:
+    """A site hosts one tier: ``n_f,last <= max_f z_f`` and ``sum_{f at site} z_f <= 1``."""
+    lay = m.layout
+    if lay.Z == 0:
+        return
+    z = np.arange(lay.Z)
+    f = m.z_fac
+    a = _coo(np.r_[z, z], np.r_[lay.offsets["n"] + f * lay.Y + lay.Y - 1, lay.offsets["z"] + z],
+             np.r_[np.ones(lay.Z), -m.fac.max_modules[f].astype(np.float64)], (lay.Z, lay.num_col))
+    m.add_rows("open", a, -np.inf, 0.0)
+    _, site_row = np.unique(m.z_site, return_inverse=True)
+    a = _coo(site_row, lay.offsets["z"] + z, 1.0, (int(site_row.max()) + 1, lay.num_col))
+    m.add_rows("one_tier", a, -np.inf, 1.0)
+
+
+def build_model(
+    inputs: Inputs,
+    fac: Facilities,
+    groups: Groups,
+    pairs: PairTable,
+    econ: Economics,
+    resilient: bool,
+) -> PlannerModel:
+    """Assemble the whole MILP over the given pairs."""
+    sc = inputs.scenario
+    m = define_variables(inputs, fac, groups, pairs, econ, resilient)
+    define_demand(m)
+    define_loads(m)
+    define_backup(m)
+    define_linking(m)
+    define_capacity(m)
+    define_monotone(m)
+    define_training(m, inputs.training_mw)
+    define_state_caps(m, dict(sc.grid.state_caps_mw))
+    define_capex_budget(m, sc.planning.capex_budget_usd_per_year)
+    define_one_tier(m)
+    define_rounding_cuts(m, inputs.training_mw)
+    define_coverage(m)
+    return m
+
+
+def define_rounding_cuts(m: PlannerModel, training_mw: FloatArray) -> None:
+    """Mixed-integer rounding cuts on the core modules that training needs, per year.
+
+    From the capacity and training rows, ``a * sum_c n_cy + uT_y >= D_y`` (``a`` the core module,
+    ``D_y`` the training load); with ``beta = D_y / a`` and ``f = beta - floor(beta) > 0`` the MIR
+    inequality ``sum_c n_cy + uT_y / (a f) >= ceil(beta)`` is valid for every integer solution
+    and cuts off the LP's fractional modules. Skipped when core modules differ in size.
+    """
+    lay = m.layout
+    if lay.C == 0:
+        return
+    mod = m.fac.module_mw[m.core]
+    if not np.allclose(mod, mod[0]):
+        return
+    a = float(mod[0])
+    rows, cols, vals, lb = [], [], [], []
+    i = 0
+    for y in range(lay.Y):
+        beta = float(training_mw[y]) / a
+        f = beta - math.floor(beta)
+        if beta <= 0 or f < 1e-6:
+            continue
+        rows.append(np.full(lay.C + 1, i))
+        cols.append(np.r_[lay.offsets["n"] + m.core * lay.Y + y, lay.offsets["uT"] + y])
+        vals.append(np.r_[np.ones(lay.C), 1.0 / (a * f)])
+        lb.append(math.ceil(beta))
+        i += 1
+    if i == 0:
+        return
+    a_mat = _coo(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), (i, lay.num_col))
+    m.add_rows("mir_training", a_mat, np.array(lb, dtype=np.float64), np.inf)

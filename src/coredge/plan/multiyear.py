@@ -32,8 +32,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from coredge.inputs import Inputs
-from coredge.plan import scenario_model as sm
+from coredge.inputs.build import Inputs
+from coredge.plan import model as sm
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -76,7 +76,7 @@ def build_aggregate_model(
     Returns
     -------
     PlannerModel
-        Same column layout as `coredge.plan.scenario_model.build_model`; non-core modules before
+        Same column layout as `coredge.plan.model.build_model`; non-core modules before
         the last year are fixed at 0 and only the last year's modules (and open binaries) are
         integer.
     """

@@ -15,7 +15,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from coredge.geo import SpatialIndex, haversine_km
-from coredge.inputs import Inputs
+from coredge.inputs.build import Inputs
 from coredge.latency import fiber_rtt_ms, max_distance_km
 
 

@@ -1,7 +1,7 @@
 """Exact single-site-failure repair of a plan: the independent check must report exactly zero.
 
 The planner's resilience rows guarantee that *a* re-homing of every failed site's load exists;
-`coredge.plan.portfolio.single_site_failure_shortfall` computes the exact maximum re-homing (max
+`coredge.plan.result.single_site_failure_shortfall` computes the exact maximum re-homing (max
 flow), so it reports zero wherever the model's reserves hold; what is left comes from the rebuilt
 yearly modules and the unprotected/lone exemptions. `repair_single_site_failure` loops on the
 sites that check fails, until it reports exactly zero for every site, within a wall-time cap; at
@@ -35,16 +35,16 @@ import numpy.typing as npt
 import pandas as pd
 
 from coredge.geo import haversine_km
-from coredge.inputs import Inputs
+from coredge.inputs.build import Inputs
 from coredge.latency import fiber_rtt_ms
-from coredge.plan import scenario_model as sm
-from coredge.plan.portfolio import (
+from coredge.plan import model as sm
+from coredge.plan.reach import reachable_pairs, tier_serves
+from coredge.plan.result import (
     Plan,
     failed_site_needs,
     greedy_place,
     single_site_failure_shortfall,
 )
-from coredge.plan.reach import reachable_pairs, tier_serves
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -68,7 +68,7 @@ def site_frame(inputs: Inputs, fac: sm.Facilities, sel: npt.NDArray[np.int64], i
     Returns
     -------
     DataFrame
-        One row per facility, the columns `coredge.plan.portfolio.Plan` documents.
+        One row per facility, the columns `coredge.plan.result.Plan` documents.
 
     Examples
     --------
@@ -217,7 +217,7 @@ def repair_single_site_failure(inputs: Inputs, plan: Plan, fac: sm.Facilities,
     plan : Plan
         The plan to repair; its arrays may be edited in place.
     fac : Facilities
-        The planner's facilities (`coredge.plan.scenario_model.build_facilities`): the candidates
+        The planner's facilities (`coredge.plan.model.build_facilities`): the candidates
         the repair may open.
     time_limit_s : float
         Wall-time cap [s]; what is left then is reported.

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from coredge.plan import scenario_model as sm
+from coredge.plan import model as sm
 
 FloatArray = npt.NDArray[np.float64]
 

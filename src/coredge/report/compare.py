@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from coredge.store import atomic_run_dir, write_json
+from coredge.files import atomic_dir, write_json
 
 COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("sites", "sites", "int"),
@@ -133,10 +133,12 @@ micro sites serve nothing; <b>edge-heavy</b>: core campuses serve only training 
 """
 
 
-def write_comparison(out_dir: Path, table: dict[str, Any], title: str) -> Path:
+def write_comparison(
+    out_dir: Path, table: dict[str, Any], title: str, overwrite: bool = False
+) -> Path:
     """Write ``compare.json``, ``compare.csv`` and ``compare.html`` into `out_dir`, atomically
     (nothing is left behind if writing fails). Returns the final directory."""
-    with atomic_run_dir(out_dir) as tmp:
+    with atomic_dir(out_dir, "compare", overwrite=overwrite) as tmp:
         write_json(tmp / "compare.json", table)
         comparison_frame(table).to_csv(tmp / "compare.csv", index=False)
         (tmp / "compare.html").write_text(render_html(table, title), encoding="utf-8")

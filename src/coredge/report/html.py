@@ -21,7 +21,7 @@ from plotly.offline import get_plotlyjs
 from coredge.report.maps import albers_usa, equirectangular
 
 if TYPE_CHECKING:
-    from coredge.pipeline import RunResult
+    from coredge.results import RunResult
 
 TIER_COLOURS = {"core": "#b2182b", "regional": "#2166ac", "micro": "#1b9e77"}
 """Tier colours (ColorBrewer RdBu/Dark2, colour-blind safe)."""
@@ -50,7 +50,7 @@ def _is_us(res: RunResult) -> bool:
 
 def map_figure(res: RunResult) -> go.Figure:
     """Sites sized by IT MW and coloured by tier, over the US (or world) outline, with demand points."""
-    from coredge.data import outline_lines
+    from coredge.report.outlines import outline_lines
 
     us = _is_us(res)
     project = albers_usa if us else equirectangular

@@ -11,8 +11,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from coredge.files import atomic_dir, write_json
 from coredge.report.compare import fmt
-from coredge.store import atomic_run_dir, write_json
 
 
 def tornado_figure(tornado: list[dict[str, Any]], base_npv_usd: float) -> go.Figure:
@@ -50,7 +50,9 @@ def npv_histogram(npv_usd: np.ndarray) -> go.Figure:
     return fig
 
 
-def write_risk(out_dir: Path, summary: dict[str, Any], npv_usd: np.ndarray, title: str) -> Path:
+def write_risk(
+    out_dir: Path, summary: dict[str, Any], npv_usd: np.ndarray, title: str, overwrite: bool = False
+) -> Path:
     """Write ``risk.json`` and ``risk.html`` into `out_dir` atomically; returns the directory."""
     divs = "".join(
         f.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False, div_id=i,
@@ -87,7 +89,7 @@ tornado moves one input at a time to its P10 and P90 with everything else at the
 <h2>Portfolio NPV over the trials</h2>{divs}
 </body></html>
 """
-    with atomic_run_dir(out_dir) as tmp:
+    with atomic_dir(out_dir, "risk", overwrite=overwrite) as tmp:
         write_json(tmp / "risk.json", summary)
         (tmp / "risk.html").write_text(page, encoding="utf-8")
     return Path(out_dir).resolve()

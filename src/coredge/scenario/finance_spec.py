@@ -5,7 +5,7 @@ errors, values immutable). Three quantities are deliberately *not* here because 
 ``economics`` section already holds them and stays their single source:
 ``economics.discount_rate`` (discounting), ``economics.power_price_escalator_rate`` (energy
 price escalation) and ``economics.gpu_hour_price_usd`` (GPU-hour price per tier).
-`coredge.finance.plan_finance.assumptions_from_scenario` maps both sections onto
+`coredge.finance.from_plan.assumptions_from_scenario` maps both sections onto
 `coredge.finance.assumptions.FinanceAssumptions`.
 
 Example (YAML)::
@@ -138,8 +138,8 @@ class RiskVariableSpec(_Strict):
 
     @model_validator(mode="after")
     def _valid_distribution(self) -> RiskVariableSpec:
+        from coredge.distributions import Distribution
         from coredge.errors import InputError
-        from coredge.finance.montecarlo import Distribution
 
         try:
             Distribution(self.dist, tuple(self.params))

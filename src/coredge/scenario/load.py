@@ -80,13 +80,13 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
 
 
 def _builtin_workloads() -> dict[str, dict[str, Any]]:
-    from coredge.catalog.archetypes import builtin_workload_classes
+    from coredge.scenario.builtins import builtin_workload_classes
 
     return builtin_workload_classes()
 
 
 def _builtin_tiers() -> dict[str, dict[str, Any]]:
-    from coredge.catalog.archetypes import builtin_tiers
+    from coredge.scenario.builtins import builtin_tiers
 
     return builtin_tiers()
 
@@ -214,7 +214,7 @@ def _check_override_paths(
 
 def semantic_problems(sc: Scenario) -> list[Problem]:
     """Cross-field checks: shares, servable classes, known ids."""
-    from coredge.catalog.archetypes import known_core_region_ids, known_gpu_ids, known_model_ids
+    from coredge.scenario.builtins import known_core_region_ids, known_gpu_ids, known_model_ids
 
     problems: list[Problem] = []
     active = sc.active_workloads

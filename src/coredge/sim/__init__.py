@@ -7,7 +7,7 @@ Public API:
 * `POLICIES`, `register_policy` - routing policies (``policies``);
 * ``coredge.sim.bursts`` - scheduled and Markov-modulated traffic bursts (`BurstSpec`);
   ``coredge.sim.energy`` - energy and J/token from the sites' power models (`PowerSpec`);
-* ``coredge.sim.training`` - training jobs at core campuses (`simulate_training`,
+* ``coredge.training.jobs`` - training jobs at core campuses (`simulate_training`,
   `training_from_plan`); ``coredge.sim.from_plan`` - plans as input;
 * `load_spec_or_plan` - the CLI's loader (a JSON file, or a plan directory via
   ``coredge.sim.from_plan.spec_from_run_dir`` when that module exists).

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -82,20 +81,14 @@ class SimResult:
     def write(self, out_dir: str | Path, overwrite: bool = False) -> Path:
         """Write ``summary.json``, ``spec.json`` and Parquet tables to ``out_dir`` atomically.
 
-        The files are written to a temporary sibling directory that is renamed into place, so an
-        interrupted write leaves nothing half-written.
+        Through `coredge.files.atomic_dir`: a hidden temporary sibling renamed into place, so an
+        interrupted write leaves nothing half-written; an existing folder that is not a coredge
+        output is refused, an existing output replaced only with `overwrite`.
         """
-        out = Path(out_dir)
-        if out.exists() and any(out.iterdir()) and not overwrite:
-            raise InputError.of("--out", str(out), "a new or empty directory (or overwrite)")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.tmp")
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        tmp.mkdir()
-        try:
-            from coredge.cli.app import to_json_line
+        from coredge.files import atomic_dir, to_json_line
 
+        out = Path(out_dir)
+        with atomic_dir(out, "simulate", overwrite=overwrite) as tmp:
             (tmp / "summary.json").write_text(to_json_line(self.summary) + "\n", encoding="utf-8")
             if self.spec is not None:
                 (tmp / "spec.json").write_text(json.dumps(self.spec.to_dict()), encoding="utf-8")
@@ -110,18 +103,6 @@ class SimResult:
                 tables["requests"] = self.requests_table
             for name, df in tables.items():
                 df.to_parquet(tmp / f"{name}.parquet", index=False)
-            if out.exists():
-                old = out.with_name(f".{out.name}.old")
-                if old.exists():
-                    shutil.rmtree(old)
-                out.rename(old)
-                tmp.rename(out)
-                shutil.rmtree(old)
-            else:
-                tmp.rename(out)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
         return out
 
 

@@ -52,11 +52,9 @@ simulate `WARMUP_SERVICES` mean service times of the slowest class before counti
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -64,8 +62,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from coredge.errors import InputError
-from coredge.inputs import TP_DEGREES, Inputs
-from coredge.plan.portfolio import Plan
+from coredge.inputs.build import TP_DEGREES, Inputs
+from coredge.plan.result import Plan
 from coredge.sim.engine import SimResult, simulate
 from coredge.sim.spec import FaultSpec, NetworkSpec, spec_from_dict
 
@@ -440,71 +438,6 @@ def spec_from_plan(
 ) -> NetworkSpec:
     """The busy-hour network spec of one plan year (see `plan_sim` and the module docstring)."""
     return plan_sim(inputs, plan, year_index, max_requests, policy).spec
-
-
-def load_run_dir(path: str | Path) -> tuple[Inputs, Plan]:
-    """Rebuild `Inputs` and the `Plan` from a run directory (``plan.json``, ``assignments.parquet``).
-
-    The scenario echoed in ``plan.json`` is validated again and turned into inputs; the plan's
-    sites, yearly installed IT MW and assignments are read back; training MW per site and year is
-    the site's load minus its assigned inference load.
-
-    Raises
-    ------
-    InputError
-        Missing or unreadable files.
-    """
-    from coredge.inputs import build_inputs
-    from coredge.scenario.load import build_scenario
-
-    p = Path(path)
-    pj, ap = p / "plan.json", p / "assignments.parquet"
-    for f in (pj, ap):
-        if not f.is_file():
-            raise InputError.of("PLAN_DIR_OR_SPEC", str(path), f"a run directory with {f.name} (from `coredge run` or `coredge plan`)")
-    try:
-        doc = json.loads(pj.read_text(encoding="utf-8"))
-        scenario_raw = doc["scenario"]
-        site_rows = doc["sites"]
-        years = np.asarray(doc["years"], dtype=np.int64)
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise InputError.of("plan.json", str(pj), f"a plan written by coredge ({exc})") from None
-    sc = build_scenario(scenario_raw, label=f" in {pj}")
-    inputs = build_inputs(sc)
-    if list(doc.get("classes", inputs.classes)) != inputs.classes:
-        raise InputError.of("plan.json.classes", doc.get("classes"), f"the scenario's classes {inputs.classes}")
-    sites = pd.DataFrame(site_rows)
-    n_y = len(years)
-    if sites.empty:
-        sites = pd.DataFrame(columns=["site_id", "tier", "lat", "lon", "online_year"])
-        inst = np.zeros((0, n_y))
-        load = np.zeros((0, n_y))
-    else:
-        inst = np.array([list(r) for r in sites.pop("it_mw_by_year")], dtype=np.float64).reshape(-1, n_y)
-        load = np.array([list(r) for r in sites.pop("load_mw_by_year")], dtype=np.float64).reshape(-1, n_y)
-    assignments = pd.read_parquet(ap)
-    unmet = doc.get("unmet_mw", {})
-    unmet_mw = np.array([unmet.get(c, [0.0] * n_y) for c in [*inputs.classes, "training"]], dtype=np.float64)
-    plan = Plan(years, sites, inst, load, np.zeros_like(load), assignments, unmet_mw,
-                str(doc.get("method", "")), dict(doc.get("solver") or {}))
-    inf = np.stack([inference_mw_by_site_class(inputs, plan, y).sum(axis=1) for y in range(n_y)], axis=1) \
-        if len(sites) else np.zeros((0, n_y))
-    training = np.maximum(load - inf, 0.0)
-    training[np.abs(training) < 1e-9] = 0.0
-    plan = Plan(years, sites, inst, load, training, assignments, unmet_mw, plan.method, plan.solver)
-    return inputs, plan
-
-
-def plan_sim_from_run_dir(path: str | Path, max_requests: int = DEFAULT_REQUESTS,
-                          year_index: int = -1, policy: str = "tiered-spill") -> PlanSim:
-    """`plan_sim` of a run directory's plan."""
-    inputs, plan = load_run_dir(path)
-    return plan_sim(inputs, plan, year_index, max_requests, policy)
-
-
-def spec_from_run_dir(path: str | Path) -> NetworkSpec:
-    """The busy-hour spec of the final plan year of a run directory (used by ``coredge simulate``)."""
-    return plan_sim_from_run_dir(path).spec
 
 
 def expand_plan_faults(ps: PlanSim, faults: Sequence[FaultSpec]) -> list[FaultSpec]:

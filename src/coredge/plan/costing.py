@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from coredge.inputs import Inputs
-from coredge.plan.portfolio import Plan
+from coredge.inputs.build import Inputs
+from coredge.plan.result import Plan
 from coredge.units import HOURS_PER_YEAR
 
 FloatArray = npt.NDArray[np.float64]

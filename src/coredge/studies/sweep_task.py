@@ -1,10 +1,10 @@
-"""A ready sweep task: one Monte Carlo chunk of a portfolio, for `coredge.sweep.run_sweep`.
+"""A ready sweep task: one Monte Carlo chunk of a portfolio, for `coredge.studies.sweep.run_sweep`.
 
 Parameters of a chunk (all JSON): ``site_table_path`` (Parquet or CSV file with the columns of
 `coredge.finance.portfolio.REQUIRED_COLUMNS`, readable by the workers), ``assumptions`` (mapping
 for `FinanceAssumptions.from_dict`, optional), ``risk`` (mapping for `risk_spec_from_dict`,
 optional, without ``n_trials``/``seed``), ``seed`` (int), ``mc_chunk`` (int) and ``n_trials``
-(int, as added by `coredge.sweep.with_mc_chunks`); any other key of the form
+(int, as added by `coredge.studies.sweep.with_mc_chunks`); any other key of the form
 ``finance.<field>`` overrides one assumption (e.g. ``finance.discount_rate``), so a grid built by
 ``grid_from_vary(base, ["finance.discount_rate=0.06,0.08"])`` sweeps it.
 """
@@ -28,7 +28,7 @@ from coredge.finance.montecarlo import risk_spec_from_dict, run_monte_carlo
 from coredge.finance.portfolio import site_inputs_from_table
 
 if TYPE_CHECKING:
-    from coredge.finance.plan_finance import PlanFinancials
+    from coredge.finance.from_plan import PlanFinancials
     from coredge.scenario.schema import Scenario
 
 
@@ -149,7 +149,7 @@ def scenario_params(params: Mapping[str, Any]) -> dict[str, Any]:
 def _planned(source: str, variant: str | None, overrides_json: str) -> tuple[Scenario, PlanFinancials]:
     import json
 
-    from coredge.finance.plan_finance import financials_from_plan
+    from coredge.finance.from_plan import financials_from_plan
     from coredge.pipeline import execute
 
     sc = scenario_with_overrides(source, variant, json.loads(overrides_json))
@@ -158,7 +158,7 @@ def _planned(source: str, variant: str | None, overrides_json: str) -> tuple[Sce
 
 
 def scenario_risk_chunk(params: dict[str, Any]) -> pd.DataFrame:
-    """One Monte Carlo chunk of a scenario grid point (a task for `coredge.sweep.run_sweep`).
+    """One Monte Carlo chunk of a scenario grid point (a task for `coredge.studies.sweep.run_sweep`).
 
     Parameters (JSON): ``scenario`` (file path or built-in name), ``variant`` (or None),
     ``mc_seed``, ``mc_chunk``, ``n_trials`` and any number of dotted scenario keys
@@ -172,8 +172,8 @@ def scenario_risk_chunk(params: dict[str, Any]) -> pd.DataFrame:
         ``npv_<tier>_usd`` per tier, and per grid point ``base_npv_usd``, ``base_irr``,
         ``capex_usd`` [USD], ``lcoc_usd_per_gpu_hour`` [USD/GPU-h].
     """
-    from coredge.finance.plan_finance import risk_from_plan
-    from coredge.sweep import canonical_json
+    from coredge.finance.from_plan import risk_from_plan
+    from coredge.studies.sweep import canonical_json
 
     for key in ("scenario", "n_trials"):
         if key not in params:
@@ -215,14 +215,14 @@ def scenario_grid(
     Returns
     -------
     list of dict
-        Chunk parameters for `coredge.sweep.run_sweep` with `scenario_risk_chunk`.
+        Chunk parameters for `coredge.studies.sweep.run_sweep` with `scenario_risk_chunk`.
 
     Raises
     ------
     InputError
         A reserved or unknown key, or a value that makes the scenario invalid (naming the key).
     """
-    from coredge.sweep import grid_from_vary, with_mc_chunks
+    from coredge.studies.sweep import grid_from_vary, with_mc_chunks
 
     if n_trials < 1:
         raise InputError.of("--trials", n_trials, ">= 1")

@@ -37,6 +37,7 @@ from typing import Any
 import pandas as pd
 
 from coredge.errors import InputError
+from coredge.files import atomic_write_bytes
 
 Task = Callable[[dict[str, Any]], pd.DataFrame]
 
@@ -141,16 +142,6 @@ def with_mc_chunks(
         for g in grid
         for i in range(n_chunks)
     ]
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def _param_columns(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -348,7 +339,7 @@ def run_sweep(
     for cid in todo:
         pfile = root / PARAM_DIR / f"{cid}.json"
         if not pfile.exists():
-            _atomic_write_bytes(pfile, canonical_json(unique[cid]).encode())
+            atomic_write_bytes(pfile, canonical_json(unique[cid]).encode())
 
     computed: list[str] = []
     failed: dict[str, str] = {}

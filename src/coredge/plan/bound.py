@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from coredge.plan import scenario_model as sm
+from coredge.plan import model as sm
 
 
 def separable_bound_usd(
@@ -34,7 +34,7 @@ def separable_bound_usd(
     fac, groups, full
         Facilities, demand groups and every reachable pair.
     econ : Economics
-        Discounted unit costs (`coredge.plan.scenario_model.build_economics`).
+        Discounted unit costs (`coredge.plan.model.build_economics`).
     years : ndarray of int
         Plan years [year].
     training_mw : ndarray, shape (Y,)

@@ -24,8 +24,8 @@ import numpy.typing as npt
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import shortest_path
 
+from coredge.cflp.instance import CflpInstance
 from coredge.errors import InputError
-from coredge.plan.instance import CflpInstance
 
 FORMATS = ("orlib", "holmberg")
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from coredge.cflp import CflpInstance, read_orlib_cap, read_pmed, read_sscflp, solve_cflp
+from coredge.cflp.model import AssignmentPairs, build_cflp_milp
 from coredge.errors import InputError
-from coredge.plan import CflpInstance, read_orlib_cap, read_pmed, read_sscflp, solve_cflp
-from coredge.plan.model import AssignmentPairs, build_cflp_milp
 
 ORLIB = Path(__file__).resolve().parents[2] / ".." / "shared" / "benchmarks" / "orlib"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coredge.plan import read_orlib_cap, read_pmed, read_sscflp, solve_cflp, solve_pmedian
-from coredge.plan.instance import CflpInstance
-from coredge.plan.solve import CflpResult
+from coredge.cflp import read_orlib_cap, read_pmed, read_sscflp, solve_cflp, solve_pmedian
+from coredge.cflp.instance import CflpInstance
+from coredge.cflp.solve import CflpResult
 
 ORLIB = Path(__file__).resolve().parents[2] / ".." / "shared" / "benchmarks" / "orlib"
 OPTIMA = list(csv.DictReader((ORLIB / "optima.csv").read_text().splitlines()))

@@ -105,7 +105,7 @@ def build_demand_points(sc: Scenario) -> pd.DataFrame:
     InputError
         If the selection yields no demand point or no positive demand.
     """
-    from coredge.demand import city_demand_points, load_points_csv
+    from coredge.inputs.demand import city_demand_points, load_points_csv
 
     d = sc.demand
     if d.source == "csv":

@@ -8,12 +8,12 @@ import importlib
 import pytest
 
 MODULES = [
-    "coredge.plan.instance",
-    "coredge.plan.readers",
-    "coredge.plan.model",
-    "coredge.plan.lagrangian",
-    "coredge.plan.heuristics",
-    "coredge.plan.solve",
+    "coredge.cflp.instance",
+    "coredge.cflp.readers",
+    "coredge.cflp.model",
+    "coredge.cflp.lagrangian",
+    "coredge.cflp.heuristics",
+    "coredge.cflp.solve",
 ]
 
 

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from coredge.plan.instance import CflpInstance
-from coredge.plan.lagrangian import CoverKnapsack, fix_by_bounds, subgradient
-from coredge.plan.solve import solve_cflp
+from coredge.cflp.instance import CflpInstance
+from coredge.cflp.lagrangian import CoverKnapsack, fix_by_bounds, subgradient
+from coredge.cflp.solve import solve_cflp
 
 
 def transport_cost(inst: CflpInstance, open_mask: np.ndarray) -> float:

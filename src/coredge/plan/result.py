@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from coredge.inputs import Inputs
+from coredge.inputs.build import Inputs
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -2,10 +2,10 @@
 
 `solve_cflp` runs, for the multi-source and uncapacitated variants:
 
-1. subgradient optimisation of the Lagrangian bound (`coredge.plan.lagrangian`), collecting the
+1. subgradient optimisation of the Lagrangian bound (`coredge.cflp.lagrangian`), collecting the
    relaxed opening sets it meets;
 2. a Lagrangian heuristic: the most recent relaxed opening sets are evaluated exactly and the
-   best is improved by local search (`coredge.plan.heuristics`);
+   best is improved by local search (`coredge.cflp.heuristics`);
 3. more subgradient steps aimed at the incumbent's cost, then rounds of *fixing*: every facility
    whose opening (closing) provably cannot lead to a strictly better solution is fixed, and the
    bound is re-optimised under the fixings;
@@ -32,11 +32,10 @@ import highspy
 import numpy as np
 import numpy.typing as npt
 
-from coredge.errors import InputError
-from coredge.plan.heuristics import Solution, evaluate, local_search, new_highs
-from coredge.plan.instance import CflpInstance
-from coredge.plan.lagrangian import facility_values, fix_by_bounds, subgradient
-from coredge.plan.model import (
+from coredge.cflp.heuristics import Solution, evaluate, local_search, new_highs
+from coredge.cflp.instance import CflpInstance
+from coredge.cflp.lagrangian import facility_values, fix_by_bounds, subgradient
+from coredge.cflp.model import (
     VARIANTS,
     AssignmentPairs,
     SparseMilp,
@@ -44,7 +43,8 @@ from coredge.plan.model import (
     define_cardinality,
     separate_linking,
 )
-from coredge.plan.readers import PMedianInstance
+from coredge.cflp.readers import PMedianInstance
+from coredge.errors import InputError
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]

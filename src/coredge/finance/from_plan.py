@@ -2,7 +2,7 @@
 
 `financials_from_plan(inputs, plan, costs)` turns every build phase of every site (the IT MW a
 site adds in a plan year, as in `coredge.pipeline.build_schedule`) into one row of the finance
-core's site table, with the facility and IT capex that `coredge.costing.site_costs` booked for
+core's site table, with the facility and IT capex that `coredge.plan.costing.site_costs` booked for
 that site and year, so that capex in finance equals capex in costing. Rows are valued by
 `coredge.finance.cashflow.site_cash_flows`; metrics are computed for each site (its phases
 summed), each tier and the portfolio.
@@ -19,7 +19,7 @@ Mapping of the scenario onto `FinanceAssumptions` (`assumptions_from_scenario`):
 
 A phase added in plan year ``y`` comes online in ``y`` (the plan counts capacity from that
 year); its construction starts ``floor((lead + 6) / 12)`` years earlier (the inverse of
-`coredge.plan.portfolio.online_year`), where ``lead`` is the tier's lead time plus, for a site's
+`coredge.plan.result.online_year`), where ``lead`` is the tier's lead time plus, for a site's
 first phase, its grid-interconnection wait.
 
 Token volumes (`served_mtok`): the requests a site serves (assignment shares of each demand
@@ -38,14 +38,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from coredge.costing import SiteCosts
+from coredge.distributions import Distribution
 from coredge.finance.assumptions import FinanceAssumptions, TierFinance
 from coredge.finance.cashflow import CashFlows, tier_order
 from coredge.finance.metrics import present_value
-from coredge.finance.montecarlo import Distribution, RiskResult, RiskSpec, UncertainVariable
+from coredge.finance.montecarlo import RiskResult, RiskSpec, UncertainVariable
 from coredge.finance.portfolio import series_metrics, site_inputs_from_table
-from coredge.inputs import Inputs
-from coredge.plan.portfolio import Plan
+from coredge.inputs.build import Inputs
+from coredge.plan.costing import SiteCosts
+from coredge.plan.result import Plan
 from coredge.scenario.schema import TIER_IDS, Scenario
 from coredge.units import HOURS_PER_YEAR, SECONDS_PER_HOUR
 
@@ -217,7 +218,7 @@ def plan_site_table(inputs: Inputs, plan: Plan, costs: SiteCosts) -> pd.DataFram
     inputs : Inputs
     plan : Plan
     costs : SiteCosts
-        From `coredge.costing.site_costs` for the same plan.
+        From `coredge.plan.costing.site_costs` for the same plan.
 
     Returns
     -------
@@ -400,7 +401,7 @@ def financials_from_plan(inputs: Inputs, plan: Plan, costs: SiteCosts) -> PlanFi
     plan : Plan
         The planner's result.
     costs : SiteCosts
-        `coredge.costing.site_costs(inputs, plan)`.
+        `coredge.plan.costing.site_costs(inputs, plan)`.
 
     Returns
     -------

@@ -556,7 +556,7 @@ def training_from_plan(
     Parameters
     ----------
     inputs : coredge.inputs.Inputs
-    plan : coredge.plan.portfolio.Plan
+    plan : coredge.plan.result.Plan
     year_index : int
         Index into ``plan.years`` (default: the last).
     mix : sequence of JobClass

@@ -2,7 +2,7 @@
 
 Each strategy is a scenario override applied to the same validated scenario (same demand,
 prices, hardware), planned and costed by the ordinary pipeline, then priced by
-`coredge.finance.plan_finance.financials_from_plan`:
+`coredge.finance.from_plan.financials_from_plan`:
 
 * ``all-core``: regional and micro tiers serve nothing (``tiers.{regional,micro}.serves =
   []``): inference runs at core campuses wherever their RTT meets the class budget, the rest is
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from coredge.finance.plan_finance import PlanFinancials, financials_from_plan
+from coredge.finance.from_plan import PlanFinancials, financials_from_plan
 from coredge.scenario.schema import Scenario
 
 STRATEGIES: dict[str, dict[str, Any]] = {

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import coredge.data as cd
+import coredge.report.outlines as ro
 from coredge.errors import InputError
 
 
@@ -21,20 +22,20 @@ def test_decode_quantized_delta_arcs() -> None:
         "transform": {"scale": [0.5, 0.25], "translate": [10.0, 20.0]},
         "arcs": [[[0, 0], [2, 4], [1, -4]], [[3, 0], [0, 2]]],
     }
-    arcs = cd.decode_arcs(topo)
+    arcs = ro.decode_arcs(topo)
     np.testing.assert_allclose(arcs[0], [[10.0, 20.0], [11.0, 21.0], [11.5, 20.0]])
     np.testing.assert_allclose(arcs[1], [[11.5, 20.0], [11.5, 20.5]])
 
 
 def test_decode_unquantized_arcs_are_absolute() -> None:
     topo = {"arcs": [[[-100.5, 40.25], [-99.0, 41.0], [-98.0, 41.0]]]}
-    arcs = cd.decode_arcs(topo)
+    arcs = ro.decode_arcs(topo)
     np.testing.assert_allclose(arcs[0], [[-100.5, 40.25], [-99.0, 41.0], [-98.0, 41.0]])
 
 
 def test_decode_ignores_extra_dimensions() -> None:
     topo = {"arcs": [[[1.0, 2.0, 99.0], [3.0, 4.0, 98.0]]]}
-    np.testing.assert_allclose(cd.decode_arcs(topo)[0], [[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_allclose(ro.decode_arcs(topo)[0], [[1.0, 2.0], [3.0, 4.0]])
 
 
 def test_arc_indices_handles_reversed_and_nesting() -> None:
@@ -67,8 +68,8 @@ def _rings(geometry: dict) -> list[list[int]]:
 def test_decoded_arcs_join_into_closed_rings(file: str, obj: str) -> None:
     # In a topology, consecutive arcs of a ring share their joint point and the ring closes.
     # A wrong delta decoding (no cumulative sum, wrong scale/translate order) breaks this.
-    topo = cd._read_topo(file)
-    arcs = cd.decode_arcs(topo)
+    topo = cd.read_topo(file)
+    arcs = ro.decode_arcs(topo)
     n_rings = 0
     for g in topo["objects"][obj]["geometries"]:
         for ring in _rings(g):
@@ -82,7 +83,7 @@ def test_decoded_arcs_join_into_closed_rings(file: str, obj: str) -> None:
 
 
 def test_us_outline_bbox_is_the_contiguous_us() -> None:
-    lines = cd.outline_lines("us")
+    lines = ro.outline_lines("us")
     lon_min, lon_max, lat_min, lat_max = _bbox(lines)
     # Cape Alava WA -124.73; West Quoddy Head ME -66.95; Key West 24.5; Northwest Angle MN 49.38
     assert lon_min == pytest.approx(-124.7, abs=0.3)
@@ -96,13 +97,13 @@ def test_us_outline_bbox_is_the_contiguous_us() -> None:
 
 
 def test_us_outline_excludes_alaska_hawaii_territories() -> None:
-    lines = cd.outline_lines("us")
+    lines = ro.outline_lines("us")
     lon_min, _, lat_min, lat_max = _bbox(lines)
     assert lat_max < 50 and lat_min > 24 and lon_min > -125
 
 
 def test_world_outline_bbox() -> None:
-    lines = cd.outline_lines("world")
+    lines = ro.outline_lines("world")
     lon_min, lon_max, lat_min, lat_max = _bbox(lines)
     assert lon_min == pytest.approx(-180.0, abs=1e-6)
     assert lon_max == pytest.approx(180.0, abs=1e-6)
@@ -114,8 +115,8 @@ def test_world_outline_bbox() -> None:
 
 
 def test_outline_lines_are_read_only_and_cached() -> None:
-    a = cd.outline_lines("us")
-    b = cd.outline_lines("us")
+    a = ro.outline_lines("us")
+    b = ro.outline_lines("us")
     assert a is not b  # a fresh list each call
     assert a[0][0] is b[0][0]
     with pytest.raises(ValueError):
@@ -124,15 +125,15 @@ def test_outline_lines_are_read_only_and_cached() -> None:
 
 def test_outline_unknown_region() -> None:
     with pytest.raises(InputError) as exc:
-        cd.outline_lines("mars")  # type: ignore[arg-type]
+        ro.outline_lines("mars")  # type: ignore[arg-type]
     assert exc.value.problems[0].field == "region"
 
 
 def test_vectorised_decode_matches_point_by_point_reference() -> None:
     # reference: the TopoJSON spec's algorithm, one point at a time
-    topo = cd._read_topo("topo/world-countries-110m.json")
+    topo = cd.read_topo("topo/world-countries-110m.json")
     (sx, sy), (tx, ty) = topo["transform"]["scale"], topo["transform"]["translate"]
-    got = cd.decode_arcs(topo)
+    got = ro.decode_arcs(topo)
     assert len(got) == len(topo["arcs"])
     for arc, dec in zip(topo["arcs"], got, strict=True):
         x = y = 0
@@ -145,4 +146,4 @@ def test_vectorised_decode_matches_point_by_point_reference() -> None:
 
 
 def test_decode_empty_topology() -> None:
-    assert cd.decode_arcs({"arcs": []}) == []
+    assert ro.decode_arcs({"arcs": []}) == []

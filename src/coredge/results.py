@@ -1,0 +1,187 @@
+"""What a run produced, in memory (`RunResult`), and the figures derived from it for the summary.
+
+Below `coredge.store` (which writes and reads it back), `coredge.report` (which renders it) and
+`coredge.pipeline` (which produces it); imports only the stages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from coredge.finance.from_plan import PlanFinancials
+from coredge.inputs.build import Inputs
+from coredge.plan.costing import SiteCosts
+from coredge.plan.result import Plan, single_site_failure_shortfall
+from coredge.scenario.schema import TIER_IDS, Scenario
+from coredge.sim.engine import SimResult
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything a run produced, in memory."""
+
+    scenario: Scenario
+    variant: str | None
+    inputs: Inputs
+    plan: Plan
+    costs: SiteCosts
+    finance: PlanFinancials
+    coverage: dict[str, dict[str, Any]]
+    summary: dict[str, Any]
+    timings_s: dict[str, float] = field(default_factory=dict)
+    sim: SimResult | None = None
+    whatif: dict[str, Any] | None = None
+    training: Any = None
+
+
+def tier_table(plan: Plan, costs: SiteCosts, fin: PlanFinancials) -> pd.DataFrame:
+    """One row per tier: count, IT MW, facility MW, GPUs, capex, opex/yr (final year), NPV, IRR."""
+    s = plan.sites
+    rows = []
+    for t in TIER_IDS:
+        m = (s["tier"] == t).to_numpy()
+        rows.append(
+            {
+                "tier": t,
+                "sites": int(m.sum()),
+                "it_mw": float(s.loc[m, "it_mw"].sum()),
+                "facility_mw": float(s.loc[m, "facility_mw"].sum()),
+                "gpus": int(s.loc[m, "gpus"].sum()),
+                "capex_usd": float(costs.capex_usd[m].sum()),
+                "opex_usd_per_year": float(costs.opex_usd[m, -1].sum()) if m.any() else 0.0,
+                "energy_mwh_per_year": float(costs.energy_mwh[m, -1].sum()) if m.any() else 0.0,
+                "co2_t_per_year": float(costs.co2_t[m, -1].sum()) if m.any() else 0.0,
+                "npv_usd": float(fin.tiers[t]["npv_usd"]) if m.any() else 0.0,
+                "irr": fin.tiers[t]["irr"] if m.any() else None,
+                "payback_years": fin.tiers[t]["payback_years"] if m.any() else None,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def build_schedule(plan: Plan) -> pd.DataFrame:
+    """Capacity added per site and year: site, tier, year, MW added, total MW, GPUs."""
+    rows = []
+    inst = plan.it_mw_by_year
+    added = np.diff(inst, axis=1, prepend=0.0)
+    s = plan.sites
+    for i, j in zip(*np.nonzero(added > 1e-9), strict=True):
+        rows.append(
+            {
+                "site_id": s["site_id"].iat[i],
+                "tier": s["tier"].iat[i],
+                "year": int(plan.years[j]),
+                "it_mw_added": float(added[i, j]),
+                "it_mw_total": float(inst[i, j]),
+                "gpus_total": int(s["gpus"].iat[i] * inst[i, j] / inst[i, -1]) if inst[i, -1] > 0 else 0,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["site_id", "tier", "year", "it_mw_added", "it_mw_total", "gpus_total"]
+    )
+
+
+def summarise(
+    sc: Scenario,
+    variant: str | None,
+    inputs: Inputs,
+    plan: Plan,
+    costs: SiteCosts,
+    fin: PlanFinancials,
+    coverage: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """The summary object (``summary.json`` and the ``--json`` line)."""
+    s = plan.sites
+    tiers = {t: (s["tier"] == t).to_numpy() for t in TIER_IDS}
+    added = np.diff(plan.it_mw_by_year, axis=1, prepend=0.0)
+    unmet_final = plan.unmet_mw[:, -1]
+    short = single_site_failure_shortfall(inputs, plan) if len(s) else np.zeros(0)
+    worst = int(np.argmax(short)) if short.size else -1
+    first_year = {
+        t: (int(s.loc[m, "online_year"].min()) if m.any() else None) for t, m in tiers.items()
+    }
+    return {
+        "scenario": sc.name,
+        "variant": variant,
+        "years": [int(plan.years[0]), int(plan.years[-1])],
+        "demand_points": inputs.n_points,
+        "candidates": len(inputs.candidates),
+        "sites_by_tier": {t: int(m.sum()) for t, m in tiers.items()},
+        "it_mw_by_tier": {t: float(s.loc[m, "it_mw"].sum()) for t, m in tiers.items()},
+        "facility_mw_by_tier": {t: float(s.loc[m, "facility_mw"].sum()) for t, m in tiers.items()},
+        "gpus_by_tier": {t: int(s.loc[m, "gpus"].sum()) for t, m in tiers.items()},
+        "build_by_year": {
+            str(int(y)): {t: float(added[m, k].sum()) for t, m in tiers.items()}
+            for k, y in enumerate(plan.years)
+        },
+        "coverage_by_class": {
+            k: {"rtt_budget_ms": v["rtt_budget_ms"], "coverage": v["coverage"]} for k, v in coverage.items()
+        },
+        "unmet_mw_final_year": {
+            **{c: float(unmet_final[k]) for k, c in enumerate(inputs.classes)},
+            "training": float(unmet_final[-1]),
+        },
+        "inference_mw_final_year": float(inputs.load_mw[:, :, -1].sum()),
+        "training_mw_final_year": float(inputs.training_mw[-1]),
+        "first_capacity_year_by_tier": first_year,
+        "single_site_failure": {
+            "required": sc.planning.single_site_failure,
+            "survives": bool(short.size == 0 or float(short.max()) <= 1e-6),
+            "sites_short": int((short > 1e-6).sum()),
+            "worst_site": str(s["site_id"].iat[worst]) if worst >= 0 else None,
+            "worst_shortfall_mw": float(short.max()) if short.size else 0.0,
+        },
+        "capex_usd": float(costs.capex_usd.sum()),
+        "opex_usd_final_year": float(costs.opex_usd[:, -1].sum()) if len(s) else 0.0,
+        "energy_mwh_final_year": float(costs.energy_mwh[:, -1].sum()) if len(s) else 0.0,
+        "co2_t_final_year": float(costs.co2_t[:, -1].sum()) if len(s) else 0.0,
+        "npv_usd": float(fin.portfolio["npv_usd"]),
+        "npv_usd_by_tier": {t: (float(fin.tiers[t]["npv_usd"]) if m.any() else 0.0) for t, m in tiers.items()},
+        "irr": fin.portfolio["irr"],
+        "payback_years": fin.portfolio["payback_years"],
+        "moic": fin.portfolio["moic"],
+        "peak_funding_usd": fin.portfolio["peak_funding_usd"],
+        "lcoc_usd_per_gpu_hour": fin.portfolio["lcoc_usd_per_gpu_hour"],
+        "usd_per_mtok": fin.portfolio["usd_per_mtok"],
+        "finance": fin.summary(),
+        "discount_rate": sc.economics.discount_rate,
+        "planner": plan.method,
+        "objective_usd": plan.solver.get("objective_usd"),
+        "bound_usd": plan.solver.get("bound_usd"),
+        "gap": plan.solver.get("gap"),
+        "status": plan.solver.get("status"),
+        "solve_s": plan.solver.get("solve_s"),
+        # MILP only: load served without a failure backup, and any shortfall below the coverage
+        # targets (planning.min_coverage_frac); see docs/planner.md.
+        "unprotected_mw": plan.solver.get("unprotected_mw"),
+        "coverage_shortfall_mw": plan.solver.get("coverage_shortfall_mw"),
+        "seed": sc.seed,
+    }
+
+
+def sim_summary(sim: SimResult, whatif: dict[str, Any] | None) -> dict[str, Any]:
+    """The simulation's headline figures for summary.json."""
+    s = sim.summary
+    keys = ("requests", "completed", "dropped", "p50_ms", "p95_ms", "p99_ms", "mean_wait_ms",
+            "slo_attainment", "spilled_frac", "dropped_frac", "utilization", "plan_year", "scale",
+            "busy_hour_rate_per_s", "sim_wall_s", "requests_per_s", "policy")
+    out: dict[str, Any] = {k: s.get(k) for k in keys}
+    classes = s.get("classes") or {}
+    out["slo_attainment_by_class"] = {
+        k: v.get("slo_attainment") for k, v in classes.items() if isinstance(v, dict)
+    }
+    out["p99_ms_by_class"] = {k: v.get("p99_ms") for k, v in classes.items() if isinstance(v, dict)}
+    energy = s.get("energy") or {}
+    out["energy"] = {
+        k: energy.get(k)
+        for k in ("facility_j_per_token", "it_j_per_token", "mean_facility_power_kw", "facility_energy_kwh")
+    }
+    out["facility_j_per_token_by_class"] = {
+        k: v.get("facility_j_per_token") for k, v in (energy.get("classes") or {}).items()
+    }
+    out["failure_whatif"] = whatif
+    return out
