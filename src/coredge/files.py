@@ -96,6 +96,14 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def marker_record(kind: str) -> dict[str, Any]:
+    """The content of the marker of a coredge output of `kind` (``run``, ``compare``, ``sweep`` ...)."""
+    from coredge import __version__
+
+    return {"format": "coredge-output", "kind": kind, "format_version": FORMAT_VERSION,
+            "coredge_version": __version__}
+
+
 def read_marker(folder: Path) -> dict[str, Any] | None:
     """The marker of a coredge output folder, or None if `folder` holds none (or an unreadable one)."""
     p = Path(folder) / MARKER
@@ -182,13 +190,7 @@ def atomic_dir(
     os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; give it the usual permissions
     try:
         yield tmp
-        from coredge import __version__
-
-        write_json(
-            tmp / MARKER,
-            {"format": "coredge-output", "kind": kind, "format_version": FORMAT_VERSION,
-             "coredge_version": __version__},
-        )
+        write_json(tmp / MARKER, marker_record(kind))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -201,3 +203,36 @@ def atomic_dir(
     os.replace(tmp, final)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def claim_dir(folder: Path, kind: str, field: str = "--out") -> bool:
+    """Create or reopen a folder that a resumable job (a sweep) writes into piece by piece.
+
+    `folder` may be new or empty (it is created and marked as `kind`), or an earlier output of the
+    same `kind` (reopened to resume). Anything else is refused with an `InputError` and left as it
+    was. Returns True when an earlier output was reopened.
+    """
+    folder = Path(folder)
+    if folder.is_symlink():
+        raise InputError.of(field, str(folder), f"a new folder or a coredge {kind} folder, not a symlink")
+    if folder.exists():
+        if not folder.is_dir():
+            raise InputError.of(
+                field, str(folder), f"a new folder or a coredge {kind} folder; this is an existing file (left untouched)"
+            )
+        marker = read_marker(folder)
+        if marker is not None:
+            if marker.get("kind") != kind:
+                raise InputError.of(
+                    field, str(folder), f"a coredge {kind} folder; this one holds a coredge {marker.get('kind')!r} output"
+                )
+            return True
+        if any(folder.iterdir()):
+            raise InputError.of(
+                field, str(folder),
+                f"a new or empty folder, or a coredge {kind} folder to resume; this folder holds other "
+                "files (left untouched): choose another --out",
+            )
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(folder / MARKER, json.dumps(marker_record(kind), indent=2) + "\n")
+    return False

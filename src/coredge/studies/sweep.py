@@ -18,7 +18,8 @@ The chunk id is a hash of the chunk's parameters (canonical JSON), so a rerun of
 skips every chunk whose file exists: an interrupted sweep resumes without recomputing or
 duplicating finished chunks, and a finished sweep reruns for free. Dask retries a chunk whose
 worker died (up to ``distributed.scheduler.allowed-failures`` times). One sweep per output
-folder at a time.
+folder at a time. The folder holds the marker `coredge.files.MARKER` (kind ``sweep``) from its
+creation on; `coredge.files.claim_dir` refuses a non-empty folder that is not a sweep.
 """
 
 from __future__ import annotations
@@ -37,13 +38,24 @@ from typing import Any
 import pandas as pd
 
 from coredge.errors import InputError
-from coredge.files import atomic_write_bytes
+from coredge.files import atomic_write_bytes, claim_dir
 
 Task = Callable[[dict[str, Any]], pd.DataFrame]
 
 CHUNK_DIR = "chunks"
 PARAM_DIR = "params"
 CATALOGUE = "catalogue.duckdb"
+
+
+def require_extra(module: str) -> None:
+    """Raise a clear `InputError` if `module` of the optional ``dask`` extra is not installed."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise InputError.of(
+            "coredge sweep", f"{module} is not installed",
+            "the optional 'dask' extra: pip install 'coredge[dask]' (Dask distributed and DuckDB)",
+        )
 
 
 def canonical_json(params: Mapping[str, Any]) -> str:
@@ -229,6 +241,7 @@ class SweepResult:
 
 def query_catalogue(out_dir: Path | str, query: str) -> pd.DataFrame:
     """Run SQL against a sweep's catalogue (read-only)."""
+    require_extra("duckdb")
     import duckdb
 
     path = Path(out_dir) / CATALOGUE
@@ -245,6 +258,7 @@ def write_catalogue(out_dir: Path | str) -> Path:
     The view ``results`` reads ``chunks/*.parquet`` (columns unioned by name); the table
     ``chunks`` lists chunk_id, params_json, n_rows and path.
     """
+    require_extra("duckdb")
     import duckdb
 
     root = Path(out_dir).resolve()
@@ -319,6 +333,7 @@ def run_sweep(
     -------
     SweepResult
     """
+    require_extra("distributed")
     from distributed import Client, LocalCluster, as_completed
 
     if not grid:
@@ -326,6 +341,7 @@ def run_sweep(
     if n_workers < 1:
         raise InputError.of("n_workers", n_workers, ">= 1")
     root = Path(out_dir)
+    claim_dir(root, "sweep")  # new, empty, or an earlier sweep to resume; nothing else is touched
     (root / CHUNK_DIR).mkdir(parents=True, exist_ok=True)
     (root / PARAM_DIR).mkdir(parents=True, exist_ok=True)
     _clean_stale_tmp(root)
