@@ -130,14 +130,12 @@ def read_run(path: str | Path) -> StoredRun:
     p = Path(path)
     if not p.is_dir():
         raise _bad(p, "no such directory")
+    if not (p / "plan.json").is_file():
+        raise _bad(p, "plan.json is missing (`coredge run` or `coredge plan` writes run directories)")
     marker = read_marker(p)
     if marker is None:
-        have_plan = (p / "plan.json").is_file()
-        raise _bad(
-            p,
-            f"{MARKER} is missing or unreadable"
-            + (" (written by an older coredge or interrupted: run it again)" if have_plan else ""),
-        )
+        raise _bad(p, f"{MARKER} is missing or unreadable (written by an older coredge, or not "
+                      "by coredge: run the scenario again)")
     if marker.get("kind") != RUN_KIND:
         raise _bad(p, f"it is a coredge {marker.get('kind')!r} output, not a run directory")
     if marker.get("format_version") != FORMAT_VERSION:

@@ -148,7 +148,7 @@ def test_compare_three_strategies(tiny: Path, tmp_path: Path) -> None:
     for name in s:
         assert s[name]["capex_usd"] > 0 and s[name]["energy_mwh_final_year"] > 0 and s[name]["co2_t_final_year"] > 0
     files = sorted(p.name for p in out.iterdir())
-    assert files == ["compare.csv", "compare.html", "compare.json"]
+    assert files == [".coredge-output.json", "compare.csv", "compare.html", "compare.json"]
     csv = pd.read_csv(out / "compare.csv")
     assert list(csv["strategy"]) == ["all-core", "edge-heavy", "blended"]
     np.testing.assert_allclose(csv["npv_usd"], [s[n]["npv_usd"] for n in csv["strategy"]], rtol=1e-12)

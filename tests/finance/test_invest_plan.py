@@ -84,7 +84,7 @@ def test_sum_of_tiers_and_sites_is_the_portfolio(run: RunResult) -> None:
 
 
 def test_phases_follow_the_build_schedule(run: RunResult) -> None:
-    from coredge.pipeline import build_schedule
+    from coredge.results import build_schedule
 
     rows = plan_site_table(run.inputs, run.plan, run.costs)
     sched = build_schedule(run.plan)

@@ -50,7 +50,7 @@ def test_arc_indices_handles_reversed_and_nesting() -> None:
             {"type": None},
         ],
     }
-    assert sorted(cd._arc_indices(geom)) == list(range(9))
+    assert sorted(ro._arc_indices(geom)) == list(range(9))
 
 
 def _rings(geometry: dict) -> list[list[int]]:

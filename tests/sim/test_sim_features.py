@@ -201,7 +201,7 @@ def test_result_write_is_atomic_and_refuses_non_empty(tmp_path: Path) -> None:
     out = res.write(tmp_path / "run")
     assert {p.name for p in out.iterdir()} == {
         "summary.json", "spec.json", "sites.parquet", "classes.parquet", "demand.parquet",
-        "tiers.parquet", "timeseries.parquet"}
+        "tiers.parquet", "timeseries.parquet", ".coredge-output.json"}
     assert pd.read_parquet(out / "sites.parquet")["served"].sum() == res.summary["completed"]
     with pytest.raises(InputError, match="--out"):
         res.write(out)
