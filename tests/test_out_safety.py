@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from coredge_testing import run_cli, tiny_path
 
 from coredge.errors import InputError
 from coredge.files import MARKER, atomic_dir, claim_dir, read_marker
+from coredge_testing import run_cli, tiny_path
 
 GREEDY = "planning: {planner: greedy}\nsimulation: {enabled: false}\n"
 
