@@ -178,7 +178,7 @@ def resolve_place(text: str, field: str) -> tuple[float, float, str]:
     return float(c["lat"]), float(c["lon"]), str(c["label"])
 
 
-@app.command("rtt")
+@app.command("rtt", context_settings={"ignore_unknown_options": True})  # "-33.87,151.21" is a place
 def rtt_cmd(
     origin: Annotated[str, typer.Argument(metavar="FROM", help="City name (e.g. 'New York') or 'lat,lon'.")],
     dest: Annotated[str, typer.Argument(metavar="TO", help="City name or 'lat,lon'.")],
