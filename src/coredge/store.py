@@ -107,6 +107,16 @@ def _bad(path: Path, why: str) -> InputError:
     return InputError.of("RUN_DIR", str(path), f"a valid coredge run directory; {why}")
 
 
+def _read_object(run: Path, f: Path) -> dict[str, Any]:
+    try:
+        obj = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _bad(run, f"{f.name}: {exc}") from None
+    if not isinstance(obj, dict):
+        raise _bad(run, f"{f.name} must hold one JSON object")
+    return obj
+
+
 _ASSIGNMENT_COLUMNS = ("point_index", "class_index", "site_index", "share")
 
 
@@ -146,13 +156,7 @@ def read_run(path: str | Path) -> StoredRun:
     for f in (pj, ap, sj):
         if not f.is_file():
             raise _bad(p, f"{f.name} is missing")
-    try:
-        doc = json.loads(pj.read_text(encoding="utf-8"))
-        summary = json.loads(sj.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _bad(p, f"{pj.name if 'doc' not in locals() else sj.name}: {exc}") from None
-    if not isinstance(doc, dict) or not isinstance(summary, dict):
-        raise _bad(p, "plan.json and summary.json must each hold one JSON object")
+    doc, summary = _read_object(p, pj), _read_object(p, sj)
     for key in ("scenario", "years", "sites"):
         if key not in doc:
             raise _bad(p, f"plan.json: no {key!r}")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from coredge_testing import run_cli
-
 from coredge.geo import haversine_km
+from coredge_testing import run_cli
 
 
 def test_negative_latitude_is_a_place_not_an_option() -> None:
