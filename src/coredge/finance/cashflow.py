@@ -30,14 +30,17 @@ import numpy.typing as npt
 
 from coredge.errors import InputError, Problem
 from coredge.finance.assumptions import FACILITY_COMPONENTS, FinanceAssumptions
-from coredge.units import HOURS_PER_YEAR, SECONDS_PER_HOUR
+from coredge.plan.costing import energy_cost_usd, grid_energy_mwh
+from coredge.scenario.schema import TIER_IDS
+from coredge.units import HOURS_PER_YEAR, SECONDS_PER_HOUR, escalation_factors
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-TIER_ORDER = ("core", "regional", "micro")
-"""Canonical order of the built-in tiers in per-tier outputs (others follow, sorted)."""
+TIER_ORDER: tuple[str, ...] = TIER_IDS
+"""Canonical order of the built-in tiers in per-tier outputs (`coredge.scenario.schema.TIER_IDS`;
+others follow, sorted)."""
 
 
 # ------------------------------------------------------------------ pure helpers
@@ -521,7 +524,7 @@ def build_drivers(inputs: SiteInputs, assumptions: FinanceAssumptions) -> Driver
     )[:, None]
     rent = per_site("lease_usd_per_kw_month", inputs.lease_usd_per_kw_month)[:, None]
     lease_esc = per_site("lease_escalator_rate")[:, None]
-    lease_full = inputs.it_mw[:, None] * 1000.0 * occ[:, None] * 12.0 * rent * (1.0 + lease_esc) ** t
+    lease_full = inputs.it_mw[:, None] * 1000.0 * occ[:, None] * 12.0 * rent * escalation_factors(lease_esc, t)
     d = decline[:, None]
     merchant_usage = price0 * (1.0 - d) ** t
     contract_usage = price0 * (1.0 - d) ** np.maximum(o, 0.0) * np.ones_like(t)
@@ -532,13 +535,11 @@ def build_drivers(inputs: SiteInputs, assumptions: FinanceAssumptions) -> Driver
 
     # energy at full volume
     # (lease: full volume is the stabilised occupancy of the IT capacity)
-    energy_mwh_full = (
-        inputs.it_mw * util * inputs.pue * HOURS_PER_YEAR * np.where(is_lease, occ, 1.0)
-    )
-    e_full = (
-        energy_mwh_full[:, None]
-        * inputs.energy_price_usd_per_mwh[:, None]
-        * (1.0 + a.power_escalator_rate) ** t
+    energy_mwh_full = grid_energy_mwh(inputs.it_mw, util, inputs.pue) * np.where(is_lease, occ, 1.0)
+    e_full = energy_cost_usd(
+        energy_mwh_full[:, None],
+        inputs.energy_price_usd_per_mwh[:, None],
+        escalation_factors(a.power_escalator_rate, t),
     )
     e_inv = np.where(lease_col, 0.0, e_full)
 
@@ -553,7 +554,7 @@ def build_drivers(inputs: SiteInputs, assumptions: FinanceAssumptions) -> Driver
 
     # opex from the online year, escalated with inflation; not shifted by interconnection delay
     fac_total = comp.sum(axis=1)[:, None]
-    infl = (1.0 + a.inflation_rate) ** t * on
+    infl = escalation_factors(a.inflation_rate, t) * on
     opex_items = {
         "maintenance_usd": per_site("maintenance_frac_per_year")[:, None] * fac_total * infl,
         "insurance_usd": per_site("insurance_frac_per_year")[:, None] * fac_total * infl,

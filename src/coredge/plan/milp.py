@@ -35,14 +35,16 @@ from coredge.cflp.heuristics import set_threads
 from coredge.errors import Problem
 from coredge.geo import haversine_km
 from coredge.inputs.build import Inputs
-from coredge.latency import fiber_rtt_ms
+from coredge.latency import rtt_ms
 from coredge.plan import model as sm
 from coredge.plan.bound import separable_bound_usd
 from coredge.plan.cluster import build_clusters, class_radius_km
+from coredge.plan.costing import gpu_hour_revenue_usd_per_mw_year, site_costs
 from coredge.plan.multiyear import aggregation_applies, build_aggregate_model, exact_modules
 from coredge.plan.repair import repair_single_site_failure, site_frame
 from coredge.plan.resilient_start import resilient_start
 from coredge.plan.result import Plan
+from coredge.units import discount_factors, plan_year_offsets
 
 FloatArray = npt.NDArray[np.float64]
 Progress = Callable[[str], None]
@@ -112,21 +114,18 @@ def plan_objective_usd(inputs: Inputs, plan: Plan, objective: str = "cost") -> f
     float
         Discounted cost [USD] (negative NPV plus penalty for ``"npv"``).
     """
-    from coredge.plan.costing import site_costs
-
     sc = inputs.scenario
     years = plan.years
-    disc = sm.discount_factors(years, sc.economics.discount_rate)
+    disc = discount_factors(sc.economics.discount_rate, plan_year_offsets(years))
     total = 0.0
     if plan.n_sites:
         c = site_costs(inputs, plan)
         total = float(((c.capex_usd + c.opex_usd) * disc[None, :]).sum())
         if objective == "npv":
             tier = plan.sites["tier"].to_numpy()
-            rev = np.array([sc.economics.gpu_hour_price_usd.get(t, 0.0) for t in tier])
-            gpus_per_mw = 1000.0 / inputs.it_kw_per_gpu
-            total -= float((plan.it_mw_by_year * (gpus_per_mw * 8760.0 * sc.hardware.utilisation_frac * rev)[:, None]
-                            * disc[None, :]).sum())
+            price = np.array([sc.economics.gpu_hour_price_usd.get(t, 0.0) for t in tier])
+            rev = gpu_hour_revenue_usd_per_mw_year(inputs.it_kw_per_gpu, sc.hardware.utilisation_frac, price)
+            total -= float((plan.it_mw_by_year * rev[:, None] * disc[None, :]).sum())
     total += float((plan.unmet_mw.sum(axis=0) * disc).sum() * sc.economics.unmet_demand_penalty_usd_per_mw_year)
     # The MILP's own charges (unprotected shares, coverage shortfall): part of its objective.
     total += float(plan.solver.get("model_charges_usd", 0.0)) if plan.solver else 0.0
@@ -488,7 +487,7 @@ def _extract(
     slat = sites["lat"].to_numpy(dtype=np.float64)
     slon = sites["lon"].to_numpy(dtype=np.float64)
     dist = haversine_km(plat[p_idx], plon[p_idx], slat[s_idx], slon[s_idx]) if p_idx.size else np.zeros(0)
-    rtt = fiber_rtt_ms(dist, net.route_inflation, net.fiber_us_per_km, net.overhead_ms) if p_idx.size else np.zeros(0)
+    rtt = rtt_ms(net, dist) if p_idx.size else np.zeros(0)
     order = np.lexsort((s_idx, k_idx, p_idx))
     asg = pd.DataFrame(
         {

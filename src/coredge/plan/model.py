@@ -45,44 +45,29 @@ import pandas as pd
 import scipy.sparse as sp
 
 from coredge.inputs.build import Inputs
+from coredge.plan.costing import (
+    energy_usd_per_mw_year,
+    gpu_hour_revenue_usd_per_mw_year,
+    gpus_per_mw,
+    tier_prices,
+)
 from coredge.plan.reach import class_pairs, tier_serves
 from coredge.plan.result import online_year
-from coredge.units import HOURS_PER_YEAR
+from coredge.scenario.schema import TIER_IDS
+from coredge.units import discount_factors, plan_year_offsets
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-TIERS: tuple[str, ...] = ("core", "regional", "micro")
+TIERS: tuple[str, ...] = TIER_IDS
+"""Tier ids in their one order (`coredge.scenario.schema.TIER_IDS`)."""
 
 
 # Price of an unprotected share (served, but lost when its site fails) as a fraction of the
 # unmet-demand penalty. Assumption: 1.0, so protection is never traded for cost; the unprotected
 # share exists only so that the coverage target can be met where no affordable backup exists.
 UNPROTECTED_PENALTY_FRAC = 1.0
-
-
-def discount_factors(years: IntArray, rate: float) -> FloatArray:
-    """End-of-year discount factors with the first plan year undiscounted.
-
-    Parameters
-    ----------
-    years : ndarray of int
-        Plan years [year].
-    rate : float
-        Discount rate [fraction/year].
-
-    Returns
-    -------
-    ndarray
-        ``(1 + rate) ** -(year - years[0])`` [fraction].
-
-    Examples
-    --------
-    >>> discount_factors(np.array([2026, 2027]), 0.25).tolist()
-    [1.0, 0.8]
-    """
-    return np.asarray((1.0 + rate) ** -(years - years[0]).astype(np.float64), dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -200,10 +185,7 @@ def build_facilities(inputs: Inputs) -> Facilities:
     site = f["site"].to_numpy(dtype=np.int64)
     tier = f["tier"].to_numpy().astype(str)
     spec_of = [tiers[t] for t in tier]
-    fac = np.array([s.facility_capex_usd_per_mw * (1.0 + s.land_and_soft_cost_frac) for s in spec_of])
-    opex = np.array([s.opex_frac_of_facility_capex_per_year for s in spec_of]) * fac + np.array(
-        [s.staff_usd_per_mw_year for s in spec_of]
-    )
+    prices = tier_prices(tiers, tier)
     table = cand.iloc[site].reset_index(drop=True).copy()
     table["existing_it_mw"] = f["existing_it_mw"].to_numpy(dtype=np.float64)
     return Facilities(
@@ -216,12 +198,12 @@ def build_facilities(inputs: Inputs) -> Facilities:
         price_usd_per_mwh=table["price_usd_per_mwh"].to_numpy(dtype=np.float64),
         online_year=f["online_year"].to_numpy(dtype=np.int64),
         state=table["state"].astype(str).to_numpy().astype(str),
-        fac_capex_usd_per_mw=fac.astype(np.float64),
-        fixed_opex_usd_per_mw_year=opex.astype(np.float64),
+        fac_capex_usd_per_mw=prices.facility_capex_usd_per_mw,
+        fixed_opex_usd_per_mw_year=prices.fixed_opex_usd_per_mw_year,
         serves_training=np.array([s.serves_training for s in spec_of], dtype=bool),
         table=table,
         existing_it_mw=f["existing_it_mw"].to_numpy(dtype=np.float64),
-        opex_frac=np.array([s.opex_frac_of_facility_capex_per_year for s in spec_of], dtype=np.float64),
+        opex_frac=prices.opex_frac,
     )
 
 
@@ -361,17 +343,18 @@ def build_economics(inputs: Inputs, fac: Facilities, objective: str = "cost") ->
     """
     sc = inputs.scenario
     years = inputs.years
-    disc = discount_factors(years, sc.economics.discount_rate)
-    esc = (1.0 + sc.economics.power_price_escalator_rate) ** (years - years[0]).astype(np.float64)
+    disc = discount_factors(sc.economics.discount_rate, plan_year_offsets(years))
     util = sc.hardware.utilisation_frac
-    energy = (util * fac.pue * HOURS_PER_YEAR * fac.price_usd_per_mwh)[:, None] * (esc * disc)[None, :]
-    gpus_per_mw = 1000.0 / inputs.it_kw_per_gpu
-    capex_mw = fac.fac_capex_usd_per_mw + gpus_per_mw * inputs.gpu_capex_usd
+    energy = energy_usd_per_mw_year(
+        util, fac.pue, fac.price_usd_per_mwh, years, sc.economics.power_price_escalator_rate
+    ) * disc[None, :]
+    gpu_per_mw = gpus_per_mw(inputs.it_kw_per_gpu)
+    capex_mw = fac.fac_capex_usd_per_mw + gpu_per_mw * inputs.gpu_capex_usd
     disc_next = np.r_[disc[1:], 0.0]
     per_mw = capex_mw[:, None] * (disc - disc_next)[None, :] + fac.fixed_opex_usd_per_mw_year[:, None] * disc[None, :]
     if objective == "npv":
         price = np.array([sc.economics.gpu_hour_price_usd.get(str(t), 0.0) for t in fac.tier])  # type: ignore[call-overload]
-        revenue = gpus_per_mw * HOURS_PER_YEAR * util * price
+        revenue = gpu_hour_revenue_usd_per_mw_year(inputs.it_kw_per_gpu, util, price)
         per_mw = per_mw - revenue[:, None] * disc[None, :]
     module_usd = per_mw * fac.module_mw[:, None]
     pen = sc.economics.unmet_demand_penalty_usd_per_mw_year * disc
