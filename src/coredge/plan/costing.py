@@ -140,15 +140,15 @@ def capacity_additions(
     return added, gpus, gpus_added
 
 
-def grid_energy_mwh(it_load_mw: npt.ArrayLike, utilisation_frac: float, pue: npt.ArrayLike) -> FloatArray:
+def grid_energy_mwh(it_load_mw: npt.ArrayLike, utilisation_frac: npt.ArrayLike, pue: npt.ArrayLike) -> FloatArray:
     """Energy a site draws from the grid in a year: IT load x utilisation x PUE x 8760 h [MWh].
 
     Parameters
     ----------
     it_load_mw : array_like
         IT power installed for load [MW].
-    utilisation_frac : float
-        Average GPU utilisation [fraction].
+    utilisation_frac : float or array_like
+        Average GPU utilisation [fraction], broadcast against `it_load_mw`.
     pue : array_like
         Power usage effectiveness [ratio], broadcast against `it_load_mw`.
 
@@ -157,7 +157,8 @@ def grid_energy_mwh(it_load_mw: npt.ArrayLike, utilisation_frac: float, pue: npt
     >>> float(grid_energy_mwh(1.0, 0.5, 1.2))
     5256.0
     """
-    return np.asarray(np.asarray(it_load_mw, dtype=np.float64) * utilisation_frac * np.asarray(pue) * HOURS_PER_YEAR)
+    load = np.asarray(it_load_mw, dtype=np.float64)
+    return np.asarray(load * np.asarray(utilisation_frac, dtype=np.float64) * np.asarray(pue, dtype=np.float64) * HOURS_PER_YEAR)
 
 
 def energy_cost_usd(
