@@ -26,7 +26,7 @@ Sources
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -93,6 +93,46 @@ def fiber_rtt_ms(
     return np.asarray(2.0 * d * route_inflation * fiber_us_per_km / 1000.0 + overhead_ms)
 
 
+class BackboneSettings(Protocol):
+    """The backbone parameters `rtt_ms` reads (``scenario.network``, duck-typed so that this bottom
+    module imports no scenario)."""
+
+    @property
+    def route_inflation(self) -> float: ...
+    @property
+    def fiber_us_per_km(self) -> float: ...
+    @property
+    def overhead_ms(self) -> float: ...
+
+
+def rtt_ms(network: BackboneSettings, distance_km: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Backbone RTT for a great-circle distance under a scenario's network settings.
+
+    The one RTT call of the planner and finance: `fiber_rtt_ms` with the route inflation, fiber
+    delay and overhead of `network` (``scenario.network``).
+
+    Parameters
+    ----------
+    network : object with ``route_inflation`` [ratio], ``fiber_us_per_km`` [us/km], ``overhead_ms`` [ms]
+        The scenario's network settings.
+    distance_km : array_like
+        Great-circle distance [km].
+
+    Returns
+    -------
+    ndarray
+        Round-trip time [ms].
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> net = SimpleNamespace(route_inflation=2.1, fiber_us_per_km=4.9, overhead_ms=1.0)
+    >>> round(float(rtt_ms(net, 1000.0)), 2)
+    21.58
+    """
+    return fiber_rtt_ms(distance_km, network.route_inflation, network.fiber_us_per_km, network.overhead_ms)
+
+
 def max_distance_km(
     rtt_budget_ms: float,
     route_inflation: float = ROUTE_INFLATION_TYPICAL,
@@ -122,6 +162,21 @@ def max_distance_km(
     if usable <= 0:
         return 0.0
     return float(usable * 1000.0 / (2.0 * route_inflation * fiber_us_per_km))
+
+
+def reach_km(network: BackboneSettings, rtt_budget_ms: float) -> float:
+    """Largest great-circle distance whose backbone RTT under `network` fits a budget [km].
+
+    The inverse of `rtt_ms`: `max_distance_km` with the settings of `network` (``scenario.network``).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> net = SimpleNamespace(route_inflation=2.1, fiber_us_per_km=4.9, overhead_ms=1.0)
+    >>> round(reach_km(net, 10.0), 1)
+    437.3
+    """
+    return max_distance_km(rtt_budget_ms, network.route_inflation, network.fiber_us_per_km, network.overhead_ms)
 
 
 def access_rtt_ms(technology: str) -> float:

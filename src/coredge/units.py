@@ -60,3 +60,65 @@ def cents_per_kwh_to_usd_per_mwh(x: Num) -> Num:
     66.0
     """
     return x * 10.0
+
+
+def discount_factors(rate: npt.ArrayLike, t_years: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """End-of-year discount factors ``(1 + rate) ** -t``: the one discounting formula of coredge.
+
+    Parameters
+    ----------
+    rate : float or ndarray
+        Discount rate [fraction/year]; broadcast against `t_years`.
+    t_years : array_like
+        Years after the base year, the base year being 0 (undiscounted) [year].
+
+    Returns
+    -------
+    ndarray
+        Discount factor per year [fraction].
+
+    Examples
+    --------
+    >>> discount_factors(0.25, np.array([0, 1])).tolist()
+    [1.0, 0.8]
+    """
+    r = np.asarray(rate, dtype=np.float64)
+    t = np.asarray(t_years, dtype=np.float64)
+    return np.asarray((1.0 + r) ** -t, dtype=np.float64)
+
+
+def escalation_factors(rate: npt.ArrayLike, t_years: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Compound growth factors ``(1 + rate) ** t`` of a price escalating at `rate` a year.
+
+    Parameters
+    ----------
+    rate : float or ndarray
+        Escalation rate [fraction/year]; broadcast against `t_years`.
+    t_years : array_like
+        Years after the base year, the base year being 0 (factor 1) [year].
+
+    Returns
+    -------
+    ndarray
+        Price multiplier per year [ratio].
+
+    Examples
+    --------
+    >>> escalation_factors(0.5, np.array([0, 1, 2])).tolist()
+    [1.0, 1.5, 2.25]
+    """
+    r = np.asarray(rate, dtype=np.float64)
+    t = np.asarray(t_years, dtype=np.float64)
+    return np.asarray((1.0 + r) ** t, dtype=np.float64)
+
+
+def plan_year_offsets(years: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Years after the first plan year, ``years - years[0]`` [year] (the first year is 0).
+
+    Examples
+    --------
+    >>> plan_year_offsets(np.array([2026, 2027, 2030])).tolist()
+    [0.0, 1.0, 4.0]
+    """
+    y = np.asarray(years)
+    return np.asarray((y - y[0]).astype(np.float64), dtype=np.float64)

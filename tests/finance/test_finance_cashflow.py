@@ -12,6 +12,12 @@ import pytest
 
 from coredge.cli.app import to_json_line
 from coredge.errors import InputError
+from coredge.finance.accounting import (
+    income_tax,
+    phasing_weights,
+    shift_years,
+    straight_line_depreciation,
+)
 from coredge.finance.assumptions import (
     FACILITY_COMPONENTS,
     FinanceAssumptions,
@@ -23,11 +29,7 @@ from coredge.finance.cashflow import (
     SiteInputs,
     build_drivers,
     evaluate,
-    income_tax,
-    phasing_weights,
-    shift_years,
     site_cash_flows,
-    straight_line_depreciation,
 )
 from coredge.finance.metrics import npv
 from coredge.finance.portfolio import (

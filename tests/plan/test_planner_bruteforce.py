@@ -18,7 +18,7 @@ from scipy.optimize import linprog
 
 from coredge.geo import haversine_km
 from coredge.inputs.build import build_inputs
-from coredge.latency import fiber_rtt_ms
+from coredge.latency import rtt_ms
 from coredge.plan.milp import milp_plan
 from coredge.scenario.load import load_scenario
 from coredge.units import HOURS_PER_YEAR
@@ -48,7 +48,7 @@ def brute_force(inp) -> float:  # type: ignore[no-untyped-def]
     net = sc.network
     d = haversine_km(inp.demand["lat"].to_numpy()[:, None], inp.demand["lon"].to_numpy()[:, None],
                      cand["lat"].to_numpy()[edge][None, :], cand["lon"].to_numpy()[edge][None, :])
-    rtt = fiber_rtt_ms(d, net.route_inflation, net.fiber_us_per_km, net.overhead_ms)
+    rtt = rtt_ms(net, d)
     pairs = [(p, k, e) for p in range(load.shape[0]) for k in range(load.shape[1]) for e in range(edge.size)
              if rtt[p, e] <= inp.rtt_budget_ms[k] + 1e-9 and load[p, k] > 0]
     pk = sorted({(p, k) for p in range(load.shape[0]) for k in range(load.shape[1]) if load[p, k] > 0})

@@ -11,7 +11,7 @@ from planner_util import TINY, write_scenario
 
 from coredge.geo import haversine_km
 from coredge.inputs.build import Inputs, build_inputs
-from coredge.latency import fiber_rtt_ms
+from coredge.latency import rtt_ms
 from coredge.plan import model as sm
 from coredge.plan.greedy import greedy_plan
 from coredge.plan.milp import _highs, milp_plan, plan_objective_usd
@@ -41,7 +41,7 @@ def lone_load_mw(inp: Inputs, plan: Plan) -> np.ndarray:
                 ok |= cand[f"allow_{t}"].to_numpy(dtype=bool) & on
         d = haversine_km(inp.demand["lat"].iat[p], inp.demand["lon"].iat[p],
                          cand["lat"].to_numpy(), cand["lon"].to_numpy())
-        rtt = fiber_rtt_ms(np.asarray(d), net.route_inflation, net.fiber_us_per_km, net.overhead_ms)
+        rtt = rtt_ms(net, np.asarray(d))
         if int((ok & (rtt <= budget + 1e-9)).sum()) == 1:
             out[j] += inp.load_mw[p, k, -1] * share
     return out
@@ -175,7 +175,7 @@ def _reachable_load_mw(inp: Inputs) -> np.ndarray:
     wait = cand["interconnect_wait_months"].to_numpy(dtype=np.float64)
     d = haversine_km(inp.demand["lat"].to_numpy()[:, None], inp.demand["lon"].to_numpy()[:, None],
                      cand["lat"].to_numpy()[None, :], cand["lon"].to_numpy()[None, :])
-    rtt = fiber_rtt_ms(d, net.route_inflation, net.fiber_us_per_km, net.overhead_ms)
+    rtt = rtt_ms(net, d)
     out = np.zeros(inp.n_classes)
     for k, cid in enumerate(inp.classes):
         ok = np.zeros(len(cand), dtype=bool)

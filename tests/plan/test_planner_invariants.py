@@ -11,7 +11,7 @@ from planner_util import TINY, merged, write_scenario
 
 from coredge.geo import haversine_km
 from coredge.inputs.build import Inputs, build_inputs
-from coredge.latency import fiber_rtt_ms
+from coredge.latency import rtt_ms
 from coredge.plan.costing import site_costs
 from coredge.plan.greedy import greedy_plan
 from coredge.plan.milp import explain_infeasibility, milp_plan, plan_objective_usd
@@ -40,7 +40,7 @@ def check_invariants(inp: Inputs, plan: Plan) -> None:
         inp.demand["lat"].to_numpy()[a["point_index"]], inp.demand["lon"].to_numpy()[a["point_index"]],
         sites["lat"].to_numpy()[a["site_index"]], sites["lon"].to_numpy()[a["site_index"]],
     )
-    rtt = fiber_rtt_ms(d, net.route_inflation, net.fiber_us_per_km, net.overhead_ms)
+    rtt = rtt_ms(net, d)
     assert np.allclose(rtt, a["rtt_ms"])
     assert np.all(rtt <= inp.rtt_budget_ms[a["class_index"].to_numpy()] + 1e-9)
     assert a.groupby(["point_index", "class_index"])["share"].sum().max() <= 1.0 + 1e-9
@@ -193,7 +193,7 @@ def test_unreachable_demand_is_explained_and_left_unmet(tmp_path: Path) -> None:
     net = sc.network
     d = haversine_km(inp.demand["lat"].to_numpy()[:, None], inp.demand["lon"].to_numpy()[:, None],
                      cand["lat"].to_numpy()[None, :], cand["lon"].to_numpy()[None, :])
-    rtt = fiber_rtt_ms(d, net.route_inflation, net.fiber_us_per_km, net.overhead_ms).min(axis=1)
+    rtt = rtt_ms(net, d).min(axis=1)
     expected = {
         f"demand.{pid}.{cid}"
         for k, cid in enumerate(inp.classes)

@@ -45,7 +45,7 @@ from coredge.finance.metrics import present_value
 from coredge.finance.montecarlo import RiskResult, RiskSpec, UncertainVariable
 from coredge.finance.portfolio import series_metrics, site_inputs_from_table
 from coredge.inputs.build import Inputs
-from coredge.plan.costing import SiteCosts
+from coredge.plan.costing import SiteCosts, capacity_additions, gpus_per_mw, whole_gpus
 from coredge.plan.result import Plan
 from coredge.scenario.schema import TIER_IDS, Scenario
 from coredge.units import HOURS_PER_YEAR, SECONDS_PER_HOUR
@@ -239,9 +239,7 @@ def plan_site_table(inputs: Inputs, plan: Plan, costs: SiteCosts) -> pd.DataFram
         s["existing_it_mw"].to_numpy(dtype=np.float64) if "existing_it_mw" in s.columns else np.zeros(S)
     )
     inst = plan.it_mw_by_year
-    added = np.diff(inst, axis=1, prepend=existing[:, None])
-    gpus_inst = np.floor(inst * 1000.0 / inputs.it_kw_per_gpu)
-    gpus_added = np.diff(gpus_inst, axis=1, prepend=np.floor(existing[:, None] * 1000.0 / inputs.it_kw_per_gpu))
+    added, _gpus, gpus_added = capacity_additions(inst, existing, inputs.it_kw_per_gpu)
     capex_f = costs.capex_facility_usd
     capex_i = costs.capex_it_usd
     mtok = served_mtok(inputs, plan)[:, -1]
@@ -276,7 +274,7 @@ def plan_site_table(inputs: Inputs, plan: Plan, costs: SiteCosts) -> pd.DataFram
                     "build_start_year": int(years[0]),
                     "online_year": int(years[0]),
                     "it_mw": float(existing[i]),
-                    "gpus": float(np.floor(existing[i] * 1000.0 / inputs.it_kw_per_gpu)),
+                    "gpus": float(whole_gpus(existing[i], inputs.it_kw_per_gpu)),
                     "capex_facility_usd": 0.0,
                     "capex_it_usd": 0.0,
                     "mtok_per_year": float(mtok[i] * existing[i] / final_mw[i]),
@@ -545,7 +543,7 @@ def edge_premium(inputs: Inputs, plan: Plan, pf: PlanFinancials) -> dict[str, di
         class id -> the fields above (NaN where the plan has no core or no edge load).
     """
     from coredge.geo import pairwise_km
-    from coredge.latency import fiber_rtt_ms
+    from coredge.latency import rtt_ms
 
     sc = inputs.scenario
     net = sc.network
@@ -566,10 +564,10 @@ def edge_premium(inputs: Inputs, plan: Plan, pf: PlanFinancials) -> dict[str, di
     plon = inputs.demand["lon"].to_numpy(dtype=np.float64)
     if len(clat):
         d = pairwise_km(plat, plon, clat, clon).min(axis=1)
-        core_rtt = np.asarray(fiber_rtt_ms(d, net.route_inflation, net.fiber_us_per_km, net.overhead_ms))
+        core_rtt = np.asarray(rtt_ms(net, d))
     else:
         core_rtt = np.full(len(plat), np.nan)
-    gpu_h_per_mw_year = 1000.0 / inputs.it_kw_per_gpu * HOURS_PER_YEAR * sc.hardware.utilisation_frac
+    gpu_h_per_mw_year = gpus_per_mw(inputs.it_kw_per_gpu) * HOURS_PER_YEAR * sc.hardware.utilisation_frac
     tier_of_site = s["tier"].astype(str).to_numpy()
     for k, cid in enumerate(inputs.classes):
         budget = float(inputs.rtt_budget_ms[k])

@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from coredge.errors import InputError
+from coredge.units import discount_factors as units_discount_factors
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -59,7 +60,8 @@ def _rate_column(rate: npt.ArrayLike, lead_shape: tuple[int, ...]) -> FloatArray
 
 
 def discount_factors(rate: npt.ArrayLike, n_years: int) -> FloatArray:
-    """End-of-year discount factors ``(1 + rate) ** -t`` for ``t = 0 .. n_years-1``.
+    """End-of-year discount factors ``(1 + rate) ** -t`` for ``t = 0 .. n_years-1``
+    (`coredge.units.discount_factors` over the horizon).
 
     Parameters
     ----------
@@ -80,7 +82,7 @@ def discount_factors(rate: npt.ArrayLike, n_years: int) -> FloatArray:
     """
     r = np.asarray(rate, dtype=np.float64)
     t = np.arange(n_years, dtype=np.float64)
-    out: FloatArray = (1.0 + r[..., None]) ** -t
+    out: FloatArray = units_discount_factors(r[..., None], t)
     return out
 
 
@@ -112,7 +114,7 @@ def npv(rate: npt.ArrayLike, flows: npt.ArrayLike) -> FloatArray:
     lead = f.shape[:-1]
     r = _rate_column(rate, lead)
     t = np.arange(f.shape[-1], dtype=np.float64)
-    out: FloatArray = np.sum(f * (1.0 + r) ** -t, axis=-1)
+    out: FloatArray = np.sum(f * units_discount_factors(r, t), axis=-1)
     return out
 
 
@@ -459,7 +461,7 @@ def payback_years(flows: npt.ArrayLike, rate: npt.ArrayLike | None = None) -> Fl
     f = _as_flows(flows)
     if rate is not None:
         r = _rate_column(rate, f.shape[:-1])
-        f = f * (1.0 + r) ** -np.arange(f.shape[-1], dtype=np.float64)
+        f = f * units_discount_factors(r, np.arange(f.shape[-1], dtype=np.float64))
     return _payback(f)
 
 

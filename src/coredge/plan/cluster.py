@@ -31,7 +31,7 @@ import numpy.typing as npt
 
 from coredge.geo import haversine_km
 from coredge.inputs.build import Inputs
-from coredge.latency import max_distance_km
+from coredge.latency import reach_km
 from coredge.plan import model as sm
 
 FloatArray = npt.NDArray[np.float64]
@@ -94,7 +94,7 @@ def class_radius_km(inputs: Inputs, frac: float = DEFAULT_RADIUS_FRAC,
         b = float(inputs.rtt_budget_ms[k])
         if math.isinf(b):
             continue
-        reach = float(max_distance_km(b, net.route_inflation, net.fiber_us_per_km, net.overhead_ms))
+        reach = float(reach_km(net, b))
         out[k] = max(min_km, frac * reach)
     return out
 

@@ -18,35 +18,64 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
 from coredge.geo import haversine_km
 from coredge.inputs.build import Inputs
-from coredge.latency import fiber_rtt_ms
+from coredge.latency import rtt_ms
+from coredge.plan.costing import energy_usd_per_mw_year
 from coredge.plan.reach import class_pairs, tier_serves
 from coredge.plan.result import Plan, modules_needed, online_year
-from coredge.units import HOURS_PER_YEAR
+from coredge.scenario.schema import TIER_IDS
+from coredge.units import discount_factors, plan_year_offsets
+
+FloatArray = npt.NDArray[np.float64]
 
 
-def _core_ranking(inputs: Inputs, core_idx: np.ndarray, core_series_mw: np.ndarray) -> np.ndarray:
-    """Core candidates ordered by discounted energy cost plus the penalty for waiting [USD]."""
+def core_cost_usd(inputs: Inputs, core_idx: npt.NDArray[np.int64], core_series_mw: FloatArray) -> FloatArray:
+    """What serving the core load from each core candidate costs, the greedy's ranking key [USD].
+
+    Discounted energy of the core load once the campus is online, priced by
+    `coredge.plan.costing.energy_usd_per_mw_year` (the site's tariff with the power-price
+    escalator, as costing, the MILP and finance price it), plus the unmet-demand penalty on the
+    load while the campus waits for grid and construction.
+
+    Parameters
+    ----------
+    inputs : Inputs
+    core_idx : ndarray of int, shape (C,)
+        Candidate rows allowed to host a core campus.
+    core_series_mw : ndarray, shape (Y,)
+        Core IT load per plan year [MW].
+
+    Returns
+    -------
+    ndarray, shape (C,)
+        Discounted cost [USD].
+    """
     sc = inputs.scenario
     cand = inputs.candidates
     t = sc.tiers["core"]
     years = inputs.years
-    disc = (1.0 + sc.economics.discount_rate) ** -(years - years[0]).astype(np.float64)
+    disc = discount_factors(sc.economics.discount_rate, plan_year_offsets(years))
     oy = online_year(int(years[0]), t.lead_time_months + cand["interconnect_wait_months"].to_numpy()[core_idx])
-    price = cand["price_usd_per_mwh"].to_numpy()[core_idx]
+    price = cand["price_usd_per_mwh"].to_numpy(dtype=np.float64)[core_idx]
     pue = cand["pue_core"].to_numpy(dtype=np.float64)[core_idx]
-    util = sc.hardware.utilisation_frac
-    energy = (core_series_mw * disc)[None, :] * (years[None, :] >= oy[:, None]) * (
-        (price * pue)[:, None] * HOURS_PER_YEAR * util
+    per_mw = energy_usd_per_mw_year(
+        sc.hardware.utilisation_frac, pue, price, years, sc.economics.power_price_escalator_rate
     )
+    energy = (core_series_mw * disc)[None, :] * (years[None, :] >= oy[:, None]) * per_mw
     wait = (core_series_mw * disc)[None, :] * (years[None, :] < oy[:, None]) * (
         sc.economics.unmet_demand_penalty_usd_per_mw_year
     )
-    cost = energy.sum(axis=1) + wait.sum(axis=1)
+    return np.asarray(energy.sum(axis=1) + wait.sum(axis=1), dtype=np.float64)
+
+
+def _core_ranking(inputs: Inputs, core_idx: npt.NDArray[np.int64], core_series_mw: FloatArray) -> npt.NDArray[np.int64]:
+    """Core candidates ordered by `core_cost_usd`, cheapest first (ties keep candidate order)."""
+    cost = core_cost_usd(inputs, core_idx, core_series_mw)
     return np.asarray(core_idx[np.argsort(cost, kind="stable")])
 
 
@@ -71,7 +100,7 @@ def greedy_plan(inputs: Inputs) -> Plan:
     # Size on the peak year of each (point, class) (the last year unless demand shrinks).
     final = inputs.load_mw.max(axis=2)
     budgets = inputs.rtt_budget_ms
-    allow = {t: cand[f"allow_{t}"].to_numpy(dtype=bool) for t in ("core", "regional", "micro")}
+    allow = {t: cand[f"allow_{t}"].to_numpy(dtype=bool) for t in TIER_IDS}
     lat = cand["lat"].to_numpy()
     lon = cand["lon"].to_numpy()
     plat = inputs.demand["lat"].to_numpy(dtype=np.float64)
@@ -110,7 +139,7 @@ def greedy_plan(inputs: Inputs) -> Plan:
             continue
         cid = inputs.classes[k]
         serves = np.zeros(n_cand, dtype=bool)
-        for t in ("core", "regional", "micro"):
+        for t in TIER_IDS:
             if tier_serves(inputs, t, cid):
                 serves |= allow[t]
         pr = class_pairs(inputs, lat, lon, k)
@@ -178,7 +207,7 @@ def greedy_plan(inputs: Inputs) -> Plan:
                     j = int(open_idx[s])
                     net = sc.network
                     d = float(haversine_km(plat[i], plon[i], lat[j], lon[j]))
-                    r = float(fiber_rtt_ms(d, net.route_inflation, net.fiber_us_per_km, net.overhead_ms))
+                    r = float(rtt_ms(net, d))
                     rows.append((int(i), k, s, take / final[i, k], r, d))
                     need_i -= take
                     if need_i <= 1e-12:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from coredge.geo import SpatialIndex, haversine_km
 from coredge.inputs.build import Inputs
-from coredge.latency import fiber_rtt_ms, max_distance_km
+from coredge.latency import reach_km, rtt_ms
 
 
 @dataclass(frozen=True)
@@ -53,10 +53,10 @@ def class_pairs(
         d = haversine_km(plat[p], plon[p], slat[s], slon[s])
     else:
         idx = index if index is not None else SpatialIndex(slat, slon)
-        radius = max_distance_km(budget, net.route_inflation, net.fiber_us_per_km, net.overhead_ms)
+        radius = reach_km(net, budget)
         nb = idx.within_km(plat, plon, radius)
         p, s, d = nb.a_index, nb.b_index, nb.distance_km
-    rtt = fiber_rtt_ms(d, net.route_inflation, net.fiber_us_per_km, net.overhead_ms)
+    rtt = rtt_ms(net, d)
     keep = rtt <= budget + 1e-9
     p, s, d, rtt = p[keep], s[keep], d[keep], rtt[keep]
     order = np.lexsort((rtt, p))

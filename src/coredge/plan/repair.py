@@ -36,7 +36,7 @@ import pandas as pd
 
 from coredge.geo import haversine_km
 from coredge.inputs.build import Inputs
-from coredge.latency import fiber_rtt_ms
+from coredge.latency import rtt_ms
 from coredge.plan import model as sm
 from coredge.plan.reach import reachable_pairs, tier_serves
 from coredge.plan.result import (
@@ -132,7 +132,7 @@ def _open_site(inputs: Inputs, plan: Plan, fac: sm.Facilities, pi: int, ci: int,
     lat = fac.table["lat"].to_numpy(dtype=np.float64)
     lon = fac.table["lon"].to_numpy(dtype=np.float64)
     d = haversine_km(float(inputs.demand["lat"].to_numpy()[pi]), float(inputs.demand["lon"].to_numpy()[pi]), lat, lon)
-    rtt = fiber_rtt_ms(d, net.route_inflation, net.fiber_us_per_km, net.overhead_ms)
+    rtt = rtt_ms(net, d)
     in_plan = _plan_fac(plan, fac)
     ok = serves & (rtt <= budget_ms + 1e-9) & (fac.online_year <= int(years[-1]))
     plan_site = {int(s): i for i, s in enumerate(fac.site[in_plan])}

@@ -1,0 +1,259 @@
+"""The planner MILP's index sets: facilities, demand groups and reachable pairs.
+
+A *facility* is one (candidate site, tier) the site may host; a city allowed to host a regional or a
+micro site gives two facilities of which at most one may open. A *group* is one (demand point,
+workload class) whose load must be served; classes without an RTT budget reach every site that
+serves them, so all their points form one group (an exact aggregation: every point has the same
+reachable set, and any split of the pooled load disaggregates to equal shares per point).
+A *pair* is a (group, facility) within the class's RTT budget whose tier serves the class.
+`coredge.plan.model` builds the MILP over them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from coredge.inputs.build import Inputs
+from coredge.plan.costing import tier_prices
+from coredge.plan.reach import class_pairs, tier_serves
+from coredge.plan.result import online_year
+from coredge.scenario.schema import TIER_IDS
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+TIERS: tuple[str, ...] = TIER_IDS
+"""Tier ids in their one order (`coredge.scenario.schema.TIER_IDS`)."""
+
+
+@dataclass(frozen=True)
+class Facilities:
+    """Candidate (site, tier) facilities with their limits and unit costs, arrays of shape (F,).
+
+    `site` indexes `inputs.candidates` (brownfield sites are candidates with ``existing_it_mw``);
+    the `table` DataFrame holds the per-site columns a `Plan` needs.
+    """
+
+    site: IntArray
+    tier: npt.NDArray[np.str_]
+    module_mw: FloatArray
+    max_modules: IntArray
+    min_modules: IntArray
+    pue: FloatArray
+    price_usd_per_mwh: FloatArray
+    online_year: IntArray
+    state: npt.NDArray[np.str_]
+    fac_capex_usd_per_mw: FloatArray
+    fixed_opex_usd_per_mw_year: FloatArray
+    serves_training: BoolArray
+    table: pd.DataFrame
+    existing_it_mw: FloatArray
+    opex_frac: FloatArray
+
+    @property
+    def count(self) -> int:
+        return int(self.site.size)
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Demand groups: one (point, class), or one pooled group per class without budget.
+
+    Attributes
+    ----------
+    point : ndarray of int, shape (G,)
+        Demand point index, or -1 for a pooled group.
+    klass : ndarray of int, shape (G,)
+    load_mw : ndarray, shape (G, Y)
+        IT load of the group per year [MW].
+    backup : ndarray of bool, shape (G,), optional
+        Whether the group must keep a backup share under single-site failure: it reaches
+        facilities on at least two sites (`needs_backup`). A group whose every reachable facility
+        stands on one site cannot be re-homed by any plan, so it is served without a backup
+        (the resilience check then reports its load as stranded, for every planner alike).
+        ``None``: every group needs one.
+    """
+
+    point: IntArray
+    klass: IntArray
+    load_mw: FloatArray
+    backup: BoolArray | None = None
+
+    @property
+    def count(self) -> int:
+        return int(self.point.size)
+
+
+@dataclass(frozen=True)
+class PairTable:
+    """Reachable (group, facility) pairs, sorted by group then RTT."""
+
+    group: IntArray
+    fac: IntArray
+    rtt_ms: FloatArray
+
+    @property
+    def count(self) -> int:
+        return int(self.group.size)
+
+    def subset(self, mask: BoolArray | IntArray) -> PairTable:
+        return PairTable(self.group[mask], self.fac[mask], self.rtt_ms[mask])
+
+
+def build_facilities(inputs: Inputs) -> Facilities:
+    """Facilities of every candidate and tier it allows (brownfield sites included).
+
+    A facility whose tier lead time plus grid wait brings it online after the horizon is dropped:
+    it could never serve. Module counts are capped by the tier's largest site and the site's grid
+    power (facility MW = IT MW x the site's climate-adjusted PUE, column ``pue_<tier>`` of
+    `inputs.candidates`, the same PUE the greedy planner and costing use). A brownfield candidate
+    (``existing_it_mw > 0``, from ``scenario.existing_sites``) is online from the first year with at
+    least ``ceil(existing_it_mw / module)`` modules.
+    """
+    sc = inputs.scenario
+    tiers = sc.tiers
+    cand = inputs.candidates
+    y0, y_last = int(inputs.years[0]), int(inputs.years[-1])
+    existing = (cand["existing_it_mw"].to_numpy(dtype=np.float64) if "existing_it_mw" in cand.columns
+                else np.zeros(len(cand)))
+    parts: list[pd.DataFrame] = []
+    for t in TIERS:
+        if t not in tiers:
+            continue
+        spec = tiers[t]
+        idx = np.flatnonzero(cand[f"allow_{t}"].to_numpy(dtype=bool))
+        if idx.size == 0:
+            continue
+        grid = cand["grid_available_mw"].to_numpy(dtype=np.float64)[idx]
+        wait = cand["interconnect_wait_months"].to_numpy(dtype=np.float64)[idx]
+        pue = (cand[f"pue_{t}"].to_numpy(dtype=np.float64)[idx] if f"pue_{t}" in cand.columns
+               else np.full(idx.size, float(spec.pue)))
+        ex = existing[idx]
+        need = np.ceil(ex / spec.module_it_mw - 1e-9).astype(np.int64)
+        cap_mw = np.minimum(spec.it_mw_max, grid / pue)
+        max_mod = np.maximum(np.floor(cap_mw / spec.module_it_mw + 1e-9).astype(np.int64), need)
+        oy = np.where(ex > 0, y0, online_year(y0, spec.lead_time_months + wait)).astype(np.int64)
+        parts.append(pd.DataFrame({"site": idx.astype(np.int64), "tier": t, "max_modules": max_mod,
+                                   "min_modules": need, "online_year": oy, "pue": pue,
+                                   "existing_it_mw": ex}))
+    f = pd.concat(parts, ignore_index=True)
+    f = f[(f["online_year"] <= y_last) & (f["max_modules"] > 0)].reset_index(drop=True)
+    site = f["site"].to_numpy(dtype=np.int64)
+    tier = f["tier"].to_numpy().astype(str)
+    spec_of = [tiers[t] for t in tier]
+    prices = tier_prices(tiers, tier)
+    table = cand.iloc[site].reset_index(drop=True).copy()
+    table["existing_it_mw"] = f["existing_it_mw"].to_numpy(dtype=np.float64)
+    return Facilities(
+        site=site,
+        tier=tier,
+        module_mw=np.array([s.module_it_mw for s in spec_of], dtype=np.float64),
+        max_modules=f["max_modules"].to_numpy(dtype=np.int64),
+        min_modules=f["min_modules"].to_numpy(dtype=np.int64),
+        pue=f["pue"].to_numpy(dtype=np.float64),
+        price_usd_per_mwh=table["price_usd_per_mwh"].to_numpy(dtype=np.float64),
+        online_year=f["online_year"].to_numpy(dtype=np.int64),
+        state=table["state"].astype(str).to_numpy().astype(str),
+        fac_capex_usd_per_mw=prices.facility_capex_usd_per_mw,
+        fixed_opex_usd_per_mw_year=prices.fixed_opex_usd_per_mw_year,
+        serves_training=np.array([s.serves_training for s in spec_of], dtype=bool),
+        table=table,
+        existing_it_mw=f["existing_it_mw"].to_numpy(dtype=np.float64),
+        opex_frac=prices.opex_frac,
+    )
+
+
+def build_groups_and_pairs(inputs: Inputs, fac: Facilities) -> tuple[Groups, PairTable]:
+    """All demand groups and every reachable (group, facility) pair (the full model's pairs).
+
+    Pairs come from `coredge.plan.reach.class_pairs` (k-d tree within the RTT budget) over the
+    facilities' coordinates; only tiers that serve the class are kept.
+    """
+    n_pts, _n_cls, _ = inputs.load_mw.shape
+    lat = fac.table["lat"].to_numpy(dtype=np.float64)
+    lon = fac.table["lon"].to_numpy(dtype=np.float64)
+    g_point: list[IntArray] = []
+    g_class: list[IntArray] = []
+    g_load: list[FloatArray] = []
+    p_group: list[IntArray] = []
+    p_fac: list[IntArray] = []
+    p_rtt: list[FloatArray] = []
+    n_groups = 0
+    for k, cid in enumerate(inputs.classes):
+        serves = np.array([tier_serves(inputs, str(t), cid) for t in fac.tier], dtype=bool)
+        if math.isinf(inputs.rtt_budget_ms[k]):
+            g_point.append(np.array([-1], dtype=np.int64))
+            g_class.append(np.array([k], dtype=np.int64))
+            g_load.append(inputs.load_mw[:, k, :].sum(axis=0, keepdims=True))
+            fs = np.flatnonzero(serves).astype(np.int64)
+            p_group.append(np.full(fs.size, n_groups, dtype=np.int64))
+            p_fac.append(fs)
+            p_rtt.append(np.zeros(fs.size))
+            n_groups += 1
+            continue
+        pr = class_pairs(inputs, lat, lon, k)
+        m = serves[pr.site]
+        g_point.append(np.arange(n_pts, dtype=np.int64))
+        g_class.append(np.full(n_pts, k, dtype=np.int64))
+        g_load.append(inputs.load_mw[:, k, :])
+        p_group.append(pr.point[m] + n_groups)
+        p_fac.append(pr.site[m].astype(np.int64))
+        p_rtt.append(pr.rtt_ms[m])
+        n_groups += n_pts
+    groups = Groups(np.concatenate(g_point), np.concatenate(g_class), np.concatenate(g_load, axis=0))
+    pairs = PairTable(np.concatenate(p_group), np.concatenate(p_fac), np.concatenate(p_rtt))
+    order = np.lexsort((pairs.rtt_ms, pairs.group))
+    pairs = pairs.subset(order)
+    groups = Groups(groups.point, groups.klass, groups.load_mw, needs_backup(groups.count, pairs, fac))
+    return groups, pairs
+
+
+def needs_backup(n_groups: int, pairs: PairTable, fac: Facilities) -> BoolArray:
+    """Per group, whether its reachable facilities stand on at least two distinct sites.
+
+    Only such a group can be re-homed after a site fails; the backup rows of `define_backup`
+    apply to it alone (a group with one reachable site would otherwise be forced unmet).
+
+    Parameters
+    ----------
+    n_groups : int
+        Number of groups.
+    pairs : PairTable
+        Every reachable pair (the full table, so that a restricted model agrees with it).
+    fac : Facilities
+
+    Examples
+    --------
+    A group reaching a micro and a regional facility on the same city site needs none.
+    """
+    site = fac.site[pairs.fac]
+    lo = np.full(n_groups, np.iinfo(np.int64).max, dtype=np.int64)
+    hi = np.full(n_groups, -1, dtype=np.int64)
+    np.minimum.at(lo, pairs.group, site)
+    np.maximum.at(hi, pairs.group, site)
+    return np.asarray((hi >= 0) & (hi != lo), dtype=bool)
+
+
+def nearest_per_tier(pairs: PairTable, fac: Facilities, per_tier: int) -> BoolArray:
+    """Mask of the `per_tier` nearest facilities of each tier for every group (pairs sorted).
+
+    Examples
+    --------
+    The restricted model keeps these pairs; see `coredge.plan.milp` for how the bound stays valid.
+    """
+    tier_code = np.searchsorted(np.array(TIERS), fac.tier[pairs.fac])
+    tier_code = np.where(np.isin(fac.tier[pairs.fac], TIERS), tier_code, 3)
+    key = pairs.group * 4 + tier_code
+    order = np.lexsort((pairs.rtt_ms, key))
+    ks = key[order]
+    start = np.r_[0, np.flatnonzero(np.diff(ks)) + 1]
+    run = np.repeat(start, np.diff(np.r_[start, ks.size]))
+    rank = np.empty(ks.size, dtype=np.int64)
+    rank[order] = np.arange(ks.size) - run
+    return np.asarray(rank < per_tier)
