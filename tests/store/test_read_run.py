@@ -79,7 +79,7 @@ def test_damaged_sites_and_indices(run_dir: tuple[Path, object], tmp_path: Path)
     for s in doc["sites"]:
         del s["it_mw_by_year"]
     (d / "plan.json").write_text(json.dumps(doc), encoding="utf-8")
-    with pytest.raises(InputError, match="plan.json sites"):
+    with pytest.raises(InputError, match=r"plan\.json sites"):
         read_run(d)
     d2 = tmp_path / "copy2"
     shutil.copytree(run_dir[0], d2)
