@@ -19,7 +19,6 @@ from coredge.latency import fiber_rtt_ms
 from coredge.physics.serving import capacity_point
 from coredge.plan.result import Plan
 from coredge.scenario.load import load_scenario
-from coredge.store import read_run
 from coredge.sim import simulate, spec_from_dict
 from coredge.sim.from_plan import (
     SEP,
@@ -31,6 +30,7 @@ from coredge.sim.from_plan import (
     simulate_plan,
     spec_from_plan,
 )
+from coredge.store import read_run
 
 SCENARIO = {
     "name": "tiny-sim",
