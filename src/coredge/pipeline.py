@@ -188,7 +188,7 @@ def write_run(
     from coredge.report.html import write_report
 
     if res.finance is None:
-        raise ValueError("write_run needs a RunResult with finance (execute with Compute(finance=True))")
+        raise ValueError("a run directory needs the run's financials (execute with Compute(finance=True))")
     say = progress or (lambda _msg: None)
     final = Path(out_dir).resolve()
     with atomic_dir(final, RUN_KIND, overwrite=overwrite) as tmp:
