@@ -17,7 +17,7 @@ import platform
 import time
 
 from coredge.finance.from_plan import financials_from_plan, risk_from_plan
-from coredge.pipeline import execute
+from coredge.pipeline import Compute, execute
 from coredge.scenario.load import load_scenario
 
 
@@ -29,7 +29,7 @@ def main() -> None:
     load = os.getloadavg()[0]
     sc = load_scenario(args.scenario)
     t0 = time.perf_counter()
-    res = execute(sc)
+    res = execute(sc, compute=Compute(finance=False, simulation=False, training=False))
     t1 = time.perf_counter()
     pf = financials_from_plan(res.inputs, res.plan, res.costs)
     t2 = time.perf_counter()

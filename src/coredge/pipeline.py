@@ -1,13 +1,16 @@
 """`coredge run`: scenario -> inputs -> plan -> costs and returns -> run directory with report.
 
 Each stage is a function of the previous stage's typed output; this module only chains them,
-times them, and writes the run directory atomically.
+times them, and writes the run directory atomically. `execute` takes what to compute
+(`Compute`): a study that uses only the plan and its money (`PLAN_AND_FINANCE`) never pays for
+the busy-hour simulation or the training-job year.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +55,35 @@ def make_plan(
     )
 
 
+@dataclass(frozen=True)
+class Compute:
+    """What `execute` computes besides the plan (which is always made, costed and checked).
+
+    Attributes
+    ----------
+    finance : bool
+        Cash flows and returns (`coredge.finance.from_plan.financials_from_plan`) and the
+        summary's money figures.
+    simulation : bool
+        The busy hour request by request and the site-failure what-if (when the scenario's
+        ``simulation.enabled`` and the plan serves inference).
+    training : bool
+        A year of training jobs at the core campuses (when the scenario's
+        ``simulation.training`` and the plan hosts training).
+    """
+
+    finance: bool = True
+    simulation: bool = True
+    training: bool = True
+
+
+EVERYTHING = Compute()
+"""`coredge run` / `coredge plan`: every stage."""
+
+PLAN_AND_FINANCE = Compute(finance=True, simulation=False, training=False)
+"""`finance`, `risk`, `compare` and sweeps: the plan and its money, nothing simulated."""
+
+
 def execute(
     sc: Scenario,
     variant: str | None = None,
@@ -59,9 +91,32 @@ def execute(
     planner: str | None = None,
     time_limit_s: float | None = None,
     mip_rel_gap: float | None = None,
-    simulate: bool | None = None,
+    compute: Compute = EVERYTHING,
 ) -> RunResult:
-    """Run every stage in memory (no files)."""
+    """Run the stages `compute` asks for, in memory (no files).
+
+    The plan is made once (`make_plan`) and every later stage uses it.
+
+    Parameters
+    ----------
+    sc : Scenario
+        The validated scenario.
+    variant : str, optional
+        Its variant's name (recorded in the summary).
+    progress : callable, optional
+        Receives one line per stage.
+    planner, time_limit_s, mip_rel_gap
+        Override the scenario's planner, its time limit [s] and relative gap [fraction].
+    compute : Compute
+        What to compute besides the plan (default: everything).
+
+    Returns
+    -------
+    RunResult
+        ``finance`` is None without ``compute.finance``; ``sim``, ``whatif`` and ``training``
+        are None when not asked for (or not applicable), and the summary then has no
+        ``simulation`` / ``training_simulation`` entry.
+    """
     say = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -72,26 +127,27 @@ def execute(
     t1 = time.perf_counter()
     plan = make_plan(inputs, progress, planner, time_limit_s, mip_rel_gap)
     timings["plan_s"] = time.perf_counter() - t1
-    say("costing sites and computing returns")
+    say("costing sites" + (" and computing returns" if compute.finance else ""))
     costs = site_costs(inputs, plan)
-    fin = financials_from_plan(inputs, plan, costs)
+    fin = financials_from_plan(inputs, plan, costs) if compute.finance else None
     coverage = coverage_by_class(inputs, plan)
     summary = summarise(sc, variant, inputs, plan, costs, fin, coverage)
     sim, whatif = None, None
     inference_final_mw = float(
         (plan.load_mw_by_year[:, -1] - plan.training_mw_by_year[:, -1]).sum()
     ) if plan.n_sites else 0.0
-    if (
-        sc.simulation.enabled
-        and inference_final_mw > 1e-9
-        and (simulate if simulate is not None else True)
-    ):
+    if compute.simulation and sc.simulation.enabled and inference_final_mw > 1e-9:
         t2 = time.perf_counter()
         sim, whatif = simulate_busy_hour(inputs, plan, say)
         timings["simulate_s"] = time.perf_counter() - t2
         summary["simulation"] = sim_summary(sim, whatif)
     training = None
-    if sc.simulation.enabled and sc.simulation.training and plan.training_mw_by_year[:, -1].sum() > 0:
+    if (
+        compute.training
+        and sc.simulation.enabled
+        and sc.simulation.training
+        and plan.training_mw_by_year[:, -1].sum() > 0
+    ):
         from coredge.training.jobs import training_from_plan
 
         t3 = time.perf_counter()
@@ -131,6 +187,8 @@ def write_run(
     returns its final path."""
     from coredge.report.html import write_report
 
+    if res.finance is None:
+        raise ValueError("a run directory needs the run's financials (execute with Compute(finance=True))")
     say = progress or (lambda _msg: None)
     final = Path(out_dir).resolve()
     with atomic_dir(final, RUN_KIND, overwrite=overwrite) as tmp:

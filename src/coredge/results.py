@@ -6,30 +6,36 @@ Below `coredge.store` (which writes and reads it back), `coredge.report` (which 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from coredge.finance.from_plan import PlanFinancials
 from coredge.inputs.build import Inputs
 from coredge.plan.costing import SiteCosts
 from coredge.plan.result import Plan, single_site_failure_shortfall
-from coredge.scenario.schema import TIER_IDS, Scenario
+from coredge.scenario.schema import TIER_IDS, Scenario, TierId
 from coredge.sim.engine import SimResult
 
 
 @dataclass(frozen=True)
 class RunResult:
-    """Everything a run produced, in memory."""
+    """Everything a run produced, in memory.
+
+    ``finance`` is None when the run did not ask for it; ``sim``, ``whatif`` and ``training``
+    are None when not asked for or not applicable (see `coredge.pipeline.Compute`).
+    """
 
     scenario: Scenario
     variant: str | None
     inputs: Inputs
     plan: Plan
     costs: SiteCosts
-    finance: PlanFinancials
+    finance: PlanFinancials | None
     coverage: dict[str, dict[str, Any]]
     summary: dict[str, Any]
     timings_s: dict[str, float] = field(default_factory=dict)
@@ -91,10 +97,15 @@ def summarise(
     inputs: Inputs,
     plan: Plan,
     costs: SiteCosts,
-    fin: PlanFinancials,
+    fin: PlanFinancials | None,
     coverage: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:
-    """The summary object (``summary.json`` and the ``--json`` line)."""
+    """The summary object (``summary.json`` and the ``--json`` line).
+
+    Without financials (``fin`` None) the money figures (NPV, IRR, payback, MOIC, peak funding,
+    levelised costs, ``finance``) are left out; capex, opex, energy and CO2 come from the costs
+    and are always there.
+    """
     s = plan.sites
     tiers = {t: (s["tier"] == t).to_numpy() for t in TIER_IDS}
     added = np.diff(plan.it_mw_by_year, axis=1, prepend=0.0)
@@ -139,15 +150,7 @@ def summarise(
         "opex_usd_final_year": float(costs.opex_usd[:, -1].sum()) if len(s) else 0.0,
         "energy_mwh_final_year": float(costs.energy_mwh[:, -1].sum()) if len(s) else 0.0,
         "co2_t_final_year": float(costs.co2_t[:, -1].sum()) if len(s) else 0.0,
-        "npv_usd": float(fin.portfolio["npv_usd"]),
-        "npv_usd_by_tier": {t: (float(fin.tiers[t]["npv_usd"]) if m.any() else 0.0) for t, m in tiers.items()},
-        "irr": fin.portfolio["irr"],
-        "payback_years": fin.portfolio["payback_years"],
-        "moic": fin.portfolio["moic"],
-        "peak_funding_usd": fin.portfolio["peak_funding_usd"],
-        "lcoc_usd_per_gpu_hour": fin.portfolio["lcoc_usd_per_gpu_hour"],
-        "usd_per_mtok": fin.portfolio["usd_per_mtok"],
-        "finance": fin.summary(),
+        **(money_summary(fin, tiers) if fin is not None else {}),
         "discount_rate": sc.economics.discount_rate,
         "planner": plan.method,
         "objective_usd": plan.solver.get("objective_usd"),
@@ -160,6 +163,22 @@ def summarise(
         "unprotected_mw": plan.solver.get("unprotected_mw"),
         "coverage_shortfall_mw": plan.solver.get("coverage_shortfall_mw"),
         "seed": sc.seed,
+    }
+
+
+def money_summary(fin: PlanFinancials, tiers: Mapping[TierId, npt.NDArray[np.bool_]]) -> dict[str, Any]:
+    """The summary's money figures: portfolio NPV (and by tier, 0 for a tier without sites),
+    IRR, payback, MOIC, peak funding, levelised costs and the ``finance`` block."""
+    return {
+        "npv_usd": float(fin.portfolio["npv_usd"]),
+        "npv_usd_by_tier": {t: (float(fin.tiers[t]["npv_usd"]) if m.any() else 0.0) for t, m in tiers.items()},
+        "irr": fin.portfolio["irr"],
+        "payback_years": fin.portfolio["payback_years"],
+        "moic": fin.portfolio["moic"],
+        "peak_funding_usd": fin.portfolio["peak_funding_usd"],
+        "lcoc_usd_per_gpu_hour": fin.portfolio["lcoc_usd_per_gpu_hour"],
+        "usd_per_mtok": fin.portfolio["usd_per_mtok"],
+        "finance": fin.summary(),
     }
 
 

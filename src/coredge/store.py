@@ -68,7 +68,14 @@ def write_run_files(res: RunResult, tmp: Path, tiers: pd.DataFrame) -> None:
     """Write every data file of a run directory into the (temporary) folder `tmp`.
 
     ``report.html``, ``summary.json`` and the marker are written by the caller after this.
+
+    Raises
+    ------
+    ValueError
+        A run computed without financials (a run directory always holds its cash flows).
     """
+    if res.finance is None:
+        raise ValueError("a run directory needs the run's financials (execute with Compute(finance=True))")
     write_json(tmp / "plan.json", plan_json(res))
     sites = res.plan.sites.copy()
     sites["capex_usd"] = res.costs.capex_usd.sum(axis=1)

@@ -88,6 +88,29 @@ def test_pool_capacity_equals_planner_capacity(planned: tuple[Inputs, Plan, Path
         assert site.servers == max(1, round(math.floor(g.sum() / tp + 1e-9) * batch))
 
 
+def test_pools_use_the_planners_operating_point_without_searching_again(
+    planned: tuple[Inputs, Plan, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import coredge.physics.serving as serving
+
+    inputs, plan, _ = planned
+
+    def no_search(*_a: object, **_k: object) -> None:
+        raise AssertionError("the simulator searched the operating point again")
+
+    monkeypatch.setattr(serving, "capacity_point", no_search)
+    ps = plan_sim(inputs, plan, scale=1.0)
+    for cid, prof in ps.profiles.items():
+        cap = inputs.capacity[cid]
+        assert (prof.tp, prof.batch, prof.power_w_per_gpu) == (cap.tp, cap.batch, cap.power_w_per_gpu)
+        assert prof.prefill_ms == cap.ttft_ms
+        assert prof.prefill_ms + prof.tokens_out * prof.tpot_ms == pytest.approx(
+            prof.tokens_out * cap.tpot_ms, rel=1e-12)
+        # a slot's requests/s x slots per GPU = the planner's requests/s per GPU
+        assert prof.batch / prof.tp / (prof.mean_service_ms / 1000.0) == pytest.approx(
+            cap.output_tokens_per_s_per_gpu / prof.tokens_out, rel=1e-12)
+
+
 def test_tiers_and_classes_respected(planned: tuple[Inputs, Plan, Path]) -> None:
     inputs, plan, _ = planned
     ps = plan_sim(inputs, plan, max_requests=30_000)

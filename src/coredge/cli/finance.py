@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -23,6 +24,9 @@ from coredge.errors import InputError
 
 if TYPE_CHECKING:
     from coredge.finance.from_plan import PlanFinancials
+    from coredge.inputs.build import Inputs
+    from coredge.plan.costing import SiteCosts
+    from coredge.plan.result import Plan
     from coredge.scenario.schema import Scenario
 
 SourceArg = Annotated[
@@ -59,8 +63,27 @@ def _num(x: Any, digits: int = 2) -> str:
 # ------------------------------------------------------------------ loading a plan
 
 
-def plan_from_source(source: str | None, variant: str | None) -> tuple[Scenario, Any, Any, Any, str]:
-    """(scenario, inputs, plan, costs, label) from a run directory or a scenario."""
+@dataclass(frozen=True)
+class PlannedSource:
+    """A plan and its financials, from a run directory or planned from a scenario."""
+
+    scenario: Scenario
+    inputs: Inputs
+    plan: Plan
+    costs: SiteCosts
+    finance: PlanFinancials
+    label: str
+
+
+def plan_from_source(source: str | None, variant: str | None) -> PlannedSource:
+    """The plan of a run directory or a scenario, costed and priced once.
+
+    A scenario is planned by `coredge.pipeline.execute` with
+    `coredge.pipeline.PLAN_AND_FINANCE`: `finance` and `risk` use only the plan's money, so the
+    busy-hour and training simulations are not run.
+    """
+    from coredge.finance.from_plan import financials_from_plan
+
     if source is not None and Path(source).is_dir():
         if variant is not None:
             raise InputError.of("--scenario-variant", variant, "no variant with a run directory (it holds one scenario)")
@@ -68,14 +91,18 @@ def plan_from_source(source: str | None, variant: str | None) -> tuple[Scenario,
         from coredge.store import read_run
 
         run = read_run(source)
-        return run.scenario, run.inputs, run.plan, site_costs(run.inputs, run.plan), f"run {source}"
-    from coredge.pipeline import execute
+        costs = site_costs(run.inputs, run.plan)
+        pf = financials_from_plan(run.inputs, run.plan, costs)
+        return PlannedSource(run.scenario, run.inputs, run.plan, costs, pf, f"run {source}")
+    from coredge.pipeline import PLAN_AND_FINANCE, execute
     from coredge.scenario.load import load_scenario
 
     sc = load_scenario(source, variant)
     _say(f"planning scenario {sc.name}" + (f" (variant {variant})" if variant else ""))
-    res = execute(sc, variant)
-    return sc, res.inputs, res.plan, res.costs, f"scenario {sc.name}" + (f" ({variant})" if variant else "")
+    res = execute(sc, variant, compute=PLAN_AND_FINANCE)
+    assert res.finance is not None  # PLAN_AND_FINANCE computes it
+    label = f"scenario {sc.name}" + (f" ({variant})" if variant else "")
+    return PlannedSource(sc, res.inputs, res.plan, res.costs, res.finance, label)
 
 
 # ------------------------------------------------------------------ finance
@@ -99,10 +126,8 @@ def _metrics_table(title: str, pf: PlanFinancials) -> Table:
 @app.command("finance")
 def finance_cmd(source: SourceArg = None, scenario_variant: VariantOpt = None, json_out: JsonOpt = False) -> None:
     """NPV, IRR, payback, MOIC, peak funding and levelised costs per tier and for the portfolio."""
-    from coredge.finance.from_plan import financials_from_plan
-
-    sc, inputs, plan, costs, label = plan_from_source(source, scenario_variant)
-    pf = financials_from_plan(inputs, plan, costs)
+    src = plan_from_source(source, scenario_variant)
+    sc, pf, label = src.scenario, src.finance, src.label
     out = {"scenario": sc.name, "variant": scenario_variant, "source": label, **pf.summary()}
     if json_out:
         emit_json(out)
@@ -138,7 +163,7 @@ def risk_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Monte Carlo risk of a plan: NPV and IRR quantiles, probability of loss, tornado."""
-    from coredge.finance.from_plan import financials_from_plan, risk_from_plan
+    from coredge.finance.from_plan import risk_from_plan
 
     if trials is not None and not 1 <= trials <= 10_000_000:
         raise InputError.of("--trials", trials, "an integer in [1, 10,000,000]")
@@ -148,8 +173,8 @@ def risk_cmd(
         from coredge.files import check_out
 
         check_out(out, overwrite)
-    sc, inputs, plan, costs, label = plan_from_source(source, scenario_variant)
-    pf = financials_from_plan(inputs, plan, costs)
+    src = plan_from_source(source, scenario_variant)
+    sc, pf, label = src.scenario, src.finance, src.label
     _say(f"Monte Carlo: {trials or sc.finance.risk.n_trials:,} trials x {len(pf.rows)} build phases")
     res = risk_from_plan(pf, sc, trials, seed)
     s = res.summary()

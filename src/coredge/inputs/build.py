@@ -30,7 +30,9 @@ SECONDS_PER_DAY = 86_400.0
 
 @dataclass(frozen=True)
 class ClassCapacity:
-    """What one GPU delivers for one workload class.
+    """What one GPU delivers for one workload class: the serving operating point the planner
+    sizes GPUs with (`best_capacity_point`), kept whole so later stages (the simulator's pools
+    and power model) use exactly that point instead of searching again.
 
     Attributes
     ----------
@@ -38,10 +40,32 @@ class ClassCapacity:
         Sustainable output tokens per second per GPU meeting the class's TPOT target [tokens/s].
     gpus_per_request_per_s : float
         GPUs needed per request per second of peak load [GPU s/request].
+    tp : int
+        Tensor-parallel GPUs per replica at the operating point [GPUs].
+    batch : int
+        Sequences per replica (continuous-batching slots) [-].
+    tpot_ms : float
+        Effective time per output token: decode step plus the batch's prefill spread over the
+        output tokens [ms] (`coredge.physics.serving.CapacityPoint.tpot_ms`).
+    ttft_ms : float
+        Prefill of one prompt at ``tp`` (time to first token in an idle slot) [ms].
+    decode_step_ms : float
+        One decode iteration at ``batch`` [ms].
+    power_w_per_gpu : float
+        Time-averaged board power per GPU at the operating point [W].
+    joules_per_token : float
+        Board energy per output token, prefill included [J/token].
     """
 
     output_tokens_per_s_per_gpu: float
     gpus_per_request_per_s: float
+    tp: int
+    batch: int
+    tpot_ms: float
+    ttft_ms: float
+    decode_step_ms: float
+    power_w_per_gpu: float
+    joules_per_token: float
 
 
 @dataclass(frozen=True)
@@ -63,6 +87,7 @@ class Inputs:
     load_mw : ndarray, shape (N, K, Y)
         Busy-hour IT load per point, class and year [MW].
     capacity : dict of str to ClassCapacity
+        Serving operating point per class (the one the loads are sized with).
     candidates : DataFrame, one row per candidate site
         id, name, lat, lon, state, country, population, allow_core/allow_regional/allow_micro (bool),
         grid_available_mw (facility MW for one site), interconnect_wait_months,
@@ -189,7 +214,14 @@ def best_capacity(
 
 
 def class_capacity(sc: Scenario) -> dict[str, ClassCapacity]:
-    """GPU capacity per workload class from the serving profile of the scenario's accelerator."""
+    """GPU capacity per workload class from the serving profile of the scenario's accelerator:
+    the whole operating point of `best_capacity_point` (TP, batch, TPOT, TTFT, tokens/s, power).
+
+    Raises
+    ------
+    InputError
+        A class whose model, accelerator and dtype meet its targets at no TP degree.
+    """
     out: dict[str, ClassCapacity] = {}
     for wid, w in sc.active_workloads.items():
         point = best_capacity_point(
@@ -202,7 +234,7 @@ def class_capacity(sc: Scenario) -> dict[str, ClassCapacity]:
             w.dtype,
         )
         tok_s = 0.0 if point is None else float(point.tokens_per_s_per_gpu)
-        if not tok_s > 0:
+        if point is None or not tok_s > 0:
             raise InputError.of(
                 f"workloads.{wid}",
                 {"model": w.model, "dtype": w.dtype, "gpu": sc.hardware.gpu,
@@ -210,7 +242,17 @@ def class_capacity(sc: Scenario) -> dict[str, ClassCapacity]:
                 "a model/accelerator/dtype that fits one 8-GPU server and meets the class's "
                 "TTFT and TPOT targets",
             )
-        out[wid] = ClassCapacity(tok_s, w.tokens_out / tok_s)
+        out[wid] = ClassCapacity(
+            output_tokens_per_s_per_gpu=tok_s,
+            gpus_per_request_per_s=w.tokens_out / tok_s,
+            tp=int(point.tp),
+            batch=int(point.batch),
+            tpot_ms=float(point.tpot_ms),
+            ttft_ms=float(point.ttft_ms),
+            decode_step_ms=float(point.decode_step_ms),
+            power_w_per_gpu=float(point.power_w_per_gpu),
+            joules_per_token=float(point.joules_per_token),
+        )
     return out
 
 

@@ -11,9 +11,10 @@ How a plan becomes a spec (`plan_sim`):
   the site's tier may serve (scenario ``tiers.*.serves``); no other class ever considers it.
   (Pooling by model avoids splitting a small site into fragments of a replica.)
 * **Slots (fast slot model).** ``replicas = floor(GPUs / tp)``; ``slots = replicas x batch``
-  with ``tp`` and ``batch`` from the serving profile the planner used
-  (`coredge.physics.serving.capacity_point` at the TP with the most tokens/s per GPU, as
-  `coredge.inputs.best_capacity`; the batch is the GPU-weighted mean over the pool's classes).
+  with ``tp`` and ``batch`` of the operating point the planner sized GPUs with
+  (``Inputs.capacity``: `coredge.physics.serving.capacity_point` at the TP with the most
+  tokens/s per GPU, kept whole by `coredge.inputs.build.class_capacity`; the batch is the
+  GPU-weighted mean over the pool's classes).
   Each slot is one server of the FIFO kernel.
 * **Service.** ``tokens`` distribution: ``prefill(1 prompt) + output tokens x tpot`` with
   ``tpot = step(batch_k) + (prefill(batch_k) - prefill(1 prompt)) / tokens_out`` (continuous
@@ -62,7 +63,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from coredge.errors import InputError
-from coredge.inputs.build import TP_DEGREES, Inputs
+from coredge.inputs.build import Inputs
 from coredge.plan.result import Plan
 from coredge.sim.engine import SimResult, simulate
 from coredge.sim.spec import FaultSpec, NetworkSpec, spec_from_dict
@@ -135,14 +136,15 @@ class ClassProfile:
 
 
 def class_profiles(inputs: Inputs) -> dict[str, ClassProfile]:
-    """Operating point per class: the TP with the most tokens/s per GPU, as the planner chose.
+    """Operating point per class, exactly the one the planner sized GPUs with
+    (``Inputs.capacity``, `coredge.inputs.build.class_capacity`): nothing is searched again.
 
     Returns
     -------
     dict of class id to ClassProfile
     """
     from coredge.catalog.accelerators import get_accelerator
-    from coredge.physics.serving import board_power_w, capacity_point, prefill_ms
+    from coredge.physics.serving import board_power_w
 
     sc = inputs.scenario
     idle_w = float(board_power_w(sc.hardware.gpu, 0.0))
@@ -150,29 +152,19 @@ def class_profiles(inputs: Inputs) -> dict[str, ClassProfile]:
     out: dict[str, ClassProfile] = {}
     for k, cid in enumerate(inputs.classes):
         w = sc.active_workloads[cid]
+        cap = inputs.capacity[cid]
         tpot_t = w.tpot_target_ms if w.tpot_target_ms is not None else math.inf
         ttft_t = w.ttft_target_ms if w.ttft_target_ms is not None else math.inf
-        best: Any = None
-        for tp in TP_DEGREES:
-            try:
-                c = capacity_point(w.model, sc.hardware.gpu, w.tokens_in, w.tokens_out, tpot_t,
-                                   ttft_t, w.dtype, None, tp)
-            except InputError:
-                continue
-            if c.batch > 0 and (best is None or c.tokens_per_s_per_gpu > best.tokens_per_s_per_gpu):
-                best = c
-        if best is None:
-            raise InputError.of(f"workloads.{cid}", w.model, "a model the accelerator can serve")
         # A request's own prompt is prefilled before its first token; the rest of the batch's
         # prefill work interleaves with decoding and stretches every output token
         # (continuous batching), so the mean occupancy of a slot is the planner's cycle,
         # tokens_out x step + prefill(batch).
-        pre1 = float(prefill_ms(w.model, sc.hardware.gpu, w.tokens_in, best.tp, w.dtype, 1))
-        per_token = float(best.tpot_ms) - pre1 / w.tokens_out
-        out[cid] = ClassProfile(cid, w.model, int(best.tp), int(best.batch), pre1,
+        pre1 = cap.ttft_ms
+        per_token = cap.tpot_ms - pre1 / w.tokens_out
+        out[cid] = ClassProfile(cid, w.model, cap.tp, cap.batch, pre1,
                                 per_token, w.tokens_in, w.tokens_out,
                                 float(inputs.rtt_budget_ms[k]), ttft_t, tpot_t,
-                                float(best.power_w_per_gpu), idle_w, host_w)
+                                cap.power_w_per_gpu, idle_w, host_w)
     return out
 
 

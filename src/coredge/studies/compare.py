@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from coredge.finance.from_plan import PlanFinancials, financials_from_plan
+from coredge.finance.from_plan import PlanFinancials
 from coredge.scenario.schema import Scenario
 
 STRATEGIES: dict[str, dict[str, Any]] = {
@@ -122,6 +122,10 @@ def compare_strategies(
 ) -> list[StrategyResult]:
     """Plan, cost and price each strategy on the scenario's demand.
 
+    Each strategy is planned once (`coredge.pipeline.execute` with
+    `coredge.pipeline.PLAN_AND_FINANCE`): no column of the comparison comes from the busy-hour
+    or training simulation, so neither is run; the financials of that one plan give the row.
+
     Parameters
     ----------
     sc : Scenario
@@ -136,15 +140,16 @@ def compare_strategies(
     list of StrategyResult
         In the order of `strategies`.
     """
-    from coredge.pipeline import execute
+    from coredge.pipeline import PLAN_AND_FINANCE, execute
 
     say = progress or (lambda _m: None)
     out: list[StrategyResult] = []
     for name, override in (strategies or STRATEGIES).items():
         s = strategy_scenario(sc, override, name)
         say(f"strategy {name}: planning")
-        res = execute(s, name)
-        pf = financials_from_plan(res.inputs, res.plan, res.costs)
+        res = execute(s, name, compute=PLAN_AND_FINANCE)
+        pf = res.finance
+        assert pf is not None  # PLAN_AND_FINANCE computes it
         out.append(StrategyResult(name, s, pf, strategy_row(res, pf), res.coverage))
     return out
 

@@ -149,12 +149,12 @@ def scenario_params(params: Mapping[str, Any]) -> dict[str, Any]:
 def _planned(source: str, variant: str | None, overrides_json: str) -> tuple[Scenario, PlanFinancials]:
     import json
 
-    from coredge.finance.from_plan import financials_from_plan
-    from coredge.pipeline import execute
+    from coredge.pipeline import PLAN_AND_FINANCE, execute
 
     sc = scenario_with_overrides(source, variant, json.loads(overrides_json))
-    res = execute(sc, variant)
-    return sc, financials_from_plan(res.inputs, res.plan, res.costs)
+    res = execute(sc, variant, compute=PLAN_AND_FINANCE)  # a chunk uses the plan's money only
+    assert res.finance is not None  # PLAN_AND_FINANCE computes it
+    return sc, res.finance
 
 
 def scenario_risk_chunk(params: dict[str, Any]) -> pd.DataFrame:
