@@ -1,4 +1,4 @@
-"""Helpers shared by the test folders: a tiny scenario and a CLI runner.
+"""Helpers shared by the test folders: a tiny scenario, CLI runners and the shared reference files.
 
 `tests/conftest.py` puts this folder on ``sys.path`` so every test module can import it.
 """
@@ -8,6 +8,36 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+TESTS_DIR = Path(__file__).resolve().parent
+"""This folder (``tests/``)."""
+VENDORED_SHARED = TESTS_DIR / "data" / "shared"
+"""Copies of the ``../shared`` files the tests need most (see its README.md)."""
+SHARED_DIR = TESTS_DIR.parent.parent / "shared"
+"""The project's ``../shared`` folder beside the repository (absent on a plain clone)."""
+
+
+def shared_file(rel: str, what: str) -> Path:
+    """A file of ``../shared``: the vendored copy, else ``../shared/<rel>``, else skip the test.
+
+    Parameters
+    ----------
+    rel : str
+        Path below ``shared/``, e.g. ``"calibration/h100_sxm_profile.json"``.
+    what : str
+        What the test needs the file for (goes into the skip reason).
+
+    Returns
+    -------
+    Path
+        An existing file.
+    """
+    for base in (VENDORED_SHARED, SHARED_DIR):
+        if (base / rel).exists():
+            return base / rel
+    pytest.skip(f"needs ../shared/{rel}: {what} (not vendored under tests/data/shared/)")
 
 TINY_BASE = """
 name: tiny
