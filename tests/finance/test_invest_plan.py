@@ -39,8 +39,9 @@ def _scenario(tmp: Path, extra: dict[str, Any] | None = None) -> Any:
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
-    return execute(_scenario(tmp_path_factory.mktemp("tiny")))
+def run(tiny_result: RunResult) -> RunResult:
+    """`execute` on TINY_BASE, computed once per session (tests/conftest.py)."""
+    return tiny_result
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +85,7 @@ def test_sum_of_tiers_and_sites_is_the_portfolio(run: RunResult) -> None:
 
 
 def test_phases_follow_the_build_schedule(run: RunResult) -> None:
-    from coredge.pipeline import build_schedule
+    from coredge.results import build_schedule
 
     rows = plan_site_table(run.inputs, run.plan, run.costs)
     sched = build_schedule(run.plan)
