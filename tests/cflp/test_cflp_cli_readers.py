@@ -13,7 +13,7 @@ import pytest
 from coredge.cflp import CflpInstance, read_orlib_cap, read_pmed, read_sscflp, solve_cflp
 from coredge.cflp.model import AssignmentPairs, build_cflp_milp
 from coredge.errors import InputError
-from coredge_testing import shared_file
+from coredge_testing import EXACT_CFLP, shared_file
 
 
 def orlib(rel: str) -> Path:
@@ -134,7 +134,7 @@ def test_sparse_pairs_model_and_solve() -> None:
     )
     model, pairs = build_cflp_milp(inst)
     assert pairs.k == 5 and model.num_col == 3 + 5
-    res = solve_cflp(inst)
+    res = solve_cflp(inst, **EXACT_CFLP)
     assert res.status == "optimal"
     assert np.all(res.assignment[~inst.reachable] == 0)
     # Customers 0, 1 need facility 0; customer 2: facility 1 (10 + 1) beats facility 2 (1 + 30).

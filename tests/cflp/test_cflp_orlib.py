@@ -16,7 +16,7 @@ import pytest
 from coredge.cflp import read_orlib_cap, read_pmed, read_sscflp, solve_cflp, solve_pmedian
 from coredge.cflp.instance import CflpInstance
 from coredge.cflp.solve import CflpResult
-from coredge_testing import shared_file
+from coredge_testing import EXACT_CFLP, shared_file
 
 
 def orlib(rel: str) -> Path:
@@ -62,7 +62,7 @@ def test_all_37_cap_instances_listed() -> None:
 @pytest.mark.parametrize("name", CAP_NAMES)
 def test_multi_source_cap_optimum(name: str) -> None:
     inst = read_orlib_cap(orlib(f"cap/{name}.txt"))
-    res = solve_cflp(inst, "multi-source", time_limit_s=120)
+    res = solve_cflp(inst, "multi-source", **EXACT_CFLP)
     assert res.status == "optimal"
     # capopt prints 3 decimals (cap91: 796648.438 for 796648.4375).
     assert res.objective == pytest.approx(_optimum(name, "MS-CFLP"), abs=1e-3)
@@ -76,7 +76,7 @@ UFLP_NAMES = [f"cap{a}{b}" for a in (7, 10, 13) for b in (1, 2, 3, 4)]
 @pytest.mark.parametrize("name", UFLP_NAMES)
 def test_uncapacitated_optimum(name: str) -> None:
     inst = read_orlib_cap(orlib(f"cap/{name}.txt"))
-    res = solve_cflp(inst, "uncapacitated", time_limit_s=120)
+    res = solve_cflp(inst, "uncapacitated", **EXACT_CFLP)
     assert res.status == "optimal"
     assert res.objective == pytest.approx(_optimum(name, "UFLP"), abs=1e-3)
     assert_feasible(inst, res, capacitated=False)
@@ -93,7 +93,7 @@ SS_SOURCES = [f"cap{a}{b}" for a in (6, 7, 9, 10, 12, 13) for b in (1, 2, 3, 4)]
 @pytest.mark.parametrize("k", range(1, 25))
 def test_single_source_orlib_gs_optimum(k: int) -> None:
     inst = read_sscflp(orlib(f"sscflp_orlib_gs/p{k}"))
-    res = solve_cflp(inst, "single-source", time_limit_s=120)
+    res = solve_cflp(inst, "single-source", **EXACT_CFLP)
     assert res.status == "optimal"
     # The "os" optima are printed with 2 decimals.
     assert res.objective == pytest.approx(_optimum(SS_SOURCES[k - 1], "SS-CFLP"), abs=0.011)
@@ -116,7 +116,7 @@ def test_single_source_infeasible(name: str) -> None:
     assert res.status == "infeasible"
     assert res.bound == np.inf and res.objective == np.inf
     # ... while the splittable version of the same file is feasible.
-    assert solve_cflp(inst, "multi-source").status == "optimal"
+    assert solve_cflp(inst, "multi-source", **EXACT_CFLP).status == "optimal"
 
 
 def _holmberg_os() -> list[float]:
@@ -126,7 +126,7 @@ def _holmberg_os() -> list[float]:
 @pytest.mark.parametrize("k", [1, 5, 9, 13, 17, 41, 50])
 def test_single_source_holmberg_optimum(k: int) -> None:
     inst = read_sscflp(orlib(f"sscflp_holmberg/p{k}"))
-    res = solve_cflp(inst, "single-source", time_limit_s=120)
+    res = solve_cflp(inst, "single-source", **EXACT_CFLP)
     assert res.status == "optimal"
     assert res.objective == pytest.approx(_holmberg_os()[k - 1], abs=1e-6)
     assert_feasible(inst, res)
@@ -135,7 +135,7 @@ def test_single_source_holmberg_optimum(k: int) -> None:
 @pytest.mark.parametrize("k", [1, 4, 5])
 def test_pmedian_optimum(k: int) -> None:
     inst = read_pmed(orlib(f"pmed/pmed{k}.txt"))
-    res = solve_pmedian(inst)
+    res = solve_pmedian(inst, **EXACT_CFLP)
     assert res.status == "optimal"
     assert res.objective == pytest.approx(_optimum(f"pmed{k}", "p-median"), abs=1e-6)
     assert int(res.open.sum()) == inst.p
@@ -154,3 +154,16 @@ def test_capb_at_capacity_8000_with_valid_bound_under_short_limit() -> None:
         assert res.objective == pytest.approx(opt, abs=1e-3)
     else:
         assert res.status == "time_limit" and res.gap > 0
+
+
+@pytest.mark.parametrize("variant", ["multi-source", "single-source"])
+def test_node_limit_stops_short_of_the_optimum_with_a_valid_bracket(variant: str) -> None:
+    """The deterministic limit of `EXACT_CFLP` works: one node leaves a gap, reported as such."""
+    if variant == "multi-source":  # needs 7 nodes
+        inst, opt = read_orlib_cap(orlib("cap/cap114.txt")), _optimum("cap114", "MS-CFLP")
+    else:  # Holmberg p50 needs 9 nodes
+        inst, opt = read_sscflp(orlib("sscflp_holmberg/p50")), _holmberg_os()[49]
+    res = solve_cflp(inst, variant, **{**EXACT_CFLP, "highs_options": {"mip_max_nodes": 1}})
+    assert res.status == "time_limit" and res.gap > 0
+    assert res.stats["milp_nodes"] == 1
+    assert res.bound <= opt + 1e-3 <= res.objective + 2e-3
