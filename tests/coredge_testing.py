@@ -1,13 +1,45 @@
-"""Helpers shared by the test folders: a tiny scenario and a CLI runner.
+"""Helpers shared by the test folders: a tiny scenario, CLI runners and the shared reference files.
 
 `tests/conftest.py` puts this folder on ``sys.path`` so every test module can import it.
 """
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
+
+TESTS_DIR = Path(__file__).resolve().parent
+"""This folder (``tests/``)."""
+VENDORED_SHARED = TESTS_DIR / "data" / "shared"
+"""Copies of the ``../shared`` files the tests need most (see its README.md)."""
+SHARED_DIR = TESTS_DIR.parent.parent / "shared"
+"""The project's ``../shared`` folder beside the repository (absent on a plain clone)."""
+
+
+def shared_file(rel: str, what: str) -> Path:
+    """A file of ``../shared``: the vendored copy, else ``../shared/<rel>``, else skip the test.
+
+    Parameters
+    ----------
+    rel : str
+        Path below ``shared/``, e.g. ``"calibration/h100_sxm_profile.json"``.
+    what : str
+        What the test needs the file for (goes into the skip reason).
+
+    Returns
+    -------
+    Path
+        An existing file.
+    """
+    for base in (VENDORED_SHARED, SHARED_DIR):
+        if (base / rel).exists():
+            return base / rel
+    pytest.skip(f"needs ../shared/{rel}: {what} (not vendored under tests/data/shared/)")
 
 TINY_BASE = """
 name: tiny
@@ -49,3 +81,11 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
         cwd=cwd,
         timeout=300,
     )
+
+
+EXACT_CFLP: dict[str, Any] = {"time_limit_s": math.inf, "highs_options": {"mip_max_nodes": 1000}}
+"""Keyword arguments of `coredge.cflp.solve_cflp` / `solve_pmedian` for a test that asserts an
+optimum: no wall-clock limit (a slow machine cannot change the outcome) and a branch-and-bound
+node limit instead, which stops a run-away solve the same way everywhere. The OR-Library
+instances of the tests need at most 9 nodes with HiGHS 1.16; hitting the limit reports
+``status == "time_limit"`` and fails the test's ``status == "optimal"`` check."""

@@ -13,6 +13,7 @@ from scipy.optimize import linprog
 from coredge.cflp.instance import CflpInstance
 from coredge.cflp.lagrangian import CoverKnapsack, fix_by_bounds, subgradient
 from coredge.cflp.solve import solve_cflp
+from coredge_testing import EXACT_CFLP
 
 
 def transport_cost(inst: CflpInstance, open_mask: np.ndarray) -> float:
@@ -96,7 +97,7 @@ SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[Healt
 @given(instances(sparse=True))
 def test_multi_source_matches_brute_force(inst: CflpInstance) -> None:
     opt, _sets = brute_force(inst, "multi-source")
-    res = solve_cflp(inst, "multi-source", time_limit_s=30)
+    res = solve_cflp(inst, "multi-source", **EXACT_CFLP)
     if not np.isfinite(opt):
         assert res.status == "infeasible"
         return
@@ -110,7 +111,7 @@ def test_multi_source_matches_brute_force(inst: CflpInstance) -> None:
 @given(instances(sparse=True))
 def test_uncapacitated_matches_brute_force(inst: CflpInstance) -> None:
     opt, _ = brute_force(inst, "uncapacitated")
-    res = solve_cflp(inst, "uncapacitated", time_limit_s=30)
+    res = solve_cflp(inst, "uncapacitated", **EXACT_CFLP)
     if not np.isfinite(opt):
         assert res.status == "infeasible"
         return
@@ -122,7 +123,7 @@ def test_uncapacitated_matches_brute_force(inst: CflpInstance) -> None:
 @given(instances(max_m=3, max_n=4))
 def test_single_source_matches_brute_force(inst: CflpInstance) -> None:
     opt, _ = brute_force(inst, "single-source")
-    res = solve_cflp(inst, "single-source", time_limit_s=30)
+    res = solve_cflp(inst, "single-source", **EXACT_CFLP)
     if not np.isfinite(opt):
         assert res.status == "infeasible"
         return
@@ -195,5 +196,5 @@ def test_engine_solves_after_a_multithreaded_highs_run() -> None:
         h.passModel(lp)
         h.run()
         assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
-        res = solve_cflp(inst, "multi-source", time_limit_s=30)
+        res = solve_cflp(inst, "multi-source", **EXACT_CFLP)
         assert res.status == "optimal" and res.objective == pytest.approx(5.0)

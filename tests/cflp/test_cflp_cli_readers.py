@@ -13,8 +13,12 @@ import pytest
 from coredge.cflp import CflpInstance, read_orlib_cap, read_pmed, read_sscflp, solve_cflp
 from coredge.cflp.model import AssignmentPairs, build_cflp_milp
 from coredge.errors import InputError
+from coredge_testing import EXACT_CFLP, shared_file
 
-ORLIB = Path(__file__).resolve().parents[2] / ".." / "shared" / "benchmarks" / "orlib"
+
+def orlib(rel: str) -> Path:
+    """An OR-Library file below shared/benchmarks/orlib/ (skips the test when absent)."""
+    return shared_file(f"benchmarks/orlib/{rel}", "OR-Library instance for the readers and CLI")
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -28,7 +32,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_cli_json_last_line() -> None:
-    out = _cli(str(ORLIB / "cap" / "cap71.txt"), "--json")
+    out = _cli(str(orlib("cap/cap71.txt")), "--json")
     assert out.returncode == 0, out.stderr
     summary = json.loads(out.stdout.strip().splitlines()[-1])
     assert summary["objective"] == pytest.approx(932615.750, abs=1e-3)
@@ -37,10 +41,10 @@ def test_cli_json_last_line() -> None:
 
 
 def test_cli_capacity_and_variants() -> None:
-    out = _cli(str(ORLIB / "cap" / "cap71.txt"), "--variant", "uncapacitated", "--json")
+    out = _cli(str(orlib("cap/cap71.txt")), "--variant", "uncapacitated", "--json")
     assert json.loads(out.stdout.splitlines()[-1])["objective"] == pytest.approx(932615.75)
     out = _cli(
-        str(ORLIB / "sscflp_orlib_gs" / "p3"),
+        str(orlib("sscflp_orlib_gs/p3")),
         "--format",
         "holmberg",
         "--variant",
@@ -50,26 +54,27 @@ def test_cli_capacity_and_variants() -> None:
     assert json.loads(out.stdout.splitlines()[-1])["objective"] == pytest.approx(
         1014099.61, abs=0.01
     )
-    out = _cli(str(ORLIB / "cap" / "cap41.txt"), "--variant", "single-source", "--json")
+    out = _cli(str(orlib("cap/cap41.txt")), "--variant", "single-source", "--json")
     res = json.loads(out.stdout.splitlines()[-1])
     assert res["status"] == "infeasible" and res["objective"] is None
 
 
 @pytest.mark.parametrize(
-    "args",
+    ("file", "args"),
     [
-        ("/nonexistent/cap.txt",),
-        (str(ORLIB / "cap" / "capa.txt"),),  # needs --capacity
-        (str(ORLIB / "cap" / "cap41.txt"), "--format", "xml"),
-        (str(ORLIB / "cap" / "cap41.txt"), "--variant", "fractional"),
-        (str(ORLIB / "cap" / "capa.txt"), "--format", "holmberg"),  # words in numbers
-        (str(ORLIB / "sscflp_holmberg" / "p47"), "--format", "holmberg"),  # corrupt source
-        (str(ORLIB / "README.md"),),
-        (str(ORLIB / "cap" / "cap41.txt"), "--time-limit", "0"),
+        ("/nonexistent/cap.txt", ()),
+        ("cap/capa.txt", ()),  # needs --capacity
+        ("cap/cap41.txt", ("--format", "xml")),
+        ("cap/cap41.txt", ("--variant", "fractional")),
+        ("cap/capa.txt", ("--format", "holmberg")),  # words in numbers
+        ("sscflp_holmberg/p47", ("--format", "holmberg")),  # corrupt source
+        ("README.md", ()),
+        ("cap/cap41.txt", ("--time-limit", "0")),
     ],
 )
-def test_cli_bad_input_exit_2(args: tuple[str, ...]) -> None:
-    out = _cli(*args, "--json")
+def test_cli_bad_input_exit_2(file: str, args: tuple[str, ...]) -> None:
+    path = file if file.startswith("/") else str(orlib(file))
+    out = _cli(path, *args, "--json")
     assert out.returncode == 2, (out.stdout, out.stderr)
     assert "Traceback" not in out.stderr
     assert out.stdout.strip() == ""
@@ -77,18 +82,18 @@ def test_cli_bad_input_exit_2(args: tuple[str, ...]) -> None:
 
 def test_capacity_token_required_and_substituted() -> None:
     with pytest.raises(InputError):
-        read_orlib_cap(ORLIB / "cap" / "capa.txt")
-    inst = read_orlib_cap(ORLIB / "cap" / "capa.txt", capacity=8000)
+        read_orlib_cap(orlib("cap/capa.txt"))
+    inst = read_orlib_cap(orlib("cap/capa.txt"), capacity=8000)
     assert (inst.m, inst.n) == (100, 1000)
     assert np.all(inst.capacity == 8000)
     # capc file has 5750 filled in; overriding gives the other capc instances.
-    assert np.all(read_orlib_cap(ORLIB / "cap" / "capc_capacity5750_aimms.txt").capacity == 5750)
+    assert np.all(read_orlib_cap(orlib("cap/capc_capacity5750_aimms.txt")).capacity == 5750)
 
 
 def test_cap_and_single_source_layouts_agree() -> None:
     """sscflp_orlib_gs p1 is cap61 in the other layout (README)."""
-    a = read_orlib_cap(ORLIB / "cap" / "cap61.txt")
-    b = read_sscflp(ORLIB / "sscflp_orlib_gs" / "p1")
+    a = read_orlib_cap(orlib("cap/cap61.txt"))
+    b = read_sscflp(orlib("sscflp_orlib_gs/p1"))
     np.testing.assert_array_equal(a.assign_cost_usd, b.assign_cost_usd)
     np.testing.assert_array_equal(a.demand, b.demand)
     np.testing.assert_array_equal(a.fixed_cost_usd, b.fixed_cost_usd)
@@ -108,7 +113,7 @@ def test_wrapped_rows_and_nul_padding(tmp_path: Path) -> None:
 
 
 def test_pmed_reader_shortest_paths() -> None:
-    pm = read_pmed(ORLIB / "pmed" / "pmed1.txt")
+    pm = read_pmed(orlib("pmed/pmed1.txt"))
     assert pm.p == 5 and pm.distance.shape == (100, 100)
     np.testing.assert_array_equal(pm.distance, pm.distance.T)
     assert np.all(np.diag(pm.distance) == 0)
@@ -129,7 +134,7 @@ def test_sparse_pairs_model_and_solve() -> None:
     )
     model, pairs = build_cflp_milp(inst)
     assert pairs.k == 5 and model.num_col == 3 + 5
-    res = solve_cflp(inst)
+    res = solve_cflp(inst, **EXACT_CFLP)
     assert res.status == "optimal"
     assert np.all(res.assignment[~inst.reachable] == 0)
     # Customers 0, 1 need facility 0; customer 2: facility 1 (10 + 1) beats facility 2 (1 + 30).

@@ -1,8 +1,13 @@
-"""The engine against published OR-Library optima (shared/benchmarks/orlib/optima.csv)."""
+"""The engine against published OR-Library optima (shared/benchmarks/orlib/optima.csv).
+
+The instances are read through `coredge_testing.shared_file` (vendored copies under
+tests/data/shared/, else ../shared); a test whose file is in neither place is skipped.
+"""
 
 from __future__ import annotations
 
 import csv
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -11,16 +16,24 @@ import pytest
 from coredge.cflp import read_orlib_cap, read_pmed, read_sscflp, solve_cflp, solve_pmedian
 from coredge.cflp.instance import CflpInstance
 from coredge.cflp.solve import CflpResult
+from coredge_testing import EXACT_CFLP, shared_file
 
-ORLIB = Path(__file__).resolve().parents[2] / ".." / "shared" / "benchmarks" / "orlib"
-OPTIMA = list(csv.DictReader((ORLIB / "optima.csv").read_text().splitlines()))
+
+def orlib(rel: str) -> Path:
+    """An OR-Library file below shared/benchmarks/orlib/ (skips the test when absent)."""
+    return shared_file(f"benchmarks/orlib/{rel}", "OR-Library instance with a published optimum")
+
+
+@functools.cache
+def _optima() -> list[dict[str, str]]:
+    return list(csv.DictReader(orlib("optima.csv").read_text().splitlines()))
 
 CAP_NAMES = [f"cap{a}{b}" for a in (4, 6, 7, 9, 10, 12, 13, 8, 11) for b in (1, 2, 3, 4)]
 CAP_NAMES = sorted({*CAP_NAMES, "cap51"}, key=lambda s: (len(s), s))
 
 
 def _optimum(instance: str, variant: str) -> float:
-    rows = [r for r in OPTIMA if r["instance"] == instance and r["variant"] == variant]
+    rows = [r for r in _optima() if r["instance"] == instance and r["variant"] == variant]
     assert len(rows) == 1, (instance, variant)
     return float(rows[0]["published_optimum"])
 
@@ -43,13 +56,13 @@ def assert_feasible(inst: CflpInstance, res: CflpResult, capacitated: bool = Tru
 
 def test_all_37_cap_instances_listed() -> None:
     assert len(CAP_NAMES) == 37
-    assert {r["instance"] for r in OPTIMA if r["variant"] == "MS-CFLP"} >= set(CAP_NAMES)
+    assert {r["instance"] for r in _optima() if r["variant"] == "MS-CFLP"} >= set(CAP_NAMES)
 
 
 @pytest.mark.parametrize("name", CAP_NAMES)
 def test_multi_source_cap_optimum(name: str) -> None:
-    inst = read_orlib_cap(ORLIB / "cap" / f"{name}.txt")
-    res = solve_cflp(inst, "multi-source", time_limit_s=120)
+    inst = read_orlib_cap(orlib(f"cap/{name}.txt"))
+    res = solve_cflp(inst, "multi-source", **EXACT_CFLP)
     assert res.status == "optimal"
     # capopt prints 3 decimals (cap91: 796648.438 for 796648.4375).
     assert res.objective == pytest.approx(_optimum(name, "MS-CFLP"), abs=1e-3)
@@ -62,8 +75,8 @@ UFLP_NAMES = [f"cap{a}{b}" for a in (7, 10, 13) for b in (1, 2, 3, 4)]
 
 @pytest.mark.parametrize("name", UFLP_NAMES)
 def test_uncapacitated_optimum(name: str) -> None:
-    inst = read_orlib_cap(ORLIB / "cap" / f"{name}.txt")
-    res = solve_cflp(inst, "uncapacitated", time_limit_s=120)
+    inst = read_orlib_cap(orlib(f"cap/{name}.txt"))
+    res = solve_cflp(inst, "uncapacitated", **EXACT_CFLP)
     assert res.status == "optimal"
     assert res.objective == pytest.approx(_optimum(name, "UFLP"), abs=1e-3)
     assert_feasible(inst, res, capacitated=False)
@@ -79,8 +92,8 @@ SS_SOURCES = [f"cap{a}{b}" for a in (6, 7, 9, 10, 12, 13) for b in (1, 2, 3, 4)]
 
 @pytest.mark.parametrize("k", range(1, 25))
 def test_single_source_orlib_gs_optimum(k: int) -> None:
-    inst = read_sscflp(ORLIB / "sscflp_orlib_gs" / f"p{k}")
-    res = solve_cflp(inst, "single-source", time_limit_s=120)
+    inst = read_sscflp(orlib(f"sscflp_orlib_gs/p{k}"))
+    res = solve_cflp(inst, "single-source", **EXACT_CFLP)
     assert res.status == "optimal"
     # The "os" optima are printed with 2 decimals.
     assert res.objective == pytest.approx(_optimum(SS_SOURCES[k - 1], "SS-CFLP"), abs=0.011)
@@ -89,7 +102,7 @@ def test_single_source_orlib_gs_optimum(k: int) -> None:
 
 
 def test_os_file_matches_optima_csv() -> None:
-    os_vals = [float(t) for t in (ORLIB / "sscflp_orlib_gs" / "os").read_text().split()]
+    os_vals = [float(t) for t in orlib("sscflp_orlib_gs/os").read_text().split()]
     for k, name in enumerate(SS_SOURCES, start=1):
         assert os_vals[k - 1] == pytest.approx(_optimum(name, "SS-CFLP"), abs=1e-6)
 
@@ -97,31 +110,32 @@ def test_os_file_matches_optima_csv() -> None:
 @pytest.mark.parametrize("name", ["cap41", "cap44", "cap51", "cap81", "cap111", "cap114"])
 def test_single_source_infeasible(name: str) -> None:
     # One demand of 12912 exceeds every capacity (README).
-    inst = read_orlib_cap(ORLIB / "cap" / f"{name}.txt")
+    inst = read_orlib_cap(orlib(f"cap/{name}.txt"))
     assert inst.demand.max() > inst.capacity.max()
     res = solve_cflp(inst, "single-source")
     assert res.status == "infeasible"
     assert res.bound == np.inf and res.objective == np.inf
     # ... while the splittable version of the same file is feasible.
-    assert solve_cflp(inst, "multi-source").status == "optimal"
+    assert solve_cflp(inst, "multi-source", **EXACT_CFLP).status == "optimal"
 
 
-HOLMBERG_OS = [float(t) for t in (ORLIB / "sscflp_holmberg" / "os").read_text().split()]
+def _holmberg_os() -> list[float]:
+    return [float(t) for t in orlib("sscflp_holmberg/os").read_text().split()]
 
 
 @pytest.mark.parametrize("k", [1, 5, 9, 13, 17, 41, 50])
 def test_single_source_holmberg_optimum(k: int) -> None:
-    inst = read_sscflp(ORLIB / "sscflp_holmberg" / f"p{k}")
-    res = solve_cflp(inst, "single-source", time_limit_s=120)
+    inst = read_sscflp(orlib(f"sscflp_holmberg/p{k}"))
+    res = solve_cflp(inst, "single-source", **EXACT_CFLP)
     assert res.status == "optimal"
-    assert res.objective == pytest.approx(HOLMBERG_OS[k - 1], abs=1e-6)
+    assert res.objective == pytest.approx(_holmberg_os()[k - 1], abs=1e-6)
     assert_feasible(inst, res)
 
 
 @pytest.mark.parametrize("k", [1, 4, 5])
 def test_pmedian_optimum(k: int) -> None:
-    inst = read_pmed(ORLIB / "pmed" / f"pmed{k}.txt")
-    res = solve_pmedian(inst)
+    inst = read_pmed(orlib(f"pmed/pmed{k}.txt"))
+    res = solve_pmedian(inst, **EXACT_CFLP)
     assert res.status == "optimal"
     assert res.objective == pytest.approx(_optimum(f"pmed{k}", "p-median"), abs=1e-6)
     assert int(res.open.sum()) == inst.p
@@ -131,7 +145,7 @@ def test_pmedian_optimum(k: int) -> None:
 
 def test_capb_at_capacity_8000_with_valid_bound_under_short_limit() -> None:
     """capb4 (the fastest of capa/capb/capc); the bound brackets the published optimum."""
-    inst = read_orlib_cap(ORLIB / "cap" / "capb.txt", capacity=8000)
+    inst = read_orlib_cap(orlib("cap/capb.txt"), capacity=8000)
     opt = _optimum("capb4", "MS-CFLP")
     res = solve_cflp(inst, time_limit_s=2.0)
     assert res.bound <= opt + 1e-3
@@ -140,3 +154,16 @@ def test_capb_at_capacity_8000_with_valid_bound_under_short_limit() -> None:
         assert res.objective == pytest.approx(opt, abs=1e-3)
     else:
         assert res.status == "time_limit" and res.gap > 0
+
+
+@pytest.mark.parametrize("variant", ["multi-source", "single-source"])
+def test_node_limit_stops_short_of_the_optimum_with_a_valid_bracket(variant: str) -> None:
+    """The deterministic limit of `EXACT_CFLP` works: one node leaves a gap, reported as such."""
+    if variant == "multi-source":  # needs 7 nodes
+        inst, opt = read_orlib_cap(orlib("cap/cap114.txt")), _optimum("cap114", "MS-CFLP")
+    else:  # Holmberg p50 needs 9 nodes
+        inst, opt = read_sscflp(orlib("sscflp_holmberg/p50")), _holmberg_os()[49]
+    res = solve_cflp(inst, variant, **{**EXACT_CFLP, "highs_options": {"mip_max_nodes": 1}})
+    assert res.status == "time_limit" and res.gap > 0
+    assert res.stats["milp_nodes"] == 1
+    assert res.bound <= opt + 1e-3 <= res.objective + 2e-3

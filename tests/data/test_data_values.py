@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,15 +12,13 @@ import coredge.data as cd
 import coredge.report.outlines as ro
 from coredge.catalog.llm_models import get_model
 from coredge.errors import InputError
+from coredge_testing import shared_file
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 LB_PER_KG = 2.20462262185  # exact definition of the avoirdupois pound
 
 
 def _shared(name: str) -> pd.DataFrame:
-    path = SHARED / "data" / name
-    if not path.is_file():
-        pytest.skip(f"shared source {path} not available")
+    path = shared_file(f"data/{name}", "source table the built-in copy is checked against")
     return pd.read_csv(path, comment="#")
 
 

@@ -39,8 +39,9 @@ def _scenario(tmp: Path, extra: dict[str, Any] | None = None) -> Any:
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
-    return execute(_scenario(tmp_path_factory.mktemp("tiny")))
+def run(tiny_result: RunResult) -> RunResult:
+    """`execute` on TINY_BASE, computed once per session (tests/conftest.py)."""
+    return tiny_result
 
 
 @pytest.fixture(scope="module")

@@ -15,15 +15,18 @@ from coredge.catalog.accelerators import ACCELERATORS
 from coredge.catalog.llm_models import get_model
 from coredge.errors import InputError
 from coredge.physics import serving as sv
+from coredge_testing import shared_file
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-PROFILE_PATH = SHARED / "calibration" / "h100_sxm_profile.json"
 REPO = Path(__file__).resolve().parents[2]
+
+
+def _profile_path() -> Path:
+    return shared_file("calibration/h100_sxm_profile.json", "measured H100 profile the serving model is fitted to")
 
 
 @pytest.fixture(scope="module")
 def profile() -> dict[str, Any]:
-    return json.loads(PROFILE_PATH.read_text())
+    return json.loads(_profile_path().read_text())
 
 
 def _decode_rows(profile: dict[str, Any]) -> list[dict[str, Any]]:
@@ -87,7 +90,7 @@ def test_fit_script_reproduces_shipped_fit(tmp_path: Path) -> None:
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    fit = mod.fit_profile(json.loads(PROFILE_PATH.read_text()))
+    fit = mod.fit_profile(json.loads(_profile_path().read_text()))
     shipped = sv.default_fit()
     for name in ("bw_eff", "compute_eff_prefill", "layer_overhead_ms", "power_bw_weight"):
         assert getattr(fit, name) == pytest.approx(getattr(shipped, name), rel=1e-3, abs=1e-5)

@@ -27,13 +27,14 @@ def costing_total_usd(inp: Inputs, plan: Plan) -> float:
 
 
 @pytest.mark.parametrize("variant", ["resilient", "brownfield"])
-def test_objective_equals_costing(tmp_path: Path, variant: str) -> None:
-    raw = TINY
+def test_objective_equals_costing(tmp_path: Path, variant: str, request: pytest.FixtureRequest) -> None:
     if variant == "brownfield":
         ex = {"id": "denver-co", "tier": "regional", "lat": 39.74, "lon": -104.99, "state": "CO", "it_mw": 3.0}
         raw = merged(TINY, existing_sites=[ex], planning={"single_site_failure": False})
-    inp = build_inputs(load_scenario(write_scenario(tmp_path, raw)))
-    plan = milp_plan(inp, time_limit_s=30, mip_rel_gap=1e-4)
+        inp = build_inputs(load_scenario(write_scenario(tmp_path, raw)))
+        plan = milp_plan(inp, time_limit_s=30, mip_rel_gap=1e-4)
+    else:  # TINY as is: the session's plan at the same gap and limit (tests/conftest.py)
+        inp, plan = request.getfixturevalue("tiny_inputs"), request.getfixturevalue("tiny_milp")
     s = plan.solver
     # Plus the model's own charges: unprotected shares priced like unmet demand (at most the
     # penalty on the whole load of the pairs it lists) and the coverage shortfall (none here).

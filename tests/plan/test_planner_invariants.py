@@ -24,9 +24,9 @@ def _inputs(tmp_path: Path, raw: dict) -> Inputs:
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Inputs, Plan]:
-    inp = _inputs(tmp_path_factory.mktemp("tiny"), TINY)
-    return inp, milp_plan(inp, time_limit_s=30, mip_rel_gap=1e-4)
+def tiny(tiny_inputs: Inputs, tiny_milp: Plan) -> tuple[Inputs, Plan]:
+    """TINY's MILP plan at gap 1e-4 within 30 s, solved once per session (tests/conftest.py)."""
+    return tiny_inputs, tiny_milp
 
 
 def check_invariants(inp: Inputs, plan: Plan) -> None:

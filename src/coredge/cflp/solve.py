@@ -311,7 +311,8 @@ def solve_cflp(
         With more assignment columns than this, the reduced MILP gets only the ``x <= y`` rows
         its LP relaxation needs (row generation, `separate_linking`) instead of all of them.
     highs_options : dict, optional
-        Extra HiGHS options for the MILP phase (name -> value).
+        Extra HiGHS options for the MILP phase (name -> value), e.g. ``{"mip_max_nodes": 1000}``
+        for a limit that does not depend on the machine's speed (with ``time_limit_s=math.inf``).
 
     Returns
     -------
@@ -333,7 +334,9 @@ def solve_cflp(
     stats: dict[str, Any] = {"m": inst.m, "n": inst.n}
 
     if variant == "single-source":
-        return _solve_single_source(inst, time_limit_s, mip_rel_gap, warm_start, t0, stats)
+        return _solve_single_source(
+            inst, time_limit_s, mip_rel_gap, warm_start, t0, stats, highs_options
+        )
 
     capacitated = variant == "multi-source"
     none = Solution(np.inf, np.zeros(inst.m, bool), np.zeros((inst.m, inst.n)))
@@ -517,6 +520,7 @@ def _solve_single_source(
     warm_start: BoolArray | Solution | None,
     t0: float,
     stats: dict[str, Any],
+    highs_options: dict[str, Any] | None = None,
 ) -> CflpResult:
     none = Solution(np.inf, np.zeros(inst.m, bool), np.zeros((inst.m, inst.n)))
     # A customer no reachable facility can hold alone makes the problem infeasible.
@@ -534,7 +538,7 @@ def _solve_single_source(
     if isinstance(warm_start, Solution) and np.isfinite(warm_start.objective):
         start = _start_cols(pairs, warm_start)
     remaining = time_limit_s - (time.perf_counter() - t0)
-    out = solve_milp(model, remaining, mip_rel_gap, start)
+    out = solve_milp(model, remaining, mip_rel_gap, start, highs_options)
     stats["milp_status"] = out.status
     stats["milp_nodes"] = out.nodes
     stats["milp_columns"] = model.num_col
@@ -549,7 +553,10 @@ def _solve_single_source(
 
 
 def solve_pmedian(
-    instance: PMedianInstance, time_limit_s: float = 60.0, mip_rel_gap: float = 1e-9
+    instance: PMedianInstance,
+    time_limit_s: float = 60.0,
+    mip_rel_gap: float = 1e-9,
+    highs_options: dict[str, Any] | None = None,
 ) -> CflpResult:
     """Solve a p-median problem: open exactly ``p`` vertices, minimise total distance.
 
@@ -564,6 +571,8 @@ def solve_pmedian(
         Wall-time limit [s].
     mip_rel_gap : float
         Relative gap to stop at [fraction].
+    highs_options : dict, optional
+        Extra HiGHS options (name -> value), e.g. ``{"mip_max_nodes": 1000}``.
 
     Returns
     -------
@@ -583,7 +592,7 @@ def solve_pmedian(
     stats: dict[str, Any] = {"m": inst.m, "n": inst.n, "p": instance.p}
     model, pairs = build_cflp_milp(inst, "uncapacitated")
     define_cardinality(model, inst.m, instance.p)
-    out = solve_milp(model, time_limit_s, mip_rel_gap)
+    out = solve_milp(model, time_limit_s, mip_rel_gap, options=highs_options)
     stats["milp_status"] = out.status
     stats["milp_nodes"] = out.nodes
     none = Solution(np.inf, np.zeros(inst.m, bool), np.zeros((inst.m, inst.n)))

@@ -40,8 +40,8 @@ def online_year(start_year: int, months: float | FloatArray) -> Any:
 
     Examples
     --------
-    >>> online_year(2026, 4.0), online_year(2026, 6.0), online_year(2026, 30.0)
-    (2026, 2027, 2029)
+    >>> online_year(2026, np.array([4.0, 6.0, 30.0]))
+    array([2026, 2027, 2029])
     """
     return start_year + np.floor((np.asarray(months, dtype=np.float64) + 6.0) / 12.0).astype(np.int64)
 

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from coredge.geo import haversine_km
-from coredge.inputs.build import build_inputs
+from coredge.inputs.build import Inputs, build_inputs
 from coredge.latency import fiber_rtt_ms
 from coredge.plan.greedy import greedy_plan
-from coredge.plan.result import online_year
+from coredge.plan.result import Plan, online_year
 from coredge.scenario.load import load_scenario
 from coredge_testing import run_cli
 
@@ -73,12 +73,9 @@ def test_variant_run(tmp_path: Path) -> None:
     assert s["variant"] == "bigger"
 
 
-def test_plan_invariants(tmp_path: Path) -> None:
-    from coredge_testing import tiny_path
-
-    sc = load_scenario(tiny_path(tmp_path))
-    inp = build_inputs(sc)
-    plan = greedy_plan(inp)
+def test_plan_invariants(tiny_inputs: Inputs, tiny_greedy: Plan) -> None:
+    inp, plan = tiny_inputs, tiny_greedy
+    sc = inp.scenario
     sites = plan.sites
     # Core campuses only where the scenario allows them.
     core = sites[sites["tier"] == "core"]
