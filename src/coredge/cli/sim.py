@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from coredge.cli.app import OverwriteOpt, app, console, emit_json, err_console
-from coredge.errors import InputError
+from coredge.errors import InputError, problems_from_validation
 
 if TYPE_CHECKING:
     from coredge.sim.spec import BurstSpec, FaultSpec
@@ -70,8 +70,8 @@ def _parse_burst(text: str) -> BurstSpec:
     try:
         return BurstSpec(at_s=vals[0], for_s=vals[1], factor=vals[2], demand=demand or None)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise InputError.of("--burst", text, f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+        first = problems_from_validation(exc, BurstSpec)[0]
+        raise InputError.of("--burst", text, f"{first.field}: {first.allowed}") from None
 
 
 def _num(opt: str, text: str, part: str, allowed: str) -> float:
@@ -92,8 +92,8 @@ def _fault(opt: str, text: str, data: dict[str, object]) -> FaultSpec:
     try:
         return FaultSpec.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise InputError.of(opt, text, f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+        first = problems_from_validation(exc, FaultSpec)[0]
+        raise InputError.of(opt, text, f"{first.field}: {first.allowed}") from None
 
 
 @app.command("simulate")

@@ -9,9 +9,6 @@ what is allowed (`coredge.errors.InputError`).
 from __future__ import annotations
 
 import copy
-import difflib
-import types
-import typing
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -20,6 +17,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from coredge import errors
 from coredge.errors import InputError, Problem
 from coredge.scenario.schema import TIER_IDS, Scenario
 
@@ -110,85 +108,12 @@ def _with_builtins(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------------
-# Turning pydantic errors into problems with did-you-mean suggestions
-
-
-def _unwrap(ann: Any) -> list[Any]:
-    """The concrete types inside Optional/Union/Annotated/list/dict annotations."""
-    origin = typing.get_origin(ann)
-    if origin is typing.Annotated:
-        return _unwrap(typing.get_args(ann)[0])
-    if origin in (typing.Union, types.UnionType):
-        return [t for a in typing.get_args(ann) for t in _unwrap(a)]
-    return [ann]
-
-
-def _model_at(loc: tuple[int | str, ...], root: type[BaseModel] = Scenario) -> type[BaseModel] | None:
-    """The pydantic model class reached by following `loc` from `root` (None if not a model)."""
-    current: Any = root
-    for part in loc:
-        nxt: Any = None
-        for cand in _unwrap(current):
-            origin = typing.get_origin(cand)
-            if isinstance(cand, type) and issubclass(cand, BaseModel) and isinstance(part, str):
-                field = cand.model_fields.get(part)
-                if field is not None:
-                    nxt = field.annotation
-                    break
-            elif origin is dict:
-                nxt = typing.get_args(cand)[1]
-                break
-            elif origin is list and isinstance(part, int):
-                nxt = typing.get_args(cand)[0]
-                break
-        if nxt is None:
-            return None
-        current = nxt
-    for cand in _unwrap(current):
-        if isinstance(cand, type) and issubclass(cand, BaseModel):
-            return cand
-    return None
-
-
-def _path(loc: tuple[int | str, ...], prefix: str = "") -> str:
-    parts: list[str] = []
-    for p in loc:
-        if isinstance(p, int):
-            parts.append(f"[{p}]")
-        else:
-            parts.append(("." if parts else "") + str(p))
-    return prefix + "".join(parts)
-
-
-def _did_you_mean(name: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
-    hint = f"did you mean '{close[0]}'? " if close else ""
-    return f"{hint}allowed fields: {', '.join(options)}"
+# Turning pydantic errors into problems (`coredge.errors.problems_from_validation`)
 
 
 def problems_from_validation(err: ValidationError, prefix: str = "") -> list[Problem]:
-    """Convert a pydantic ValidationError into `Problem` s (path, value, allowed)."""
-    problems: list[Problem] = []
-    for e in err.errors(include_url=False):
-        loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and "[" in p and "]" in p))
-        path = _path(loc, prefix)
-        kind = e["type"]
-        if kind == "extra_forbidden":
-            model = _model_at(loc[:-1])
-            options = list(model.model_fields) if model is not None else []
-            problems.append(
-                Problem(path, e.get("input"), "unknown field; " + _did_you_mean(str(loc[-1]), options))
-            )
-            continue
-        if kind == "missing":
-            problems.append(Problem(path, "(missing)", "this field is required"))
-            continue
-        msg = str(e["msg"])
-        msg = msg.replace("Input should be", "must be").replace("Value error, ", "")
-        if kind == "literal_error":
-            msg = msg.replace("must be", "must be one of")
-        problems.append(Problem(path, e.get("input"), msg))
-    return problems
+    """A scenario's pydantic errors as `Problem` s (path, value, allowed; see `coredge.errors`)."""
+    return errors.problems_from_validation(err, Scenario, prefix, whole="(scenario)")
 
 
 def _check_override_paths(
@@ -199,10 +124,10 @@ def _check_override_paths(
     for key, value in override.items():
         if key not in model.model_fields:
             problems.append(
-                Problem(f"{prefix}{key}", value, "no such field; " + _did_you_mean(str(key), list(model.model_fields)))
+                Problem(f"{prefix}{key}", value, "no such field; " + errors.did_you_mean(str(key), list(model.model_fields)))
             )
             continue
-        sub = _model_at((key,), model)
+        sub = errors.model_at((key,), model)
         if isinstance(value, Mapping) and sub is not None:
             problems.extend(_check_override_paths(value, sub, f"{prefix}{key}."))
     return problems
@@ -275,7 +200,7 @@ def semantic_problems(sc: Scenario) -> list[Problem]:
                 Problem(
                     f"candidates.core_regions[{i}]",
                     rid,
-                    _did_you_mean(rid, regions).replace("allowed fields", "known regions"),
+                    errors.did_you_mean(rid, regions, "known regions"),
                 )
             )
     if sc.candidates.core_regions is not None and not sc.candidates.core_regions:

@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import json
 import math
-import types
-import typing
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -34,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from coredge.errors import InputError, Problem
+from coredge.errors import InputError, Problem, problems_from_validation
 from coredge.geo import haversine_km
 from coredge.latency import FIBER_US_PER_KM, OVERHEAD_MS, ROUTE_INFLATION_TYPICAL, fiber_rtt_ms
 
@@ -240,64 +238,6 @@ class NetworkSpec(_Model):
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict (defaults included); `spec_from_dict` reads it back."""
         return self.model_dump(mode="json")
-
-
-# --------------------------------------------------------------------------- errors
-
-
-def _path(loc: Sequence[int | str]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out or "(spec)"
-
-
-def _unwrap(tp: Any) -> Any:
-    """Strip Optional/list/Annotated down to a model class (or None)."""
-    while True:
-        origin = typing.get_origin(tp)
-        if origin is Annotated:
-            tp = typing.get_args(tp)[0]
-        elif origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(tp) if a is not type(None)]
-            tp = args[0] if len(args) == 1 else None
-        elif origin is list:
-            tp = typing.get_args(tp)[0]
-        else:
-            return tp
-
-
-def _model_at(loc: Sequence[int | str]) -> type[BaseModel] | None:
-    model: type[BaseModel] | None = NetworkSpec
-    for part in loc:
-        if isinstance(part, int) or model is None:
-            continue
-        field = model.model_fields.get(part)
-        if field is None:
-            return None
-        tp = _unwrap(field.annotation)
-        model = tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
-    return model
-
-
-def _problems_from(exc: ValidationError) -> list[Problem]:
-    problems = []
-    for err in exc.errors():
-        loc = list(err["loc"])
-        value = err.get("input")
-        msg = str(err["msg"])
-        if err["type"] == "extra_forbidden":
-            parent = _model_at(loc[:-1])
-            known = ", ".join(parent.model_fields) if parent else "see docs/simulator.md"
-            msg = f"unknown field; allowed fields here: {known}"
-        elif err["type"] == "missing":
-            value = None
-            msg = "required field is missing"
-        problems.append(Problem(_path(loc), value, msg))
-    return problems
 
 
 # --------------------------------------------------------------------------- checks
@@ -574,7 +514,8 @@ def spec_from_dict(data: Mapping[str, Any]) -> NetworkSpec:
     try:
         spec = NetworkSpec.model_validate(dict(data))
     except ValidationError as exc:
-        raise InputError(_problems_from(exc), "invalid network spec") from None
+        raise InputError(problems_from_validation(exc, NetworkSpec, whole="(spec)"),
+                         "invalid network spec") from None
     return validate_spec(spec)
 
 
