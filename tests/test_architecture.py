@@ -33,7 +33,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("coredge.store",),
     ("coredge.report",),
     ("coredge.pipeline",),
-    ("coredge.studies",),
+    ("coredge.studies", "coredge.validation"),
     ("coredge.service",),
     ("coredge.cli", "coredge.__main__"),
 )  # fmt: skip
