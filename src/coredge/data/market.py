@@ -19,7 +19,7 @@ Examples
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any, Final
 
 import numpy as np
@@ -39,7 +39,7 @@ MARKET_TABLES: Final[tuple[str, ...]] = (
 """Names of the market tables (file ``market_<name>.csv``)."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def _read(name: str) -> pd.DataFrame:
     from coredge.data import DATA_DIR
 
