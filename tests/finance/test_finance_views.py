@@ -198,3 +198,24 @@ def test_capex_facility_components_survive_the_landlord_table() -> None:
     lcf, m = landlord_view(table, _flat())
     assert m["core"]["capex_usd"] == pytest.approx(sum(v[0] for v in comp.values()))
     assert lcf.capex_by_component_usd.sum() == pytest.approx(m["core"]["capex_usd"])
+
+
+def test_plan_financials_carry_both_views(tiny_result: Any) -> None:
+    """The run's financials and summary carry ``finance_views``; the operator view of a plan whose
+    tiers sell GPU-hours equals the existing investor view, and the landlord's capex is costing's
+    facility capex (the tenant owns the IT)."""
+    from coredge.results import money_summary
+
+    pf = tiny_result.finance
+    v = pf.views
+    assert set(v) == {"landlord", "operator", "power"}
+    assert pf.summary()["finance_views"] is v
+    s = money_summary(pf, {t: np.array([True]) for t in ("core", "regional", "micro")})
+    assert s["finance_views"] is v and "finance" in s  # additive: the existing keys stay
+    if all(tf.revenue_model == "gpu_hour" for tf in pf.assumptions.tiers.values()):
+        assert v["operator"]["portfolio"]["npv_usd"] == pytest.approx(pf.portfolio["npv_usd"], rel=1e-9)
+    fac = float(pf.rows["capex_facility_usd"].sum())
+    assert v["landlord"]["portfolio"]["capex_usd"] == pytest.approx(fac, rel=1e-9)
+    for view in ("landlord", "operator"):
+        tot = sum(v[view][t]["npv_usd"] for t in ("core", "regional", "micro"))
+        assert v[view]["portfolio"]["npv_usd"] == pytest.approx(tot, rel=1e-9, abs=1.0)
