@@ -214,8 +214,11 @@ def test_plan_financials_carry_both_views(tiny_result: Any) -> None:
     assert s["finance_views"] is v and "finance" in s  # additive: the existing keys stay
     if all(tf.revenue_model == "gpu_hour" for tf in pf.assumptions.tiers.values()):
         assert v["operator"]["portfolio"]["npv_usd"] == pytest.approx(pf.portfolio["npv_usd"], rel=1e-9)
+        np.testing.assert_allclose(pf.view_flows["operator"].net_usd, pf.cash_flows.net_usd)
     fac = float(pf.rows["capex_facility_usd"].sum())
     assert v["landlord"]["portfolio"]["capex_usd"] == pytest.approx(fac, rel=1e-9)
+    assert set(pf.view_flows) == {"landlord", "operator"}
+    assert pf.view_flows["landlord"].capex_it_usd.sum() == 0.0
     for view in ("landlord", "operator"):
         tot = sum(v[view][t]["npv_usd"] for t in ("core", "regional", "micro"))
         assert v[view]["portfolio"]["npv_usd"] == pytest.approx(tot, rel=1e-9, abs=1.0)

@@ -44,7 +44,7 @@ from coredge.finance.cashflow import CashFlows, tier_order
 from coredge.finance.metrics import present_value
 from coredge.finance.montecarlo import RiskResult, RiskSpec, UncertainVariable
 from coredge.finance.portfolio import series_metrics, site_inputs_from_table
-from coredge.finance.views import finance_views
+from coredge.finance.views import finance_views, finance_views_and_flows
 from coredge.inputs.build import Inputs
 from coredge.plan.costing import SiteCosts, capacity_additions, gpus_per_mw, whole_gpus
 from coredge.plan.result import Plan
@@ -335,6 +335,9 @@ class PlanFinancials:
         (see `edge_premium`).
     views : dict
         The landlord and operator views of the same rows (`coredge.finance.views.finance_views`).
+    view_flows : dict
+        Each view's `CashFlows` per build phase and year (for charts and workbooks; not in the
+        summary).
     """
 
     assumptions: FinanceAssumptions
@@ -346,6 +349,7 @@ class PlanFinancials:
     yearly: pd.DataFrame
     edge_premium: dict[str, dict[str, Any]] = field(default_factory=dict)
     views: dict[str, Any] = field(default_factory=dict)
+    view_flows: dict[str, CashFlows] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready: portfolio metrics at the top level, plus ``tiers``, ``edge_premium``,
@@ -482,8 +486,10 @@ def financials_from_plan(inputs: Inputs, plan: Plan, costs: SiteCosts) -> PlanFi
     portfolio = {"n_sites": S, **p_row}
     yearly = _yearly(cf, table, onehot, t_onehot, tier_ids, mtok_s, years)
     pf = PlanFinancials(a, table, cf, sites, tiers, portfolio, yearly)
-    views = finance_views(table, a, sc.finance.exit_cap_rate)
-    return PlanFinancials(a, table, cf, sites, tiers, portfolio, yearly, edge_premium(inputs, plan, pf), views)
+    views, flows = finance_views_and_flows(table, a, sc.finance.exit_cap_rate)
+    return PlanFinancials(
+        a, table, cf, sites, tiers, portfolio, yearly, edge_premium(inputs, plan, pf), views, flows
+    )
 
 
 def _empty(

@@ -376,6 +376,14 @@ def _tier_ids(cf: CashFlows) -> list[str]:
 def finance_views(
     table: pd.DataFrame, assumptions: FinanceAssumptions, exit_cap_rate: float | None = None
 ) -> dict[str, Any]:
+    """Both investor views of a site table, JSON-ready (`finance_views_and_flows` without the
+    cash flows)."""
+    return finance_views_and_flows(table, assumptions, exit_cap_rate)[0]
+
+
+def finance_views_and_flows(
+    table: pd.DataFrame, assumptions: FinanceAssumptions, exit_cap_rate: float | None = None
+) -> tuple[dict[str, Any], dict[str, CashFlows]]:
     """Both investor views of a site table, JSON-ready.
 
     Parameters
@@ -388,9 +396,10 @@ def finance_views(
 
     Returns
     -------
-    dict
+    (dict, dict)
         ``{"landlord": {tier: metrics, ..., "portfolio": metrics, "assumptions": {...}},
-        "operator": {...}, "power": str}``.
+        "operator": {...}, "power": str}`` and each view's `CashFlows` per row and year
+        (``{}`` for an empty table).
 
     Examples
     --------
@@ -406,12 +415,12 @@ def finance_views(
         empty = {tid: {k: (0.0 if k in ("npv_usd", "capex_usd", "peak_funding_usd", "revenue_usd") else math.nan) for k in VIEW_METRIC_KEYS} for tid in [*TIER_ORDER, "portfolio"]}
         return {"landlord": {**empty, "assumptions": _echo(assumptions, "landlord", exit_cap_rate)},
                 "operator": {**empty, "assumptions": _echo(assumptions, "operator", None)},
-                "power": POWER_TREATMENT}
+                "power": POWER_TREATMENT}, {}
     lcf, land = landlord_view(table, assumptions, exit_cap_rate)
-    _ocf, oper = operator_view(table, assumptions, landlord=lcf)
+    ocf, oper = operator_view(table, assumptions, landlord=lcf)
     land["assumptions"] = _echo(assumptions, "landlord", exit_cap_rate)
     oper["assumptions"] = _echo(assumptions, "operator", None)
-    return {"landlord": land, "operator": oper, "power": POWER_TREATMENT}
+    return {"landlord": land, "operator": oper, "power": POWER_TREATMENT}, {"landlord": lcf, "operator": ocf}
 
 
 def _echo(a: FinanceAssumptions, view: str, exit_cap_rate: float | None) -> dict[str, Any]:
@@ -449,6 +458,7 @@ __all__ = [
     "VIEW_NAMES",
     "exit_value_usd",
     "finance_views",
+    "finance_views_and_flows",
     "landlord_assumptions",
     "landlord_table",
     "landlord_view",
