@@ -115,9 +115,9 @@ def _views_table(pf: PlanFinancials) -> Table:
     for name in ("core", "regional", "micro", "portfolio"):
         lm, om = land.get(name, {}), oper.get(name, {})
         t.add_row(
-            name, _usd(lm.get("npv_usd")), _pct(lm.get("irr")), _pct(lm.get("yield_on_cost")),
-            _num(lm.get("moic")), _usd(om.get("npv_usd")), _pct(om.get("irr")),
-            _pct(om.get("leased_ebitda_margin")),
+            name, usd(lm.get("npv_usd")), pct(lm.get("irr")), pct(lm.get("yield_on_cost")),
+            num(lm.get("moic"), 2), usd(om.get("npv_usd")), pct(om.get("irr")),
+            pct(om.get("leased_ebitda_margin")),
         )
     return t
 
