@@ -8,7 +8,7 @@ from coredge.validation import load_checks, run_checks
 def test_finance_check_is_registered_and_within_tolerance() -> None:
     assert "finance" in load_checks()
     stats = run_checks(["finance"])
-    assert len(stats) == 8
+    assert len(stats) == 9
     for s in stats:
         assert s.n >= 1 and s.source and s.date
         assert s.within_tolerance, s

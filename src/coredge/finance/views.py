@@ -307,7 +307,8 @@ def landlord_view(
     -------
     (CashFlows, dict)
         Line items per row and year, and metrics per tier id (every built-in tier) and
-        ``"portfolio"``: `VIEW_METRIC_KEYS` plus ``yield_on_cost`` [fraction/year].
+        ``"portfolio"``: `VIEW_METRIC_KEYS` plus ``yield_on_cost`` [fraction/year] and
+        ``noi_margin`` (NOI / rent over the horizon) [fraction].
     """
     la = landlord_assumptions(assumptions)
     lt = landlord_table(table)
@@ -324,8 +325,11 @@ def landlord_view(
     noi = cf.ebitda_usd[rows, k] / escalation_factors(esc, np.maximum(online, 0))
     capex = cf.capex_facility_usd.sum(axis=1)
     g = _groups(cf, tier_ids)
+    ebitda, revenue = cf.ebitda_usd.sum(axis=1), cf.revenue_usd.sum(axis=1)
     for i, tid in enumerate([*tier_ids, "portfolio"]):
         block[tid]["yield_on_cost"] = float(yield_on_cost(g[i] @ noi, g[i] @ capex))
+        rev = float(g[i] @ revenue)
+        block[tid]["noi_margin"] = float(g[i] @ ebitda) / rev if rev > 0 else math.nan
     return cf, block
 
 

@@ -14,6 +14,9 @@ to the prediction):
 * landlord yield on cost of a pre-leased core campus vs the published development yields of
   pre-leased hyperscale builds (6.9 % Digital Realty / Realty Income 2023 to 12 %, secondary);
   tolerance 0 (must lie inside);
+* landlord NOI margin (NOI / rent) of the same campus vs the one implied by Applied Digital's
+  guidance for its CoreWeave leases ($0.5B NOI a year on $11B over 15 years, secondary):
+  reported, no tolerance (coredge's core lease is triple-net: margin 1);
 * landlord unlevered IRR of the same campus vs the band implied by those yields plus the rent
   escalators (a growing lease bought at yield ``y`` and sold at the same yield returns
   ``y + g``): 6.9 % + 2 % to 12 % + 3 %; tolerance 0 (derived band, stated as such);
@@ -116,6 +119,13 @@ def check_finance() -> list[ErrorStat]:
         "held-out band", core_l["yield_on_cost"], yoc,
         "Digital Realty / Realty Income 2023 (6.9 %); Infrastructure Investor 9-12 %; Max Life 7-8.5 % (secondary)",
         "2023-2026",
+    ))
+    nm = ret[(ret["subset"] == "landlord") & (ret["metric"] == "noi_margin")]
+    noi_margin = core_l["noi_margin"]
+    out.append(error_stat(
+        "landlord NOI margin (pre-leased core campus)", "Applied Digital Polaris Forge 1 NOI / rent (derived)",
+        "reported (no tolerance)", [noi_margin], nm["value_low"].to_numpy(dtype=np.float64),
+        "Applied Digital guidance (secondary) and press release 2025-08-29", "2025",
     ))
     g_lo, g_hi = market_lease_term("core", "lease_escalator_rate"), market_lease_term("regional", "lease_escalator_rate")
     out.append(band_error(
