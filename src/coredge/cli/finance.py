@@ -105,6 +105,23 @@ def _metrics_table(title: str, pf: PlanFinancials) -> Table:
     return t
 
 
+def _views_table(pf: PlanFinancials) -> Table:
+    """The landlord and operator views side by side (coredge.finance.views)."""
+    t = Table(title="investor views: landlord (rent per kW, tenant owns IT) | operator (owns GPUs)")
+    t.add_column("", no_wrap=True)
+    for col in ("landlord NPV", "IRR", "yield on cost", "MOIC", "operator NPV", "IRR", "leased EBITDA margin"):
+        t.add_column(col, justify="right")
+    land, oper = pf.views.get("landlord", {}), pf.views.get("operator", {})
+    for name in ("core", "regional", "micro", "portfolio"):
+        lm, om = land.get(name, {}), oper.get(name, {})
+        t.add_row(
+            name, usd(lm.get("npv_usd")), pct(lm.get("irr")), pct(lm.get("yield_on_cost")),
+            num(lm.get("moic"), 2), usd(om.get("npv_usd")), pct(om.get("irr")),
+            pct(om.get("leased_ebitda_margin")),
+        )
+    return t
+
+
 @app.command("finance")
 def finance_cmd(source: SourceArg = None, scenario_variant: VariantOpt = None, json_out: JsonOpt = False) -> None:
     """NPV, IRR, payback, MOIC, peak funding and levelised costs per tier and for the portfolio."""
@@ -115,6 +132,8 @@ def finance_cmd(source: SourceArg = None, scenario_variant: VariantOpt = None, j
         emit_json(out)
         return
     console.print(_metrics_table(f"coredge finance: {label}", pf))
+    if pf.views:
+        console.print(_views_table(pf))
     if pf.edge_premium:
         e = Table(title="edge vs nearest core campus (final plan year)")
         for col in ("class", "budget", "edge MW", "extra cost/yr", "RTT saved", "$/yr per ms", "core within budget"):
