@@ -189,6 +189,16 @@ DATASETS: list[DatasetInfo] = [
         "degrees (lon/lat)",
         "public domain data; package ISC",
     ),
+    DatasetInfo(
+        "orlib_cap",
+        "orlib/optima.csv",
+        "OR-Library capacitated warehouse location cap71-74, cap131-134 and their published optima "
+        "(for coredge validation)",
+        "J. E. Beasley, OR-Library (capopt, uncapopt), via aimms/examples",
+        "1990",
+        "instance cost units",
+        "MIT (OR-Library copyright notice)",
+    ),
 ]
 """Every built-in table, with its provenance (listed by ``coredge data``)."""
 
