@@ -9,12 +9,12 @@ Two views of the same quantity, US AI-inference volume by year (docs/demand.md):
   (``demand_forecasts.csv``) times inference's share of data-center power, divided by PUE: US
   inference IT MW.
 
-`market_curve` joins them through the scenario's own serving capacity (MW per token per second
+`calibrated_market` joins them through the scenario's own serving capacity (MW per token per second
 of the class mix, from `coredge.inputs.build.class_capacity`, so tokens and MW stay consistent
 whatever the serving model says): the curve passes through the bottom-up anchor (the latest
-disclosure of the fit set, converted to MW) and the top-down anchors (the envelope of the fit
-set's ranges in each forecast year), log-linear in between. ``band`` picks the geometric
-midpoint, the low or the high edge of every range. Figures published later (``set ==
+disclosure of the fit set, converted to MW) and the top-down anchors (in each forecast year the
+intersection of the fit set's ranges, their envelope where they do not overlap), log-linear in
+between. ``band`` picks the geometric midpoint, the low or the high edge of every range. Figures published later (``set ==
 "held_out"``) are not used; `coredge.validation.demand` compares the curve with them.
 
 Examples
@@ -210,8 +210,9 @@ def market_anchors(mw_per_token_s: float, band: Band = "mid") -> list[Anchor]:
     Returns
     -------
     list of Anchor
-        The latest fit-set disclosure (bottom-up) and, per forecast year, the envelope of the
-        fit-set forecasts (top-down), in time order.
+        The latest fit-set disclosure (bottom-up) and, per forecast year, the fit-set forecasts
+        (top-down): the intersection of their ranges, or their envelope where they do not
+        overlap; in time order.
     """
     bu = bottom_up_ranges()
     bu = bu[bu["set"] == "fit"].sort_values("t")
@@ -227,7 +228,11 @@ def market_anchors(mw_per_token_s: float, band: Band = "mid") -> list[Anchor]:
     td = top_down_ranges()
     td = td[td["set"] == "fit"]
     for year, grp in td.groupby("year"):  # year: int (a CSV column of years)
-        lo, hi = float(grp["low"].min()), float(grp["high"].max())
+        # the values every fit source of that year admits (their ranges' intersection); the
+        # envelope where they do not overlap
+        lo, hi = float(grp["low"].max()), float(grp["high"].min())
+        if lo > hi:
+            lo, hi = float(grp["low"].min()), float(grp["high"].max())
         out.append(
             Anchor("top-down", float(str(year)) + 0.5, band_point(lo, hi, band), lo, hi,
                    tuple(str(x) for x in grp["id"]))
