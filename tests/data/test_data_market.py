@@ -172,3 +172,17 @@ def test_summary_market_block(us_inputs) -> None:  # type: ignore[no-untyped-def
     compared = [r for r in blk["published_ranges"] if r["value"] is not None]
     assert compared and all(r["inside"] for r in compared)
     assert {r["view"] for r in compared} == {"bottom-up", "top-down"}
+
+
+def test_report_market_tables(us_inputs) -> None:  # type: ignore[no-untyped-def]
+    from coredge.report.market import market_rows, range_rows
+    from coredge.results import market_block
+
+    blk = market_block(us_inputs)
+    rows = market_rows(blk)
+    assert [r["year"] for r in rows] == [str(y) for y in range(2026, 2036)]
+    assert all(r["share_mw"] == "20.0%" for r in rows)
+    ranges = range_rows(blk)
+    assert {r["inside"] for r in ranges} <= {"yes", ""}
+    assert any("LBNL" in r["source"] for r in ranges) and any("Google" in r["source"] for r in ranges)
+    assert market_rows(None) == [] and range_rows(None) == []
