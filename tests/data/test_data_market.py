@@ -186,3 +186,11 @@ def test_report_market_tables(us_inputs) -> None:  # type: ignore[no-untyped-def
     assert {r["inside"] for r in ranges} <= {"yes", ""}
     assert any("LBNL" in r["source"] for r in ranges) and any("Google" in r["source"] for r in ranges)
     assert market_rows(None) == [] and range_rows(None) == []
+
+
+@pytest.mark.parametrize("band", ["low", "mid", "high"])
+def test_market_never_shrinks(band: str) -> None:
+    a = market_anchors(1.5e-6, band)  # type: ignore[arg-type]
+    assert all(x.it_mw <= y.it_mw for x, y in zip(a, a[1:], strict=False))
+    v = curve_at(a, np.arange(2026, 2036) + 0.5)
+    assert np.all(np.diff(v) >= 0)

@@ -212,7 +212,7 @@ def market_anchors(mw_per_token_s: float, band: Band = "mid") -> list[Anchor]:
     list of Anchor
         The latest fit-set disclosure (bottom-up) and, per forecast year, the fit-set forecasts
         (top-down): the intersection of their ranges, or their envelope where they do not
-        overlap; in time order.
+        overlap; in time order, each at least as high as the one before.
     """
     bu = bottom_up_ranges()
     bu = bu[bu["set"] == "fit"].sort_values("t")
@@ -237,7 +237,13 @@ def market_anchors(mw_per_token_s: float, band: Band = "mid") -> list[Anchor]:
             Anchor("top-down", float(str(year)) + 0.5, band_point(lo, hi, band), lo, hi,
                    tuple(str(x) for x in grp["id"]))
         )  # fmt: skip
-    return sorted(out, key=lambda a: a.t)
+    out = sorted(out, key=lambda a: a.t)
+    # a later year's market is never below an earlier one's (the low edge of a wide 2035 range
+    # can fall below the narrow 2030 intersection): the anchor is held at the earlier level
+    level = np.maximum.accumulate([a.it_mw for a in out])
+    return [
+        Anchor(a.view, a.t, float(v), a.low_mw, a.high_mw, a.ids) for a, v in zip(out, level, strict=True)
+    ]
 
 
 def curve_at(anchors: list[Anchor], t: npt.ArrayLike) -> npt.NDArray[np.float64]:
