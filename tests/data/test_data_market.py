@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -128,8 +130,17 @@ def test_default_market_in_tokens_and_mw_is_consistent(us_inputs) -> None:  # ty
     assert inp.load_mw[:, budgets & (np.array(inp.classes) != "consumer-assistant"), -1].sum() > 30.0
 
 
-def test_class_shares_move_to_their_end_values(us_inputs) -> None:  # type: ignore[no-untyped-def]
-    inp = us_inputs
+def test_default_grows_uniformly_so_the_planner_aggregates(us_inputs) -> None:  # type: ignore[no-untyped-def]
+    from coredge.plan import model as sm
+
+    load = us_inputs.load_mw.reshape(-1, us_inputs.load_mw.shape[-1])
+    assert sm.growth_ratio(load).size == len(us_inputs.years)
+
+
+def test_class_shares_move_to_their_end_values() -> None:
+    from coredge.inputs.build import build_inputs
+
+    inp = build_inputs(load_scenario(None, "shifting-mix"))
     act = inp.scenario.active_workloads
     per_class = inp.requests_per_s.sum(axis=0)
     share = per_class / per_class.sum(axis=0, keepdims=True)
@@ -191,6 +202,6 @@ def test_report_market_tables(us_inputs) -> None:  # type: ignore[no-untyped-def
 @pytest.mark.parametrize("band", ["low", "mid", "high"])
 def test_market_never_shrinks(band: str) -> None:
     a = market_anchors(1.5e-6, band)  # type: ignore[arg-type]
-    assert all(x.it_mw <= y.it_mw for x, y in zip(a, a[1:], strict=False))
+    assert all(x.it_mw <= y.it_mw for x, y in itertools.pairwise(a))
     v = curve_at(a, np.arange(2026, 2036) + 0.5)
     assert np.all(np.diff(v) >= 0)

@@ -129,8 +129,10 @@ class WorkloadClass(StrictModel):
     demand_share: Fraction = Field(..., description="Share of all requests [fraction].")
     demand_share_end: Fraction | None = Field(
         None,
-        description="Share of all requests in the last plan year, reached linearly from "
-        "demand_share [fraction]; null = demand_share every year.",
+        description="With demand.volume 'market': share of all requests in the last plan year, "
+        "reached linearly from demand_share (shares renormalised to sum to 1 each year) "
+        "[fraction]; null = demand_share every year. Classes then grow at different rates, so "
+        "the planner solves its full multi-year model (docs/demand.md).",
     )
     model: str = Field(..., description="Model id served, e.g. llama3-8b, llama3-70b.")
     dtype: Literal["bf16", "fp8", "int4"] = Field(
