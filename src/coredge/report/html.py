@@ -20,6 +20,7 @@ from plotly.offline import get_plotlyjs
 
 from coredge.formatting import pct, usd
 from coredge.report.maps import albers_usa, equirectangular
+from coredge.report.market import market_rows, range_rows
 
 if TYPE_CHECKING:
     from coredge.results import RunResult
@@ -252,8 +253,10 @@ def assumptions(res: RunResult) -> list[tuple[str, str]]:
         ("Horizon", f"{sc.horizon.start_year}-{sc.horizon.end_year}"),
         ("Demand", f"{d.source}: {', '.join(d.countries)}; cities >= {d.min_population:,} people"
                    if d.source == "cities" else f"CSV {d.points_csv}"),
-        ("Requests per person per day (start year)", f"{d.requests_per_capita_per_day}"),
-        ("Demand growth", f"{d.growth_rate:.0%} per year"),
+        *((("Demand volume", f"calibrated market ({d.market_band} of the published ranges; see Market)"),)
+          if d.volume == "market" else
+          (("Requests per person per day (start year)", f"{d.requests_per_capita_per_day}"),
+           ("Demand growth", f"{d.growth_rate:.0%} per year"))),
         ("Portfolio market share", f"{d.market_share:.0%}"),
         ("Busy-hour / mean load", f"{d.peak_to_mean_ratio}"),
         ("Training IT load", f"{sc.training.it_mw_start:,.0f} MW in {sc.horizon.start_year}, +{sc.training.growth_rate:.0%}/yr"),
@@ -328,5 +331,8 @@ def write_report(path: Path, res: RunResult, tiers: pd.DataFrame) -> None:
         tier_rows=tier_rows,
         cov_rows=cov_rows,
         assumptions=assumptions(res),
+        market=s.get("market"),
+        market_rows=market_rows(s.get("market")),
+        range_rows=range_rows(s.get("market")),
     )
     path.write_text(page, encoding="utf-8")
