@@ -25,9 +25,11 @@ openpyxl = pytest.importorskip("openpyxl")
 @pytest.fixture(scope="module")
 def run_dir(tiny_result: RunResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
     from coredge.pipeline import write_run
+    from coredge.studies.compare import compare_strategies, comparison_table
 
     res = dataclasses.replace(tiny_result, summary=copy.deepcopy(tiny_result.summary))
-    return write_run(res, tmp_path_factory.mktemp("workbook") / "run")
+    table = comparison_table(compare_strategies(res.scenario, reuse={"blended": res}))
+    return write_run(res, tmp_path_factory.mktemp("workbook") / "run", compare=table)
 
 
 def _sheet(path: Path, title: str) -> pd.DataFrame:
@@ -121,3 +123,16 @@ def test_read_investor_tables_round_trip(run_dir: Path) -> None:
     t = read_investor_tables(run_dir)
     assert set(t.site_economics["view"]) == {"landlord", "operator"}
     assert len(t.tornado) > 0
+
+
+def test_report_has_the_investor_sections_and_the_comparison(run_dir: Path) -> None:
+    page = (run_dir / "report.html").read_text(encoding="utf-8")
+    for needle in ('id="cf_landlord_portfolio"', 'id="cf_operator_portfolio"', 'id="tornado_landlord"',
+                   'id="tornado_operator"', 'id="sites_landlord"', 'id="sites_operator"', 'class="sortable"',
+                   "Strategy comparison", 'id="compare"'):
+        assert needle in page, needle
+    cmp = json.loads((run_dir / "compare.json").read_text(encoding="utf-8"))
+    assert list(cmp["strategies"]) == ["all-core", "edge-heavy", "blended"]
+    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    # blended is the run itself, not planned again
+    assert cmp["strategies"]["blended"]["npv_usd"] == pytest.approx(summary["npv_usd"])
