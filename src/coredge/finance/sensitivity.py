@@ -152,8 +152,8 @@ def market_ranges(accelerator: str = "h100") -> dict[str, DriverRange]:
     for tier, rows in rent.groupby("tier"):
         lo_r[str(tier)], hi_r[str(tier)] = _band_ratio(rows["usd_per_kw_month_low"], rows["usd_per_kw_month_high"])
     gpu = load_market("gpu_hour")
-    acc = accelerator.lower()
-    rows = gpu[gpu["accelerator"].str.lower() == acc]
+    acc = accelerator.lower().split("-")[0]  # "a100" matches the table's "a100-80gb"
+    rows = gpu[gpu["accelerator"].str.lower().str.split("-").str[0] == acc]
     if rows.empty:
         acc, rows = "h100", gpu[gpu["accelerator"].str.lower() == "h100"]
     g_lo, g_hi = _band_ratio(rows["usd_per_gpu_hour_low"], rows["usd_per_gpu_hour_high"])
