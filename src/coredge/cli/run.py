@@ -76,9 +76,13 @@ def run_cmd(
     out: OutOpt = None,
     overwrite: OverwriteOpt = False,
     json_out: JsonOpt = False,
+    compare: Annotated[
+        bool,
+        typer.Option("--compare", help="Also plan the all-core and edge-heavy strategies and compare them in the report."),
+    ] = False,
 ) -> None:
     """Plan, cost and report a scenario end to end; writes a run directory."""
-    _execute_and_write(scenario, scenario_variant, out, json_out, overwrite)
+    _execute_and_write(scenario, scenario_variant, out, json_out, overwrite, compare=compare)
 
 
 def _execute_and_write(
@@ -87,9 +91,11 @@ def _execute_and_write(
     out: Path | None,
     json_out: bool,
     overwrite: bool = False,
+    compare: bool = False,
     **planner: Any,
 ) -> None:
-    """Run the pipeline, write the run directory, print the summary (table or JSON line)."""
+    """Run the pipeline, write the run directory, print the summary (table or JSON line); with
+    `compare`, the strategy comparison (`coredge.studies.compare`) goes into the same report."""
     from coredge.files import check_out
     from coredge.pipeline import execute, write_run
     from coredge.scenario.load import load_scenario
@@ -101,7 +107,12 @@ def _execute_and_write(
     check_out(target, overwrite)  # refuse a folder that is not ours before any work
     say(f"scenario {sc.name}" + (f" (variant {variant})" if variant else ""))
     res = execute(sc, variant, progress=say, **planner)
-    write_run(res, target, progress=say, overwrite=overwrite)
+    table = None
+    if compare:
+        from coredge.studies.compare import compare_strategies, comparison_table
+
+        table = comparison_table(compare_strategies(sc, progress=say, reuse={"blended": res}))
+    write_run(res, target, progress=say, overwrite=overwrite, compare=table)
     if json_out:
         emit_json(res.summary)
     else:

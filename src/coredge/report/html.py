@@ -10,7 +10,7 @@ import html
 import math
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,7 @@ from coredge.report.maps import albers_usa, equirectangular
 from coredge.report.market import market_rows, range_rows
 
 if TYPE_CHECKING:
+    from coredge.finance.view_tables import InvestorTables
     from coredge.results import RunResult
 
 TIER_COLOURS = {"core": "#b2182b", "regional": "#2166ac", "micro": "#1b9e77"}
@@ -275,8 +276,31 @@ def assumptions(res: RunResult) -> list[tuple[str, str]]:
     return rows
 
 
-def write_report(path: Path, res: RunResult, tiers: pd.DataFrame) -> None:
-    """Render report.html for a run."""
+def write_report(
+    path: Path,
+    res: RunResult,
+    tiers: pd.DataFrame,
+    investor: InvestorTables | None = None,
+    compare: dict[str, Any] | None = None,
+) -> None:
+    """Render report.html for a run.
+
+    Parameters
+    ----------
+    path : Path
+        The file to write.
+    res : RunResult
+        The run.
+    tiers : DataFrame
+        `coredge.results.tier_table` of the run.
+    investor : InvestorTables, optional
+        Both investor views' tables (cash flows, site economics, tornado); their sections are
+        left out without them.
+    compare : dict, optional
+        A strategy comparison (`coredge.studies.compare.comparison_table`) to include.
+    """
+    from coredge.report.finance_sections import compare_section_html, investor_sections_html
+
     env = Environment(loader=PackageLoader("coredge.report", "templates"),
                       autoescape=select_autoescape(["html"]))
     tpl = env.get_template("report.html.j2")
@@ -334,5 +358,9 @@ def write_report(path: Path, res: RunResult, tiers: pd.DataFrame) -> None:
         market=s.get("market"),
         market_rows=market_rows(s.get("market")),
         range_rows=range_rows(s.get("market")),
+        investor_html=investor_sections_html(
+            investor, s.get("finance_views") or {}, str((s.get("finance_views") or {}).get("power", ""))
+        ) if investor is not None else "",
+        compare_html=compare_section_html(compare) if compare is not None else "",
     )
     path.write_text(page, encoding="utf-8")
