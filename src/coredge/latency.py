@@ -375,9 +375,10 @@ def corridor_factor(
     zb = world_zone(b_lat_deg, b_lon_deg)
     za, zb = np.broadcast_arrays(za, zb)
     keys = np.where(za <= zb, np.char.add(np.char.add(za, "-"), zb), np.char.add(np.char.add(zb, "-"), za))
-    flat = [1.0 if x == y else CORRIDOR_FACTOR.get(str(k), 1.0)
-            for x, y, k in zip(za.ravel(), zb.ravel(), keys.ravel(), strict=True)]
-    return np.asarray(flat, dtype=np.float64).reshape(keys.shape)
+    unique, inverse = np.unique(keys, return_inverse=True)
+    per_key = np.array([CORRIDOR_FACTOR.get(str(k), 1.0) for k in unique], dtype=np.float64)
+    out = per_key[inverse.reshape(keys.shape)] if unique.size else np.ones(keys.shape)
+    return np.asarray(np.where(za == zb, 1.0, out), dtype=np.float64)
 
 
 def pair_rtt_ms(

@@ -219,7 +219,7 @@ def read_rtt_pairs(path: Path) -> Any:
     return df
 
 
-def _rtt_network(model: str | None, route_inflation: float | None, access: str) -> Any:
+def _rtt_network(model: str | None, route_inflation: float | None) -> Any:
     from coredge.scenario.schema import NetworkSpec
 
     if model is not None and model not in ("calibrated", "fixed-inflation"):
@@ -269,7 +269,7 @@ def rtt_cmd(
     for text in (origin, dest):
         if text is not None and text.startswith("--"):
             raise InputError.of("option", text, "one of the options of coredge rtt --help")
-    net = _rtt_network(model, route_inflation, access)
+    net = _rtt_network(model, route_inflation)
     acc = access_rtt_ms(access)
     if pairs is not None:
         if origin is not None or dest is not None:
