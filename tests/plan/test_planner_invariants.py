@@ -183,7 +183,7 @@ def test_unreachable_demand_is_explained_and_left_unmet(tmp_path: Path) -> None:
         TINY,
         candidates={"core_regions": ["dallas-fort-worth", "phoenix-mesa"],
                     "regional_min_population": 3_000_000, "micro_min_population": 3_000_000},
-        workloads={"batch": {"dtype": "fp8"}, "financial": {"rtt_budget_ms": 2.0}},
+        workloads={"batch": {"dtype": "fp8"}, "financial": {"rtt_budget_ms": 2.5}},
         planning={"single_site_failure": False},
     )
     inp = _inputs(tmp_path, raw)
@@ -203,7 +203,8 @@ def test_unreachable_demand_is_explained_and_left_unmet(tmp_path: Path) -> None:
         if r > inp.rtt_budget_ms[k]
     }
     k = inp.classes.index("financial")
-    assert any(f.endswith(".financial") for f in expected)  # the 2 ms class strands points
+    # 2.5 ms: half a millisecond above the calibrated model's 2 ms fixed term (24 km of reach)
+    assert any(f.endswith(".financial") for f in expected)  # the 2.5 ms class strands points
     probs = explain_infeasibility(inp)
     got = {p.field for p in probs if p.field.startswith("demand.")}
     assert got == expected
