@@ -259,7 +259,9 @@ def rtt_cmd(
         float | None,
         typer.Option("--route-inflation", help="Fixed-inflation model: fiber route / great circle (2.1 typical, 1.3 best)."),
     ] = None,
-    overwrite: OverwriteOpt = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace the --out CSV if it exists (never replaced otherwise).")
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Distance and round-trip time between two places, or between many (--pairs): backbone and
