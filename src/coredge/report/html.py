@@ -263,7 +263,10 @@ def assumptions(res: RunResult) -> list[tuple[str, str]]:
         ("Training IT load", f"{sc.training.it_mw_start:,.0f} MW in {sc.horizon.start_year}, +{sc.training.growth_rate:.0%}/yr"),
         ("Accelerator", f"{h.gpu}: {res.inputs.it_kw_per_gpu:.3f} kW IT per GPU, {usd(res.inputs.gpu_capex_usd, 'n/a')} per GPU"),
         ("GPU utilisation (energy, revenue)", f"{h.utilisation_frac:.0%}"),
-        ("RTT model", f"2 x distance x {n.route_inflation} x {n.fiber_us_per_km} us/km + {n.overhead_ms} ms; access: {n.access_technology}"),
+        ("RTT model", (f"calibrated: {n.fixed_ms} ms + 2 x distance x (1 + {n.inflation_excess} / (1 + distance / {n.inflation_scale_km:g} km)) x {n.fiber_us_per_km} us/km"
+                       if n.model == "calibrated" else
+                       f"fixed inflation: 2 x distance x {n.route_inflation} x {n.fiber_us_per_km} us/km + {n.overhead_ms} ms")
+         + f"; access: {n.access_technology}"),
         ("Discount rate", f"{e.discount_rate:.1%}"),
         ("Electricity", f"EIA 2023 {e.electricity_sector} price by state, escalating {e.power_price_escalator_rate:.0%}/yr"),
         ("GPU-hour price", ", ".join(f"{k} ${v:.2f}" for k, v in e.gpu_hour_price_usd.items())),

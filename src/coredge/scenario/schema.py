@@ -249,13 +249,38 @@ class HardwareSpec(StrictModel):
 
 
 class NetworkSpec(StrictModel):
-    """The RTT model (see coredge.latency)."""
+    """The RTT model (see coredge.latency and docs/latency.md)."""
 
-    route_inflation: Annotated[float, Field(ge=1.0, le=5.0)] = Field(
-        2.1, description="Fiber route / great-circle length [ratio] (Bozkurt et al. 2018: 2.1 typical)."
+    model: Literal["calibrated", "fixed-inflation"] = Field(
+        "calibrated",
+        description="Backbone RTT model: 'calibrated' (fixed term + distance-dependent route "
+        "inflation fitted on measured inter-region RTTs) or 'fixed-inflation' (one route "
+        "inflation at every distance: route_inflation, overhead_ms).",
     )
-    fiber_us_per_km: PosFloat = Field(4.9, description="One-way delay in fiber [us/km].")
-    overhead_ms: NonNegFloat = Field(1.0, description="Fixed round-trip overhead [ms]. Assumption.")
+    fixed_ms: NonNegFloat = Field(
+        2.0,
+        description="Calibrated model: fixed round-trip term [ms] (fitted on the Azure "
+        "inter-region P50 table, 2023; coredge.latency.CALIBRATED_FIXED_MS).",
+    )
+    inflation_excess: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
+        1.161,
+        description="Calibrated model: route inflation above 1 at zero distance [ratio] (fitted, "
+        "Azure P50 2023; held-out AWS/IBM median error 9%/8%).",
+    )
+    inflation_scale_km: PosFloat = Field(
+        4382.0,
+        description="Calibrated model: distance at which the excess inflation halves [km] "
+        "(fitted, Azure P50 2023).",
+    )
+    route_inflation: Annotated[float, Field(ge=1.0, le=5.0)] = Field(
+        2.1,
+        description="Fixed-inflation model: fiber route / great-circle length [ratio] (Bozkurt et "
+        "al. 2018: 2.1 typical).",
+    )
+    fiber_us_per_km: PosFloat = Field(4.9, description="One-way delay in fiber [us/km] (both models).")
+    overhead_ms: NonNegFloat = Field(
+        1.0, description="Fixed-inflation model: fixed round-trip overhead [ms]. Assumption."
+    )
     access_technology: Literal["fiber", "cable", "dsl", "fixed", "5g", "fwa", "leo", "none"] = Field(
         "fiber", description="Users' last-mile technology, for user-perceived RTT."
     )
