@@ -22,7 +22,7 @@ Two powers per accelerator
   average while training, from published measurements (``data/training_power.csv``, ``split =
   fit``): V100 336 W (mean of GPT-3's 330 W and XLM's 342 W, Patterson et al. 2021 Table 4),
   H100 969 W (76% of the 10.2 kW node rating under compute-intensive training, Newkirk et al.
-  2025). Accelerators without a measurement get `DRAW_FRACTION` x their nameplate, the mean
+  2025). Accelerators without a measurement get `draw_fraction()` x their nameplate, the mean
   measured draw/nameplate ratio of the measured ones (0.768 V100, 0.760 H100 -> 0.764); each
   predicts the other within 1.1% (the held-out check). Meta's model cards instead multiply
   GPU-hours by the TDP with no host and no PUE; that is a convention, not a measurement.
