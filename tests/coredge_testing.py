@@ -72,8 +72,44 @@ def tiny_path(tmp_path: Path) -> Path:
     return p
 
 
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the coredge CLI in a subprocess (what a user runs)."""
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the coredge CLI in-process, as `coredge.cli.main` runs it for a user.
+
+    The call goes through `coredge.cli.main` (so bad input exits 2 with its one-paragraph
+    message, an internal error 1) inside Click's `CliRunner` isolation: stdin, stdout, stderr and
+    the environment variables in ``env`` are swapped for the call, ``sys.argv`` is the command
+    line, and ``cwd`` is the working directory. Returns what `subprocess.run` would.
+    """
+    import os
+
+    from click.testing import CliRunner
+
+    from coredge.cli import main
+
+    argv = ["coredge", *args]
+    old_argv, old_cwd = sys.argv, Path.cwd()
+    code = 0
+    with CliRunner().isolation(env=env) as (out, err, _mixed):
+        sys.argv = argv
+        try:
+            if cwd is not None:
+                os.chdir(cwd)
+            main()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        finally:
+            sys.argv = old_argv
+            os.chdir(old_cwd)
+        stdout = out.getvalue().decode("utf-8", "replace")
+        stderr = err.getvalue().decode("utf-8", "replace")
+    return subprocess.CompletedProcess(argv, code, stdout, stderr)
+
+
+def run_cli_process(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the coredge CLI in a fresh interpreter (``python -m coredge``): for the tests whose
+    point is the real entry point or a separate process (worker pools)."""
     return subprocess.run(
         [sys.executable, "-m", "coredge", *args],
         capture_output=True,

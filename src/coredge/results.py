@@ -179,6 +179,9 @@ def money_summary(fin: PlanFinancials, tiers: Mapping[TierId, npt.NDArray[np.boo
         "lcoc_usd_per_gpu_hour": fin.portfolio["lcoc_usd_per_gpu_hour"],
         "usd_per_mtok": fin.portfolio["usd_per_mtok"],
         "finance": fin.summary(),
+        # the landlord (rent per kW, tenant owns IT) and operator (owns GPUs, sells GPU-hours)
+        # views of the same build phases (coredge.finance.views; docs/finance.md)
+        "finance_views": fin.views,
     }
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +12,7 @@ import pytest
 from coredge.cflp import CflpInstance, read_orlib_cap, read_pmed, read_sscflp, solve_cflp
 from coredge.cflp.model import AssignmentPairs, build_cflp_milp
 from coredge.errors import InputError
-from coredge_testing import EXACT_CFLP, shared_file
+from coredge_testing import EXACT_CFLP, run_cli, shared_file
 
 
 def orlib(rel: str) -> Path:
@@ -22,13 +21,7 @@ def orlib(rel: str) -> Path:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "coredge", "solve-cflp", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_cli("solve-cflp", *args)
 
 
 def test_cli_json_last_line() -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -12,6 +10,7 @@ from typer.testing import CliRunner
 from coredge.cli import _register
 from coredge.cli.app import app
 from coredge.physics.serving import decode_step_ms
+from coredge_testing import run_cli
 
 _register()
 runner = CliRunner()
@@ -148,9 +147,7 @@ def test_site_json() -> None:
     ],
 )
 def test_bad_input_exit_2(args: list[str], needle: str) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "coredge", *args], capture_output=True, text=True, timeout=60
-    )
+    proc = run_cli(*args)
     assert proc.returncode == 2, proc.stderr
     assert needle in proc.stderr
     assert "Traceback" not in proc.stderr

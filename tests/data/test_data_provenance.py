@@ -114,7 +114,17 @@ def test_datasets_complete_and_cover_every_file() -> None:
     listed = {d.file for d in cd.DATASETS}
     shipped = {p.name for p in DATA.glob("*.csv")} | {p.name for p in DATA.glob("*.yaml")}
     shipped |= {f"topo/{p.name}" for p in (DATA / "topo").glob("*.json")}
+    shipped |= {f"orlib/{p.name}" for p in (DATA / "orlib").glob("*.csv")}
     assert shipped == listed
+
+
+def test_orlib_folder_has_licence_readme_and_every_instance() -> None:
+    orlib = DATA / "orlib"
+    assert "MIT" in (orlib / "README.md").read_text(encoding="utf-8")
+    assert "Permission is hereby granted" in (orlib / "LICENSE-ORLibrary.txt").read_text(encoding="utf-8")
+    optima = pd.read_csv(orlib / "optima.csv", comment="#")
+    for name in optima["instance"].unique():
+        assert (orlib / f"{name}.txt").is_file(), name
 
 
 def test_topo_folder_has_licences_and_readme() -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ from coredge.sim import simulate, spec_from_dict
 from coredge.sim.bursts import mmpp_count_variance, mmpp_mean_rate_per_s
 from coredge.sim.spec import BurstSpec
 from coredge.sim.traffic import TrafficSource
+from coredge_testing import run_cli
 
 
 def _spec(**extra: Any) -> dict[str, Any]:
@@ -150,15 +149,15 @@ def test_burst_validation(burst: dict[str, Any], field: str) -> None:
 def test_cli_burst(tmp_path: Path) -> None:
     p = tmp_path / "spec.json"
     p.write_text(json.dumps(_spec()), encoding="utf-8")
-    cmd = [sys.executable, "-m", "coredge", "simulate", str(p), "--hours", str(3.0 / 3600.0),
-           "--burst", "1,1,10", "--json"]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    cmd = ["simulate", str(p), "--hours", str(3.0 / 3600.0), "--burst", "1,1,10", "--json"]
+    out = run_cli(*cmd)
+    assert out.returncode == 0, out.stderr
     s = json.loads(out.stdout.strip().splitlines()[-1])
     _within(float(s["requests"]), 12_000.0, 12_000.0)
     assert s["bursts"][0]["factor"] == 10.0
-    out = subprocess.run([*cmd[:-3], "--burst", "1,1,10,d0;d1"], capture_output=True, text=True)
+    out = run_cli(*cmd[:-3], "--burst", "1,1,10,d0;d1")
     assert out.returncode == 0, out.stderr
-    bad = subprocess.run([*cmd[:-3], "--burst", "1,x"], capture_output=True, text=True)
+    bad = run_cli(*cmd[:-3], "--burst", "1,x")
     assert bad.returncode == 2 and "--burst" in bad.stderr and "Traceback" not in bad.stderr
-    bad = subprocess.run([*cmd[:-3], "--burst", "1,1,2,zz"], capture_output=True, text=True)
+    bad = run_cli(*cmd[:-3], "--burst", "1,1,2,zz")
     assert bad.returncode == 2 and "zz" in bad.stderr

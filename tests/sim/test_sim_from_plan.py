@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
 import sys
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from coredge.sim.from_plan import (
     spec_from_plan,
 )
 from coredge.store import read_run
+from coredge_testing import run_cli
 
 SCENARIO = {
     "name": "tiny-sim",
@@ -198,15 +198,13 @@ def test_run_dir_round_trip_and_cli(planned: tuple[Inputs, Plan, Path]) -> None:
     plan2 = stored.plan
     assert np.allclose(plan2.training_mw_by_year, plan.training_mw_by_year, atol=1e-9)
     assert plan_sim(stored.inputs, plan2).spec.to_dict() == spec_from_plan(inputs, plan).to_dict()
-    out = subprocess.run([sys.executable, "-m", "coredge", "simulate", str(run), "--requests", "2e4", "--json"],
-                         capture_output=True, text=True, check=False)
+    out = run_cli("simulate", str(run), "--requests", "2e4", "--json")
     assert out.returncode == 0, out.stderr
     s = json.loads(out.stdout.strip().splitlines()[-1])
     assert s["requests"] == 20_000 and s["plan_year"] == int(plan.years[-1])
     # the scenario's policy, as `coredge run` simulates it
     assert s["warmup_s"] > 0 and s["policy"] == inputs.scenario.simulation.policy
-    bad = subprocess.run([sys.executable, "-m", "coredge", "simulate", str(run.parent), "--requests", "1e3"],
-                         capture_output=True, text=True, check=False)
+    bad = run_cli("simulate", str(run.parent), "--requests", "1e3")
     assert bad.returncode == 2 and "plan.json is missing" in " ".join(bad.stderr.split())
 
 

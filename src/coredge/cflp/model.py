@@ -100,6 +100,85 @@ class AssignmentPairs:
         )
 
 
+RowBlock = tuple[str, sp.csr_matrix, FloatArray, FloatArray]
+"""A named block of rows ``lower <= a x <= upper``: (name, a, lower, upper)."""
+
+
+def row_block(
+    name: str, a: sp.spmatrix | sp.sparray, lower: npt.ArrayLike, upper: npt.ArrayLike,
+    num_col: int | None = None,
+) -> RowBlock:
+    """A block of rows ``lower <= a x <= upper`` (bounds broadcast to one per row).
+
+    Raises ``ValueError`` when ``num_col`` is given and ``a`` has another number of columns.
+    """
+    a = sp.csr_matrix(a)
+    if num_col is not None and a.shape[1] != num_col:
+        raise ValueError(f"block {name}: {a.shape[1]} columns, model has {num_col}")
+    lo = np.broadcast_to(np.asarray(lower, dtype=np.float64), (a.shape[0],)).copy()
+    hi = np.broadcast_to(np.asarray(upper, dtype=np.float64), (a.shape[0],)).copy()
+    return name, a, lo, hi
+
+
+def block_ranges(blocks: list[RowBlock]) -> dict[str, tuple[int, int]]:
+    """Row index range ``[start, stop)`` of each block, in stacking order."""
+    out: dict[str, tuple[int, int]] = {}
+    start = 0
+    for name, a, _, _ in blocks:
+        out[name] = (start, start + a.shape[0])
+        start += a.shape[0]
+    return out
+
+
+def stack_rows(blocks: list[RowBlock], num_col: int) -> tuple[sp.csc_matrix, FloatArray, FloatArray]:
+    """The stacked constraint matrix (CSC, sorted indices) and row bounds of ``blocks``."""
+    if not blocks:
+        empty = np.zeros(0)
+        return sp.csc_matrix((0, num_col)), empty, empty
+    a = sp.vstack([b[1] for b in blocks], format="csc")
+    a.sort_indices()
+    lo = np.concatenate([b[2] for b in blocks])
+    hi = np.concatenate([b[3] for b in blocks])
+    return a, lo, hi
+
+
+def highs_lp(
+    col_cost: FloatArray,
+    col_lower: FloatArray,
+    col_upper: FloatArray,
+    integer: BoolArray,
+    offset: float,
+    blocks: list[RowBlock],
+    relax: bool = False,
+) -> highspy.HighsLp:
+    """A `highspy.HighsLp` from columns and row blocks (integrality dropped when ``relax``);
+    infinite bounds become HiGHS's infinity."""
+    num_col = int(col_cost.size)
+    a, lo, hi = stack_rows(blocks, num_col)
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_ = num_col
+    lp.num_row_ = int(a.shape[0])
+    lp.col_cost_ = col_cost
+    lp.col_lower_ = col_lower
+    lp.col_upper_ = np.where(np.isfinite(col_upper), col_upper, inf)
+    lp.row_lower_ = np.where(np.isfinite(lo), lo, -inf)
+    lp.row_upper_ = np.where(np.isfinite(hi), hi, inf)
+    lp.offset_ = offset
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = a.indices.astype(np.int32)
+    lp.a_matrix_.value_ = a.data.astype(np.float64)
+    lp.a_matrix_.num_col_ = num_col
+    lp.a_matrix_.num_row_ = int(a.shape[0])
+    if not relax and integer.any():
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous
+            for b in integer.tolist()
+        ]
+    return lp
+
+
 @dataclass
 class SparseMilp:
     """A MILP ``min c'x  s.t.  row_lower <= A x <= row_upper,  lower <= x <= upper``.
@@ -112,7 +191,7 @@ class SparseMilp:
     col_upper: FloatArray
     integer: BoolArray
     offset: float = 0.0
-    blocks: list[tuple[str, sp.csr_matrix, FloatArray, FloatArray]] = field(default_factory=list)
+    blocks: list[RowBlock] = field(default_factory=list)
 
     @property
     def num_col(self) -> int:
@@ -123,57 +202,20 @@ class SparseMilp:
         self, name: str, a: sp.spmatrix | sp.sparray, lower: npt.ArrayLike, upper: npt.ArrayLike
     ) -> None:
         """Append a block of rows ``lower <= a x <= upper``."""
-        a = sp.csr_matrix(a)
-        if a.shape[1] != self.num_col:
-            raise ValueError(f"block {name}: {a.shape[1]} columns, model has {self.num_col}")
-        lo = np.broadcast_to(np.asarray(lower, dtype=np.float64), (a.shape[0],)).copy()
-        hi = np.broadcast_to(np.asarray(upper, dtype=np.float64), (a.shape[0],)).copy()
-        self.blocks.append((name, a, lo, hi))
+        self.blocks.append(row_block(name, a, lower, upper, self.num_col))
 
     def row_ranges(self) -> dict[str, tuple[int, int]]:
         """Row index range ``[start, stop)`` of each block."""
-        out: dict[str, tuple[int, int]] = {}
-        start = 0
-        for name, a, _, _ in self.blocks:
-            out[name] = (start, start + a.shape[0])
-            start += a.shape[0]
-        return out
+        return block_ranges(self.blocks)
 
     def matrix(self) -> tuple[sp.csc_matrix, FloatArray, FloatArray]:
         """The stacked constraint matrix (CSC) and row bounds."""
-        if not self.blocks:
-            empty = np.zeros(0)
-            return sp.csc_matrix((0, self.num_col)), empty, empty
-        a = sp.vstack([b[1] for b in self.blocks], format="csc")
-        lo = np.concatenate([b[2] for b in self.blocks])
-        hi = np.concatenate([b[3] for b in self.blocks])
-        return a, lo, hi
+        return stack_rows(self.blocks, self.num_col)
 
     def to_highs_lp(self, relax: bool = False) -> highspy.HighsLp:
         """Convert to a `highspy.HighsLp` (integrality dropped when ``relax``)."""
-        a, lo, hi = self.matrix()
-        a.sort_indices()
-        lp = highspy.HighsLp()
-        lp.num_col_ = self.num_col
-        lp.num_row_ = int(a.shape[0])
-        lp.col_cost_ = self.col_cost
-        lp.col_lower_ = self.col_lower
-        lp.col_upper_ = self.col_upper
-        lp.row_lower_ = np.where(np.isfinite(lo), lo, -highspy.kHighsInf)
-        lp.row_upper_ = np.where(np.isfinite(hi), hi, highspy.kHighsInf)
-        lp.offset_ = self.offset
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = a.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = a.indices.astype(np.int32)
-        lp.a_matrix_.value_ = a.data.astype(np.float64)
-        lp.a_matrix_.num_col_ = self.num_col
-        lp.a_matrix_.num_row_ = int(a.shape[0])
-        if not relax and self.integer.any():
-            lp.integrality_ = [
-                highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous
-                for b in self.integer.tolist()
-            ]
-        return lp
+        return highs_lp(self.col_cost, self.col_lower, self.col_upper, self.integer, self.offset,
+                        self.blocks, relax)
 
 
 def define_variables(

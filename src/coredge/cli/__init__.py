@@ -15,7 +15,7 @@ from rich.markup import escape
 from coredge.cli.app import app, err_console
 from coredge.errors import InputError
 
-_COMMAND_MODULES = ("run", "data", "physics", "cflp", "sim", "finance")
+_COMMAND_MODULES = ("run", "data", "physics", "cflp", "sim", "finance", "validation")
 
 
 def _register() -> None:
@@ -31,7 +31,7 @@ def main() -> None:
     """Entry point of the ``coredge`` command."""
     _register()
     try:
-        app()
+        app(prog_name="coredge")
     except InputError as exc:
         err_console.print(f"[bold red]error:[/] {escape(exc.message())}", highlight=False)
         sys.exit(2)

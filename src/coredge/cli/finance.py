@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -21,6 +20,7 @@ from coredge.cli.app import (
     err_console,
 )
 from coredge.errors import InputError
+from coredge.formatting import figure, num, pct, usd
 
 if TYPE_CHECKING:
     from coredge.finance.from_plan import PlanFinancials
@@ -40,24 +40,6 @@ SourceArg = Annotated[
 
 def _say(msg: str) -> None:
     err_console.print(f"[dim]·[/] {msg}", highlight=False)
-
-
-def _usd(x: Any) -> str:
-    from coredge.report.compare import fmt
-
-    return fmt(x, "usd")
-
-
-def _pct(x: Any) -> str:
-    from coredge.report.compare import fmt
-
-    return fmt(x, "pct")
-
-
-def _num(x: Any, digits: int = 2) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "-"
-    return f"{float(x):,.{digits}f}"
 
 
 # ------------------------------------------------------------------ loading a plan
@@ -116,9 +98,26 @@ def _metrics_table(title: str, pf: PlanFinancials) -> Table:
     rows = [(k, v) for k, v in pf.tiers.items()] + [("portfolio", pf.portfolio)]
     for name, m in rows:
         t.add_row(
-            name, str(m.get("n_sites", "")), _usd(m["capex_usd"]), _usd(m["npv_usd"]), _pct(m["irr"]),
-            _num(m["payback_years"], 1), _num(m["moic"]), _usd(m["peak_funding_usd"]),
-            _num(m["lcoc_usd_per_gpu_hour"]), _num(m["usd_per_mtok"]),
+            name, str(m.get("n_sites", "")), usd(m["capex_usd"]), usd(m["npv_usd"]), pct(m["irr"]),
+            num(m["payback_years"], 1), num(m["moic"], 2), usd(m["peak_funding_usd"]),
+            num(m["lcoc_usd_per_gpu_hour"], 2), num(m["usd_per_mtok"], 2),
+        )
+    return t
+
+
+def _views_table(pf: PlanFinancials) -> Table:
+    """The landlord and operator views side by side (coredge.finance.views)."""
+    t = Table(title="investor views: landlord (rent per kW, tenant owns IT) | operator (owns GPUs)")
+    t.add_column("", no_wrap=True)
+    for col in ("landlord NPV", "IRR", "yield on cost", "MOIC", "operator NPV", "IRR", "leased EBITDA margin"):
+        t.add_column(col, justify="right")
+    land, oper = pf.views.get("landlord", {}), pf.views.get("operator", {})
+    for name in ("core", "regional", "micro", "portfolio"):
+        lm, om = land.get(name, {}), oper.get(name, {})
+        t.add_row(
+            name, usd(lm.get("npv_usd")), pct(lm.get("irr")), pct(lm.get("yield_on_cost")),
+            num(lm.get("moic"), 2), usd(om.get("npv_usd")), pct(om.get("irr")),
+            pct(om.get("leased_ebitda_margin")),
         )
     return t
 
@@ -133,14 +132,16 @@ def finance_cmd(source: SourceArg = None, scenario_variant: VariantOpt = None, j
         emit_json(out)
         return
     console.print(_metrics_table(f"coredge finance: {label}", pf))
+    if pf.views:
+        console.print(_views_table(pf))
     if pf.edge_premium:
         e = Table(title="edge vs nearest core campus (final plan year)")
         for col in ("class", "budget", "edge MW", "extra cost/yr", "RTT saved", "$/yr per ms", "core within budget"):
             e.add_column(col, justify="left" if col == "class" else "right")
         for k, v in pf.edge_premium.items():
             e.add_row(
-                k, f"{v['rtt_budget_ms']:.0f} ms", _num(v["edge_mw"], 3), _usd(v["extra_cost_usd_per_year"]),
-                _num(v["rtt_saved_ms"], 1) + " ms", _usd(v["usd_per_ms_saved_per_year"]), _pct(v["core_within_budget_frac"]),
+                k, f"{v['rtt_budget_ms']:.0f} ms", num(v["edge_mw"], 3), usd(v["extra_cost_usd_per_year"]),
+                num(v["rtt_saved_ms"], 1) + " ms", usd(v["usd_per_ms_saved_per_year"]), pct(v["core_within_budget_frac"]),
             )
         console.print(e)
     console.print(
@@ -212,15 +213,15 @@ def risk_cmd(
     for col in ("NPV P10", "NPV P50", "NPV P90", "P(loss)", "IRR P10", "IRR P50", "IRR P90"):
         t.add_column(col, justify="right")
     for name, b in [*s["tiers"].items(), ("portfolio", port)]:
-        t.add_row(name, _usd(b["npv_usd"]["p10"]), _usd(b["npv_usd"]["p50"]), _usd(b["npv_usd"]["p90"]),
-                  _pct(b["prob_loss"]), _pct(b["irr"]["p10"]), _pct(b["irr"]["p50"]), _pct(b["irr"]["p90"]))
+        t.add_row(name, usd(b["npv_usd"]["p10"]), usd(b["npv_usd"]["p50"]), usd(b["npv_usd"]["p90"]),
+                  pct(b["prob_loss"]), pct(b["irr"]["p10"]), pct(b["irr"]["p50"]), pct(b["irr"]["p90"]))
     console.print(t)
-    tt = Table(title=f"tornado: portfolio NPV with one input at its P10 / P90 (base {_usd(s['base_npv_usd'])})")
+    tt = Table(title=f"tornado: portfolio NPV with one input at its P10 / P90 (base {usd(s['base_npv_usd'])})")
     for col in ("input", "P10 value", "P90 value", "NPV at P10", "NPV at P90", "swing"):
         tt.add_column(col, justify="left" if col == "input" else "right")
     for r in s["tornado"]:
-        tt.add_row(r["variable"], _num(r["low_value"], 3), _num(r["high_value"], 3), _usd(r["npv_low_usd"]),
-                   _usd(r["npv_high_usd"]), _usd(r["swing_usd"]))
+        tt.add_row(r["variable"], num(r["low_value"], 3), num(r["high_value"], 3), usd(r["npv_low_usd"]),
+                   usd(r["npv_high_usd"]), usd(r["swing_usd"]))
     console.print(tt)
 
 
@@ -237,7 +238,7 @@ def compare_cmd(
 ) -> None:
     """All-core vs edge-heavy vs blended on the same demand: money, SLO coverage, time, energy, carbon."""
     from coredge.files import check_out
-    from coredge.report.compare import COLUMNS, fmt, write_comparison
+    from coredge.report.compare import COLUMNS, write_comparison
     from coredge.scenario.load import load_scenario
     from coredge.store import default_run_dir
     from coredge.studies.compare import compare_strategies, comparison_table
@@ -262,10 +263,10 @@ def compare_cmd(
     for n in names:
         t.add_column(n, justify="right")
     for key, label, kind in COLUMNS:
-        t.add_row(label, *(fmt(table["strategies"][n].get(key), kind) for n in names))
+        t.add_row(label, *(figure(table["strategies"][n].get(key), kind) for n in names))
     for c, budget in table["classes"].items():
         b = "no budget" if budget is None else f"{budget:.0f} ms"
-        t.add_row(f"coverage {c} ({b})", *(fmt(table["strategies"][n]["coverage"].get(c), "pct") for n in names))
+        t.add_row(f"coverage {c} ({b})", *(figure(table["strategies"][n]["coverage"].get(c), "pct") for n in names))
     console.print(t)
     console.print(f"written: {final}/compare.html, compare.json, compare.csv")
 
@@ -337,8 +338,8 @@ def sweep_cmd(
         for col in [*keys, "trials", "NPV P10", "NPV P50", "NPV P90", "P(loss)", "IRR P50"]:
             t.add_column(col, justify="right")
         for p in points:
-            t.add_row(*(str(p[k]) for k in keys), f"{p['n_trials']:,}", _usd(p["npv_p10_usd"]), _usd(p["npv_p50_usd"]),
-                      _usd(p["npv_p90_usd"]), _pct(p["prob_loss"]), _pct(p["irr_p50"]))
+            t.add_row(*(str(p[k]) for k in keys), f"{p['n_trials']:,}", usd(p["npv_p10_usd"]), usd(p["npv_p50_usd"]),
+                      usd(p["npv_p90_usd"]), pct(p["prob_loss"]), pct(p["irr_p50"]))
         console.print(t)
         console.print(f"{len(res.computed)} chunks computed, {len(res.skipped)} already done; catalogue {res.catalogue_path}")
     if res.failed:

@@ -20,6 +20,7 @@ from coredge.cli.app import (
     err_console,
 )
 from coredge.errors import InputError
+from coredge.formatting import usd
 
 OutOpt = Annotated[
     Path | None,
@@ -47,7 +48,7 @@ def print_summary(summary: dict[str, Any]) -> None:
             f"{summary['it_mw_by_tier'][tier]:,.1f}",
             f"{summary['facility_mw_by_tier'][tier]:,.1f}",
             f"{summary['gpus_by_tier'][tier]:,}",
-            f"${summary['npv_usd_by_tier'][tier] / 1e9:,.2f}B",
+            usd(summary["npv_usd_by_tier"][tier]),
         )
     console.print(t)
     c = Table(title="latency coverage (final plan year)")
@@ -61,7 +62,7 @@ def print_summary(summary: dict[str, Any]) -> None:
     irr = summary.get("irr")
     irr_txt = f"{irr:.1%}" if isinstance(irr, float) and irr == irr else "none"
     console.print(
-        f"capex ${summary['capex_usd'] / 1e9:,.2f}B · NPV ${summary['npv_usd'] / 1e9:,.2f}B at "
+        f"capex {usd(summary['capex_usd'])} · NPV {usd(summary['npv_usd'])} at "
         f"{summary['discount_rate']:.1%} · IRR {irr_txt} · planner {summary['planner']} ({summary['status']}"
         + (f", certified gap {summary['gap']:.2%}" if isinstance(summary.get("gap"), float) else "") + ")"
     )

@@ -211,8 +211,51 @@ DATASETS: list[DatasetInfo] = [
         "degrees (lon/lat)",
         "public domain data; package ISC",
     ),
+    DatasetInfo(
+        "orlib_cap",
+        "orlib/optima.csv",
+        "OR-Library capacitated warehouse location cap71-74, cap131-134 and their published optima "
+        "(for coredge validation)",
+        "J. E. Beasley, OR-Library (capopt, uncapopt), via aimms/examples",
+        "1990",
+        "instance cost units",
+        "MIT (OR-Library copyright notice)",
+    ),
 ]
 """Every built-in table, with its provenance (listed by ``coredge data``)."""
+
+DATASETS += [
+    DatasetInfo(
+        f"market_{name}",
+        f"market_{name}.csv",
+        desc,
+        src,
+        year,
+        unit,
+        "compilation Apache-2.0 (coredge); figures are public statements of the publishers named",
+    )
+    for name, desc, src, year, unit in (
+        ("colocation_rent", "Colocation rent by market and tier (hyperscale campus, metro edge, micro/retail)",
+         "CBRE N.A. Data Center Trends H2 2023-H2 2024; Applied Digital lease releases 2025; secondary guides", "2023-2026",
+         "USD/kW-month"),
+        ("preleasing", "Pre-leased share of capacity under construction (new campuses)",
+         "JLL N.A. Data Center Reports 2024-2026; Cushman & Wakefield Americas H2 2024; CBRE H2 2023", "2023-2026",
+         "fraction"),
+        ("lease_terms", "Rent escalators, lease terms and opex recovery (NNN) by tier (edge rows are assumptions)",
+         "Digital Realty / Realty Income 2023; Applied Digital 2025; secondary guides", "2023-2026",
+         "fraction/year, years, fraction"),
+        ("construction_cost", "Construction cost per MW by market and tier, and the liquid-cooling (AI) premium",
+         "Cushman & Wakefield Development Cost Guide 2025; Turner & Townsend Cost Index 2025-2026; JLL 2026; secondary",
+         "2023-2026", "USD/MW of critical IT, fraction"),
+        ("gpu_hour", "Cloud GPU-hour prices by accelerator and provider class (on-demand)",
+         "Mercatus AI (May 2026); pricegpu; gpu.blog; Deploybase (secondary compilations)", "2025-2026", "USD/GPU-hour"),
+        ("token_prices", "Serverless LLM prices per million tokens by model size",
+         "Together AI, Digital Applied via secondary pages", "2026", "USD/million tokens"),
+        ("returns", "Development yields on cost, exit cap rates and GPU-cloud operator margins (comparables)",
+         "Digital Realty / Realty Income 2023; CoreWeave and Nebius results 2024-2025; JLL 2026; secondary", "2023-2026",
+         "fraction"),
+    )
+]
 
 
 def _dataset(name: str) -> DatasetInfo:

@@ -72,6 +72,9 @@ class TierFinance:
         Staff cost per MW of IT [USD/MW/year].
     network_usd_per_mw_year : float
         Network / backhaul cost per MW of IT [USD/MW/year].
+    opex_recovery_frac : float
+        Landlord view only (`coredge.finance.views`): share of the fixed opex (maintenance,
+        insurance, property tax, staff, network) the tenant reimburses [fraction]; 1 = triple-net.
     """
 
     revenue_model: RevenueModel = "gpu_hour"
@@ -89,6 +92,7 @@ class TierFinance:
     property_tax_frac_per_year: float = 0.01
     staff_usd_per_mw_year: float = 50_000.0
     network_usd_per_mw_year: float = 20_000.0
+    opex_recovery_frac: float = 0.0
 
 
 # Sources of the TierFinance defaults (kept next to the numbers they explain):
@@ -242,6 +246,7 @@ class FinanceAssumptions:
             need(tf.absorption_years >= 0, f"{p}.absorption_years", tf.absorption_years, ">= 0 years")
             need(0 < tf.stabilised_occupancy_frac <= 1, f"{p}.stabilised_occupancy_frac", tf.stabilised_occupancy_frac, "a fraction in (0, 1]")
             need(0 <= tf.price_decline_rate < 1, f"{p}.price_decline_rate", tf.price_decline_rate, "a fraction in [0, 1)")
+            need(0 <= tf.opex_recovery_frac <= 1, f"{p}.opex_recovery_frac", tf.opex_recovery_frac, "a fraction in [0, 1]")
             need(tf.lease_escalator_rate > -1, f"{p}.lease_escalator_rate", tf.lease_escalator_rate, "> -1")
             for name in (
                 "lease_usd_per_kw_month",

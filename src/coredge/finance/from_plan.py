@@ -44,6 +44,7 @@ from coredge.finance.cashflow import CashFlows, tier_order
 from coredge.finance.metrics import present_value
 from coredge.finance.montecarlo import RiskResult, RiskSpec, UncertainVariable
 from coredge.finance.portfolio import series_metrics, site_inputs_from_table
+from coredge.finance.views import finance_views, finance_views_and_flows
 from coredge.inputs.build import Inputs
 from coredge.plan.costing import SiteCosts, capacity_additions, gpus_per_mw, whole_gpus
 from coredge.plan.result import Plan
@@ -105,6 +106,7 @@ def assumptions_from_scenario(sc: Scenario) -> FinanceAssumptions:
             stabilised_occupancy_frac=ts.stabilised_occupancy_frac,
             lease_usd_per_kw_month=ts.lease_usd_per_kw_month,
             lease_escalator_rate=ts.lease_escalator_rate,
+            opex_recovery_frac=ts.opex_recovery_frac,
             gpu_hour_price_usd=float(sc.economics.gpu_hour_price_usd.get(tid, 0.0)),
             usd_per_mtok=ts.usd_per_mtok,
             price_decline_rate=ts.price_decline_rate,
@@ -332,6 +334,11 @@ class PlanFinancials:
     edge_premium : dict
         Per latency-bound class: the cost per ms of latency saved by serving it from the edge
         (see `edge_premium`).
+    views : dict
+        The landlord and operator views of the same rows (`coredge.finance.views.finance_views`).
+    view_flows : dict
+        Each view's `CashFlows` per build phase and year (for charts and workbooks; not in the
+        summary).
     """
 
     assumptions: FinanceAssumptions
@@ -342,15 +349,19 @@ class PlanFinancials:
     portfolio: dict[str, Any]
     yearly: pd.DataFrame
     edge_premium: dict[str, dict[str, Any]] = field(default_factory=dict)
+    views: dict[str, Any] = field(default_factory=dict)
+    view_flows: dict[str, CashFlows] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready: portfolio metrics at the top level, plus ``tiers``, ``edge_premium``,
-        ``discount_rate``, ``start_year``, ``horizon_years``, ``n_sites`` and ``n_phases``."""
+        ``finance_views``, ``discount_rate``, ``start_year``, ``horizon_years``, ``n_sites`` and
+        ``n_phases``."""
         return {
             **{k: self.portfolio[k] for k in METRIC_KEYS},
             "irr_exists": self.portfolio.get("irr_exists"),
             "tiers": self.tiers,
             "edge_premium": self.edge_premium,
+            "finance_views": self.views,
             "discount_rate": self.assumptions.discount_rate,
             "start_year": self.assumptions.start_year,
             "horizon_years": self.assumptions.horizon_years,
@@ -476,7 +487,10 @@ def financials_from_plan(inputs: Inputs, plan: Plan, costs: SiteCosts) -> PlanFi
     portfolio = {"n_sites": S, **p_row}
     yearly = _yearly(cf, table, onehot, t_onehot, tier_ids, mtok_s, years)
     pf = PlanFinancials(a, table, cf, sites, tiers, portfolio, yearly)
-    return PlanFinancials(a, table, cf, sites, tiers, portfolio, yearly, edge_premium(inputs, plan, pf))
+    views, flows = finance_views_and_flows(table, a, sc.finance.exit_cap_rate)
+    return PlanFinancials(
+        a, table, cf, sites, tiers, portfolio, yearly, edge_premium(inputs, plan, pf), views, flows
+    )
 
 
 def _empty(
@@ -486,7 +500,7 @@ def _empty(
     tiers: dict[str, dict[str, Any]] = {str(t): {"n_sites": 0, **zero} for t in TIER_IDS}
     sites = pd.DataFrame(columns=["site_id", "tier", "n_phases", *METRIC_KEYS])
     yearly = pd.DataFrame({"year": years, "tier": "portfolio", "net_usd": 0.0})
-    return PlanFinancials(a, table, None, sites, tiers, {"n_sites": 0, **zero}, yearly)
+    return PlanFinancials(a, table, None, sites, tiers, {"n_sites": 0, **zero}, yearly, {}, finance_views(table, a))
 
 
 _LINE_ITEMS = (

@@ -45,6 +45,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from coredge.cflp.model import RowBlock, block_ranges, highs_lp, row_block
 from coredge.inputs.build import Inputs
 from coredge.plan.costing import (
     energy_usd_per_mw_year,
@@ -200,52 +201,25 @@ class PlannerModel:
     col_upper: FloatArray
     integer: BoolArray
     offset_usd: float
-    blocks: list[tuple[str, sp.csr_matrix, FloatArray, FloatArray]] = field(default_factory=list)
+    blocks: list[RowBlock] = field(default_factory=list)
 
     def add_rows(self, name: str, a: sp.spmatrix, lower: npt.ArrayLike, upper: npt.ArrayLike) -> None:
-        a = sp.csr_matrix(a)
-        lo = np.broadcast_to(np.asarray(lower, dtype=np.float64), (a.shape[0],)).copy()
-        hi = np.broadcast_to(np.asarray(upper, dtype=np.float64), (a.shape[0],)).copy()
-        self.blocks.append((name, a, lo, hi))
+        """Append a block of rows ``lower <= a x <= upper``."""
+        self.blocks.append(row_block(name, a, lower, upper))
 
     @property
     def num_row(self) -> int:
+        """Number of rows."""
         return int(sum(b[1].shape[0] for b in self.blocks))
 
     def row_ranges(self) -> dict[str, tuple[int, int]]:
-        out: dict[str, tuple[int, int]] = {}
-        s = 0
-        for name, a, _, _ in self.blocks:
-            out[name] = (s, s + a.shape[0])
-            s += a.shape[0]
-        return out
+        """Row index range ``[start, stop)`` of each block."""
+        return block_ranges(self.blocks)
 
     def to_highs(self, relax: bool = False) -> highspy.HighsLp:
         """The model as a `highspy.HighsLp` (integrality dropped when `relax`)."""
-        a = sp.vstack([b[1] for b in self.blocks], format="csc")
-        a.sort_indices()
-        lo = np.concatenate([b[2] for b in self.blocks])
-        hi = np.concatenate([b[3] for b in self.blocks])
-        inf = highspy.kHighsInf
-        lp = highspy.HighsLp()
-        lp.num_col_ = self.layout.num_col
-        lp.num_row_ = int(a.shape[0])
-        lp.col_cost_ = self.col_cost
-        lp.col_lower_ = self.col_lower
-        lp.col_upper_ = np.where(np.isfinite(self.col_upper), self.col_upper, inf)
-        lp.row_lower_ = np.where(np.isfinite(lo), lo, -inf)
-        lp.row_upper_ = np.where(np.isfinite(hi), hi, inf)
-        lp.offset_ = self.offset_usd
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = a.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = a.indices.astype(np.int32)
-        lp.a_matrix_.value_ = a.data.astype(np.float64)
-        lp.a_matrix_.num_col_ = self.layout.num_col
-        lp.a_matrix_.num_row_ = int(a.shape[0])
-        if not relax and self.integer.any():
-            kinds = np.where(self.integer, 1, 0)
-            lp.integrality_ = [highspy.HighsVarType(int(v)) for v in kinds]
-        return lp
+        return highs_lp(self.col_cost, self.col_lower, self.col_upper, self.integer, self.offset_usd,
+                        self.blocks, relax)
 
 
 def growth_ratio(load_mw: FloatArray) -> FloatArray:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import html
-import math
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from coredge.files import atomic_dir, write_json
+from coredge.formatting import figure
 
 COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("sites", "sites", "int"),
@@ -32,35 +32,6 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("co2_t_final_year", "CO2, final year [t]", "int"),
 )
 """(key, label, format) of the comparison table's rows."""
-
-
-def fmt(value: Any, kind: str) -> str:
-    """Human-readable figure (``-`` for missing).
-
-    Examples
-    --------
-    >>> fmt(2.5e9, "usd"), fmt(0.071, "pct"), fmt(None, "num")
-    ('$2.50B', '7.1%', '-')
-    """
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "-"
-    v = float(value) + 0.0  # no "-0"
-    if kind == "usd":
-        a = abs(v)
-        if a >= 1e9:
-            return f"${v / 1e9:,.2f}B"
-        if a >= 1e6:
-            return f"${v / 1e6:,.2f}M"
-        return f"${v:,.0f}"
-    if kind == "pct":
-        return f"{100 * v:.1f}%"
-    if kind == "int":
-        return f"{v:,.0f}"
-    if kind == "mw":
-        return f"{v:,.2f}"
-    if kind == "num2":
-        return f"{v:,.2f}"
-    return f"{v:,.1f}"
 
 
 def comparison_frame(table: dict[str, Any]) -> pd.DataFrame:
@@ -104,11 +75,11 @@ def render_html(table: dict[str, Any], title: str) -> str:
     head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
     body = []
     for key, label, kind in COLUMNS:
-        cells = "".join(f"<td>{html.escape(fmt(s[n].get(key), kind))}</td>" for n in names)
+        cells = "".join(f"<td>{html.escape(figure(s[n].get(key), kind))}</td>" for n in names)
         body.append(f"<tr><th>{html.escape(label)}</th>{cells}</tr>")
     for c, budget in table["classes"].items():
         b = "no budget" if budget is None else f"{budget:.0f} ms"
-        cells = "".join(f"<td>{html.escape(fmt(s[n]['coverage'].get(c), 'pct'))}</td>" for n in names)
+        cells = "".join(f"<td>{html.escape(figure(s[n]['coverage'].get(c), 'pct'))}</td>" for n in names)
         body.append(f"<tr><th>coverage: {html.escape(c)} ({b})</th>{cells}</tr>")
     divs = "".join(
         fig.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False, div_id=f"fig{i}",
@@ -145,4 +116,4 @@ def write_comparison(
     return Path(out_dir).resolve()
 
 
-__all__ = ["COLUMNS", "comparison_frame", "fmt", "render_html", "write_comparison"]
+__all__ = ["COLUMNS", "comparison_frame", "render_html", "write_comparison"]

@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 
+from coredge.formatting import pct, usd
 from coredge.report.maps import albers_usa, equirectangular
 
 if TYPE_CHECKING:
@@ -25,22 +26,6 @@ if TYPE_CHECKING:
 
 TIER_COLOURS = {"core": "#b2182b", "regional": "#2166ac", "micro": "#1b9e77"}
 """Tier colours (ColorBrewer RdBu/Dark2, colour-blind safe)."""
-
-
-def _fmt_usd(x: float) -> str:
-    if not math.isfinite(x):
-        return "n/a"
-    a = abs(x)
-    for div, unit in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if a >= div:
-            return f"${x / div:,.2f}{unit}"
-    return f"${x:,.0f}"
-
-
-def _fmt_pct(x: float | None) -> str:
-    if x is None or not math.isfinite(x):
-        return "none"
-    return f"{100 * x:.1f}%"
 
 
 def _is_us(res: RunResult) -> bool:
@@ -272,7 +257,7 @@ def assumptions(res: RunResult) -> list[tuple[str, str]]:
         ("Portfolio market share", f"{d.market_share:.0%}"),
         ("Busy-hour / mean load", f"{d.peak_to_mean_ratio}"),
         ("Training IT load", f"{sc.training.it_mw_start:,.0f} MW in {sc.horizon.start_year}, +{sc.training.growth_rate:.0%}/yr"),
-        ("Accelerator", f"{h.gpu}: {res.inputs.it_kw_per_gpu:.3f} kW IT per GPU, {_fmt_usd(res.inputs.gpu_capex_usd)} per GPU"),
+        ("Accelerator", f"{h.gpu}: {res.inputs.it_kw_per_gpu:.3f} kW IT per GPU, {usd(res.inputs.gpu_capex_usd, 'n/a')} per GPU"),
         ("GPU utilisation (energy, revenue)", f"{h.utilisation_frac:.0%}"),
         ("RTT model", f"2 x distance x {n.route_inflation} x {n.fiber_us_per_km} us/km + {n.overhead_ms} ms; access: {n.access_technology}"),
         ("Discount rate", f"{e.discount_rate:.1%}"),
@@ -296,9 +281,9 @@ def write_report(path: Path, res: RunResult, tiers: pd.DataFrame) -> None:
         {
             "tier": r["tier"], "sites": r["sites"], "it_mw": f"{r['it_mw']:,.1f}",
             "facility_mw": f"{r['facility_mw']:,.1f}", "gpus": f"{r['gpus']:,}",
-            "capex": _fmt_usd(r["capex_usd"]), "opex": _fmt_usd(r["opex_usd_per_year"]),
-            "npv": _fmt_usd(r["npv_usd"]),
-            "irr": _fmt_pct(r["irr"]),
+            "capex": usd(r["capex_usd"], "n/a"), "opex": usd(r["opex_usd_per_year"], "n/a"),
+            "npv": usd(r["npv_usd"], "n/a"),
+            "irr": pct(r["irr"], missing="none"),
             "payback": "never" if r["payback_years"] is None or not math.isfinite(r["payback_years"])
             else f"{r['payback_years']:.1f} yr",
         }
@@ -318,12 +303,12 @@ def write_report(path: Path, res: RunResult, tiers: pd.DataFrame) -> None:
         headline=[
             ("Sites", ", ".join(f"{v} {k}" for k, v in s["sites_by_tier"].items())),
             ("IT load (final year)", f"{sum(s['it_mw_by_tier'].values()):,.0f} MW"),
-            ("Capex over the horizon", _fmt_usd(s["capex_usd"])),
-            ("NPV", _fmt_usd(s["npv_usd"])),
-            ("IRR", _fmt_pct(s["irr"])),
+            ("Capex over the horizon", usd(s["capex_usd"], "n/a")),
+            ("NPV", usd(s["npv_usd"], "n/a")),
+            ("IRR", pct(s["irr"], missing="none")),
             ("Cost per GPU-hour", f"${s['lcoc_usd_per_gpu_hour']:.2f}" if s["lcoc_usd_per_gpu_hour"] is not None else "n/a"),
             ("Planner", f"{s['planner']} ({s['status']})" + (
-                f", certified gap {s['gap']:.2%} (cost {_fmt_usd(s['objective_usd'])}, bound {_fmt_usd(s['bound_usd'])})"
+                f", certified gap {s['gap']:.2%} (cost {usd(s['objective_usd'], 'n/a')}, bound {usd(s['bound_usd'], 'n/a')})"
                 if isinstance(s.get("gap"), float) else "")),
         ],
         map_div=_div(map_figure(res), "map"),

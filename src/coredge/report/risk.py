@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from coredge.files import atomic_dir, write_json
-from coredge.report.compare import fmt
+from coredge.formatting import figure
 
 
 def tornado_figure(tornado: list[dict[str, Any]], base_npv_usd: float) -> go.Figure:
@@ -61,7 +61,7 @@ def write_risk(
                      ("tornado", tornado_figure(summary["tornado"], summary["base_npv_usd"])))
     )
     rows = "".join(
-        f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(fmt(v, kind))}</td></tr>"
+        f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(figure(v, kind))}</td></tr>"
         for k, v, kind in (
             ("trials", summary["n_trials"], "int"),
             ("seed", summary["seed"], "int"),

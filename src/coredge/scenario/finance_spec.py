@@ -29,6 +29,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from coredge.data.market import market_exit_cap_rate, market_tier_defaults
+
 RiskVariableName = Literal[
     "demand_growth",
     "power_price",
@@ -80,11 +82,22 @@ class TierFinanceSpec(_Strict):
     )
     lease_usd_per_kw_month: Annotated[float, Field(gt=0)] = Field(
         184.06,
-        description="Wholesale rent [USD/kW-month]. CBRE North America Data Center Trends H2 "
-        "2024, average asking rate 250-500 kW in primary markets (facts.md §3c).",
+        description="Rent per kW of leased IT [USD/kW-month]. Built-in tiers default to the "
+        "median of their rows in data/market_colocation_rent.csv (core: hyperscale campus leases, "
+        "CBRE 2023 and Applied Digital 2025, 138.9; regional: CBRE 250-500 kW primary markets "
+        "2024-2025, 184.06; micro: retail colocation, secondary, 225). 184.06 for other tiers.",
     )
     lease_escalator_rate: Annotated[float, Field(gt=-1, lt=1)] = Field(
-        0.03, description="Annual rent escalation [fraction/year]. Assumption (common lease term)."
+        0.03,
+        description="Annual rent escalation [fraction/year]. Core 0.02 (Digital Realty / Realty "
+        "Income build-to-suit, 2023; data/market_lease_terms.csv); edge 0.03: assumption.",
+    )
+    opex_recovery_frac: Fraction = Field(
+        0.0,
+        description="Landlord view: share of fixed opex (maintenance, insurance, property tax, "
+        "staff, network) reimbursed by the tenant [fraction]; 1 = triple-net. Core 1.0 "
+        "(hyperscale leases are NNN, secondary), edge 0.0 (gross colocation rent, assumption); "
+        "data/market_lease_terms.csv.",
     )
     stabilised_occupancy_frac: Annotated[float, Field(gt=0, le=1)] = Field(
         0.95,
@@ -109,6 +122,8 @@ _TIER_DEFAULTS: dict[str, dict[str, Any]] = {
     "regional": {"pre_leased_share": 0.3, "absorption_years": 3.0, "network_usd_per_mw_year": 60_000.0},
     "micro": {"pre_leased_share": 0.0, "absorption_years": 3.0, "network_usd_per_mw_year": 100_000.0},
 }
+for _tid, _market in market_tier_defaults().items():  # rent, escalator, opex recovery (data/market_*)
+    _TIER_DEFAULTS[_tid].update(_market)
 
 
 def default_tier_finance() -> dict[str, TierFinanceSpec]:
@@ -243,6 +258,13 @@ class FinanceSpec(_Strict):
         False,
         description="Whether expansions of an open site wait for grid interconnection again "
         "(False: only the first phase does; assumption).",
+    )
+    exit_cap_rate: Annotated[float, Field(gt=0, lt=1)] | None = Field(
+        round(market_exit_cap_rate(), 4),
+        description="Landlord view: residual value at the horizon end = final-year NOI / this "
+        "rate [fraction]; null = book value. Default: median of the published exit cap rates "
+        "of stabilised hyperscale campuses (JLL 2026 5.5-6.5 %, secondary 5-6 %; "
+        "data/market_returns.csv).",
     )
     tiers: dict[Literal["core", "regional", "micro"], TierFinanceSpec] = Field(
         default_factory=lambda: dict(default_tier_finance()),  # type: ignore[arg-type]

@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from coredge.catalog.routing import routing_policy_names
 from coredge.scenario.finance_spec import FinanceSpec
 
 TierId = Literal["core", "regional", "micro"]
@@ -315,6 +316,11 @@ class PlanningSpec(StrictModel):
     )
 
 
+def _policy_choices(schema: dict[str, Any]) -> None:
+    """JSON schema of ``simulation.policy``: the registered policy names as its enum."""
+    schema["enum"] = list[Any](routing_policy_names())
+
+
 class SimulationSpec(StrictModel):
     """The request-level simulation `coredge run` does of the final plan year's busy hour."""
 
@@ -327,12 +333,25 @@ class SimulationSpec(StrictModel):
     failure_whatif: bool = Field(
         True, description="Also fail the largest edge site for a third of the run and compare."
     )
-    policy: Literal["plan-share", "tiered-spill", "nearest-available", "least-expected-latency"] = Field(
+    policy: str = Field(
         "plan-share",
-        description="Routing: 'plan-share' sends each request to the sites the plan assigned its "
-        "demand point and class to, in proportion to the plan's shares, spilling up a tier when "
-        "full; 'tiered-spill' tries the nearest micro, then regional site within budget, then core.",
+        description="Routing policy, one of `coredge.catalog.routing.ROUTING_POLICIES` (the "
+        "simulator's registry): 'plan-share' sends each request to the sites the plan assigned "
+        "its demand point and class to, in proportion to the plan's shares, spilling up a tier "
+        "when full; 'tiered-spill' tries the nearest micro, then regional site within budget, "
+        "then core; 'nearest-available', 'least-expected-latency' and 'model-aware' as in "
+        "docs/simulator.md.",
+        json_schema_extra=_policy_choices,
     )
+
+    @field_validator("policy")
+    @classmethod
+    def _registered_policy(cls, v: str) -> str:
+        names = routing_policy_names()
+        if v not in names:
+            raise ValueError("must be one of " + ", ".join(repr(n) for n in names))
+        return v
+
     training: bool = Field(
         True,
         description="Also simulate a year of training jobs on each core campus (gang scheduling, "

@@ -17,7 +17,7 @@ See ``docs/simulator.md``.
 
 from __future__ import annotations
 
-from coredge.sim import models as models  # registers the model-aware policy
+from coredge.sim import models as models
 from coredge.sim.engine import SimResult, simulate
 from coredge.sim.loader import load_spec_or_plan
 from coredge.sim.policies import POLICIES, Policy, get_policy, register_policy

@@ -6,7 +6,7 @@ routing, rollout of a new model version from the core to the edge.
 * **Placement** (`place_models`): every core site holds every model (it is where they are
   trained); an edge site fills its GPU memory budget with the most popular models that still fit
   (greedy by rank: popular models at the edge, the long tail upstream).
-* **Routing** (policy ``model-aware``, registered here): each model is a workload class; a
+* **Routing** (policy ``model-aware``, `coredge.sim.policies.model_aware`): each model is a workload class; a
   pool ``"<site>|<model>"`` serves only its model. A request tries the nearest micro site holding
   its model (within the class RTT budget, if any), then the nearest regional one, then the
   nearest core site: it is forwarded up a tier, never sideways to a second site of the same tier.
@@ -26,11 +26,8 @@ import numpy as np
 import numpy.typing as npt
 
 from coredge.errors import InputError
-from coredge.sim.kernel import FIRST_ACCEPT
-from coredge.sim.policies import Candidates, Policy, RoutingInputs, _pack, _rows, register_policy
 from coredge.sim.spec import FaultSpec, NetworkSpec, spec_from_dict
 
-_RANK = {"micro": 0, "regional": 1, "core": 2}
 BITS_PER_BYTE = 8.0
 
 
@@ -193,24 +190,3 @@ def rollout_faults(spec: NetworkSpec, model_id: str, delay_s_by_site: Mapping[st
         if delay > 0 and math.isfinite(delay):
             out.append(FaultSpec(site=pool, at_s=0.0, for_s=float(delay)))
     return out
-
-
-def _model_aware(inp: RoutingInputs) -> Candidates:
-    rtt = _rows(inp)
-    budget = np.tile(inp.rtt_budget_ms, len(inp.rtt_ms))[:, None]
-    rank = np.array([_RANK.get(t or "", 2) for t in inp.tier], dtype=np.int64)
-    ok = np.isfinite(rtt) & ((rank == 2)[None, :] | (rtt <= budget)) & inp.serve_rows()
-    keys = np.full(rtt.shape, math.inf)
-    for tier in (0, 1, 2):  # only the nearest site of each tier holding the model
-        cols = np.flatnonzero(rank == tier)
-        if cols.size == 0:
-            continue
-        sub = np.where(ok[:, cols], rtt[:, cols], math.inf)
-        best = np.argmin(sub, axis=1)
-        rows = np.flatnonzero(np.isfinite(sub[np.arange(len(sub)), best]))
-        keys[rows, cols[best[rows]]] = tier * 1e9 + rtt[rows, cols[best[rows]]]
-    return _pack(keys, rtt, inp.max_hops, np.arange(len(rtt), dtype=np.int64))
-
-
-register_policy(Policy("model-aware", FIRST_ACCEPT, _model_aware,
-                       "nearest micro -> regional -> core site holding the model (forward up a tier)"))

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +13,7 @@ import pytest
 import coredge.data as cd
 from coredge.errors import InputError
 from coredge.inputs.demand import CSV_COLUMNS, POINT_COLUMNS, city_demand_points, load_points_csv
+from coredge_testing import run_cli
 
 
 def _km(lat1: float, lon1: float, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
@@ -259,15 +258,7 @@ def test_csv_many_problems_are_capped(tmp_path: Path) -> None:
 
 
 def _coredge(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "coredge", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=False,
-    )
+    return run_cli(*args, env={"COLUMNS": "200"})
 
 
 def test_cli_data_json() -> None:

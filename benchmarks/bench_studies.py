@@ -1,0 +1,98 @@
+"""Studies benchmark: `coredge compare` and `coredge risk --trials 100000` on the default
+scenario, this tree against an earlier one (the peer), run back to back on the same machine.
+
+Usage::
+
+    python benchmarks/bench_studies.py --peer-src /path/to/older/checkout/src [--repeat 1]
+
+Each command runs in a subprocess with ``PYTHONPATH`` set to the tree being timed; wall time and
+the CPU time of the child process (user + system, from ``resource.getrusage``) are recorded, the
+two trees alternating so that a change in the machine's load hits both. Prints a markdown section
+(benchmarks/results_studies.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parents[1] / "src"
+
+COMMANDS: dict[str, list[str]] = {
+    "compare": ["compare", "--json"],
+    "risk": ["risk", "--trials", "100000", "--json"],
+}
+"""Timed commands (arguments after ``python -m coredge``); `compare` also gets ``--out``."""
+
+
+def _child_cpu_s() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def time_command(src: Path, name: str, workdir: Path) -> dict[str, object]:
+    """Run one command with ``src`` first on the path; wall [s], child CPU [s], last JSON line."""
+    args = list(COMMANDS[name])
+    if name == "compare":
+        args += ["--out", str(workdir / f"compare-{src.parent.name}-{time.time_ns()}")]
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    cpu0, t0 = _child_cpu_s(), time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "coredge", *args], env=env, capture_output=True,
+                          text=True, check=False)
+    wall, cpu = time.perf_counter() - t0, _child_cpu_s() - cpu0
+    if proc.returncode != 0:
+        raise SystemExit(f"{name} with {src} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    last = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {"wall_s": wall, "cpu_s": cpu, "out": last}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--peer-src", type=Path, required=True, help="src/ of the earlier tree")
+    ap.add_argument("--repeat", type=int, default=1)
+    args = ap.parse_args()
+    load = os.getloadavg()[0]
+    rows: list[tuple[str, str, float, float]] = []
+    checks: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in COMMANDS:
+            for _ in range(args.repeat):
+                for label, src in (("peer", args.peer_src.resolve()), ("coredge", HERE)):
+                    r = time_command(src, name, Path(tmp))
+                    rows.append((name, label, float(r["wall_s"]), float(r["cpu_s"])))  # type: ignore[arg-type]
+                    out = r["out"]
+                    if name == "risk":
+                        checks.append(f"{label} risk base NPV {out['base_npv_usd']:.6e}")  # type: ignore[index]
+                    else:
+                        checks.append(f"{label} compare strategies {sorted(out.get('strategies', out))}")  # type: ignore[union-attr]
+                    print(f"{name} {label}: {r['wall_s']:.1f} s wall, {r['cpu_s']:.1f} s CPU", file=sys.stderr)
+    print("## Studies (`coredge compare`, `coredge risk`)\n")
+    print(f"Machine: {platform.machine()}, {os.cpu_count()} cores shared (load average at start "
+          f"{load:.1f}; figures may be noisy); date {dt.date.today().isoformat()}; command "
+          f"`python benchmarks/bench_studies.py --peer-src {args.peer_src} --repeat {args.repeat}`.\n")
+    print("Peer: the same commands on an earlier tree (`--peer-src`), alternating with this one.\n")
+    print("| command | tree | wall [s] | CPU [s] |\n|---|---|---|---|")
+    for name, label, wall, cpu in rows:
+        print(f"| `coredge {' '.join(COMMANDS[name])}` | {label} | {wall:.1f} | {cpu:.1f} |")
+    print()
+    for name in COMMANDS:
+        w = {lab: [r[2] for r in rows if r[0] == name and r[1] == lab] for lab in ("peer", "coredge")}
+        c = {lab: [r[3] for r in rows if r[0] == name and r[1] == lab] for lab in ("peer", "coredge")}
+        print(f"Ratio `{name}` peer / coredge: {min(w['peer']) / min(w['coredge']):.1f}x wall, "
+              f"{min(c['peer']) / min(c['coredge']):.1f}x CPU (best of each).")
+    print()
+    for line in checks:
+        print(f"- {line}")
+
+
+if __name__ == "__main__":
+    main()

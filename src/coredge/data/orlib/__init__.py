@@ -1,0 +1,1 @@
+"""OR-Library instances shipped for `coredge validation` (see README.md)."""

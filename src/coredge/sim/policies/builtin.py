@@ -1,0 +1,78 @@
+"""The built-in routing policies: nearest-available, least-expected-latency, tiered-spill and
+plan-share (candidate-list builders; the kernel rule of each is set where it is registered)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from coredge.sim.policies.base import TIER_RANK, Candidates, RoutingInputs, pack, rows_per_class
+
+
+def nearest_candidates(inp: RoutingInputs) -> Candidates:
+    k = len(inp.rtt_budget_ms)
+    if inp.restricted():
+        rtt = rows_per_class(inp)
+        keys = np.where(inp.serve_rows(), rtt, math.inf)
+        return pack(keys, rtt, inp.max_hops, np.arange(len(rtt), dtype=np.int64))
+    row_map = np.arange(len(inp.rtt_ms) * k, dtype=np.int64) // k
+    return pack(inp.rtt_ms, inp.rtt_ms, inp.max_hops, row_map)
+
+
+def tiered_candidates(inp: RoutingInputs) -> Candidates:
+    rtt = rows_per_class(inp)
+    budget = np.tile(inp.rtt_budget_ms, len(inp.rtt_ms))[:, None]
+    rank = np.array([TIER_RANK.get(t or "", 2) for t in inp.tier], dtype=np.float64)[None, :]
+    is_core = rank == 2
+    ok = np.isfinite(rtt) & (is_core | (rtt <= budget))
+    if inp.restricted():
+        ok &= inp.serve_rows()
+    # key: tier first, RTT inside a tier
+    keys = np.where(ok, rank, math.inf)
+    return pack(keys, rtt, inp.max_hops, np.arange(len(rtt), dtype=np.int64), then=rtt)
+
+
+def plan_share_candidates(inp: RoutingInputs) -> Candidates:
+    """``plan-share``: draw the plan's site by its share, then spill up a tier.
+
+    Extended row ``r * J + c`` (choice ``c`` = the row's c-th site by decreasing share) lists
+    that site first (if reachable and serving the class), then the sites of *higher* tiers as
+    in ``tiered-spill`` (regional within the class's RTT budget, core at any RTT). Rows without
+    shares use the ``tiered-spill`` order (sites without a tier count as core).
+    """
+    rtt = rows_per_class(inp)
+    n_rows, n_s = rtt.shape
+    sh = inp.shares if inp.shares is not None else np.zeros((n_rows, n_s))
+    sh = np.where(np.isfinite(sh) & (sh > 0), sh, 0.0)
+    n_pos = (sh > 0).sum(axis=1)
+    width = max(1, int(n_pos.max()) if n_rows else 1)
+    by_share = np.argsort(-sh, axis=1, kind="stable")[:, :width]
+    chosen_sh = np.take_along_axis(sh, by_share, axis=1)
+    choice = np.where(chosen_sh > 0, by_share, -1)  # (R, J) site of each choice, -1 = none
+    tot = sh.sum(axis=1, keepdims=True)
+    cum = np.cumsum(chosen_sh / np.where(tot > 0, tot, 1.0), axis=1)
+    cum = np.where(chosen_sh > 0, cum, 1.0)
+    cum[:, -1] = 1.0  # guard against rounding: the last used choice ends at 1
+    cum[tot[:, 0] <= 0, :] = 1.0
+    rank = np.array([TIER_RANK.get(t or "", 2) for t in inp.tier], dtype=np.float64)
+    budget = np.tile(inp.rtt_budget_ms, len(inp.rtt_ms))[:, None]
+    ok = np.isfinite(rtt) & ((rank[None, :] == 2) | (rtt <= budget))
+    if inp.restricted():
+        ok &= inp.serve_rows()
+    reach = np.isfinite(rtt) & (inp.serve_rows() if inp.restricted() else True)
+    # extended rows (R * J, S)
+    rtt_x = np.repeat(rtt, width, axis=0)
+    ok_x = np.repeat(ok, width, axis=0)
+    reach_x = np.repeat(reach, width, axis=0)
+    j = choice.reshape(-1)
+    rank_j = np.where(j >= 0, rank[np.maximum(j, 0)], -1.0)[:, None]
+    keys = np.where(ok_x & (rank[None, :] > rank_j), rank[None, :] + np.zeros_like(rtt_x), math.inf)
+    first = (np.arange(n_s)[None, :] == j[:, None]) & reach_x
+    keys = np.where(first, -1.0, keys)
+    packed = pack(keys, rtt_x, inp.max_hops, np.arange(n_rows * width, dtype=np.int64),
+                   then=rtt_x)
+    return Candidates(packed.row_map, packed.order, packed.order_len, packed.rtt_ord,
+                      np.ascontiguousarray(cum))
+
+
