@@ -6,7 +6,7 @@ import pytest
 
 from coredge.physics.training import estimate
 from coredge.validation import load_checks
-from coredge.validation.training import TOLERANCES, check_training
+from coredge.validation.training import DISPLAY, TOLERANCES, check_training
 
 
 def test_training_check_is_registered() -> None:
@@ -15,7 +15,7 @@ def test_training_check_is_registered() -> None:
 
 def test_every_stat_within_its_documented_tolerance() -> None:
     stats = check_training()
-    assert {(s.dataset, s.subset) for s in stats} == set(TOLERANCES)
+    assert {(s.dataset, s.subset) for s in stats} == {(DISPLAY[d], sub) for d, sub in TOLERANCES}
     for s in stats:
         assert s.n >= 1
         assert s.within_tolerance, (s.dataset, s.subset, s.median_pct, s.p90_pct)

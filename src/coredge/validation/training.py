@@ -40,6 +40,16 @@ TOLERANCES: dict[tuple[str, str], tuple[float, float]] = {
 """Documented tolerances (median %, P90 %) per (data set, subset); docs/training.md."""
 
 
+DISPLAY: dict[str, str] = {
+    "step MFU": "published runs: step MFU",
+    "GPU-hours": "published runs: GPU-hours",
+    "energy": "published runs: energy (measured power)",
+    "CO2": "published runs: CO2 (measured power)",
+    "power": "average system power at training load",
+}
+"""Data-set names in the validation table."""
+
+
 def _tol(dataset: str, subset: str) -> dict[str, float]:
     med, p90 = TOLERANCES[(dataset, subset)]
     return {"max_median_pct": med, "max_p90_pct": p90}
@@ -115,7 +125,7 @@ def check_training() -> list[ErrorStat]:
             continue
         src = SOURCE_POWER if dataset == "power" else SOURCE_RUNS
         stats.append(error_stat(
-            f"training estimator ({dataset})", dataset, subset,
+            "training estimator", DISPLAY[dataset], subset,
             [r["predicted"] for r in sel], [r["measured"] for r in sel], src, "2019-2025",
             **_tol(dataset, subset),
         ))
