@@ -86,6 +86,23 @@ def test_train_json() -> None:
     assert d["co2_t"] == pytest.approx(d["energy_mwh"] * 0.4)  # type: ignore[operator]
 
 
+def test_train_power_override_and_sources() -> None:
+    base = ["train", "--params", "175e9", "--tokens", "300e9", "--gpu", "v100", "--gpus", "10000",
+            "--mfu", "0.197", "--goodput", "1", "--pue", "1.1", "--grid-gco2-per-kwh", "429"]
+    res = runner.invoke(app, [*base, "--json"])
+    assert res.exit_code == 0, res.output
+    d = _last_json(res.stdout)
+    # default: the measured V100 average (Patterson et al. 2021), not the nameplate
+    assert str(d["power_source"]).startswith("measured")
+    assert d["avg_power_w_per_gpu"] < d["nameplate_w_per_gpu"]  # type: ignore[operator]
+    assert d["energy_mwh"] == pytest.approx(1287.0, rel=0.15)  # Patterson et al. 2021 Table 4
+    res = runner.invoke(app, [*base, "--power-w", "330", "--json"])
+    assert res.exit_code == 0, res.output
+    o = _last_json(res.stdout)
+    assert o["power_source"] == "given (--power-w)" and o["avg_power_w_per_gpu"] == 330.0
+    assert o["energy_mwh"] == pytest.approx(o["gpu_hours"] * 330.0 / 1e6 * 1.1)  # type: ignore[operator]
+
+
 def test_site_json() -> None:
     args = [
         "site",
@@ -117,6 +134,7 @@ def test_site_json() -> None:
         (["profile", "--model", "llama3-8b", "--gpu", "h100", "--tp", "3"], "--tp"),
         (["train", "--params", "1e9", "--tokens", "1e12", "--mfu", "2"], "--mfu"),
         (["train", "--params", "1e9", "--tokens", "1e12", "--gpu", "x"], "--gpu"),
+        (["train", "--params", "1e9", "--tokens", "1e12", "--power-w", "0"], "--power-w"),
         (["site", "--tier", "mega", "--it-mw", "10", "--state", "TX"], "--tier"),
         (
             ["site", "--tier", "regional", "--it-mw", "10", "--state", "TX", "--cooling", "ice"],

@@ -129,12 +129,20 @@ def train_command(
         None, "--grid-gco2-per-kwh", help="Grid intensity [g CO2/kWh]."
     ),
     dtype: str = typer.Option("bf16", "--dtype", help="bf16 or fp8 training."),
+    power_w: float | None = typer.Option(
+        None,
+        "--power-w",
+        help="Average system power per GPU at training load incl. host share, before PUE [W]; "
+        "default: measured for the GPU, else derived from its nameplate.",
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object as the last line."),
 ) -> None:
     """Training run estimate: FLOPs, GPU-hours, days, energy, CO2."""
     if dtype not in ("bf16", "fp8"):
         raise InputError.of("--dtype", dtype, "one of: bf16, fp8")
-    e = estimate(params, tokens, gpu, gpus, mfu, goodput, pue, grid, dtype=dtype)
+    e = estimate(
+        params, tokens, gpu, gpus, mfu, goodput, pue, grid, dtype=dtype, avg_power_w_per_gpu=power_w
+    )
     out = {
         "gpu": get_accelerator(gpu).id,
         "flops": e.flops,
@@ -146,6 +154,9 @@ def train_command(
         "goodput": e.goodput,
         "pue": e.pue,
         "avg_power_w_per_gpu": e.avg_power_w_per_gpu,
+        "power_source": e.power_source,
+        "nameplate_w_per_gpu": e.nameplate_w_per_gpu,
+        "mfu_source": e.mfu_source,
         "gpus": e.gpus,
     }
     if json_out:

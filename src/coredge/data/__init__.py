@@ -204,6 +204,28 @@ DATASETS: list[DatasetInfo] = [
         "CC-BY-4.0 (GeoNames)",
     ),
     DatasetInfo(
+        "training_power",
+        "training_power.csv",
+        "Average system power per accelerator at training load (run and node measurements, "
+        "with bounds)",
+        "Patterson et al. 2021 (via LLMCarbon); Newkirk et al. 2025; Latif et al. 2024; "
+        "coredge H100 calibration profile",
+        "2019-2026",
+        "W per accelerator",
+        "facts quoted from the publications; table Apache-2.0 (coredge)",
+    ),
+    DatasetInfo(
+        "training_runs",
+        "training_runs.csv",
+        "Published LLM training runs: size, tokens, accelerator, MFU, GPU-hours, energy, CO2 "
+        "(fit / held-out split stated in the file)",
+        "Patterson 2021, Zhang 2022, GENCI/BigScience 2022, Chowdhery 2022, Korthikanti 2022, "
+        "Shoeybi 2019, Meta Llama 2/3.1 model cards, Dubey 2024, DeepSeek-AI 2024",
+        "2019-2024",
+        "count, FLOP, fraction, GPU-h, MWh, t CO2e",
+        "facts quoted from the publications; table Apache-2.0 (coredge)",
+    ),
+    DatasetInfo(
         "us_states_outline",
         "topo/us-states-10m.json",
         "US state boundaries, TopoJSON, unprojected (us-atlas 3.0.1)",
@@ -702,3 +724,42 @@ def load_demand_shares() -> pd.DataFrame:
     """Shares and factors of the market calibration (``demand_shares.csv``): quantity, year,
     low, high, unit, date, source, note, url."""
     return _read_csv("demand_shares.csv").copy()
+
+
+@lru_cache(maxsize=1)
+def _training_power() -> pd.DataFrame:
+    return _read_csv("training_power.csv")
+
+
+def load_training_power() -> pd.DataFrame:
+    """Average system power per accelerator at training load (``training_power.csv``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        accelerator, run, kind, avg_system_power_w [W], tdp_w [W], nameplate_w [W], split,
+        year, source.
+
+    Examples
+    --------
+    >>> sorted(set(load_training_power()["accelerator"]))
+    ['h100', 'v100']
+    """
+    return _training_power().copy()
+
+
+@lru_cache(maxsize=1)
+def _training_runs() -> pd.DataFrame:
+    return _read_csv("training_runs.csv")
+
+
+def load_training_runs() -> pd.DataFrame:
+    """Published LLM training runs (``training_runs.csv``; units in the file header).
+
+    Examples
+    --------
+    >>> int(load_training_runs().set_index("run").loc["gpt3-175b", "gpus"])
+    10000
+    """
+    return _training_runs().copy()
+

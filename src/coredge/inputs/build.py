@@ -124,6 +124,18 @@ class Inputs:
     def n_classes(self) -> int:
         return len(self.classes)
 
+    @property
+    def energy_draw_frac(self) -> float:
+        """Average draw of a busy GPU over the nameplate ``it_kw_per_gpu`` it is sized with [fraction].
+
+        `coredge.physics.training.energy_draw_fraction` for the scenario's accelerator: energy
+        is busy nameplate MW x this fraction (measured average system power at training load),
+        sizing stays at the nameplate.
+        """
+        from coredge.physics.training import energy_draw_fraction
+
+        return energy_draw_fraction(self.scenario.hardware.gpu, self.it_kw_per_gpu)
+
 
 def build_demand_points(sc: Scenario) -> pd.DataFrame:
     """Demand points of the scenario with a `weight` column (share of demand, sums to 1).
