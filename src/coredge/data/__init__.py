@@ -189,6 +189,17 @@ DATASETS: list[DatasetInfo] = [
         "degrees (lon/lat)",
         "public domain data; package ISC",
     ),
+    DatasetInfo(
+        "engines_trtllm_max_throughput",
+        "engines_trtllm_max_throughput.csv",
+        "TensorRT-LLM offline maximum output tokens/s per GPU by model, GPU, dtype, TP and "
+        "ISL/OSL, with the fit / held-out / validation split of the serving model",
+        "NVIDIA TensorRT-LLM performance overview (docs/source/performance/perf-overview.md), "
+        "TensorRT-LLM 0.17 (H100) and 1.0 (H100, H200, B200, GB200)",
+        "2025",
+        "output tokens/s per GPU",
+        "Apache-2.0 repository documentation; figures quoted as facts",
+    ),
 ]
 """Every built-in table, with its provenance (listed by ``coredge data``)."""
 
@@ -198,6 +209,25 @@ def _dataset(name: str) -> DatasetInfo:
         if info.name == name:
             return info
     raise InputError.of("dataset", name, "one of: " + ", ".join(d.name for d in DATASETS))
+
+
+@lru_cache(maxsize=1)
+def _engine_table() -> pd.DataFrame:
+    return pd.read_csv(dataset_path("engines_trtllm_max_throughput"), comment="#")
+
+
+def engine_throughput_table() -> pd.DataFrame:
+    """Published TensorRT-LLM maximum throughput with the calibration split (a copy).
+
+    Columns: version, gpu, model, dtype, tp, isl, osl, output_tok_s_per_gpu [tokens/s], split
+    (``fit``, ``heldout``: H100 rows not fitted, ``validation``: other GPUs, never fitted).
+
+    Examples
+    --------
+    >>> sorted(engine_throughput_table()["split"].unique())
+    ['fit', 'heldout', 'validation']
+    """
+    return _engine_table().copy()
 
 
 def dataset_path(name: str) -> Path:
@@ -572,6 +602,7 @@ __all__ = [
     "country_gco2_per_kwh",
     "dataset_path",
     "dataset_rows",
+    "engine_throughput_table",
     "load_core_regions",
     "load_country_intensity",
     "load_egrid_subregions",
