@@ -87,7 +87,7 @@ def test_load_curve_is_monotone_and_saturates() -> None:
         assert np.all(np.diff(r[k]) >= -1e-9), k
     # light load: TTFT about one prefill, TPOT about one decode step of a small batch
     light = th.load_point(s, 1000, 200, 0.01)
-    assert light.queue_ms < 1e-6 and light.ttft_ms < 100.0 and light.tpot_ms < 15.0
+    assert light.queue_ms < 0.01 and light.ttft_ms < 100.0 and light.tpot_ms < 15.0
     assert light.output_tok_s_per_gpu == pytest.approx(0.01 * 200)
     sat = th.load_point(s, 1000, 200, 2 * qmax)
     assert sat.saturated and math.isinf(sat.ttft_ms)
@@ -111,3 +111,19 @@ def test_fit_reproduces_shipped_engine_fit() -> None:
     assert fit.step_overhead_ms == pytest.approx(shipped.step_overhead_ms, abs=1e-3)
     # physical: a share of peak, a few ms of host time per step
     assert 0.3 < fit.compute_eff < 0.8 and 0.0 <= fit.step_overhead_ms < 10.0
+
+
+def test_closed_loop_and_static_batch() -> None:
+    s = th.setup("llama3-70b", "h100", "fp8", 2)
+    b_max = th.batch_limit(s, 5000, 500)["batch"]
+    below = th.concurrency_point(s, 5000, 500, 10)
+    above = th.concurrency_point(s, 5000, 500, int(b_max) + 100)
+    # beyond the batch limit, extra clients wait for a slot: TTFT jumps, TPOT and rate saturate
+    assert above["batch"] == b_max and above["ttft_ms"] > 10 * below["ttft_ms"]
+    assert above["tpot_ms"] > below["tpot_ms"]
+    again = th.concurrency_point(s, 5000, 500, int(b_max) + 200)
+    assert again["requests_per_s"] == pytest.approx(above["requests_per_s"])
+    v = th.setup("llama3-8b", "h200", "bf16", 1, "vllm")
+    one = th.static_batch_latency_ms(v, 1, 32, 128)
+    eight = th.static_batch_latency_ms(v, 8, 32, 128)
+    assert one < eight < 8 * one  # batching is nearly free while decode is memory-bound

@@ -11,9 +11,9 @@ from coredge.catalog.accelerators import get_accelerator
 from coredge.catalog.llm_models import get_model
 from coredge.cli.app import app, console, emit_json, err_console
 from coredge.errors import InputError
+from coredge.physics.engine_profile import engine_profile
 from coredge.physics.serving import ServingProfile, max_batch, min_tp
 from coredge.physics.site import DEFAULT_IT_LOAD_FRAC, site_report
-from coredge.physics.throughput import engine_profile
 from coredge.physics.training import estimate
 
 _DTYPES = ("bf16", "fp16", "fp8", "fp4", "int4")

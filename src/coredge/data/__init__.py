@@ -200,6 +200,17 @@ DATASETS: list[DatasetInfo] = [
         "output tokens/s per GPU",
         "Apache-2.0 repository documentation; figures quoted as facts",
     ),
+    DatasetInfo(
+        "engines_latency_under_load",
+        "engines_latency_under_load.csv",
+        "Mean TTFT, TPOT (ITL) and end-to-end latency of serving engines under load (closed-loop "
+        "concurrency sweep, static batches), with the held-out / validation split",
+        "NVIDIA NIM LLMs Benchmarking, Performance page (NIM 1.8.0, 2 x H100); vLLM performance "
+        "benchmark CI, Buildkite build 9515 (H200)",
+        "2025",
+        "ms",
+        "vendor documentation and public CI results; figures quoted as facts",
+    ),
 ]
 """Every built-in table, with its provenance (listed by ``coredge data``)."""
 
@@ -214,6 +225,26 @@ def _dataset(name: str) -> DatasetInfo:
 @lru_cache(maxsize=1)
 def _engine_table() -> pd.DataFrame:
     return pd.read_csv(dataset_path("engines_trtllm_max_throughput"), comment="#")
+
+
+@lru_cache(maxsize=1)
+def _latency_table() -> pd.DataFrame:
+    return pd.read_csv(dataset_path("engines_latency_under_load"), comment="#")
+
+
+def engine_latency_table() -> pd.DataFrame:
+    """Published mean latencies of serving engines under load (a copy).
+
+    Columns: source, engine, gpu, model, dtype, tp, isl, osl, load (``clients`` or
+    ``static_batch``), load_value, metric (``ttft_ms``, ``tpot_ms``, ``e2e_ms``), value_ms [ms],
+    split (``heldout``: H100, ``validation``: other GPUs).
+
+    Examples
+    --------
+    >>> sorted(engine_latency_table()["metric"].unique())
+    ['e2e_ms', 'tpot_ms', 'ttft_ms']
+    """
+    return _latency_table().copy()
 
 
 def engine_throughput_table() -> pd.DataFrame:
@@ -602,6 +633,7 @@ __all__ = [
     "country_gco2_per_kwh",
     "dataset_path",
     "dataset_rows",
+    "engine_latency_table",
     "engine_throughput_table",
     "load_core_regions",
     "load_country_intensity",

@@ -28,10 +28,14 @@ prompt tokens and ``osl`` output tokens with in-flight (continuous) batching:
 * **under load** (`load_point`), requests arriving as a Poisson stream of rate ``qps``: the
   concurrency ``B`` solves ``qps = B / (osl * t_step(B))`` (Little's law on the decode phase);
   TPOT is ``t_step(B)``; TTFT is the prefill of one prompt in the steps it shares (half a step of
-  alignment plus ``ceil(isl / chunk)`` steps) plus the admission wait of an M/G/c queue with
-  ``c`` = the batch limit, service ``osl * t_step`` and deterministic service times
-  (Erlang C with the Allen-Cunneen correction ``(1 + cv_s^2) / 2``, ``cv_s = 0`` for fixed
-  output lengths). This is a queueing model, not the simulator.
+  alignment plus ``ceil(isl / chunk)`` steps), plus its wait for the step token budget (an M/D/1
+  queue of prompts on a server that prefills ``chunk`` tokens per full step), plus the admission
+  wait for a free sequence slot (an M/G/c queue with ``c`` = the batch limit, service ``osl *
+  t_step``; Erlang C with the Allen-Cunneen correction ``(1 + cv_s^2) / 2``, ``cv_s = 0`` for
+  fixed output lengths). This is a queueing model, not the simulator.
+* **closed loop** (`concurrency_point`): ``n`` clients each sending the next request when the
+  last one ends (how ``vllm bench serve --max-concurrency`` and NIM/AIPerf sweeps load an
+  engine): ``B = min(n, batch limit)`` decode, the rest wait for a slot.
 
 Every fitted parameter is a fraction of a datasheet figure or a fixed time, fitted on H100 data
 only; other accelerators follow from their datasheets (`coredge.catalog.accelerators`).
@@ -440,6 +444,34 @@ class LoadPoint:
     power_w_per_gpu: float
 
 
+def _prefill_time(
+    s: Setup, b: FloatArray, isl: int, osl: int, lam: FloatArray, tpot: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Prefill of one prompt at concurrency ``b`` and request rate ``lam`` [1/s].
+
+    Service: half a step of alignment plus ``ceil(isl / chunk)`` steps that carry a chunk of
+    ``min(isl, chunk)`` tokens beside the decodes (``chunk`` = token budget left by the decodes).
+    Wait: prompts queue for the token budget, an M/D/1 queue whose server prefills ``chunk``
+    tokens per full-budget step; a prompt needs ``isl`` of them.
+
+    Returns
+    -------
+    tuple of ndarray
+        Prefill time and prefill queue wait [ms] (``inf`` when the prefill server saturates).
+    """
+    budget = s.engine.limits(s.gpu, offline=False).max_num_tokens
+    chunk = np.maximum(budget - b, 1.0)
+    n_chunks = np.ceil(isl / chunk)
+    bg = b * isl / osl  # other prompts' chunks sharing the step, on average
+    pf = step_terms(s, b, np.minimum(isl, chunk) + bg, isl + osl / 2.0, isl / 2.0)["step_ms"]
+    full = step_terms(s, b, chunk, isl + osl / 2.0, isl / 2.0)["step_ms"]
+    service = isl * full / chunk  # [ms] of prefill server time per prompt
+    rho = lam * service / 1e3
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wait = np.where(rho < 1.0, rho * service / (2.0 * (1.0 - rho)), np.inf)
+    return 0.5 * tpot + n_chunks * pf, np.asarray(wait, dtype=np.float64)
+
+
 def load_curve(
     s: Setup, isl: int, osl: int, qps: npt.ArrayLike, service_cv: float = 0.0
 ) -> dict[str, FloatArray]:
@@ -471,12 +503,7 @@ def load_curve(
     b = np.interp(lam, lam_grid, grid)
     terms = steady_step(s, b, isl, osl)
     tpot = terms["step_ms"]
-    # prefill of one prompt: chunks of the token budget left beside the decodes
-    budget = s.engine.limits(s.gpu, offline=False).max_num_tokens
-    chunk = np.maximum(budget - b, 1.0)
-    n_chunks = np.ceil(isl / chunk)
-    pf_step = step_terms(s, b, np.minimum(isl, chunk) + b * isl / osl, isl + osl / 2.0, isl / 2.0)
-    prefill = 0.5 * tpot + n_chunks * pf_step["step_ms"]
+    prefill, wp = _prefill_time(s, b, isl, osl, lam, tpot)
     # admission wait: M/G/c, c = batch limit, service = osl decode steps
     c = max(math.floor(b_max), 1)
     service_ms = osl * tpot
@@ -484,7 +511,7 @@ def load_curve(
     rho = a / c
     pw = erlang_c(c, a)
     with np.errstate(divide="ignore", invalid="ignore"):
-        wq = pw * service_ms / (c * (1.0 - rho)) * (1.0 + service_cv**2) / 2.0
+        wq = pw * service_ms / (c * (1.0 - rho)) * (1.0 + service_cv**2) / 2.0 + wp
     sat = lam >= lam_max * (1.0 - 1e-9)
     wq = np.where(sat | (rho >= 1.0), np.inf, wq)
     return {
@@ -526,6 +553,73 @@ def load_point(s: Setup, isl: int, osl: int, qps: float) -> LoadPoint:
         output_tok_s_per_gpu=served * osl / s.tp,
         power_w_per_gpu=float(r["power_w"][0]),
     )
+
+
+def concurrency_point(s: Setup, isl: int, osl: int, clients: int) -> dict[str, float]:
+    """Steady state with ``clients`` closed-loop clients (each sends its next request when the
+    previous one completes; no think time).
+
+    ``B = min(clients, batch limit)`` sequences decode; TPOT is the mean step at ``B``; a
+    request's cycle is ``prefill + (osl - 1) * TPOT`` (Little's law gives the request rate
+    ``B / cycle``); TTFT is the prefill (with its M/D/1 wait for the step token budget at that
+    rate) plus, when clients exceed the batch limit, the wait for a slot ``(clients - B) /
+    rate``.
+
+    Returns
+    -------
+    dict
+        ``batch``, ``tpot_ms``, ``ttft_ms`` [ms], ``requests_per_s`` [1/s],
+        ``output_tok_s`` (whole replica) [tokens/s].
+
+    Examples
+    --------
+    >>> r = concurrency_point(setup("llama3-8b", "h100", "fp8"), 1000, 1000, 1)
+    >>> 5.0 < r["tpot_ms"] < 15.0
+    True
+    """
+    _check_lengths(isl, osl)
+    if clients < 1:
+        raise InputError.of("clients", clients, "a positive number of concurrent requests")
+    b_max = float(batch_limit(s, isl, osl, offline=False)["batch"])
+    if b_max < 1.0:
+        raise InputError.of("--tp", s.tp, "a TP degree that leaves KV memory for one sequence")
+    b = np.asarray(min(float(clients), b_max))
+    tpot = steady_step(s, b, isl, osl)["step_ms"]
+    lam = np.asarray(0.0)
+    prefill = np.asarray(0.0)
+    for _ in range(50):  # fixed point: the prefill wait depends on the rate it sets
+        prefill, wp = _prefill_time(s, b, isl, osl, lam, tpot)
+        wp = np.minimum(wp, 1e9)
+        lam_new = b * 1e3 / (prefill + wp + (osl - 1) * tpot)
+        if abs(float(lam_new - lam)) < 1e-9 * float(lam_new):
+            break
+        lam = 0.5 * (lam + lam_new)
+    prefill, wp = _prefill_time(s, b, isl, osl, lam, tpot)
+    slot_wait = max(clients - float(b), 0.0) / float(lam) * 1e3
+    return {
+        "batch": float(b),
+        "tpot_ms": float(tpot),
+        "ttft_ms": float(prefill + wp) + slot_wait,
+        "requests_per_s": float(lam),
+        "output_tok_s": float(lam) * osl,
+    }
+
+
+def static_batch_latency_ms(s: Setup, batch: int, isl: int, osl: int) -> float:
+    """End-to-end latency of one batch of ``batch`` prompts generated together [ms]: one prefill
+    step of ``batch * isl`` tokens, then ``osl - 1`` decode steps at the mean context ``isl +
+    osl / 2`` (``vllm bench latency`` / ``benchmark_latency.py``).
+
+    Examples
+    --------
+    >>> s = setup("llama3-8b", "h100", "bf16", engine="vllm")
+    >>> 500 < static_batch_latency_ms(s, 8, 32, 128) < 2000
+    True
+    """
+    _check_lengths(isl, osl)
+    pre = float(step_terms(s, 0.0, batch * isl, 0.0, isl / 2.0)["step_ms"])
+    dec = float(step_terms(s, float(batch), 0.0, isl + osl / 2.0, 0.0)["step_ms"])
+    return pre + (osl - 1) * dec
 
 
 def slo_capacity(
@@ -575,100 +669,3 @@ def slo_capacity(
         "qps_max": lam_max,
     }
 
-
-QUEUE_MODEL = (
-    "continuous-batching queueing model: concurrency from Little's law on the decode phase, "
-    "TPOT = mean mixed prefill/decode step, TTFT = prefill steps + M/G/c admission wait "
-    "(Erlang C, Allen-Cunneen, deterministic service)"
-)
-"""How `engine_profile` computes the figures under load (printed in its output)."""
-
-
-def engine_profile(
-    model: str,
-    gpu: str,
-    dtype: str,
-    isl: int,
-    osl: int,
-    tp: int | None = None,
-    engine: str = "trtllm",
-    qps: float | None = None,
-) -> dict[str, Any]:
-    """What ``coredge profile --isl --osl`` prints: offline maximum throughput and, with ``qps``,
-    the steady state at that offered load (requests/s to one replica of ``tp`` GPUs).
-
-    Parameters
-    ----------
-    model, gpu, dtype : str
-        Catalog ids and weight dtype.
-    isl, osl : int
-        Prompt and output tokens per request [tokens].
-    tp : int, optional
-        Tensor-parallel degree; default the one with the most output tokens/s per GPU offline.
-    engine : str
-        ``trtllm`` or ``vllm``.
-    qps : float, optional
-        Offered Poisson request rate to one replica [1/s].
-
-    Returns
-    -------
-    dict
-        ``max_output_tok_s_per_gpu`` [tokens/s], ``batch`` [sequences], ``tp``, ``binding``,
-        ``step_ms`` [ms], ``max_requests_per_s`` [1/s], ``power_w_per_gpu`` [W], engine limits,
-        ``kv_pool_tokens`` [tokens], ``kv_batch`` (sequences the KV memory holds),
-        and with ``qps``: ``qps``, ``ttft_ms``, ``tpot_ms``, ``queue_ms`` [ms],
-        ``output_tok_s_per_gpu`` [tokens/s], ``utilisation``, ``saturated``, ``load_batch``,
-        ``load_model``. ``ttft_ms`` is None when the load saturates the replica.
-
-    Examples
-    --------
-    >>> d = engine_profile("llama3-8b", "h100", "fp8", 2048, 128)
-    >>> d["tp"], d["binding"]
-    (1, 'kv_memory')
-    """
-    get_engine(engine, "--engine")
-    if tp is None:
-        off = best_max_throughput(model, gpu, dtype, isl, osl, engine)
-        tp = off.tp
-    s = setup(model, gpu, dtype, tp, engine)
-    off = max_throughput(s, isl, osl)
-    lim_off = s.engine.limits(s.gpu, offline=True)
-    lim_on = s.engine.limits(s.gpu, offline=False)
-    out: dict[str, Any] = {
-        "engine": s.engine.id,
-        "engine_version": s.engine.version,
-        "isl": isl,
-        "osl": osl,
-        "tp": tp,
-        "max_output_tok_s_per_gpu": off.output_tok_s_per_gpu,
-        "batch": off.batch,
-        "binding": off.binding,
-        "step_ms": off.step_ms,
-        "max_requests_per_s": off.requests_per_s,
-        "power_w_per_gpu": off.power_w_per_gpu,
-        "offline_max_batch": lim_off.max_batch,
-        "offline_max_num_tokens": lim_off.max_num_tokens,
-        "kv_pool_tokens": kv_pool_tokens(s, lim_off),
-        "kv_batch": int(batch_limit(s, isl, osl, offline=True)["kv_batch"]),
-    }
-    if qps is not None:
-        if not qps > 0:
-            raise InputError.of("--qps", qps, "a positive request rate [1/s]")
-        lp = load_point(s, isl, osl, float(qps))
-        out.update(
-            {
-                "qps": lp.qps,
-                "ttft_ms": None if not math.isfinite(lp.ttft_ms) else lp.ttft_ms,
-                "tpot_ms": lp.tpot_ms,
-                "queue_ms": None if not math.isfinite(lp.queue_ms) else lp.queue_ms,
-                "output_tok_s_per_gpu": lp.output_tok_s_per_gpu,
-                "utilisation": lp.utilisation,
-                "saturated": lp.saturated,
-                "load_batch": lp.batch,
-                "online_max_batch": lim_on.max_batch,
-                "online_max_num_tokens": lim_on.max_num_tokens,
-                "load_power_w_per_gpu": lp.power_w_per_gpu,
-                "load_model": QUEUE_MODEL,
-            }
-        )
-    return out
