@@ -4,7 +4,7 @@ Usage (from the repository root)::
 
     python scripts/fit_engine_efficiency.py [--out src/coredge/physics/engine_fit.json]
 
-Fits ``compute_eff`` and ``step_overhead_ms`` (`coredge.physics.throughput.EngineFit`) on the
+Fits ``compute_eff``, ``step_overhead_ms`` and ``link_eff`` (`coredge.physics.throughput.EngineFit`) on the
 ``fit`` rows of ``coredge/data/engines_trtllm_max_throughput.csv`` (the rule is in
 `coredge.physics.engine_calibration.HOLDOUT_RULE`). Deterministic: rerunning reproduces the file
 up to the date stamp.
@@ -28,7 +28,8 @@ def main() -> None:
     args = ap.parse_args()
     ef = fit_engine()
     args.out.write_text(json.dumps(ef.to_json_dict(), indent=1) + "\n", encoding="utf-8")
-    print(f"compute_eff={ef.compute_eff} step_overhead_ms={ef.step_overhead_ms} -> {args.out}")
+    print(f"compute_eff={ef.compute_eff} step_overhead_ms={ef.step_overhead_ms} "
+          f"link_eff={ef.link_eff} -> {args.out}")
     print(json.dumps(ef.meta["median_abs_error"]))
 
 

@@ -5,9 +5,10 @@ Only rows with ``split == "fit"`` are fitted (TensorRT-LLM 0.17, H100, a fixed s
 shapes, see the file header); ``heldout`` (other H100 rows) and ``validation`` (other GPUs) are
 predicted, never fitted.
 
-Two parameters are fitted (`coredge.physics.throughput.EngineFit`): ``compute_eff`` (share of the
-dense peak) and ``step_overhead_ms``; least squares on ``log(predicted / measured)`` from a fixed
-start, so the fit is deterministic. The HBM bandwidth efficiency and the per-layer overhead come
+Three parameters are fitted (`coredge.physics.throughput.EngineFit`): ``compute_eff`` (share of
+the dense peak), ``step_overhead_ms`` and ``link_eff`` (share of the one-way NVLink bandwidth in
+the tensor-parallel all-reduces; the TP 2-8 rows identify it); least squares on
+``log(predicted / measured)`` from a fixed start, so the fit is deterministic. The HBM bandwidth efficiency and the per-layer overhead come
 from the measured H100 profile (`coredge.physics.serving.default_fit`).
 """
 
@@ -55,16 +56,19 @@ def predict(table: pd.DataFrame, efit: EngineFit | None = None, engine: str = "t
 
 
 def fit_engine(table: pd.DataFrame | None = None) -> EngineFit:
-    """Fit ``compute_eff`` and ``step_overhead_ms`` on the ``fit`` rows (see the module docstring)."""
+    """Fit ``compute_eff``, ``step_overhead_ms`` and ``link_eff`` on the ``fit`` rows (see the
+    module docstring)."""
     t = engine_throughput_table() if table is None else table
     rows = t[t["split"] == "fit"]
 
     def resid(x: np.ndarray) -> np.ndarray:
-        ef = EngineFit(float(x[0]), float(x[1]))
+        ef = EngineFit(float(x[0]), float(x[1]), float(x[2]))
         return np.log(predict(rows, ef)["ratio"].to_numpy())
 
-    res = least_squares(resid, x0=[0.5, 1.0], bounds=([0.05, 0.0], [1.0, 50.0]), xtol=1e-10)
-    ef = EngineFit(round(float(res.x[0]), 6), round(float(res.x[1]), 6))
+    res = least_squares(
+        resid, x0=[0.5, 1.0, 0.8], bounds=([0.05, 0.0, 0.05], [1.0, 50.0, 1.0]), xtol=1e-10
+    )
+    ef = EngineFit(round(float(res.x[0]), 6), round(float(res.x[1]), 6), round(float(res.x[2]), 6))
     fitted = predict(t, ef)
     meta = {
         "fitted_on": "coredge/data/engines_trtllm_max_throughput.csv (split == fit)",
@@ -79,4 +83,4 @@ def fit_engine(table: pd.DataFrame | None = None) -> EngineFit:
             for k, g in fitted.groupby("split")
         },
     }
-    return EngineFit(ef.compute_eff, ef.step_overhead_ms, meta)
+    return EngineFit(ef.compute_eff, ef.step_overhead_ms, ef.link_eff, meta)

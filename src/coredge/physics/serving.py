@@ -612,7 +612,7 @@ def capacity_tokens_per_s_per_gpu(
     Examples
     --------
     >>> round(capacity_tokens_per_s_per_gpu("llama3-8b", "h100", 512, 256, 50.0, 1000.0), -2)
-    7600.0
+    8100.0
     """
     return capacity_point(
         model_id, gpu_id, tokens_in, tokens_out, tpot_slo_ms, ttft_slo_ms, dtype

@@ -17,8 +17,11 @@ prompt tokens and ``osl`` output tokens with in-flight (continuous) batching:
 
   with ``c_dec = isl + osl / 2`` the mean context of a decoding sequence; MoE weights are the
   experts hit by ``B + P`` tokens. ``bw_eff`` and ``layer_overhead_ms`` are the values fitted on
-  the measured H100 profile (`coredge.physics.profile_fit.default_fit`); ``compute_eff`` and
-  ``step_overhead_ms`` are fitted on the H100 engine table (`EngineFit`, ``engine_fit.json``).
+  the measured H100 profile (`coredge.physics.profile_fit.default_fit`); ``compute_eff``,
+  ``step_overhead_ms`` and the all-reduce link efficiency ``link_eff`` are fitted on the H100
+  engine table (`EngineFit`, ``engine_fit.json``). All-reduce: two per layer, ring algorithm,
+  ``2 (tp - 1) / tp * tokens * hidden * 2 bytes / (link_eff * one-way link GB/s)`` plus the
+  profile's fixed latency per all-reduce (NVLink on SXM parts, PCIe Gen4 x16 on PCIe cards).
 * **batch limits** (`batch_limit`): KV memory (the engine's memory policy, paged blocks, reserved
   for ``isl + osl`` tokens under TensorRT-LLM's no-evict scheduler, ``isl + osl / 2`` on average
   under vLLM's on-demand allocation), ``max_batch`` and the token budget ``B + P <=
@@ -82,12 +85,16 @@ class EngineFit:
     step_overhead_ms : float
         Fixed time per engine step beyond the per-layer kernel overhead of the profile
         (scheduling, sampling, host-device synchronisation) [ms].
+    link_eff : float
+        Achieved share of the one-way NVLink (or PCIe) bandwidth in the tensor-parallel
+        all-reduces of an engine step [fraction].
     meta : dict
         Provenance: data, hold-out rule, fit residuals.
     """
 
     compute_eff: float
     step_overhead_ms: float
+    link_eff: float = 0.8
     meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def to_json_dict(self) -> dict[str, Any]:
@@ -95,7 +102,7 @@ class EngineFit:
         return asdict(self)
 
     def __hash__(self) -> int:
-        return hash((self.compute_eff, self.step_overhead_ms))
+        return hash((self.compute_eff, self.step_overhead_ms, self.link_eff))
 
 
 @functools.cache
@@ -198,7 +205,7 @@ def step_terms(
     )
     if s.tp > 1:
         moved = 2.0 * (s.tp - 1) / s.tp * tokens * m.hidden * 2.0
-        link = f.nvlink_eff * g.nvlink_unidir_gb_s * 1e9 / 1e3
+        link = ef.link_eff * g.nvlink_unidir_gb_s * 1e9 / 1e3
         ar_ms = 2 * m.layers * (moved / link + f.allreduce_latency_ms)
     else:
         ar_ms = np.zeros_like(tokens)
