@@ -70,3 +70,28 @@ def test_unknown_ids() -> None:
         get_model("llama9")
     with pytest.raises(InputError):
         get_model("llama3-8b").weight_gb("fp2")
+
+
+def test_new_dtypes_memory_and_edge_cards() -> None:
+    # NVFP4: 4-bit values + one FP8 scale per 16 (0.5625 bytes/param); KV cache in FP8
+    m = get_model("llama3-70b")
+    assert m.weight_gb("fp4") == pytest.approx(m.weight_gb("fp8") * 0.5625)
+    assert m.kv_bytes_per_token("fp4") == m.kv_bytes_per_token("fp8")
+    assert m.weight_gb("fp16") == m.weight_gb("bf16")
+    # datasheets: dense FP4 peaks (DGX B200: 72 PF per 8 GPUs; NVL72: 1,440 PF sparse per 72)
+    assert get_accelerator("b200").fp4_tflops == 9000.0
+    assert get_accelerator("gb200").fp4_tflops == 10000.0
+    assert get_accelerator("h100").fp4_tflops is None
+    with pytest.raises(InputError, match="FP4"):
+        get_accelerator("h200").peak_tflops("fp4")
+    # memory the driver exposes: HBM figures are GiB; GDDR6 cards lose some to ECC
+    assert get_accelerator("h100").memory_gib == 80.0
+    assert get_accelerator("l40s").memory_gib == pytest.approx(44.99, abs=0.01)
+    assert get_accelerator("l4").memory_gib == pytest.approx(22.49, abs=0.01)
+    for gid in ("l40s", "l4"):
+        a = get_accelerator(gid)
+        assert (a.form_factor, a.cooling, a.nvlink_gb_s) == ("pcie", "air", 64.0)
+        assert a.dtypes() == ("bf16", "fp16", "fp8", "int4")
+    # Llama 2 70B: the Llama 3 70B body with a 32,000-token vocabulary
+    l2 = get_model("llama2-70b")
+    assert (l2.layers, l2.hidden, l2.kv_heads, l2.vocab) == (80, 8192, 8, 32000)
