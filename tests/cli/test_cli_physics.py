@@ -58,6 +58,25 @@ def test_profile_table_over_batches() -> None:
     assert human.exit_code == 0 and "TPOT" in human.stdout
 
 
+def test_profile_engine_max_throughput_and_load() -> None:
+    base = ["profile", "--model", "llama3-70b", "--gpu", "h100", "--dtype", "fp8",
+            "--isl", "2048", "--osl", "128"]  # fmt: skip
+    res = runner.invoke(app, [*base, "--tp", "2", "--json"])
+    assert res.exit_code == 0, res.output
+    d = _last_json(res.stdout)
+    # published TensorRT-LLM 0.17 H100 figure for this row: 386.3 tok/s per GPU
+    assert 386.3 * 0.8 < d["max_output_tok_s_per_gpu"] < 386.3 * 1.2
+    assert d["tp"] == 2 and d["engine"] == "trtllm" and d["batch"] >= 1
+    for key in ("model", "gpu", "dtype", "max_batch", "binding"):
+        assert key in d
+    res = runner.invoke(app, [*base, "--engine", "vllm", "--qps", "0.5", "--json"])
+    assert res.exit_code == 0, res.output
+    q = _last_json(res.stdout)
+    assert q["engine"] == "vllm" and q["ttft_ms"] > 0 and q["tpot_ms"] > 0
+    assert q["output_tok_s_per_gpu"] == pytest.approx(0.5 * 128 / q["tp"])
+    assert "queueing model" in q["load_model"]
+
+
 def test_train_json() -> None:
     args = [
         "train",
@@ -132,6 +151,11 @@ def test_site_json() -> None:
         (["profile", "--model", "llama3-70b", "--gpu", "h900"], "--gpu"),
         (["profile", "--model", "gpt5", "--gpu", "h100"], "--model"),
         (["profile", "--model", "llama3-8b", "--gpu", "h100", "--tp", "3"], "--tp"),
+        (["profile", "--model", "llama3-8b", "--gpu", "h100", "--isl", "10"], "--osl"),
+        (["profile", "--model", "llama3-8b", "--gpu", "l4", "--dtype", "fp4", "--isl", "9",
+          "--osl", "9"], "FP4"),
+        (["profile", "--model", "llama3-8b", "--gpu", "h100", "--isl", "9", "--osl", "9",
+          "--engine", "tgi"], "--engine"),
         (["train", "--params", "1e9", "--tokens", "1e12", "--mfu", "2"], "--mfu"),
         (["train", "--params", "1e9", "--tokens", "1e12", "--gpu", "x"], "--gpu"),
         (["train", "--params", "1e9", "--tokens", "1e12", "--power-w", "0"], "--power-w"),

@@ -237,6 +237,13 @@ class HardwareSpec(StrictModel):
     """Accelerators installed at every site."""
 
     gpu: str = Field("h100", description="Accelerator id (see `coredge profile`).")
+    engine: Literal["trtllm", "vllm"] = Field(
+        "trtllm",
+        description="Serving engine whose documented batching and KV-memory defaults size the "
+        "GPUs (coredge.physics.engines). Default TensorRT-LLM: the engine of NVIDIA's published "
+        "H100/H200/B200 throughput tables the serving model is calibrated on (TensorRT-LLM "
+        "performance overview, 0.17 and 1.0, 2025).",
+    )
     gpu_capex_usd: PosFloat | None = Field(
         None, description="All-in IT capex per GPU incl. server and network [USD]; null = catalog."
     )
