@@ -18,7 +18,8 @@ import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 
-from coredge.formatting import pct, usd
+from coredge.formatting import pct, site_display_name, usd
+from coredge.plan.resilience import explain
 from coredge.report.maps import albers_usa, equirectangular
 
 if TYPE_CHECKING:
@@ -212,9 +213,10 @@ def training_rows(res: RunResult) -> list[dict[str, str]]:
     if res.training is None:
         return []
     rows = []
+    names = {str(r["site_id"]): site_display_name(r) for _, r in res.plan.sites.iterrows()}
     for r in res.training.campuses.to_dict(orient="records"):
         rows.append({
-            "site": str(r["site_id"]), "gpus": f"{int(r['campus_gpus']):,}", "jobs": f"{int(r['jobs']):,}",
+            "site": names.get(str(r["site_id"]), str(r["site_id"])), "gpus": f"{int(r['campus_gpus']):,}", "jobs": f"{int(r['jobs']):,}",
             "util": f"{100 * float(r['utilization']):.1f}%",
             "queue": f"{float(r['mean_queue_delay_h']):,.1f} h",
             "lost": f"{100 * float(r['lost_frac']):.1f}%",
@@ -325,6 +327,7 @@ def write_report(path: Path, res: RunResult, tiers: pd.DataFrame) -> None:
         slo_div=_div(slo_figure(res), "slo") if res.sim is not None else "",
         first_year=s["first_capacity_year_by_tier"],
         resilience=s["single_site_failure"],
+        resilience_lines=explain(s["single_site_failure"]),
         tier_rows=tier_rows,
         cov_rows=cov_rows,
         assumptions=assumptions(res),

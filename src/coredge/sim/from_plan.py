@@ -65,6 +65,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from coredge.errors import InputError
+from coredge.formatting import site_display_name
 from coredge.inputs.build import Inputs
 from coredge.plan.result import Plan
 from coredge.sim.engine import SimResult, simulate
@@ -600,7 +601,7 @@ def failure_whatif(
     Returns
     -------
     dict
-        ``site``, ``at_s``, ``for_s`` (window, counted time), ``slo_attainment_during`` /
+        ``site``, ``site_name`` (for people: "City, ST (tier)"), ``at_s``, ``for_s`` (window, counted time), ``slo_attainment_during`` /
         ``_outside``, ``dropped_frac_during`` / ``_outside``, ``requests_during``, the run's
         overall ``slo_attainment``, ``scale``, ``plan_year``, ``spilled_frac``, ``policy``, and
         ``classes``: per workload class ``requests_during`` / ``_outside``,
@@ -614,7 +615,8 @@ def failure_whatif(
     res = simulate(ps.spec, requests=requests, seed=seed, faults=faults, warmup_s=ps.warmup_s)
     fb = res.summary["faults"]
     return {
-        "site": site, "at_s": at_s, "for_s": for_s, "plan_year": ps.year, "scale": ps.scale,
+        "site": site, "site_name": site_display_name(plan.sites.iloc[list(plan.sites["site_id"]).index(site)]),
+        "at_s": at_s, "for_s": for_s, "plan_year": ps.year, "scale": ps.scale,
         "requests": res.summary["requests"], "requests_during": fb["requests_during"],
         "slo_attainment": res.summary["slo_attainment"],
         "slo_attainment_during": fb["slo_attainment_during"],
