@@ -127,3 +127,22 @@ def test_terminal_summary_explains_resilience(tiny_result: RunResult, capsys: py
     out = " ".join(capsys.readouterr().out.split())
     assert "Single-site failure" in out and "Unprotected" in out
     assert tiny_result.summary["single_site_failure"]["unprotected"][0]["point"] in out
+
+
+def test_report_charts_legend_clear_of_toolbar_and_hover_with_units(tiny_result: RunResult) -> None:
+    from coredge.report import html as rh
+
+    figs = {"buildout": rh.buildout_figure(tiny_result), "unmet": rh.unmet_figure(tiny_result),
+            "rtt": rh.rtt_histogram(tiny_result), "coverage": rh.coverage_figure(tiny_result)}
+    if tiny_result.sim is not None:
+        figs["cdf"] = rh.latency_cdf_figure(tiny_result)
+        figs["slo"] = rh.slo_figure(tiny_result)
+    for name in ("buildout", "unmet", "rtt"):
+        leg = figs[name].layout.legend
+        # a row under the plot, away from the toolbar at the top right
+        assert leg.orientation == "h" and leg.y is not None and leg.y < 0, name
+    units = ("MW", "%", " s", "ms")
+    for name, fig in figs.items():
+        for tr in fig.data:
+            ht = tr.hovertemplate
+            assert ht and any(u in ht for u in units), (name, tr.name)
