@@ -91,7 +91,9 @@ def plan_from_source(source: str | None, variant: str | None) -> PlannedSource:
 
 
 def _metrics_table(title: str, pf: PlanFinancials, tiers: dict[str, Any] | None = None) -> Table:
-    t = Table(title=title)
+    trains = [k for k, v in (tiers or {}).items() if v.get("cost_basis") == "gpu_hour"]
+    t = Table(title=title, caption=(f"$/Mtok n/a: {', '.join(trains)} mostly trains (read its $/GPU-h)"
+                                    if trains else None))
     t.add_column("", no_wrap=True, min_width=9)
     for col in ("sites", "capex", "NPV", "IRR", "payback [y]", "MOIC", "peak funding", "$/GPU-h", "$/Mtok"):
         t.add_column(col, justify="right")
@@ -101,7 +103,7 @@ def _metrics_table(title: str, pf: PlanFinancials, tiers: dict[str, Any] | None 
             name, str(m.get("n_sites", "")), usd(m["capex_usd"]), usd(m["npv_usd"]), pct(m["irr"]),
             num(m["payback_years"], 1), num(m["moic"], 2), usd(m["peak_funding_usd"]),
             num(m["lcoc_usd_per_gpu_hour"], 2),
-            "n/a (trains)" if m.get("cost_basis") == "gpu_hour" else num(m["usd_per_mtok"], 2),
+            "n/a" if m.get("cost_basis") == "gpu_hour" else num(m["usd_per_mtok"], 2),
         )
     return t
 

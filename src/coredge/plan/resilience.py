@@ -32,6 +32,10 @@ SURVIVES_MEANING: str = (
 )
 """The plain definition written into the summary next to the flags."""
 
+GREEDY_NOTE: str = ("The greedy planner keeps no failure reserve: plan with planning.planner: milp "
+                    "(the default) for a plan that survives the loss of any one site.")
+"""Why a greedy plan falls short of a required single-site-failure resilience."""
+
 
 def _reason(budget_ms: float, n_open: int, n_cand: int) -> str:
     """Why a pair is unprotected, from the sites that serve its class within its budget."""
@@ -80,7 +84,8 @@ def single_site_failure_summary(inputs: Inputs, plan: Plan, required: bool) -> d
     Returns
     -------
     dict
-        ``required``, ``survives``, ``survives_all``, ``meaning``, ``sites_short`` /
+        ``required``, ``survives``, ``survives_all``, ``meaning``, ``note`` (only for a greedy
+        plan when resilience is required: why it falls short), ``sites_short`` /
         ``worst_site`` / ``worst_site_name`` / ``worst_shortfall_mw`` (load lost beyond the
         unprotected load [MW]), ``sites_short_all`` / ``worst_shortfall_mw_all`` (everything
         counted), ``unprotected_mw`` (the planner's figure [MW]), ``unprotected_pairs`` (count),
@@ -120,6 +125,8 @@ def single_site_failure_summary(inputs: Inputs, plan: Plan, required: bool) -> d
         "unprotected_by_class": {},
         "unprotected": [],
     }
+    if required and plan.method == "greedy":
+        out["note"] = GREEDY_NOTE
     if not pairs:
         return out
     cand_reach = _candidate_reach(inputs)
@@ -180,7 +187,9 @@ def explain(block: dict[str, Any], max_points: int = 5) -> list[str]:
         worst = block.get("worst_site_name") or block.get("worst_site")
         out.append(f"Single-site failure ({req}): {block.get('sites_short', 0)} site(s) cannot be lost "
                    "without leaving protected load unserved within budget; worst: "
-                   f"{worst} ({block.get('worst_shortfall_mw', 0.0):.3g} MW lost).")
+                   f"{worst}, {block.get('worst_shortfall_mw', 0.0):.3g} MW lost.")
+        if block.get("note"):
+            out.append(str(block["note"]))
     n = int(block.get("unprotected_pairs") or 0)
     if n:
         out.append(f"Unprotected: {block.get('unprotected_mw', 0.0):.3g} MW over {n} (demand point, "
