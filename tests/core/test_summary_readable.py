@@ -146,3 +146,27 @@ def test_report_charts_legend_clear_of_toolbar_and_hover_with_units(tiny_result:
         for tr in fig.data:
             ht = tr.hovertemplate
             assert ht and any(u in ht for u in units), (name, tr.name)
+
+
+def test_units_in_brackets_survive_the_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    """Table labels such as "CO2, final year [t]" (coredge compare) keep their unit."""
+    from rich.table import Table
+
+    from coredge.cli.app import console
+    from coredge.report.compare import COLUMNS
+
+    t = Table()
+    t.add_column("")
+    for _key, label, _kind in COLUMNS:
+        t.add_row(label)
+    console.print(t)
+    out = capsys.readouterr().out
+    assert "CO2, final year [t]" in out and "payback [years]" in out
+
+
+def test_units_in_brackets_survive_the_help_text() -> None:
+    from coredge_testing import run_cli
+
+    out = run_cli("solve-cflp", "--help")
+    assert out.returncode == 0
+    assert "limit [s]" in " ".join(out.stdout.split())

@@ -20,6 +20,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # markdown, not rich markup: a unit in brackets ("[s]", "[gCO2/kWh]") stays in the help text
+    rich_markup_mode="markdown",
 )
 
 
@@ -53,8 +55,9 @@ def _root() -> None:
     """Plan, simulate and price AI compute split between core campuses and edge sites."""
 
 
-console = Console()
-"""Tables and human-readable results (stdout)."""
+console = Console(markup=False)
+"""Tables and human-readable results (stdout). Markup is off, so a unit in brackets such as
+``CO2 [t]`` or ``payback [years]`` prints as written (rich would take it for a style tag)."""
 
 err_console = Console(stderr=True)
 """Progress, warnings and error messages (stderr), so that stdout stays parseable."""

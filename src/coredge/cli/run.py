@@ -133,7 +133,8 @@ def validate_cmd(
     else:
         console.print(
             f"[green]ok[/]: scenario '{base.name}' is valid"
-            + (f" with variants: {', '.join(variants)}" if variants else "")
+            + (f" with variants: {', '.join(variants)}" if variants else ""),
+            markup=True,
         )
 
 
