@@ -107,8 +107,8 @@ def coverage_figure(res: RunResult) -> go.Figure:
     fig = go.Figure(go.Bar(x=labels, y=vals, marker_color="#4393c3",
                            text=[f"{v:.1f}%" for v in vals], textposition="outside",
                            hovertemplate="%{x}: %{y:.2f}% of the load within budget<extra></extra>"))
-    fig.update_layout(height=360, yaxis={"title": "demand served within budget [%]", "range": [0, 109]},
-                      margin={"l": 60, "r": 10, "t": 10, "b": 90})
+    fig.update_layout(height=380, yaxis={"title": "demand served within budget [%]", "range": [0, 109]},
+                      margin={"l": 60, "r": 10, "t": 36, "b": 90})  # t: value labels clear of the toolbar
     return fig
 
 
@@ -191,8 +191,8 @@ def slo_figure(res: RunResult) -> go.Figure:
         fig.add_trace(go.Bar(x=names, y=vals, marker_color="#5aae61",
                              text=[f"{v:.1f}%" for v in vals], textposition="outside",
                              hovertemplate="%{x}: %{y:.1f}% of requests within SLO<extra></extra>"))
-    fig.update_layout(height=340, yaxis={"title": "requests within SLO [%]", "range": [0, 109]},
-                      margin={"l": 60, "r": 10, "t": 10, "b": 90})
+    fig.update_layout(height=360, yaxis={"title": "requests within SLO [%]", "range": [0, 109]},
+                      margin={"l": 60, "r": 10, "t": 36, "b": 90})  # t: value labels clear of the toolbar
     return fig
 
 
