@@ -31,7 +31,7 @@ def main() -> None:
     """Entry point of the ``coredge`` command."""
     _register()
     try:
-        app()
+        app(prog_name="coredge")
     except InputError as exc:
         err_console.print(f"[bold red]error:[/] {escape(exc.message())}", highlight=False)
         sys.exit(2)

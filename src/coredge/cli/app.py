@@ -20,8 +20,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    # markdown, not rich markup: a unit in brackets ("[s]", "[gCO2/kWh]") stays in the help text
-    rich_markup_mode="markdown",
+    rich_markup_mode=None,  # help text is plain: '[kW]' and '[s]' are units, not Rich markup
 )
 
 
