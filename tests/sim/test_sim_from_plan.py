@@ -379,6 +379,7 @@ def _two_site_plan(inputs: Inputs, plan: Plan) -> tuple[Plan, list[str]]:
     """A hand-made plan: every pair a regional site may serve is assigned to that site (sized to
     exactly its load, no spare); one core campus with ten times the whole load and nothing
     assigned (all of it spare)."""
+    from coredge.latency import rtt_ms
     from coredge.plan.reach import tier_serves
 
     tiers = plan.sites["tier"].astype(str).tolist()
@@ -394,7 +395,7 @@ def _two_site_plan(inputs: Inputs, plan: Plan) -> tuple[Plan, list[str]]:
     rows = []
     for p in range(len(d)):
         dist = float(haversine_km(d["lat"].iat[p], d["lon"].iat[p], sites["lat"].iat[0], sites["lon"].iat[0]))
-        rtt = float(fiber_rtt_ms(dist, net.route_inflation, net.fiber_us_per_km, net.overhead_ms))
+        rtt = float(rtt_ms(net, dist))
         for k in ks:
             rows.append({"point_id": str(d["id"].iat[p]), "point_index": p, "class_id": inputs.classes[k],
                          "class_index": k, "site_id": str(sites["site_id"].iat[0]), "site_index": 0,
@@ -412,7 +413,7 @@ def _two_site_plan(inputs: Inputs, plan: Plan) -> tuple[Plan, list[str]]:
 def test_failed_edge_site_fails_over_to_the_core_with_room(planned: tuple[Inputs, Plan, Path]) -> None:
     """Hand-computed two-site case: the edge site (all the load assigned to it) is down for the
     whole run and the core campus has room, so nothing is dropped and every request's latency is
-    its RTT to the core (haversine x the scenario's network model) plus its service, no wait."""
+    its RTT to the core (haversine and the scenario's network model) plus its service, no wait."""
     inputs, plan, _ = planned
     two, served = _two_site_plan(inputs, plan)
     edge, core = str(two.sites["site_id"].iat[0]), two.sites.iloc[1]
@@ -430,8 +431,9 @@ def test_failed_edge_site_fails_over_to_the_core_with_room(planned: tuple[Inputs
     dem = ps.spec.demand
     lat_d = np.array([x.lat for x in dem])
     lon_d = np.array([x.lon for x in dem])
-    rtt_core = fiber_rtt_ms(haversine_km(lat_d, lon_d, float(core["lat"]), float(core["lon"])),
-                            net.route_inflation, net.fiber_us_per_km, net.overhead_ms)
+    km = haversine_km(lat_d, lon_d, float(core["lat"]), float(core["lon"]))
+    assert net.model == "calibrated"  # the default, its formula written out (backbone only)
+    rtt_core = net.fixed_ms + 2.0 * km * (1.0 + net.inflation_excess / (1.0 + km / net.inflation_scale_km)) * net.fiber_us_per_km / 1000.0
     expect = rtt_core[t["demand"].to_numpy()] + t["service_ms"].to_numpy()
     assert np.allclose(t["wait_ms"].to_numpy(), 0.0)
     assert np.allclose(t["latency_ms"].to_numpy(), expect, rtol=1e-9)
