@@ -391,7 +391,8 @@ class SimulationSpec(StrictModel):
         description="Routing policy, one of `coredge.catalog.routing.ROUTING_POLICIES` (the "
         "simulator's registry): 'plan-share' sends each request to the sites the plan assigned "
         "its demand point and class to, in proportion to the plan's shares, spilling up a tier "
-        "when full; 'tiered-spill' tries the nearest micro, then regional site within budget, "
+        "when full, then failing over to any site that serves its class within budget before a "
+        "drop; 'tiered-spill' tries the nearest micro, then regional site within budget, "
         "then core; 'nearest-available', 'least-expected-latency' and 'model-aware' as in "
         "docs/simulator.md.",
         json_schema_extra=_policy_choices,
