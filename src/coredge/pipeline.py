@@ -19,7 +19,7 @@ from coredge.finance.from_plan import financials_from_plan
 from coredge.inputs.build import Inputs, build_inputs
 from coredge.plan.costing import site_costs
 from coredge.plan.result import Plan, coverage_by_class
-from coredge.results import RunResult, sim_summary, summarise, tier_table
+from coredge.results import RunResult, run_warnings, sim_summary, summarise, tier_table
 from coredge.scenario.schema import Scenario
 from coredge.sim.engine import SimResult
 from coredge.store import RUN_KIND, write_run_files
@@ -155,6 +155,7 @@ def execute(
         training = training_from_plan(inputs, plan, seed=sc.seed)
         timings["training_sim_s"] = time.perf_counter() - t3
         summary["training_simulation"] = training.summary
+    summary["warnings"] = run_warnings(inputs, plan, summary)
     timings["total_s"] = time.perf_counter() - t0
     summary["timings_s"] = timings
     return RunResult(

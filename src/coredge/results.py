@@ -6,6 +6,7 @@ Below `coredge.store` (which writes and reads it back), `coredge.report` (which 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -300,4 +301,77 @@ def sim_summary(sim: SimResult, whatif: dict[str, Any] | None) -> dict[str, Any]
         k: v.get("facility_j_per_token") for k, v in (energy.get("classes") or {}).items()
     }
     out["failure_whatif"] = whatif
+    return out
+
+
+UNMET_WARN_FRAC = 1e-3
+"""Unserved load worth a warning: at least this share of a class's load in a year [fraction]."""
+SLO_GAP_WARN = 0.05
+"""Simulated SLO attainment this far below the planned coverage is worth a warning [fraction]."""
+
+
+def run_warnings(inputs: Inputs, plan: Plan, summary: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """What a reader of the run must not miss, as ``{kind, message, ...}`` records.
+
+    * ``unserved``: a class (or training) with load left unserved in some year, at least
+      `UNMET_WARN_FRAC` of its load: the years, the MW of the worst year and why;
+    * ``resilience``: a required single-site-failure guarantee that does not hold;
+    * ``slo``: a class whose simulated SLO attainment falls more than `SLO_GAP_WARN` below the
+      coverage the plan promises it.
+
+    Notes
+    -----
+    An empty list means nothing to warn about; `coredge run` prints each message and ``--json``
+    carries the list as ``warnings`` (also in summary.json).
+    """
+    out: list[dict[str, Any]] = []
+    years = [int(y) for y in plan.years]
+    names = [*map(str, inputs.classes), "training"]
+    for k, name in enumerate(names):
+        load = inputs.training_mw if name == "training" else inputs.load_mw[:, k, :].sum(axis=0)
+        unmet = np.asarray(plan.unmet_mw[k], dtype=np.float64)
+        bad = (unmet > UNMET_WARN_FRAC * np.maximum(load, 1e-12)) & (unmet > 1e-9)
+        if not bad.any():
+            continue
+        worst = int(np.argmax(np.where(bad, unmet, -np.inf)))
+        if name == "training":
+            why = ("no core campus could host it (the core candidates' grid, land or power limits, "
+                   "or none in the scenario's regions)")
+        elif math.isfinite(float(inputs.rtt_budget_ms[k])):
+            why = (f"demand beyond the reach of every candidate site within the class's "
+                   f"{float(inputs.rtt_budget_ms[k]):g} ms budget, or cheaper to leave unserved "
+                   "than to serve at the scenario's unmet-demand penalty")
+        else:
+            why = "cheaper to leave unserved than to serve at the scenario's unmet-demand penalty"
+        yrs = [years[i] for i in np.flatnonzero(bad)]
+        out.append({
+            "kind": "unserved", "class": name, "years": yrs, "worst_year": years[worst],
+            "unmet_mw": float(unmet[worst]), "share_of_load": float(unmet[worst] / max(load[worst], 1e-12)),
+            "message": f"{name}: {unmet[worst]:,.2f} MW ({unmet[worst] / max(load[worst], 1e-12):.1%} of its "
+                       f"load) unserved in {years[worst]}"
+                       + (f" and in {len(yrs) - 1} other year(s)" if len(yrs) > 1 else "") + f": {why}",
+        })
+    ssf = summary.get("single_site_failure") or {}
+    if ssf.get("required") and ssf.get("survives") is False:
+        out.append({
+            "kind": "resilience", "sites_short": ssf.get("sites_short"),
+            "worst_shortfall_mw": ssf.get("worst_shortfall_mw"),
+            "message": f"single-site failure required but not met: losing any of {ssf.get('sites_short')} "
+                       f"site(s) strands load (worst {float(ssf.get('worst_shortfall_mw') or 0.0):,.2f} MW"
+                       + (f", {ssf['worst_site_name']}" if ssf.get("worst_site_name") else "") + ")",
+        })
+    sim = summary.get("simulation") or {}
+    attain = sim.get("slo_attainment_by_class") or {}
+    for name, cov in (summary.get("coverage_by_class") or {}).items():
+        got = attain.get(name)
+        if got is None or cov.get("rtt_budget_ms") is None:
+            continue
+        if float(got) < float(cov["coverage"]) - SLO_GAP_WARN:
+            out.append({
+                "kind": "slo", "class": name, "simulated_slo_attainment": float(got),
+                "planned_coverage": float(cov["coverage"]),
+                "message": f"{name}: the simulated busy hour meets its SLO for {float(got):.1%} of "
+                           f"requests, while the plan covers {float(cov['coverage']):.2%} of its load "
+                           "within budget (queueing and spill at the pools; see the report's simulation)",
+            })
     return out

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from coredge.cli.app import (
     JsonOpt,
@@ -71,6 +72,8 @@ def print_summary(summary: dict[str, Any]) -> None:
         f"{summary['discount_rate']:.1%} · IRR {irr_txt} · planner {summary['planner']} ({summary['status']}"
         + (f", certified gap {summary['gap']:.2%}" if isinstance(summary.get("gap"), float) else "") + ")"
     )
+    for w in summary.get("warnings") or []:
+        console.print(Text("warning: ", style="bold yellow") + Text(str(w["message"])))
     console.print(f"run directory: {summary['run_dir']}\nreport: {summary['report']}")
 
 
