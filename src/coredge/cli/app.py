@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich import box
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.table import Table as RichTable
 
 from coredge.files import to_json_line
 
@@ -60,6 +62,36 @@ console = Console(markup=False)
 
 err_console = Console(stderr=True)
 """Progress, warnings and error messages (stderr), so that stdout stays parseable."""
+
+
+SHORT_CELL = 12
+"""Cells up to this many characters without a space (figures) are never folded [characters]."""
+
+
+class Table(RichTable):
+    """A Rich table for people: light borders, and a cell too long for its column folds onto the
+    next line instead of being cut with an ellipsis (``$66…``), so no figure is lost at 80
+    columns."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("box", box.SIMPLE_HEAD)
+        kwargs.setdefault("pad_edge", False)
+        kwargs.setdefault("padding", (0, 0))
+        super().__init__(*args, **kwargs)
+
+    def add_column(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("overflow", "fold")
+        super().add_column(*args, **kwargs)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        # a short figure ("$13.35B", "-3.1%") keeps its whole width; headers and long text wrap
+        for col in self.columns:
+            widths = [len(c) for c in col._cells if isinstance(c, str) and " " not in c]
+            short = max((w for w in widths if w <= SHORT_CELL), default=0)
+            if short:
+                col.min_width = max(col.min_width or 0, short)
+        yield from super().__rich_console__(console, options)
+
 
 
 def emit_json(obj: dict[str, Any]) -> None:

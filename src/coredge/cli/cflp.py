@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from coredge.cflp.model import VARIANTS
 from coredge.cflp.readers import FORMATS, read_instance
 from coredge.cflp.solve import solve_cflp
-from coredge.cli.app import app, console, emit_json, err_console
+from coredge.cli.app import Table, app, console, emit_json, err_console
 from coredge.errors import InputError
 
 

@@ -6,9 +6,8 @@ from dataclasses import asdict
 from typing import Any
 
 import typer
-from rich.table import Table
 
-from coredge.cli.app import app, console, emit_json
+from coredge.cli.app import Table, app, console, emit_json
 from coredge.data import DATASETS, dataset_rows
 
 

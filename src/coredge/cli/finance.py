@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from coredge.cli.app import (
     JsonOpt,
     OverwriteOpt,
     ScenarioArg,
+    Table,
     VariantOpt,
     app,
     console,

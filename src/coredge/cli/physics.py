@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from rich.table import Table
 
 from coredge.catalog.accelerators import get_accelerator
 from coredge.catalog.llm_models import get_model
-from coredge.cli.app import app, console, emit_json, err_console
+from coredge.cli.app import Table, app, console, emit_json, err_console
 from coredge.errors import InputError
 from coredge.physics.engine_profile import engine_profile
 from coredge.physics.serving import ServingProfile, max_batch, min_tp

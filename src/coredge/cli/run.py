@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from coredge.cli.app import (
     JsonOpt,
     OverwriteOpt,
     ScenarioArg,
+    Table,
     VariantOpt,
     app,
     console,

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from coredge.cli.app import OverwriteOpt, app, console, emit_json, err_console
+from coredge.cli.app import OverwriteOpt, Table, app, console, emit_json, err_console
 from coredge.errors import InputError, problems_from_validation
 
 if TYPE_CHECKING:

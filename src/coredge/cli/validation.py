@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from coredge.cli.app import JsonOpt, OverwriteOpt, app, console, emit_json, err_console
+from coredge.cli.app import JsonOpt, OverwriteOpt, Table, app, console, emit_json, err_console
 from coredge.formatting import num
 
 
