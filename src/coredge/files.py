@@ -109,9 +109,11 @@ def read_marker(folder: Path) -> dict[str, Any] | None:
     p = Path(folder) / MARKER
     if not p.is_file() or p.is_symlink():
         return None
+    from coredge.safeload import load_json
+
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        data = load_json(p, "marker")
+    except InputError:
         return None
     return data if isinstance(data, dict) and data.get("format") == "coredge-output" else None
 

@@ -10,7 +10,6 @@ is wrong and why.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +23,7 @@ from coredge.files import FORMAT_VERSION, MARKER, read_marker, write_json
 from coredge.inputs.build import Inputs, build_inputs
 from coredge.plan.result import Plan
 from coredge.results import RunResult, build_schedule
+from coredge.safeload import load_json
 from coredge.scenario.schema import Scenario
 
 RUN_KIND = "run"
@@ -116,9 +116,9 @@ def _bad(path: Path, why: str) -> InputError:
 
 def _read_object(run: Path, f: Path) -> dict[str, Any]:
     try:
-        obj = json.loads(f.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _bad(run, f"{f.name}: {exc}") from None
+        obj = load_json(f, "RUN_DIR")
+    except InputError as exc:
+        raise _bad(run, f"{f.name}: {exc.problems[0].allowed}") from None
     if not isinstance(obj, dict):
         raise _bad(run, f"{f.name} must hold one JSON object")
     return obj

@@ -535,10 +535,9 @@ def load_spec(path: str | Path) -> NetworkSpec:
     p = Path(path)
     if not p.is_file():
         raise InputError.of("SPEC", str(path), "an existing network spec JSON file")
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError.of("SPEC", str(path), f"valid JSON ({exc})") from None
+    from coredge.safeload import load_json
+
+    data = load_json(p, "SPEC")
     spec = spec_from_dict(data)
     return spec
 
