@@ -34,7 +34,8 @@ def default_run_dir(scenario_name: str, variant: str | None = None, root: Path |
     """``runs/<scenario>[-<variant>]-<UTC timestamp>`` under `root` (default: the current directory)."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     label = scenario_name + (f"-{variant}" if variant else "")
-    safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in label)
+    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "-" for ch in label)
+    safe = safe.lstrip(".-")[:80] or "run"  # never hidden, never '..', bounded length
     return (root or Path.cwd()) / "runs" / f"{safe}-{stamp}"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from coredge.cflp.model import VARIANTS
@@ -42,7 +43,7 @@ def solve_cflp_cmd(
     if as_json:
         emit_json(summary)
         return
-    table = Table(title=f"solve-cflp {inst.name} ({variant})")
+    table = Table(title=escape(f"solve-cflp {inst.name} ({variant})"))
     table.add_column("quantity")
     table.add_column("value", justify="right")
     for key in ("objective", "bound", "gap", "status", "seconds", "n_open"):

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from coredge.cli.app import (
@@ -39,7 +40,7 @@ SourceArg = Annotated[
 
 
 def _say(msg: str) -> None:
-    err_console.print(f"[dim]·[/] {msg}", highlight=False)
+    err_console.print(f"[dim]·[/] {escape(msg)}", highlight=False)
 
 
 # ------------------------------------------------------------------ loading a plan
@@ -91,7 +92,7 @@ def plan_from_source(source: str | None, variant: str | None) -> PlannedSource:
 
 
 def _metrics_table(title: str, pf: PlanFinancials) -> Table:
-    t = Table(title=title)
+    t = Table(title=escape(title))
     t.add_column("", no_wrap=True, min_width=9)
     for col in ("sites", "capex", "NPV", "IRR", "payback [y]", "MOIC", "peak funding", "$/GPU-h", "$/Mtok"):
         t.add_column(col, justify="right")
@@ -211,7 +212,7 @@ def risk_cmd(
     if json_out:
         emit_json(result)
         return
-    t = Table(title=f"coredge risk: {label} ({s['n_trials']:,} trials, seed {s['seed']})")
+    t = Table(title=escape(f"coredge risk: {label} ({s['n_trials']:,} trials, seed {s['seed']})"))
     t.add_column("", no_wrap=True, min_width=9)
     for col in ("NPV P10", "NPV P50", "NPV P90", "P(loss)", "IRR P10", "IRR P50", "IRR P90"):
         t.add_column(col, justify="right")
@@ -261,7 +262,7 @@ def compare_cmd(
         emit_json(table)
         return
     names = list(table["strategies"])
-    t = Table(title=f"coredge compare: {sc.name}")
+    t = Table(title=escape(f"coredge compare: {sc.name}"))
     t.add_column("")
     for n in names:
         t.add_column(n, justify="right")
@@ -348,7 +349,7 @@ def sweep_cmd(
     if json_out:
         emit_json(summary)
     else:
-        t = Table(title=f"coredge sweep: {res.out_dir}")
+        t = Table(title=escape(f"coredge sweep: {res.out_dir}"))
         for col in [*keys, "trials", "NPV P10", "NPV P50", "NPV P90", "P(loss)", "IRR P50"]:
             t.add_column(col, justify="right")
         for p in points:

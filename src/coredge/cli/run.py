@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from coredge.cli.app import (
@@ -31,14 +32,14 @@ OutOpt = Annotated[
 def _progress(quiet: bool) -> Any:
     def say(msg: str) -> None:
         if not quiet:
-            err_console.print(f"[dim]·[/] {msg}", highlight=False)
+            err_console.print(f"[dim]·[/] {escape(msg)}", highlight=False)
 
     return say
 
 
 def print_summary(summary: dict[str, Any]) -> None:
     """Rich tables of a run summary (stdout)."""
-    t = Table(title=f"coredge run: {summary['scenario']}" + (f" ({summary['variant']})" if summary.get("variant") else ""))
+    t = Table(title=escape(f"coredge run: {summary['scenario']}" + (f" ({summary['variant']})" if summary.get("variant") else "")))
     for col in ("tier", "sites", "IT MW", "facility MW", "GPUs", "NPV"):
         t.add_column(col, justify="right" if col != "tier" else "left")
     for tier, n in summary["sites_by_tier"].items():
