@@ -15,17 +15,20 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "coredge"
 
 SCENARIO = TINY_BASE + "planning: {planner: greedy}\n"
 
-VARYING = {"run_dir", "report", "sim_wall_s", "requests_per_s"}
-"""summary.json keys that name paths or measure wall-clock time."""
+VARYING = {"sim_wall_s", "requests_per_s"}
+"""summary.json keys that measure wall-clock time."""
 
 
-def _stable(obj: Any, parent: str = "") -> Any:
-    """`obj` without path and timing entries (everything under ``timings_s`` is a timing)."""
+def _stable(obj: Any, root: Path, parent: str = "") -> Any:
+    """`obj` without timing entries (everything under ``timings_s`` is a timing) and with the run
+    directory's path in strings replaced by ``{run}``."""
     if isinstance(obj, dict):
-        return {k: _stable(v, k) for k, v in obj.items()
+        return {k: _stable(v, root, k) for k, v in obj.items()
                 if k not in VARYING and parent != "timings_s" and not k.endswith("_wall_s")}
     if isinstance(obj, list):
-        return [_stable(v, parent) for v in obj]
+        return [_stable(v, root, parent) for v in obj]
+    if isinstance(obj, str):
+        return obj.replace(str(root), "{run}")
     return obj
 
 
@@ -45,7 +48,7 @@ def test_same_scenario_and_seed_give_identical_outputs(tmp_path: Path) -> None:
     assert (a / "plan.json").read_bytes() == (b / "plan.json").read_bytes()
     sa = json.loads((a / "summary.json").read_text(encoding="utf-8"))
     sb = json.loads((b / "summary.json").read_text(encoding="utf-8"))
-    assert _stable(sa) == _stable(sb)
+    assert _stable(sa, a) == _stable(sb, b)
     assert sa["run_dir"] != sb["run_dir"]  # the paths did differ: the comparison dropped them
 
 

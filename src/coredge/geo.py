@@ -205,3 +205,58 @@ class SpatialIndex:
         idx = np.asarray(idx, dtype=np.int64).reshape(qlat.size, k)
         d = haversine_km(qlat[:, None], qlon[:, None], self.lat_deg[idx], self.lon_deg[idx])
         return d, idx
+
+
+WORLD_ZONES: tuple[str, ...] = ("NA", "SA", "EU", "AF", "ME", "SAS", "EAS", "OC")
+"""Coarse world zones of `world_zone`: North America, South America, Europe, Africa, Middle East,
+South Asia, East and Southeast Asia, Oceania."""
+
+
+def world_zone(lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike) -> npt.NDArray[np.str_]:
+    """Coarse world zone of points, by longitude and latitude bands (see `WORLD_ZONES`).
+
+    The zones group places whose long-haul traffic shares the same terrestrial and submarine
+    cable systems; they are boxes, not borders (a convention of coredge):
+
+    * ``NA`` / ``SA``: west of 30 W, north / south of 12 N;
+    * ``OC``: south of 10 S and east of 100 E;
+    * ``EU``: 30 W to 45 E and north of 35 N;
+    * ``ME``: 25-60 E between 12 N and 35 N; ``AF``: the rest of 30 W-60 E south of 35 N;
+    * ``SAS``: 45-90 E north of 35 N, and 60-90 E south of it;
+    * ``EAS``: east of 90 E (save ``OC``).
+
+    Parameters
+    ----------
+    lat_deg, lon_deg : array_like
+        Coordinates [degrees].
+
+    Returns
+    -------
+    ndarray of str
+        Zone code per point.
+
+    Examples
+    --------
+    >>> world_zone([40.7, 51.5, -33.9, 35.7], [-74.0, -0.1, 151.2, 139.7]).tolist()
+    ['NA', 'EU', 'OC', 'EAS']
+    """
+    lat, lon = np.broadcast_arrays(
+        np.asarray(lat_deg, dtype=np.float64), np.asarray(lon_deg, dtype=np.float64)
+    )
+    south_of_35 = lat < 35.0
+    me = (lon > 25.0) & (lat > 12.0)
+    conds = [
+        lon < -30.0,
+        (lat < -10.0) & (lon > 100.0),
+        (lon < 60.0) & south_of_35,
+        lon < 45.0,
+        lon < 90.0,
+    ]
+    choices = [
+        np.where(lat < 12.0, "SA", "NA"),
+        np.full(lat.shape, "OC"),
+        np.where(me, "ME", "AF"),
+        np.full(lat.shape, "EU"),
+        np.full(lat.shape, "SAS"),
+    ]
+    return np.asarray(np.select(conds, choices, default="EAS"), dtype=np.str_)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from coredge.files import atomic_dir, write_json
+from coredge.files import MARKER, atomic_dir, write_json
 from coredge.finance.from_plan import financials_from_plan
 from coredge.inputs.build import Inputs, build_inputs
 from coredge.plan.costing import site_costs
@@ -181,22 +181,58 @@ def simulate_busy_hour(
 
 
 def write_run(
-    res: RunResult, out_dir: Path, progress: Progress | None = None, overwrite: bool = False
+    res: RunResult,
+    out_dir: Path,
+    progress: Progress | None = None,
+    overwrite: bool = False,
+    compare: dict[str, Any] | None = None,
 ) -> Path:
     """Write the run directory atomically (the ``--out`` rule of `coredge.files.atomic_dir`);
-    returns its final path."""
+    returns its final path.
+
+    Besides the stage outputs it holds both investor views' tables and NPV tornado
+    (`coredge.finance.view_tables.investor_tables`, Parquet), ``report.html`` and ``model.xlsx``
+    (`coredge.report.workbook`); with `compare` (`coredge.studies.compare.comparison_table`) also
+    ``compare.json`` and ``compare.csv`` and the comparison section of the report. The summary
+    gains ``files`` (name -> path) and the timings ``investor_tables_s``, ``report_s`` and
+    ``workbook_s`` [s].
+    """
+    from coredge.finance.from_plan import risk_spec_from_scenario
+    from coredge.finance.view_tables import investor_tables
+    from coredge.report.compare import comparison_frame
     from coredge.report.html import write_report
+    from coredge.report.workbook import write_workbook
+    from coredge.store import write_investor_tables
 
     if res.finance is None:
         raise ValueError("a run directory needs the run's financials (execute with Compute(finance=True))")
     say = progress or (lambda _msg: None)
     final = Path(out_dir).resolve()
+    pf, sc = res.finance, res.scenario
+    timings = res.summary.setdefault("timings_s", {})
     with atomic_dir(final, RUN_KIND, overwrite=overwrite) as tmp:
         res.summary["run_dir"] = str(final)
         res.summary["report"] = str(final / "report.html")
         tiers = tier_table(res.plan, res.costs, res.finance)
         write_run_files(res, tmp, tiers)
+        say("pricing both investor views and their NPV sensitivities")
+        t0 = time.perf_counter()
+        tables = investor_tables(pf.rows, pf.view_flows, pf.assumptions, sc.finance.exit_cap_rate,
+                                 risk_spec_from_scenario(sc), sc.hardware.gpu)
+        write_investor_tables(tables, tmp)
+        timings["investor_tables_s"] = time.perf_counter() - t0
+        if compare is not None:
+            write_json(tmp / "compare.json", compare)
+            comparison_frame(compare).to_csv(tmp / "compare.csv", index=False)
         say("rendering report.html")
-        write_report(tmp / "report.html", res, tiers)
+        t1 = time.perf_counter()
+        write_report(tmp / "report.html", res, tiers, tables, compare)
+        timings["report_s"] = time.perf_counter() - t1
+        say("writing model.xlsx")
+        t2 = time.perf_counter()
+        write_workbook(tmp / "model.xlsx", res, tables)
+        timings["workbook_s"] = time.perf_counter() - t2
+        names = sorted(f.name for f in tmp.iterdir() if f.is_file() and not f.name.startswith("."))
+        res.summary["files"] = {n: str(final / n) for n in [*names, "summary.json"] if n != MARKER}
         write_json(tmp / "summary.json", res.summary)
     return final

@@ -163,7 +163,25 @@ def summarise(
         "unprotected_mw": plan.solver.get("unprotected_mw"),
         "coverage_shortfall_mw": plan.solver.get("coverage_shortfall_mw"),
         "seed": sc.seed,
+        "market": market_block(inputs),
     }
+
+
+def market_block(inputs: Inputs) -> dict[str, Any] | None:
+    """The ``market`` block: the whole market the portfolio takes its share from, by year
+    (`coredge.inputs.market.market_summary`); None for inputs built without one."""
+    from coredge.inputs.market import market_summary
+
+    m = inputs.market
+    if m is None:
+        return None
+    sc = inputs.scenario
+    active = sc.active_workloads
+    tok_k = np.array([active[k].tokens_in + active[k].tokens_out for k in inputs.classes], dtype=np.float64)
+    # the portfolio's mean tokens/s: busy-hour requests / busy-hour factor x tokens per request
+    port_tok = np.einsum("nky,k->y", inputs.requests_per_s, tok_k) / sc.demand.peak_to_mean_ratio
+    port_mw = inputs.load_mw.sum(axis=(0, 1))
+    return market_summary(m, port_tok, port_mw)
 
 
 def money_summary(fin: PlanFinancials, tiers: Mapping[TierId, npt.NDArray[np.bool_]]) -> dict[str, Any]:

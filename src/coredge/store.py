@@ -20,6 +20,7 @@ import pandas as pd
 
 from coredge.errors import InputError
 from coredge.files import FORMAT_VERSION, MARKER, read_marker, write_json
+from coredge.finance.view_tables import InvestorTables
 from coredge.inputs.build import Inputs, build_inputs
 from coredge.plan.result import Plan
 from coredge.results import RunResult, build_schedule
@@ -97,6 +98,33 @@ def write_run_files(res: RunResult, tmp: Path, tiers: pd.DataFrame) -> None:
     if res.training is not None:
         write_parquet(tmp / "training_campuses.parquet", res.training.campuses)
         write_parquet(tmp / "training_jobs.parquet", res.training.jobs)
+
+
+INVESTOR_FILES: dict[str, str] = {
+    "tier_flows": "view_cashflows.parquet",
+    "site_flows": "view_cashflows_sites.parquet",
+    "site_economics": "view_sites.parquet",
+    "tornado": "sensitivity.parquet",
+}
+"""`InvestorTables` field -> Parquet file of the run directory."""
+
+
+def write_investor_tables(tables: InvestorTables, tmp: Path) -> None:
+    """Write both investor views' tables (`INVESTOR_FILES`) into the (temporary) folder `tmp`."""
+    for field_name, name in INVESTOR_FILES.items():
+        write_parquet(tmp / name, getattr(tables, field_name))
+
+
+def read_investor_tables(run_dir: str | Path) -> InvestorTables:
+    """The investor views' tables of a run directory, as written by `write_investor_tables`."""
+    p = Path(run_dir)
+    frames = {}
+    for field_name, name in INVESTOR_FILES.items():
+        f = p / name
+        if not f.is_file():
+            raise _bad(p, f"{name} is missing")
+        frames[field_name] = pd.read_parquet(f)
+    return InvestorTables(**frames)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from coredge.geo import pairwise_km
-from coredge.latency import fiber_rtt_ms
+from coredge.latency import rtt_ms
 from coredge_testing import TINY, run_cli
 
 cli = run_cli
@@ -135,7 +135,7 @@ def test_compare_three_strategies(tiny: Path, tmp_path: Path) -> None:
     inputs = build_inputs(load_scenario(greedy))
     cand = inputs.candidates[inputs.candidates["allow_core"]]
     d = pairwise_km(inputs.demand["lat"], inputs.demand["lon"], cand["lat"], cand["lon"]).min(axis=1)
-    assert (fiber_rtt_ms(d) > 10.0).any()
+    assert (rtt_ms(inputs.scenario.network, d) > 10.0).any()
     for cls in ("financial", "autonomous-industrial"):
         assert s["all-core"]["coverage"][cls] < s["blended"]["coverage"][cls]
     assert s["all-core"]["sites_by_tier"]["regional"] == 0  # only core campuses

@@ -11,7 +11,6 @@ import pytest
 
 from coredge.geo import haversine_km
 from coredge.inputs.build import Inputs, build_inputs
-from coredge.latency import fiber_rtt_ms
 from coredge.plan.greedy import greedy_plan
 from coredge.plan.result import Plan, online_year
 from coredge.scenario.load import load_scenario
@@ -87,7 +86,9 @@ def test_plan_invariants(tiny_inputs: Inputs, tiny_greedy: Plan) -> None:
         inp.demand["lat"].to_numpy()[a["point_index"]], inp.demand["lon"].to_numpy()[a["point_index"]],
         sites["lat"].to_numpy()[a["site_index"]], sites["lon"].to_numpy()[a["site_index"]],
     )
-    rtt = fiber_rtt_ms(d, net.route_inflation, net.fiber_us_per_km, net.overhead_ms)
+    # the calibrated backbone model (the default), its formula written out
+    assert net.model == "calibrated"
+    rtt = net.fixed_ms + 2.0 * d * (1.0 + net.inflation_excess / (1.0 + d / net.inflation_scale_km)) * net.fiber_us_per_km / 1000.0
     assert np.allclose(rtt, a["rtt_ms"])
     assert np.all(rtt <= inp.rtt_budget_ms[a["class_index"].to_numpy()] + 1e-9)
     # Shares of each (point, class) sum to at most 1.

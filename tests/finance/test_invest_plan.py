@@ -21,7 +21,6 @@ from coredge.finance.from_plan import (
     served_mtok,
 )
 from coredge.geo import pairwise_km
-from coredge.latency import fiber_rtt_ms
 from coredge.pipeline import RunResult, execute
 from coredge.scenario.load import build_scenario, load_scenario
 from coredge_testing import TINY_BASE
@@ -226,7 +225,10 @@ def test_edge_premium_definition(run: RunResult) -> None:
     assert ep["edge_mw"] == pytest.approx(mw.sum())
     core = plan.sites[plan.sites["tier"] == "core"]
     d = pairwise_km(inputs.demand["lat"], inputs.demand["lon"], core["lat"], core["lon"]).min(axis=1)
-    rtt_core = fiber_rtt_ms(d[rows["point_index"].to_numpy()])
+    net = run.scenario.network  # the calibrated backbone model (the default), written out
+    assert net.model == "calibrated"
+    dd = d[rows["point_index"].to_numpy()]
+    rtt_core = net.fixed_ms + 2.0 * dd * (1.0 + net.inflation_excess / (1.0 + dd / net.inflation_scale_km)) * net.fiber_us_per_km / 1000.0
     saved = float(np.sum(mw * (rtt_core - rows["rtt_ms"].to_numpy())) / mw.sum())
     assert ep["rtt_saved_ms"] == pytest.approx(saved)
     gpu_h = 1000 / inputs.it_kw_per_gpu * 8760 * run.scenario.hardware.utilisation_frac

@@ -67,6 +67,10 @@ def edge(tmp_path_factory: pytest.TempPathFactory) -> tuple[Inputs, Plan, Plan]:
     return inp, greedy_plan(inp), milp_plan(inp, time_limit_s=30, mip_rel_gap=1e-6)
 
 
+MAX_NODES = 50_000
+"""Branch-and-bound node limit of `_solve`."""
+
+
 def _solve(inp: Inputs, force_classes: list[int]) -> tuple[str, float]:
     """The full resilient model at a tight gap, with every group of `force_classes` fully served."""
     fac = sm.build_facilities(inp)
@@ -75,8 +79,11 @@ def _solve(inp: Inputs, force_classes: list[int]) -> tuple[str, float]:
     hi = m.col_upper.copy()
     hi[m.layout.offsets["u"] + np.flatnonzero(np.isin(groups.klass, force_classes))] = 0.0
     m.col_upper = hi
-    h = _highs(30, 1e-6)
+    # no wall-clock limit (a busy machine must not change the outcome); a node limit stops a
+    # run-away solve the same way everywhere and fails the callers' "Optimal" check
+    h = _highs(None, 1e-6)
     h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_max_nodes", MAX_NODES)
     h.passModel(m.to_highs())
     h.run()
     return h.modelStatusToString(h.getModelStatus()), float(h.getInfo().objective_function_value)

@@ -114,7 +114,9 @@ def test_invariants_and_resilience(tiny: tuple[Inputs, Plan]) -> None:
 def test_resilience_costs_something_and_greedy_is_not_resilient(tmp_path: Path, tiny: tuple[Inputs, Plan]) -> None:
     _inp, plan = tiny
     free_inp = _inputs(tmp_path, merged(TINY, planning={"single_site_failure": False}))
-    free = milp_plan(free_inp, time_limit_s=30, mip_rel_gap=1e-3)
+    # Started from the resilient plan (feasible without the requirement), so the two objectives
+    # are compared on the same footing rather than through two independent MILP gaps.
+    free = milp_plan(free_inp, time_limit_s=30, mip_rel_gap=1e-3, warm_start=plan)
     check_invariants(free_inp, free)
     # Without the requirement a cheaper plan exists and it does not survive every failure.
     assert free.solver["objective_usd"] < plan.solver["objective_usd"]
@@ -190,7 +192,7 @@ def test_unreachable_demand_is_explained_and_left_unmet(tmp_path: Path) -> None:
         TINY,
         candidates={"core_regions": ["dallas-fort-worth", "phoenix-mesa"],
                     "regional_min_population": 3_000_000, "micro_min_population": 3_000_000},
-        workloads={"batch": {"dtype": "fp8"}, "financial": {"rtt_budget_ms": 2.0}},
+        workloads={"batch": {"dtype": "fp8"}, "financial": {"rtt_budget_ms": 2.5}},
         planning={"single_site_failure": False},
     )
     inp = _inputs(tmp_path, raw)
@@ -210,7 +212,8 @@ def test_unreachable_demand_is_explained_and_left_unmet(tmp_path: Path) -> None:
         if r > inp.rtt_budget_ms[k]
     }
     k = inp.classes.index("financial")
-    assert any(f.endswith(".financial") for f in expected)  # the 2 ms class strands points
+    # 2.5 ms: half a millisecond above the calibrated model's 2 ms fixed term (24 km of reach)
+    assert any(f.endswith(".financial") for f in expected)  # the 2.5 ms class strands points
     probs = explain_infeasibility(inp)
     got = {p.field for p in probs if p.field.startswith("demand.")}
     assert got == expected

@@ -39,7 +39,9 @@ def test_builtin_default_is_valid() -> None:
     for variant in ("high-growth", "power-crunch", "low-share"):
         v = load_scenario(None, variant)
         assert v.name == "us"
-    assert load_scenario(None, "high-growth").demand.growth_rate == 0.5
+    # high-growth: the high edge of the published market ranges (docs/demand.md)
+    assert load_scenario(None, "high-growth").demand.market_band == "high"
+    assert load_scenario(None).demand.volume == "market"
     assert load_scenario(None, "power-crunch").grid.state_caps_mw == {"VA": 300.0}
 
 

@@ -14,7 +14,6 @@ import yaml
 
 from coredge.geo import haversine_km
 from coredge.inputs.build import Inputs, best_capacity
-from coredge.latency import fiber_rtt_ms
 from coredge.physics.serving import capacity_point
 from coredge.plan.result import Plan
 from coredge.scenario.load import load_scenario
@@ -134,7 +133,8 @@ def test_tiers_and_classes_respected(planned: tuple[Inputs, Plan, Path]) -> None
     lat_s = np.array([ps.spec.sites[i].lat for i in served["site"]])
     lon_s = np.array([ps.spec.sites[i].lon for i in served["site"]])
     km = haversine_km(d["lat"].to_numpy()[served["demand"]], d["lon"].to_numpy()[served["demand"]], lat_s, lon_s)
-    want = fiber_rtt_ms(km, net.route_inflation, net.fiber_us_per_km, net.overhead_ms)
+    assert net.model == "calibrated"  # the default, its formula written out
+    want = net.fixed_ms + 2.0 * km * (1.0 + net.inflation_excess / (1.0 + km / net.inflation_scale_km)) * net.fiber_us_per_km / 1000.0
     assert np.allclose(served["rtt_ms"].to_numpy(), want, rtol=1e-12)
     # micro/regional only within the class budget; tight classes never land at an edge site beyond it
     budget = np.array([c.rtt_budget_ms or math.inf for c in ps.spec.classes or []])

@@ -122,15 +122,19 @@ def test_python_constructor_matches_json() -> None:
 
 
 def test_rtt_from_coordinates_uses_the_fibre_model() -> None:
-    """New York -> Los Angeles, 3936 km great circle (coredge.geo doctest): RTT =
-    2 x 3936 km x 2.1 (route inflation, Bozkurt et al. 2018) x 4.9 us/km + 1 ms = 82.0 ms."""
+    """New York -> Los Angeles, 3936 km great circle (coredge.geo doctest). Calibrated model (the
+    default): 2.0 ms + 2 x 3936 km x (1 + 1.161 / (1 + 3936 / 4382)) x 4.9 us/km = 64.1 ms; the
+    fixed-inflation model: 2 x 3936 km x 2.1 (Bozkurt et al. 2018) x 4.9 us/km + 1 ms = 82.0 ms."""
     data = core()
     data.pop("rtt_ms")
     data["sites"] = [{"id": "ny", "servers": 1, "lat": 40.7128, "lon": -74.0060}]
     data["demand"] = [{"id": "la", "rate_per_s": 1.0, "lat": 34.0522, "lon": -118.2437}]
     rtt = rtt_matrix_ms(spec_from_dict(data))
+    assert rtt[0, 0] == pytest.approx(2.0 + 2 * 3936 * (1 + 1.161 / (1 + 3936 / 4382)) * 4.9 / 1000, rel=2e-4)
+    data["latency"] = {"model": "fixed-inflation"}
+    rtt = rtt_matrix_ms(spec_from_dict(data))
     assert rtt[0, 0] == pytest.approx(2 * 3936 * 2.1 * 4.9 / 1000 + 1.0, rel=2e-4)
-    data["latency"] = {"route_inflation": 1.0, "overhead_ms": 0.0, "access_rtt_ms": 10.0}
+    data["latency"] = {"model": "fixed-inflation", "route_inflation": 1.0, "overhead_ms": 0.0, "access_rtt_ms": 10.0}
     rtt = rtt_matrix_ms(spec_from_dict(data))
     assert rtt[0, 0] == pytest.approx(10.0 + 2 * 3936 * 4.9 / 1000, rel=2e-4)
 

@@ -63,7 +63,7 @@ def main() -> None:
     _register()
     previous = _install()
     try:
-        app()
+        app(prog_name="coredge")
     except InputError as exc:
         err_console.print(f"[bold red]error:[/] {escape(exc.message())}", highlight=False)
         sys.exit(2)

@@ -77,9 +77,13 @@ def run_cmd(
     out: OutOpt = None,
     overwrite: OverwriteOpt = False,
     json_out: JsonOpt = False,
+    compare: Annotated[
+        bool,
+        typer.Option("--compare", help="Also plan the all-core and edge-heavy strategies and compare them in the report."),
+    ] = False,
 ) -> None:
     """Plan, cost and report a scenario end to end; writes a run directory."""
-    _execute_and_write(scenario, scenario_variant, out, json_out, overwrite)
+    _execute_and_write(scenario, scenario_variant, out, json_out, overwrite, compare=compare)
 
 
 def _execute_and_write(
@@ -88,9 +92,11 @@ def _execute_and_write(
     out: Path | None,
     json_out: bool,
     overwrite: bool = False,
+    compare: bool = False,
     **planner: Any,
 ) -> None:
-    """Run the pipeline, write the run directory, print the summary (table or JSON line)."""
+    """Run the pipeline, write the run directory, print the summary (table or JSON line); with
+    `compare`, the strategy comparison (`coredge.studies.compare`) goes into the same report."""
     from coredge.files import check_out
     from coredge.pipeline import execute, write_run
     from coredge.scenario.load import load_scenario
@@ -102,7 +108,12 @@ def _execute_and_write(
     check_out(target, overwrite)  # refuse a folder that is not ours before any work
     say(f"scenario {sc.name}" + (f" (variant {variant})" if variant else ""))
     res = execute(sc, variant, progress=say, **planner)
-    write_run(res, target, progress=say, overwrite=overwrite)
+    table = None
+    if compare:
+        from coredge.studies.compare import compare_strategies, comparison_table
+
+        table = comparison_table(compare_strategies(sc, progress=say, reuse={"blended": res}))
+    write_run(res, target, progress=say, overwrite=overwrite, compare=table)
     if json_out:
         emit_json(res.summary)
     else:
@@ -180,30 +191,117 @@ def resolve_place(text: str, field: str) -> tuple[float, float, str]:
     return float(c["lat"]), float(c["lon"]), str(c["label"])
 
 
+RTT_PAIR_COLUMNS: tuple[str, ...] = ("a_lat", "a_lon", "b_lat", "b_lon")
+"""Columns ``coredge rtt --pairs`` needs [degrees]."""
+
+RTT_OUT_COLUMNS: tuple[str, ...] = ("distance_km", "rtt_ms", "user_rtt_ms")
+"""Columns ``coredge rtt --pairs`` adds [km, ms, ms]."""
+
+
+def read_rtt_pairs(path: Path) -> Any:
+    """Read and check a ``--pairs`` CSV: the coordinate columns as floats, other columns as text.
+
+    Raises `InputError` naming the column and the data row (1 = first row after the header) of
+    the first missing or out-of-range value.
+    """
+    import pandas as pd
+
+    if not path.is_file():
+        raise InputError.of("--pairs", str(path), "an existing CSV file")
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError.of("--pairs", str(path), f"a readable CSV file ({exc})") from None
+    missing = [c for c in RTT_PAIR_COLUMNS if c not in df.columns]
+    if missing:
+        raise InputError.of(
+            "--pairs", str(path), f"a CSV with columns {', '.join(RTT_PAIR_COLUMNS)} (missing: {', '.join(missing)})"
+        )
+    clash = [c for c in RTT_OUT_COLUMNS if c in df.columns]
+    if clash:
+        raise InputError.of("--pairs", str(path), f"no column named {', '.join(clash)} (coredge writes it)")
+    for col in RTT_PAIR_COLUMNS:
+        vals = pd.to_numeric(df[col].str.strip(), errors="coerce")
+        limit = 90.0 if col.endswith("lat") else 180.0
+        bad = vals.isna() | ~vals.between(-limit, limit)
+        if bad.any():
+            i = int(bad.to_numpy().argmax())
+            what = "a latitude in [-90, 90]" if limit == 90.0 else "a longitude in [-180, 180]"
+            raise InputError.of(f"--pairs column {col}, row {i + 1}", df[col].iat[i], what)
+        df[col] = vals.astype(float)
+    return df
+
+
+def _rtt_network(model: str | None, route_inflation: float | None) -> Any:
+    from coredge.scenario.schema import NetworkSpec
+
+    if model is not None and model not in ("calibrated", "fixed-inflation"):
+        raise InputError.of("--model", model, "one of: calibrated, fixed-inflation")
+    if route_inflation is not None:
+        if not 1.0 <= route_inflation <= 5.0:
+            raise InputError.of("--route-inflation", route_inflation, "a ratio in [1, 5]")
+        if model == "calibrated":
+            raise InputError.of("--route-inflation", route_inflation, "only with --model fixed-inflation")
+        model = "fixed-inflation"
+    settings: dict[str, Any] = {"model": model or "calibrated"}
+    if route_inflation is not None:
+        settings["route_inflation"] = route_inflation
+    return NetworkSpec(**settings)
+
+
 @app.command("rtt", context_settings={"ignore_unknown_options": True})  # "-33.87,151.21" is a place
 def rtt_cmd(
-    origin: Annotated[str, typer.Argument(metavar="FROM", help="City name (e.g. 'New York') or 'lat,lon'.")],
-    dest: Annotated[str, typer.Argument(metavar="TO", help="City name or 'lat,lon'.")],
+    origin: Annotated[
+        str | None, typer.Argument(metavar="FROM", help="City name (e.g. 'New York') or 'lat,lon'.")
+    ] = None,
+    dest: Annotated[str | None, typer.Argument(metavar="TO", help="City name or 'lat,lon'.")] = None,
+    pairs: Annotated[
+        Path | None,
+        typer.Option("--pairs", help="CSV of pairs (columns a_lat, a_lon, b_lat, b_lon; others kept)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="CSV to write with --pairs (adds distance_km, rtt_ms, user_rtt_ms).")
+    ] = None,
     access: Annotated[
-        str, typer.Option("--access", help="User's last mile: fiber, cable, dsl, fixed, 5g, fwa, leo.")
+        str, typer.Option("--access", help="User's last mile: fiber, cable, dsl, fixed, 5g, fwa, leo, none.")
     ] = "fiber",
+    model: Annotated[
+        str | None, typer.Option("--model", help="Backbone model: calibrated (default) or fixed-inflation.")
+    ] = None,
     route_inflation: Annotated[
-        float, typer.Option("--route-inflation", help="Fiber route / great circle (2.1 typical, 1.3 best).")
-    ] = 2.1,
+        float | None,
+        typer.Option("--route-inflation", help="Fixed-inflation model: fiber route / great circle (2.1 typical, 1.3 best)."),
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace the --out CSV if it exists (never replaced otherwise).")
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Distance and round-trip time between two places: backbone and user-perceived."""
-    from coredge.geo import haversine_km
-    from coredge.latency import access_rtt_ms, fiber_rtt_ms
+    """Distance and round-trip time between two places, or between many (--pairs): backbone and
+    user-perceived (backbone + the last mile of --access)."""
+    from coredge.latency import access_rtt_ms, pair_rtt_ms
 
-    if not 1.0 <= route_inflation <= 5.0:
-        raise InputError.of("--route-inflation", route_inflation, "a ratio in [1, 5]")
+    for text in (origin, dest):
+        if text is not None and text.startswith("--"):
+            raise InputError.of("option", text, "one of the options of coredge rtt --help")
+    net = _rtt_network(model, route_inflation)
+    acc = access_rtt_ms(access)
+    if pairs is not None:
+        if origin is not None or dest is not None:
+            raise InputError.of("FROM TO", f"{origin} {dest or ''}".strip(), "no places with --pairs")
+        if out is None:
+            raise InputError.of("--out", None, "a CSV path to write (required with --pairs)")
+        _rtt_pairs(pairs, out, net, acc, overwrite, json_out)
+        return
+    if origin is None or dest is None:
+        raise InputError.of("FROM TO", origin, "two places (city names or 'lat,lon'), or --pairs PAIRS.csv")
+    if out is not None:
+        raise InputError.of("--out", str(out), "only with --pairs")
     la, lo, a_label = resolve_place(origin, "FROM")
     lb, lob, b_label = resolve_place(dest, "TO")
-    d = float(haversine_km(la, lo, lb, lob))
-    backbone = float(fiber_rtt_ms(d, route_inflation))
-    acc = access_rtt_ms(access)
-    out = {
+    d_arr, rtt_arr = pair_rtt_ms(net, la, lo, lb, lob)
+    d, backbone = float(d_arr), float(rtt_arr)
+    result = {
         "from": a_label,
         "to": b_label,
         "distance_km": d,
@@ -211,15 +309,43 @@ def rtt_cmd(
         "access_technology": access,
         "access_rtt_ms": acc,
         "user_rtt_ms": backbone + acc,
-        "route_inflation": route_inflation,
+        "model": net.model,
+        "route_inflation": net.route_inflation if net.model == "fixed-inflation" else None,
     }
     if json_out:
-        emit_json(out)
+        emit_json(result)
         return
+    how = f"x{net.route_inflation} route" if net.model == "fixed-inflation" else "calibrated model"
     console.print(
         f"{a_label} -> {b_label}: {d:,.0f} km great circle; backbone RTT {backbone:.1f} ms "
-        f"(x{route_inflation} route); user RTT over {access} {backbone + acc:.1f} ms"
+        f"({how}); user RTT over {access} {backbone + acc:.1f} ms"
     )
+
+
+def _rtt_pairs(pairs: Path, out: Path, net: Any, acc: float, overwrite: bool, json_out: bool) -> None:
+    from coredge.files import atomic_write_text
+    from coredge.latency import pair_rtt_ms
+
+    out = Path(out)
+    if out.is_dir() or out.is_symlink():
+        raise InputError.of("--out", str(out), "a CSV file path (not a folder or a link)")
+    if out.exists() and not overwrite:
+        raise InputError.of("--out", str(out), "a new file; this file exists: pass --overwrite to replace it")
+    if not out.parent.is_dir():
+        raise InputError.of("--out", str(out), "a path in an existing folder")
+    if out.resolve() == Path(pairs).resolve():
+        raise InputError.of("--out", str(out), "a file other than --pairs")
+    df = read_rtt_pairs(Path(pairs))
+    d, rtt = pair_rtt_ms(net, df["a_lat"], df["a_lon"], df["b_lat"], df["b_lon"])
+    df["distance_km"] = d
+    df["rtt_ms"] = rtt
+    df["user_rtt_ms"] = rtt + acc
+    atomic_write_text(out, df.to_csv(index=False))
+    summary = {"pairs": len(df), "out": str(out), "model": net.model, "access_rtt_ms": acc}
+    if json_out:
+        emit_json(summary)
+        return
+    console.print(f"{len(df):,} pairs -> {out} (model {net.model}; access {acc:g} ms)")
 
 
 @app.command("plan")

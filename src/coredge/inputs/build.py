@@ -98,6 +98,8 @@ class Inputs:
         IT power per GPU incl. server overhead, at nameplate [kW].
     gpu_capex_usd : float
         All-in IT capex per GPU [USD].
+    market : Market or None
+        The whole market the portfolio takes its share from (`coredge.inputs.market`).
     """
 
     scenario: Scenario
@@ -112,6 +114,7 @@ class Inputs:
     training_mw: npt.NDArray[np.float64]
     it_kw_per_gpu: float
     gpu_capex_usd: float
+    market: Any = None
 
     @property
     def n_points(self) -> int:
@@ -494,22 +497,15 @@ def build_inputs(sc: Scenario) -> Inputs:
     it_kw_per_gpu, gpu_capex = _hardware(sc)
 
     d = sc.demand
-    if d.source == "csv" and "demand_weight" in demand.columns:
-        base_people = float(demand["population"].sum()) or 1.0
-    else:
-        base_people = float(demand["population"].sum())
-    growth = (1.0 + d.growth_rate) ** (years - years[0]).astype(np.float64)
-    total_req_s = (
-        base_people * d.requests_per_capita_per_day * d.market_share * d.peak_to_mean_ratio / SECONDS_PER_DAY
-    )
-    share = np.array([active[k].demand_share for k in classes])
+    gpu_per_req = np.array([capacity[k].gpus_per_request_per_s for k in classes])
+    market, share_ky = demand_volume(sc, demand, years, classes, gpu_per_req, it_kw_per_gpu)
+    # busy-hour requests/s per point, class and year: the market's mean rate x the portfolio's
+    # share x the busy-hour factor, spread over the points by weight and over classes by share
     req = (
         demand["weight"].to_numpy()[:, None, None]
-        * total_req_s
-        * share[None, :, None]
-        * growth[None, None, :]
+        * (market.requests_per_s * d.market_share * d.peak_to_mean_ratio)[None, None, :]
+        * share_ky[None, :, :]
     )
-    gpu_per_req = np.array([capacity[k].gpus_per_request_per_s for k in classes])
     load_mw = req * gpu_per_req[None, :, None] * it_kw_per_gpu / 1000.0
     budget_list = [active[k].rtt_budget_ms for k in classes]
     budgets = np.array([np.inf if b is None else float(b) for b in budget_list])
@@ -536,4 +532,81 @@ def build_inputs(sc: Scenario) -> Inputs:
         training_mw=training_mw,
         it_kw_per_gpu=it_kw_per_gpu,
         gpu_capex_usd=gpu_capex,
+        market=market,
     )
+
+
+def demand_volume(
+    sc: Scenario,
+    demand: pd.DataFrame,
+    years: npt.NDArray[np.int64],
+    classes: list[str],
+    gpu_per_req: npt.NDArray[np.float64],
+    it_kw_per_gpu: float,
+) -> tuple[Any, npt.NDArray[np.float64]]:
+    """The whole market by year and each class's share of requests by year.
+
+    ``demand.volume == "market"``: the calibrated market (`coredge.inputs.market`), with class
+    shares moving linearly from ``demand_share`` to ``demand_share_end`` (renormalised to sum to
+    1 each year); ``"per_capita"``: the demand points' population x requests per person per day
+    x growth, with constant class shares.
+
+    Returns
+    -------
+    tuple
+        (`coredge.inputs.market.Market`, class shares of shape (K, Y) [fraction])
+    """
+    from coredge.inputs.market import (
+        Market,
+        calibrated_market,
+        class_share_paths,
+        region_population,
+    )
+
+    d = sc.demand
+    active = sc.active_workloads
+    start = np.array([active[k].demand_share for k in classes])
+    tok_k = np.array([active[k].tokens_in + active[k].tokens_out for k in classes], dtype=np.float64)
+    # busy-hour IT MW per mean request/s of each class [MW s/request]
+    mw_k = d.peak_to_mean_ratio * gpu_per_req * it_kw_per_gpu / 1000.0
+    if d.volume == "market":
+        end = np.array(
+            [
+                active[k].demand_share if active[k].demand_share_end is None else active[k].demand_share_end
+                for k in classes
+            ]
+        )
+        share = class_share_paths(start, end, len(years))
+        share = share / share.sum(axis=0, keepdims=True) * start.sum()
+        if d.source == "csv":
+            people = float(np.nansum(demand["population"].to_numpy(dtype=np.float64)))
+            if not people > 0:
+                raise InputError.of(
+                    "demand.volume", "market",
+                    "'per_capita', or a demand CSV with a population column (the calibrated "
+                    "market is scaled by the points' population)",
+                )  # fmt: skip
+            from coredge.inputs.market import share_range
+
+            factor, region = people / share_range("us_population", 2024)[0], "demand points (CSV)"
+        else:
+            people, factor, region = region_population(list(d.countries), d.contiguous_us)
+        market = calibrated_market(
+            years, share.T @ mw_k, share.T @ tok_k, d.market_band, factor, region, people
+        )
+        return market, share
+    share = np.repeat(start[:, None], len(years), axis=1)
+    if d.source == "csv" and "demand_weight" in demand.columns:
+        base_people = float(demand["population"].sum()) or 1.0
+    else:
+        base_people = float(demand["population"].sum())
+    growth = (1.0 + d.growth_rate) ** (years - years[0]).astype(np.float64)
+    req_mean = base_people * d.requests_per_capita_per_day * growth / SECONDS_PER_DAY
+    mix_tok = float(start @ tok_k) / max(float(start.sum()), 1e-12)
+    mix_mw = float(start @ mw_k) / max(float(start.sum()), 1e-12)
+    market = Market(
+        volume="per_capita", band="-", region="demand points", population=base_people,
+        years=years, requests_per_s=req_mean, tokens_per_s=req_mean * mix_tok,
+        it_mw=req_mean * mix_mw, us_factor=1.0,
+    )  # fmt: skip
+    return market, share

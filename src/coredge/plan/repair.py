@@ -302,8 +302,9 @@ def repair_single_site_failure(inputs: Inputs, plan: Plan, fac: sm.Facilities,
                 reach = reachable_pairs(inputs, plan.sites)
                 done = True
         if not done:
-            done = _move_off(inputs, plan, reach, alts, need, max_modules, module_mw)
-            if done:
+            moved_plan = _move_off(inputs, plan, reach, alts, need, max_modules, module_mw)
+            if moved_plan is not None:
+                plan, done = moved_plan, True
                 moved += 1
         if not done:
             skip.add((j, pi, ci))  # nothing can absorb it: report it, go on with the others
@@ -363,17 +364,18 @@ def _first_shortfall(
 
 def _move_off(inputs: Inputs, plan: Plan, reach: dict[tuple[int, int], list[tuple[int, float]]],
               contested: list[int], need_mw: float, max_modules: npt.NDArray[np.int64],
-              module_mw: FloatArray) -> bool:
-    """Move ``need_mw`` (final year) of one pair's load off a full contested site (in place).
+              module_mw: FloatArray) -> Plan | None:
+    """Move ``need_mw`` (final year) of one pair's load off a full contested site.
 
     Picks, at the first contested site with a movable pair, the pair whose load it serves can go
     to another reachable site that is online no later, has module room (site limit, state cap) and
     no capex budget applies; moves that share in every year and adds the modules the target needs
-    each year (never shrinking). Returns whether something moved.
+    each year (never shrinking). Returns the plan with the move (its capacity arrays edited in
+    place, its assignments a new, sorted table), or None when nothing can move.
     """
     sc = inputs.scenario
     if sc.planning.capex_budget_usd_per_year is not None:
-        return False
+        return None
     a: Any = plan.assignments  # edited in place (pandas typing is too loose for iat/loc here)
     inst = plan.it_mw_by_year
     load = plan.load_mw_by_year
@@ -421,11 +423,10 @@ def _move_off(inputs: Inputs, plan: Plan, reach: dict[tuple[int, int], list[tupl
                     row["distance_km"] = float(dkm)
                     a.loc[len(a) + int(a.index.max()) + 1] = row.iloc[0]
                 if float(a["share"].iat[r]) <= 1e-12:
-                    a.drop(index=a.index[r], inplace=True)
-                a.sort_values(["point_index", "class_index", "site_index"], inplace=True)
-                a.reset_index(drop=True, inplace=True)
-                return True
-    return False
+                    a = a.drop(index=a.index[r])
+                a = a.sort_values(["point_index", "class_index", "site_index"]).reset_index(drop=True)
+                return dataclasses.replace(plan, assignments=a)
+    return None
 
 
 

@@ -68,8 +68,8 @@ def _figures(table: dict[str, Any]) -> list[go.Figure]:
     return [money, cov]
 
 
-def render_html(table: dict[str, Any], title: str) -> str:
-    """The comparison page as one self-contained HTML string."""
+def comparison_body(table: dict[str, Any]) -> tuple[str, list[go.Figure]]:
+    """The comparison table as HTML and its charts (for `render_html` and the run report)."""
     names = list(table["strategies"])
     s = table["strategies"]
     head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
@@ -81,10 +81,17 @@ def render_html(table: dict[str, Any], title: str) -> str:
         b = "no budget" if budget is None else f"{budget:.0f} ms"
         cells = "".join(f"<td>{html.escape(figure(s[n]['coverage'].get(c), 'pct'))}</td>" for n in names)
         body.append(f"<tr><th>coverage: {html.escape(c)} ({b})</th>{cells}</tr>")
+    out = f'<table id="compare"><thead><tr><th></th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    return out, _figures(table)
+
+
+def render_html(table: dict[str, Any], title: str) -> str:
+    """The comparison page as one self-contained HTML string."""
+    table_html, figs = comparison_body(table)
     divs = "".join(
         fig.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False, div_id=f"fig{i}",
                     config={"displaylogo": False, "responsive": True})
-        for i, fig in enumerate(_figures(table))
+        for i, fig in enumerate(figs)
     )
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"""<!DOCTYPE html>
@@ -98,7 +105,7 @@ th:first-child{{text-align:left}}</style>
 micro sites serve nothing; <b>edge-heavy</b>: core campuses serve only training and batch;
 <b>blended</b>: the planner's free choice. NPV, IRR and payback from coredge's finance model
 (see docs/finance.md); coverage is the share of each class's final-year load served within its RTT budget.</p>
-<table><thead><tr><th></th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>
+{table_html}
 {divs}
 </body></html>
 """
@@ -116,4 +123,4 @@ def write_comparison(
     return Path(out_dir).resolve()
 
 
-__all__ = ["COLUMNS", "comparison_frame", "render_html", "write_comparison"]
+__all__ = ["COLUMNS", "comparison_body", "comparison_frame", "render_html", "write_comparison"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -19,8 +19,10 @@ from plotly.offline import get_plotlyjs
 
 from coredge.formatting import pct, usd
 from coredge.report.maps import albers_usa, equirectangular
+from coredge.report.market import market_rows, range_rows
 
 if TYPE_CHECKING:
+    from coredge.finance.view_tables import InvestorTables
     from coredge.results import RunResult
 
 TIER_COLOURS = {"core": "#b2182b", "regional": "#2166ac", "micro": "#1b9e77"}
@@ -251,14 +253,19 @@ def assumptions(res: RunResult) -> list[tuple[str, str]]:
         ("Horizon", f"{sc.horizon.start_year}-{sc.horizon.end_year}"),
         ("Demand", f"{d.source}: {', '.join(d.countries)}; cities >= {d.min_population:,} people"
                    if d.source == "cities" else f"CSV {d.points_csv}"),
-        ("Requests per person per day (start year)", f"{d.requests_per_capita_per_day}"),
-        ("Demand growth", f"{d.growth_rate:.0%} per year"),
+        *((("Demand volume", f"calibrated market ({d.market_band} of the published ranges; see Market)"),)
+          if d.volume == "market" else
+          (("Requests per person per day (start year)", f"{d.requests_per_capita_per_day}"),
+           ("Demand growth", f"{d.growth_rate:.0%} per year"))),
         ("Portfolio market share", f"{d.market_share:.0%}"),
         ("Busy-hour / mean load", f"{d.peak_to_mean_ratio}"),
         ("Training IT load", f"{sc.training.it_mw_start:,.0f} MW in {sc.horizon.start_year}, +{sc.training.growth_rate:.0%}/yr"),
         ("Accelerator", f"{h.gpu}: {res.inputs.it_kw_per_gpu:.3f} kW IT per GPU, {usd(res.inputs.gpu_capex_usd, 'n/a')} per GPU"),
         ("GPU utilisation (energy, revenue)", f"{h.utilisation_frac:.0%}"),
-        ("RTT model", f"2 x distance x {n.route_inflation} x {n.fiber_us_per_km} us/km + {n.overhead_ms} ms; access: {n.access_technology}"),
+        ("RTT model", (f"calibrated: {n.fixed_ms} ms + 2 x distance x (1 + {n.inflation_excess} / (1 + distance / {n.inflation_scale_km:g} km)) x {n.fiber_us_per_km} us/km"
+                       if n.model == "calibrated" else
+                       f"fixed inflation: 2 x distance x {n.route_inflation} x {n.fiber_us_per_km} us/km + {n.overhead_ms} ms")
+         + f"; access: {n.access_technology}"),
         ("Discount rate", f"{e.discount_rate:.1%}"),
         ("Electricity", f"EIA 2023 {e.electricity_sector} price by state, escalating {e.power_price_escalator_rate:.0%}/yr"),
         ("GPU-hour price", ", ".join(f"{k} ${v:.2f}" for k, v in e.gpu_hour_price_usd.items())),
@@ -271,10 +278,33 @@ def assumptions(res: RunResult) -> list[tuple[str, str]]:
     return rows
 
 
-def write_report(path: Path, res: RunResult, tiers: pd.DataFrame) -> None:
-    """Render report.html for a run."""
+def write_report(
+    path: Path,
+    res: RunResult,
+    tiers: pd.DataFrame,
+    investor: InvestorTables | None = None,
+    compare: dict[str, Any] | None = None,
+) -> None:
+    """Render report.html for a run.
+
+    Parameters
+    ----------
+    path : Path
+        The file to write.
+    res : RunResult
+        The run.
+    tiers : DataFrame
+        `coredge.results.tier_table` of the run.
+    investor : InvestorTables, optional
+        Both investor views' tables (cash flows, site economics, tornado); their sections are
+        left out without them.
+    compare : dict, optional
+        A strategy comparison (`coredge.studies.compare.comparison_table`) to include.
+    """
+    from coredge.report.finance_sections import compare_section_html, investor_sections_html
+
     # every value is escaped (the template is .html.j2, which select_autoescape(["html"]) missed);
-    # the figures' HTML is marked | safe in the template
+    # the figures' and sections' HTML is marked | safe in the template
     env = Environment(loader=PackageLoader("coredge.report", "templates"),
                       autoescape=select_autoescape(["html", "html.j2"], default_for_string=True))
     tpl = env.get_template("report.html.j2")
@@ -329,5 +359,12 @@ def write_report(path: Path, res: RunResult, tiers: pd.DataFrame) -> None:
         tier_rows=tier_rows,
         cov_rows=cov_rows,
         assumptions=assumptions(res),
+        market=s.get("market"),
+        market_rows=market_rows(s.get("market")),
+        range_rows=range_rows(s.get("market")),
+        investor_html=investor_sections_html(
+            investor, s.get("finance_views") or {}, str((s.get("finance_views") or {}).get("power", ""))
+        ) if investor is not None else "",
+        compare_html=compare_section_html(compare) if compare is not None else "",
     )
     path.write_text(page, encoding="utf-8")

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from coredge import errors
 from coredge.errors import InputError, Problem
+from coredge.latency import rtt_ms
 from coredge.safeload import load_yaml
 from coredge.scenario.schema import TIER_IDS, Scenario
 
@@ -156,12 +157,13 @@ def semantic_problems(sc: Scenario) -> list[Problem]:
             problems.append(
                 Problem(f"workloads.{wid}", wid, "a class that at least one tier serves (tiers.*.serves)")
             )
-        if w.rtt_budget_ms is not None and w.rtt_budget_ms <= sc.network.overhead_ms:
+        floor_ms = float(rtt_ms(sc.network, 0.0))  # the backbone RTT at zero distance
+        if w.rtt_budget_ms is not None and w.rtt_budget_ms <= floor_ms:
             problems.append(
                 Problem(
                     f"workloads.{wid}.rtt_budget_ms",
                     w.rtt_budget_ms,
-                    f"must exceed the network overhead ({sc.network.overhead_ms} ms) or no site can serve it",
+                    f"must exceed the network overhead ({floor_ms:g} ms) or no site can serve it",
                 )
             )
         if models and w.model not in models:

@@ -85,6 +85,20 @@ class DemandSpec(StrictModel):
         description="CSV of demand points (id, lat, lon, population and/or demand_weight); "
         "relative paths are resolved against the scenario file.",
     )
+    volume: Literal["per_capita", "market"] = Field(
+        "per_capita",
+        description="How large demand is. 'market': the whole market by year follows coredge's "
+        "calibration on published figures (disclosed tokens and data-center power forecasts, "
+        "coredge/data/demand_*.csv, docs/demand.md; US per-capita figures for other countries) "
+        "and requests_per_capita_per_day and growth_rate are not used; 'per_capita': "
+        "requests_per_capita_per_day in start_year growing at growth_rate, for the demand "
+        "points' population.",
+    )
+    market_band: Literal["low", "mid", "high"] = Field(
+        "mid",
+        description="With volume 'market': which point of the published ranges the market "
+        "follows: the geometric midpoint, the low or the high edge.",
+    )
     requests_per_capita_per_day: PosFloat = Field(
         20.0,
         description="Inference requests per person per day in start_year across all classes "
@@ -127,6 +141,13 @@ class WorkloadClass(StrictModel):
     tokens_in: Annotated[int, Field(gt=0)] = Field(..., description="Mean prompt length [tokens].")
     tokens_out: Annotated[int, Field(gt=0)] = Field(..., description="Mean output length [tokens].")
     demand_share: Fraction = Field(..., description="Share of all requests [fraction].")
+    demand_share_end: Fraction | None = Field(
+        None,
+        description="With demand.volume 'market': share of all requests in the last plan year, "
+        "reached linearly from demand_share (shares renormalised to sum to 1 each year) "
+        "[fraction]; null = demand_share every year. Classes then grow at different rates, so "
+        "the planner solves its full multi-year model (docs/demand.md).",
+    )
     model: str = Field(..., description="Model id served, e.g. llama3-8b, llama3-70b.")
     dtype: Literal["bf16", "fp8", "int4"] = Field(
         "bf16", description="Weight precision the model is served in."
@@ -243,13 +264,38 @@ class HardwareSpec(StrictModel):
 
 
 class NetworkSpec(StrictModel):
-    """The RTT model (see coredge.latency)."""
+    """The RTT model (see coredge.latency and docs/latency.md)."""
 
-    route_inflation: Annotated[float, Field(ge=1.0, le=5.0)] = Field(
-        2.1, description="Fiber route / great-circle length [ratio] (Bozkurt et al. 2018: 2.1 typical)."
+    model: Literal["calibrated", "fixed-inflation"] = Field(
+        "calibrated",
+        description="Backbone RTT model: 'calibrated' (fixed term + distance-dependent route "
+        "inflation fitted on measured inter-region RTTs) or 'fixed-inflation' (one route "
+        "inflation at every distance: route_inflation, overhead_ms).",
     )
-    fiber_us_per_km: PosFloat = Field(4.9, description="One-way delay in fiber [us/km].")
-    overhead_ms: NonNegFloat = Field(1.0, description="Fixed round-trip overhead [ms]. Assumption.")
+    fixed_ms: NonNegFloat = Field(
+        2.0,
+        description="Calibrated model: fixed round-trip term [ms] (fitted on the Azure "
+        "inter-region P50 table, 2023; coredge.latency.CALIBRATED_FIXED_MS).",
+    )
+    inflation_excess: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
+        1.161,
+        description="Calibrated model: route inflation above 1 at zero distance [ratio] (fitted, "
+        "Azure P50 2023; held-out AWS/IBM median error 9%/8%).",
+    )
+    inflation_scale_km: PosFloat = Field(
+        4382.0,
+        description="Calibrated model: distance at which the excess inflation halves [km] "
+        "(fitted, Azure P50 2023).",
+    )
+    route_inflation: Annotated[float, Field(ge=1.0, le=5.0)] = Field(
+        2.1,
+        description="Fixed-inflation model: fiber route / great-circle length [ratio] (Bozkurt et "
+        "al. 2018: 2.1 typical).",
+    )
+    fiber_us_per_km: PosFloat = Field(4.9, description="One-way delay in fiber [us/km] (both models).")
+    overhead_ms: NonNegFloat = Field(
+        1.0, description="Fixed-inflation model: fixed round-trip overhead [ms]. Assumption."
+    )
     access_technology: Literal["fiber", "cable", "dsl", "fixed", "5g", "fwa", "leo", "none"] = Field(
         "fiber", description="Users' last-mile technology, for user-perceived RTT."
     )

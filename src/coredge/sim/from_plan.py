@@ -408,8 +408,10 @@ def plan_sim(
         "demand": [{"id": str(d["id"].iat[i]), "rate_per_s": float(point_rate[i] * f),
                     "lat": float(lat_d[i]), "lon": float(lon_d[i])}
                    for i in range(len(d))],
-        "latency": {"route_inflation": net.route_inflation, "fiber_us_per_km": net.fiber_us_per_km,
-                    "overhead_ms": net.overhead_ms, "access_rtt_ms": 0.0},
+        "latency": {"model": net.model, "fixed_ms": net.fixed_ms, "inflation_excess": net.inflation_excess,
+                    "inflation_scale_km": net.inflation_scale_km, "route_inflation": net.route_inflation,
+                    "fiber_us_per_km": net.fiber_us_per_km, "overhead_ms": net.overhead_ms,
+                    "access_rtt_ms": 0.0},
         "classes": classes,
         "routing": {"policy": policy},
     })

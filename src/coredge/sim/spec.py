@@ -34,7 +34,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from coredge.errors import InputError, Problem, bool_for_number, problems_from_validation
 from coredge.geo import haversine_km
-from coredge.latency import FIBER_US_PER_KM, OVERHEAD_MS, ROUTE_INFLATION_TYPICAL, fiber_rtt_ms
+from coredge.latency import (
+    CALIBRATED_FIXED_MS,
+    CALIBRATED_INFLATION_EXCESS,
+    CALIBRATED_INFLATION_SCALE_KM,
+    FIBER_US_PER_KM,
+    OVERHEAD_MS,
+    ROUTE_INFLATION_TYPICAL,
+    rtt_ms,
+)
 
 DISTRIBUTIONS = ("exponential", "lognormal", "deterministic", "tokens", "empirical")
 TIERS = ("micro", "regional", "core")
@@ -155,12 +163,19 @@ class ClassSpec(_Model):
 
 
 class LatencySpec(_Model):
-    """RTT from coordinates (`coredge.latency.fiber_rtt_ms` of the great-circle distance).
+    """RTT from coordinates: `coredge.latency.rtt_ms` of the great-circle distance, plus
+    ``access_rtt_ms``.
 
-    ``RTT = access_rtt_ms + overhead_ms + 2 x km x route_inflation x fiber_us_per_km / 1000``;
-    defaults are `coredge.latency`'s sourced values (inflation 2.1, 4.9 us/km, 1 ms overhead).
+    ``model: calibrated`` (default): ``fixed_ms + 2 x km x inflation(km) x fiber_us_per_km / 1000``
+    with ``inflation(km) = 1 + inflation_excess / (1 + km / inflation_scale_km)``;
+    ``model: fixed-inflation``: ``overhead_ms + 2 x km x route_inflation x fiber_us_per_km / 1000``.
+    Defaults are `coredge.latency`'s fitted and sourced values.
     """
 
+    model: Literal["calibrated", "fixed-inflation"] = "calibrated"
+    fixed_ms: NonNeg = CALIBRATED_FIXED_MS
+    inflation_excess: NonNeg = CALIBRATED_INFLATION_EXCESS
+    inflation_scale_km: Pos = CALIBRATED_INFLATION_SCALE_KM
     route_inflation: Pos = ROUTE_INFLATION_TYPICAL
     fiber_us_per_km: Pos = FIBER_US_PER_KM
     overhead_ms: NonNeg = OVERHEAD_MS
@@ -675,8 +690,7 @@ def rtt_matrix_ms(spec: NetworkSpec) -> npt.NDArray[np.float64]:
     dn = np.array([[d.lon] for d in spec.demand], dtype=np.float64)
     sl = np.array([[s.lat for s in spec.sites]], dtype=np.float64)
     sn = np.array([[s.lon for s in spec.sites]], dtype=np.float64)
-    rtt = fiber_rtt_ms(haversine_km(dl, dn, sl, sn), lat.route_inflation, lat.fiber_us_per_km,
-                       lat.overhead_ms)
+    rtt = rtt_ms(lat, haversine_km(dl, dn, sl, sn))
     return np.asarray(rtt + lat.access_rtt_ms, dtype=np.float64)
 
 

@@ -119,6 +119,7 @@ def compare_strategies(
     sc: Scenario,
     strategies: Mapping[str, Mapping[str, Any]] | None = None,
     progress: Callable[[str], None] | None = None,
+    reuse: Mapping[str, Any] | None = None,
 ) -> list[StrategyResult]:
     """Plan, cost and price each strategy on the scenario's demand.
 
@@ -134,6 +135,9 @@ def compare_strategies(
         Name -> override; default `STRATEGIES`.
     progress : callable, optional
         Receives one line per stage.
+    reuse : mapping, optional
+        Strategy name -> a `coredge.pipeline.RunResult` already computed for it (e.g. the run of
+        the scenario as given for ``blended``, whose override is empty): not planned again.
 
     Returns
     -------
@@ -145,9 +149,13 @@ def compare_strategies(
     say = progress or (lambda _m: None)
     out: list[StrategyResult] = []
     for name, override in (strategies or STRATEGIES).items():
-        s = strategy_scenario(sc, override, name)
-        say(f"strategy {name}: planning")
-        res = execute(s, name, compute=PLAN_AND_FINANCE)
+        known = (reuse or {}).get(name)
+        if known is not None and known.finance is not None:
+            s, res = known.scenario, known
+        else:
+            s = strategy_scenario(sc, override, name)
+            say(f"strategy {name}: planning")
+            res = execute(s, name, compute=PLAN_AND_FINANCE)
         pf = res.finance
         assert pf is not None  # PLAN_AND_FINANCE computes it
         out.append(StrategyResult(name, s, pf, strategy_row(res, pf), res.coverage))

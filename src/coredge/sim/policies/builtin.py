@@ -61,17 +61,25 @@ def plan_share_candidates(inp: RoutingInputs) -> Candidates:
     if inp.restricted():
         ok &= inp.serve_rows()
     reach = np.isfinite(rtt) & (inp.serve_rows() if inp.restricted() else True)
-    # extended rows (R * J, S)
-    rtt_x = np.repeat(rtt, width, axis=0)
-    ok_x = np.repeat(ok, width, axis=0)
-    reach_x = np.repeat(reach, width, axis=0)
-    j = choice.reshape(-1)
+    # extended rows r * J + c: lists are built only for the choices a row has (c < its number of
+    # shares, at least one); the padding choices, which a draw never reaches (their cum is 1),
+    # point at the row's last real list
+    n_real = np.maximum(n_pos, 1)
+    src_row = np.repeat(np.arange(n_rows), n_real)
+    src_c = np.arange(len(src_row)) - np.repeat(np.cumsum(n_real) - n_real, n_real)
+    first_list = np.cumsum(n_real) - n_real
+    c_all = np.tile(np.arange(width), n_rows)
+    r_all = np.repeat(np.arange(n_rows), width)
+    row_map = (first_list[r_all] + np.minimum(c_all, n_real[r_all] - 1)).astype(np.int64)
+    rtt_x = rtt[src_row]
+    ok_x = ok[src_row]
+    reach_x = reach[src_row]
+    j = choice[src_row, src_c]
     rank_j = np.where(j >= 0, rank[np.maximum(j, 0)], -1.0)[:, None]
     keys = np.where(ok_x & (rank[None, :] > rank_j), rank[None, :] + np.zeros_like(rtt_x), math.inf)
     first = (np.arange(n_s)[None, :] == j[:, None]) & reach_x
     keys = np.where(first, -1.0, keys)
-    packed = pack(keys, rtt_x, inp.max_hops, np.arange(n_rows * width, dtype=np.int64),
-                   then=rtt_x)
+    packed = pack(keys, rtt_x, inp.max_hops, row_map, then=rtt_x)
     return Candidates(packed.row_map, packed.order, packed.order_len, packed.rtt_ord,
                       np.ascontiguousarray(cum))
 
