@@ -86,3 +86,36 @@ def figure(value: Any, kind: str, missing: str = "-") -> str:
     if kind == "num":
         return num(value, 1, missing)
     raise ValueError(f"unknown figure kind {kind!r}; one of: {', '.join(FIGURE_KINDS)}")
+
+
+def site_display_name(site: Any) -> str:
+    """A site named for people: ``"City, ST (tier)"`` from its ``name``, ``state`` and ``tier``.
+
+    ``site`` is a mapping or a pandas row with any of ``name``, ``state``, ``tier`` and
+    ``site_id`` / ``id``; missing parts are left out (the id when there is no name).
+
+    Examples
+    --------
+    >>> site_display_name({"site_id": "city-us-indianapolis-4259418", "name": "Indianapolis",
+    ...                    "state": "IN", "tier": "regional"})
+    'Indianapolis, IN (regional)'
+    >>> site_display_name({"id": "core-homer-city", "name": "Homer City", "state": "PA", "tier": "core"})
+    'Homer City, PA (core)'
+    >>> site_display_name({"site_id": "x1"})
+    'x1'
+    """
+
+    def part(key: str) -> str:
+        try:
+            v = site[key]
+        except (KeyError, IndexError, TypeError):
+            return ""
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return ""
+        return str(v).strip()
+
+    name = part("name") or part("site_id") or part("id")
+    state = part("state")
+    tier = part("tier")
+    label = f"{name}, {state}" if state and state != name else name
+    return f"{label} ({tier})" if tier else label

@@ -17,7 +17,8 @@ import pandas as pd
 from coredge.finance.from_plan import PlanFinancials
 from coredge.inputs.build import Inputs
 from coredge.plan.costing import SiteCosts
-from coredge.plan.result import Plan, single_site_failure_shortfall
+from coredge.plan.resilience import single_site_failure_summary
+from coredge.plan.result import Plan
 from coredge.scenario.schema import TIER_IDS, Scenario, TierId
 from coredge.sim.engine import SimResult
 
@@ -110,8 +111,6 @@ def summarise(
     tiers = {t: (s["tier"] == t).to_numpy() for t in TIER_IDS}
     added = np.diff(plan.it_mw_by_year, axis=1, prepend=0.0)
     unmet_final = plan.unmet_mw[:, -1]
-    short = single_site_failure_shortfall(inputs, plan) if len(s) else np.zeros(0)
-    worst = int(np.argmax(short)) if short.size else -1
     first_year = {
         t: (int(s.loc[m, "online_year"].min()) if m.any() else None) for t, m in tiers.items()
     }
@@ -130,7 +129,9 @@ def summarise(
             for k, y in enumerate(plan.years)
         },
         "coverage_by_class": {
-            k: {"rtt_budget_ms": v["rtt_budget_ms"], "coverage": v["coverage"]} for k, v in coverage.items()
+            k: {"rtt_budget_ms": v["rtt_budget_ms"],
+                "coverage": round(min(max(float(v["coverage"]), 0.0), 1.0), COVERAGE_DIGITS)}
+            for k, v in coverage.items()
         },
         "unmet_mw_final_year": {
             **{c: float(unmet_final[k]) for k, c in enumerate(inputs.classes)},
@@ -139,18 +140,14 @@ def summarise(
         "inference_mw_final_year": float(inputs.load_mw[:, :, -1].sum()),
         "training_mw_final_year": float(inputs.training_mw[-1]),
         "first_capacity_year_by_tier": first_year,
-        "single_site_failure": {
-            "required": sc.planning.single_site_failure,
-            "survives": bool(short.size == 0 or float(short.max()) <= 1e-6),
-            "sites_short": int((short > 1e-6).sum()),
-            "worst_site": str(s["site_id"].iat[worst]) if worst >= 0 else None,
-            "worst_shortfall_mw": float(short.max()) if short.size else 0.0,
-        },
+        # what one site's loss costs, the load left unprotected on purpose and why
+        # (coredge.plan.resilience: survives / survives_all defined there)
+        "single_site_failure": single_site_failure_summary(inputs, plan, sc.planning.single_site_failure),
         "capex_usd": float(costs.capex_usd.sum()),
         "opex_usd_final_year": float(costs.opex_usd[:, -1].sum()) if len(s) else 0.0,
         "energy_mwh_final_year": float(costs.energy_mwh[:, -1].sum()) if len(s) else 0.0,
         "co2_t_final_year": float(costs.co2_t[:, -1].sum()) if len(s) else 0.0,
-        **(money_summary(fin, tiers) if fin is not None else {}),
+        **(money_summary(fin, tiers, s) if fin is not None else {}),
         "discount_rate": sc.economics.discount_rate,
         "planner": plan.method,
         "objective_usd": plan.solver.get("objective_usd"),
@@ -165,6 +162,81 @@ def summarise(
         "seed": sc.seed,
         "market": market_block(inputs),
     }
+
+
+MIN_TOKEN_SHARE: float = 0.5
+"""Least inference share of a tier's final-year IT load [fraction] for its cost per million
+tokens to be reported: below it the tier mostly trains (a core campus), its few tokens carry a
+meaningless per-token cost, and its cost is read per GPU-hour (``lcoc_usd_per_gpu_hour``)."""
+
+COVERAGE_DIGITS: int = 4
+"""Decimals of a coverage fraction in the summary (0.01 percentage point)."""
+
+EDGE_PREMIUM_MEANING: str = (
+    "extra_cost_usd_per_year: what serving the class's edge load costs per year beyond serving it "
+    "at the core tier's cost per GPU-hour (negative: the edge is cheaper, a saving, not a cost); "
+    "usd_per_ms_saved_per_year: that extra cost per ms of RTT saved, only where the edge costs "
+    "more (null where it is cheaper: the latency comes with a saving, there is no price per ms)."
+)
+"""How to read ``finance.edge_premium`` (written next to it in the summary)."""
+
+
+def readable_edge_premium(ep: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """``edge_premium`` in a form that cannot mislead: a negative extra cost is reported as
+    ``edge_cheaper`` with ``edge_saving_usd_per_year`` and no "USD per ms saved".
+
+    Examples
+    --------
+    >>> readable_edge_premium({"chat": {"extra_cost_usd_per_year": -10.0, "rtt_saved_ms": 5.0,
+    ...                                 "usd_per_ms_saved_per_year": -2.0}})["chat"]["usd_per_ms_saved_per_year"] is None
+    True
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for k, v in ep.items():
+        e = dict(v)
+        extra = e.get("extra_cost_usd_per_year")
+        cheaper = isinstance(extra, (int, float)) and extra < 0
+        e["edge_cheaper"] = bool(cheaper)
+        e["edge_saving_usd_per_year"] = float(-extra) if cheaper and extra is not None else 0.0
+        if cheaper:
+            e["usd_per_ms_saved_per_year"] = None
+        out[k] = e
+    return out
+
+
+def tier_token_share(sites: pd.DataFrame) -> dict[str, float]:
+    """Inference share of each tier's final-year IT load [fraction] (NaN for an empty tier)."""
+    out: dict[str, float] = {}
+    for t in TIER_IDS:
+        m = (sites["tier"] == t).to_numpy() if len(sites) else np.zeros(0, dtype=bool)
+        inf = float(sites.loc[m, "inference_mw"].sum()) if "inference_mw" in sites.columns else 0.0
+        tr = float(sites.loc[m, "training_mw"].sum()) if "training_mw" in sites.columns else 0.0
+        out[t] = inf / (inf + tr) if inf + tr > 0 else float("nan")
+    return out
+
+
+def readable_finance(fin_summary: dict[str, Any], sites: pd.DataFrame) -> dict[str, Any]:
+    """The finance block for people: per-token cost only for tiers that mostly serve tokens
+    (`MIN_TOKEN_SHARE`; others get ``usd_per_mtok`` None and ``cost_basis`` "gpu_hour"), and
+    `readable_edge_premium` with its `EDGE_PREMIUM_MEANING`."""
+    out = dict(fin_summary)
+    share = tier_token_share(sites)
+    tiers: dict[str, Any] = {}
+    for t, m in (fin_summary.get("tiers") or {}).items():
+        row = dict(m)
+        sh = share.get(t, float("nan"))
+        row["inference_share"] = None if sh != sh else float(sh)
+        if sh == sh and sh < MIN_TOKEN_SHARE:
+            row["usd_per_mtok"] = None
+            row["cost_basis"] = "gpu_hour"
+        else:
+            row["cost_basis"] = "token"
+        tiers[t] = row
+    out["tiers"] = tiers
+    if fin_summary.get("edge_premium"):
+        out["edge_premium"] = readable_edge_premium(fin_summary["edge_premium"])
+        out["edge_premium_meaning"] = EDGE_PREMIUM_MEANING
+    return out
 
 
 def market_block(inputs: Inputs) -> dict[str, Any] | None:
@@ -184,9 +256,13 @@ def market_block(inputs: Inputs) -> dict[str, Any] | None:
     return market_summary(m, port_tok, port_mw)
 
 
-def money_summary(fin: PlanFinancials, tiers: Mapping[TierId, npt.NDArray[np.bool_]]) -> dict[str, Any]:
+def money_summary(fin: PlanFinancials, tiers: Mapping[TierId, npt.NDArray[np.bool_]],
+                  sites: pd.DataFrame | None = None) -> dict[str, Any]:
     """The summary's money figures: portfolio NPV (and by tier, 0 for a tier without sites),
-    IRR, payback, MOIC, peak funding, levelised costs and the ``finance`` block."""
+    IRR, payback, MOIC, peak funding, levelised costs and the ``finance`` block
+    (`readable_finance`)."""
+    if sites is None:
+        sites = pd.DataFrame(columns=["tier"])
     return {
         "npv_usd": float(fin.portfolio["npv_usd"]),
         "npv_usd_by_tier": {t: (float(fin.tiers[t]["npv_usd"]) if m.any() else 0.0) for t, m in tiers.items()},
@@ -196,7 +272,7 @@ def money_summary(fin: PlanFinancials, tiers: Mapping[TierId, npt.NDArray[np.boo
         "peak_funding_usd": fin.portfolio["peak_funding_usd"],
         "lcoc_usd_per_gpu_hour": fin.portfolio["lcoc_usd_per_gpu_hour"],
         "usd_per_mtok": fin.portfolio["usd_per_mtok"],
-        "finance": fin.summary(),
+        "finance": readable_finance(fin.summary(), sites),
         # the landlord (rent per kW, tenant owns IT) and operator (owns GPUs, sells GPU-hours)
         # views of the same build phases (coredge.finance.views; docs/finance.md)
         "finance_views": fin.views,

@@ -21,6 +21,7 @@ import pandas as pd
 from coredge.errors import InputError
 from coredge.files import FORMAT_VERSION, MARKER, read_marker, write_json
 from coredge.finance.view_tables import InvestorTables
+from coredge.formatting import site_display_name
 from coredge.inputs.build import Inputs, build_inputs
 from coredge.plan.result import Plan
 from coredge.results import RunResult, build_schedule
@@ -80,6 +81,8 @@ def write_run_files(res: RunResult, tmp: Path, tiers: pd.DataFrame) -> None:
         raise ValueError("a run directory needs the run's financials (execute with Compute(finance=True))")
     write_json(tmp / "plan.json", plan_json(res))
     sites = res.plan.sites.copy()
+    # for people ("Indianapolis, IN (regional)"); the ids stay the key everywhere
+    sites.insert(1, "display_name", [site_display_name(r) for _, r in sites.iterrows()])
     sites["capex_usd"] = res.costs.capex_usd.sum(axis=1)
     sites["opex_usd_final_year"] = res.costs.opex_usd[:, -1] if len(sites) else []
     fs = res.finance.sites.set_index("site_id")

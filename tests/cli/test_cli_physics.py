@@ -58,6 +58,25 @@ def test_profile_table_over_batches() -> None:
     assert human.exit_code == 0 and "TPOT" in human.stdout
 
 
+def test_profile_engine_max_throughput_and_load() -> None:
+    base = ["profile", "--model", "llama3-70b", "--gpu", "h100", "--dtype", "fp8",
+            "--isl", "2048", "--osl", "128"]  # fmt: skip
+    res = runner.invoke(app, [*base, "--tp", "2", "--json"])
+    assert res.exit_code == 0, res.output
+    d = _last_json(res.stdout)
+    # published TensorRT-LLM 0.17 H100 figure for this row: 386.3 tok/s per GPU
+    assert 386.3 * 0.8 < d["max_output_tok_s_per_gpu"] < 386.3 * 1.2
+    assert d["tp"] == 2 and d["engine"] == "trtllm" and d["batch"] >= 1
+    for key in ("model", "gpu", "dtype", "max_batch", "binding"):
+        assert key in d
+    res = runner.invoke(app, [*base, "--engine", "vllm", "--qps", "0.5", "--json"])
+    assert res.exit_code == 0, res.output
+    q = _last_json(res.stdout)
+    assert q["engine"] == "vllm" and q["ttft_ms"] > 0 and q["tpot_ms"] > 0
+    assert q["output_tok_s_per_gpu"] == pytest.approx(0.5 * 128 / q["tp"])
+    assert "queueing model" in q["load_model"]
+
+
 def test_train_json() -> None:
     args = [
         "train",
@@ -84,6 +103,23 @@ def test_train_json() -> None:
     assert d["gpu_hours"] == pytest.approx(30.84e6, rel=0.25)
     assert d["days"] == pytest.approx(d["gpu_hours"] / 16384 / 24)  # type: ignore[operator]
     assert d["co2_t"] == pytest.approx(d["energy_mwh"] * 0.4)  # type: ignore[operator]
+
+
+def test_train_power_override_and_sources() -> None:
+    base = ["train", "--params", "175e9", "--tokens", "300e9", "--gpu", "v100", "--gpus", "10000",
+            "--mfu", "0.197", "--goodput", "1", "--pue", "1.1", "--grid-gco2-per-kwh", "429"]
+    res = runner.invoke(app, [*base, "--json"])
+    assert res.exit_code == 0, res.output
+    d = _last_json(res.stdout)
+    # default: the measured V100 average (Patterson et al. 2021), not the nameplate
+    assert str(d["power_source"]).startswith("measured")
+    assert d["avg_power_w_per_gpu"] < d["nameplate_w_per_gpu"]  # type: ignore[operator]
+    assert d["energy_mwh"] == pytest.approx(1287.0, rel=0.15)  # Patterson et al. 2021 Table 4
+    res = runner.invoke(app, [*base, "--power-w", "330", "--json"])
+    assert res.exit_code == 0, res.output
+    o = _last_json(res.stdout)
+    assert o["power_source"] == "given (--power-w)" and o["avg_power_w_per_gpu"] == 330.0
+    assert o["energy_mwh"] == pytest.approx(o["gpu_hours"] * 330.0 / 1e6 * 1.1)  # type: ignore[operator]
 
 
 def test_site_json() -> None:
@@ -115,8 +151,14 @@ def test_site_json() -> None:
         (["profile", "--model", "llama3-70b", "--gpu", "h900"], "--gpu"),
         (["profile", "--model", "gpt5", "--gpu", "h100"], "--model"),
         (["profile", "--model", "llama3-8b", "--gpu", "h100", "--tp", "3"], "--tp"),
+        (["profile", "--model", "llama3-8b", "--gpu", "h100", "--isl", "10"], "--osl"),
+        (["profile", "--model", "llama3-8b", "--gpu", "l4", "--dtype", "fp4", "--isl", "9",
+          "--osl", "9"], "FP4"),
+        (["profile", "--model", "llama3-8b", "--gpu", "h100", "--isl", "9", "--osl", "9",
+          "--engine", "tgi"], "--engine"),
         (["train", "--params", "1e9", "--tokens", "1e12", "--mfu", "2"], "--mfu"),
         (["train", "--params", "1e9", "--tokens", "1e12", "--gpu", "x"], "--gpu"),
+        (["train", "--params", "1e9", "--tokens", "1e12", "--power-w", "0"], "--power-w"),
         (["site", "--tier", "mega", "--it-mw", "10", "--state", "TX"], "--tier"),
         (
             ["site", "--tier", "regional", "--it-mw", "10", "--state", "TX", "--cooling", "ice"],

@@ -114,6 +114,10 @@ def _hand_npv(run: RunResult, site_id: str) -> tuple[float, np.ndarray]:
     kw = run.inputs.it_kw_per_gpu
     gpu_usd = run.inputs.gpu_capex_usd
     util = sc.hardware.utilisation_frac
+    # energy at the average draw of a busy GPU (measured at training load), not its nameplate kw
+    from coredge.physics.training import training_power_w
+
+    draw = min(1.0, training_power_w(sc.hardware.gpu)[0] / (kw * 1000.0))
     pue = float(plan.sites["pue"].iat[i])
     price_e = float(plan.sites["price_usd_per_mwh"].iat[i])
     wait = float(plan.sites["interconnect_wait_months"].iat[i])
@@ -149,7 +153,7 @@ def _hand_npv(run: RunResult, site_id: str) -> tuple[float, np.ndarray]:
         p0 = gpus * 8760 * util * e.gpu_hour_price_usd[tier]  # type: ignore[index]
         d = fs.price_decline_rate
         rev = share * on * p0 * (1 - d) ** o + (1 - share) * ramp * p0 * (1 - d) ** t
-        energy = mw * util * pue * 8760 * price_e * (1 + e.power_price_escalator_rate) ** t * vol
+        energy = mw * util * draw * pue * 8760 * price_e * (1 + e.power_price_escalator_rate) ** t * vol
         infl = (1 + sc.finance.inflation_rate) ** t * on
         fixed = (fac * ts.opex_frac_of_facility_capex_per_year + mw * (ts.staff_usd_per_mw_year + fs.network_usd_per_mw_year)) * infl
         residual = np.zeros(T)

@@ -47,6 +47,7 @@ def test_gpt3_energy_and_emissions() -> None:
         grid_gco2_per_kwh=429.0,
         avg_power_w_per_gpu=330.0,
     )
+    assert e.power_source == "given (--power-w)"
     assert e.energy_mwh == pytest.approx(1287.0, rel=0.25)
     assert e.co2_t is not None and e.co2_t == pytest.approx(552.0, rel=0.25)
     assert e.days == pytest.approx(14.8, rel=0.25)

@@ -85,7 +85,8 @@ def brute_force(inp) -> float:  # type: ignore[no-untyped-def]
             fixed += mw * fac + np.floor(mw * gpus_per_mw) * inp.gpu_capex_usd
             fixed += mw * (spec.opex_frac_of_facility_capex_per_year * fac + spec.staff_usd_per_mw_year)
             cap[e] = mw
-            energy[e] = util * cand[f"pue_{t}"].iat[edge[e]] * HOURS_PER_YEAR * price[e]  # site PUE
+            # site PUE; a busy GPU draws its measured average (energy_draw_frac), not its nameplate
+            energy[e] = util * inp.energy_draw_frac * cand[f"pue_{t}"].iat[edge[e]] * HOURS_PER_YEAR * price[e]
         use = [q for q in pairs if cap[q[2]] > 0]
         nx, nu = len(use), len(pk)
         c = np.r_[[load[p, k] * energy[e] for p, k, e in use], [load[p, k] * pen for p, k in pk]]

@@ -373,3 +373,85 @@ def test_plan_pools_power_and_energy(planned: tuple[Inputs, Plan, Path]) -> None
             assert row["it_j_per_token"] == pytest.approx(expect, rel=0.01)
             checked += 1
     assert checked >= 1
+
+
+def _two_site_plan(inputs: Inputs, plan: Plan) -> tuple[Plan, list[str]]:
+    """A hand-made plan: every pair a regional site may serve is assigned to that site (sized to
+    exactly its load, no spare); one core campus with ten times the whole load and nothing
+    assigned (all of it spare)."""
+    from coredge.latency import rtt_ms
+    from coredge.plan.reach import tier_serves
+
+    tiers = plan.sites["tier"].astype(str).tolist()
+    edge_j = tiers.index("regional") if "regional" in tiers else tiers.index("micro")
+    core_j = tiers.index("core")
+    sites = plan.sites.iloc[[edge_j, core_j]].reset_index(drop=True).copy()
+    sites["online_year"] = int(plan.years[0])
+    edge_tier = str(sites["tier"].iat[0])
+    ks = [k for k, c in enumerate(inputs.classes)
+          if tier_serves(inputs, edge_tier, c) and tier_serves(inputs, "core", c)]
+    net = inputs.scenario.network
+    d = inputs.demand
+    rows = []
+    for p in range(len(d)):
+        dist = float(haversine_km(d["lat"].iat[p], d["lon"].iat[p], sites["lat"].iat[0], sites["lon"].iat[0]))
+        rtt = float(rtt_ms(net, dist))
+        for k in ks:
+            rows.append({"point_id": str(d["id"].iat[p]), "point_index": p, "class_id": inputs.classes[k],
+                         "class_index": k, "site_id": str(sites["site_id"].iat[0]), "site_index": 0,
+                         "share": 1.0, "rtt_ms": rtt, "distance_km": dist})
+    import pandas as pd
+
+    load = inputs.load_mw[:, ks, :].sum(axis=(0, 1))  # (Y,)
+    it = np.vstack([load, 10.0 * load])
+    two = Plan(years=plan.years, sites=sites, it_mw_by_year=it, load_mw_by_year=np.vstack([load, 0 * load]),
+               training_mw_by_year=np.zeros_like(it), assignments=pd.DataFrame(rows),
+               unmet_mw=np.zeros_like(plan.unmet_mw), method="greedy")
+    return two, [inputs.classes[k] for k in ks]
+
+
+def test_failed_edge_site_fails_over_to_the_core_with_room(planned: tuple[Inputs, Plan, Path]) -> None:
+    """Hand-computed two-site case: the edge site (all the load assigned to it) is down for the
+    whole run and the core campus has room, so nothing is dropped and every request's latency is
+    its RTT to the core (haversine and the scenario's network model) plus its service, no wait."""
+    inputs, plan, _ = planned
+    two, served = _two_site_plan(inputs, plan)
+    edge, core = str(two.sites["site_id"].iat[0]), two.sites.iloc[1]
+    ps = plan_sim(inputs, two, policy="plan-share")
+    from coredge.sim import FaultSpec
+
+    faults = [FaultSpec(site=p, at_s=0.0, for_s=1e12) for p in ps.pools_of(edge)]
+    assert faults
+    r = simulate(ps.spec, requests=20_000, seed=3, faults=faults, warmup_s=ps.warmup_s, record=True)
+    assert r.summary["dropped"] == 0
+    t = r.requests_table
+    assert t is not None and len(t) == 20_000
+    assert {ps.pool_site[s] for s in t["site"].unique()} == {str(core["site_id"])}
+    net = inputs.scenario.network
+    dem = ps.spec.demand
+    lat_d = np.array([x.lat for x in dem])
+    lon_d = np.array([x.lon for x in dem])
+    km = haversine_km(lat_d, lon_d, float(core["lat"]), float(core["lon"]))
+    assert net.model == "calibrated"  # the default, its formula written out (backbone only)
+    rtt_core = net.fixed_ms + 2.0 * km * (1.0 + net.inflation_excess / (1.0 + km / net.inflation_scale_km)) * net.fiber_us_per_km / 1000.0
+    expect = rtt_core[t["demand"].to_numpy()] + t["service_ms"].to_numpy()
+    assert np.allclose(t["wait_ms"].to_numpy(), 0.0)
+    assert np.allclose(t["latency_ms"].to_numpy(), expect, rtol=1e-9)
+    # and the mean service of each class is its profile's (lognormal tokens, 5 standard errors)
+    cls = [c.id for c in ps.spec.classes or []]
+    for k, g in t.groupby("class"):
+        prof = ps.profiles[cls[int(k)]]
+        sv = g["service_ms"].to_numpy()
+        assert abs(sv.mean() - prof.mean_service_ms) < 5 * sv.std() / math.sqrt(len(sv)) + 1e-9
+    assert set(cls) == set(served)
+
+
+def test_failure_whatif_batch_fails_over(planned: tuple[Inputs, Plan, Path]) -> None:
+    """The pipeline's what-if on the two-site plan: the edge site down for the middle third, the
+    classes it served fail over to the core (dropped during the outage ~0)."""
+    inputs, plan, _ = planned
+    two, served = _two_site_plan(inputs, plan)
+    w = failure_whatif(inputs, two, requests=20_000, seed=2, policy="plan-share")
+    assert w["site"] == str(two.sites["site_id"].iat[0])
+    for cid in served:
+        assert w["classes"][cid]["dropped_frac_during"] == 0.0, cid

@@ -204,3 +204,39 @@ def test_plan_share_draws_sites_by_share_and_spills_up_a_tier() -> None:
     spilled = int((t2["site"] == 2).sum())
     assert spilled == pytest.approx(0.75 * n * 0.75 / 1.75, rel=0.03)
     assert int((t2["site"] == 3).sum()) == 0
+
+
+def test_plan_share_fails_over_sideways_only_when_no_higher_tier_accepts() -> None:
+    """m2 (the plan's site) and the regional site are down for the whole run: requests fail over
+    sideways to m1 (same tier, within the budget) rather than being dropped, with latency = RTT to
+    m1 + service (deterministic 10 ms, idle servers: no wait). A failed core campus fails over to
+    the other core campus; a site beyond the class's budget is never used."""
+    d = {
+        "sites": [{"id": "m1", "servers": 1000, "tier": "micro"},
+                  {"id": "m2", "servers": 1000, "tier": "micro"},
+                  {"id": "r", "servers": 1000, "tier": "regional"},
+                  {"id": "far", "servers": 1000, "tier": "micro"}],
+        "demand": [{"id": "x", "rate_per_s": 100.0}],
+        "rtt_ms": [[4.0, 2.0, 5.0, 80.0]],
+        "classes": [{"id": "chat", "share": 1.0, "rtt_budget_ms": 20.0,
+                     "service": {"distribution": "deterministic", "mean_ms": 10.0}}],
+        "routing": {"policy": "plan-share", "shares": {"x": {"chat": {"m2": 1.0}}}},
+    }
+    down = [FaultSpec(site="m2", at_s=0.0, for_s=1e9), FaultSpec(site="r", at_s=0.0, for_s=1e9)]
+    r = simulate(spec_from_dict(d), requests=5_000, seed=1, record=True, faults=down)
+    t = r.requests_table
+    assert t is not None and r.summary["dropped"] == 0
+    assert set(t["site"].unique()) == {0}
+    assert t["latency_ms"].to_numpy() == pytest.approx(np.full(len(t), 4.0 + 10.0))
+    # with the regional site up, the failover goes up the tiers first
+    t_up = simulate(spec_from_dict(d), requests=5_000, seed=1, record=True,
+                    faults=down[:1]).requests_table
+    assert t_up is not None and set(t_up["site"].unique()) == {2}
+    # a failed core campus: the other core campus takes its requests
+    c = {**d, "sites": [{"id": "c1", "servers": 1000, "tier": "core"},
+                        {"id": "c2", "servers": 1000, "tier": "core"}],
+         "rtt_ms": [[10.0, 30.0]], "routing": {"policy": "plan-share", "shares": {"x": {"chat": {"c1": 1.0}}}}}
+    rc = simulate(spec_from_dict(c), requests=5_000, seed=1, record=True,
+                  faults=[FaultSpec(site="c1", at_s=0.0, for_s=1e9)])
+    assert rc.summary["dropped"] == 0 and rc.requests_table is not None
+    assert set(rc.requests_table["site"].unique()) == {1}

@@ -10,7 +10,11 @@ Per-GPU fields
 ``bf16_tflops``           dense BF16/FP16 tensor peak [TFLOP/s] (V100: FP16 tensor peak, the
                           figure Patterson et al. 2021 use; V100 has no BF16)
 ``fp8_tflops``            dense FP8 tensor peak [TFLOP/s]; ``None`` where the chip has no FP8
-``hbm_gb``                HBM capacity [GB]
+``fp4_tflops``            dense FP4 (NVFP4) tensor peak [TFLOP/s]; ``None`` before Blackwell
+``hbm_gb``                device memory as the datasheet states it [GB]; NVIDIA's HBM figures
+                          are binary (the measured H100 "80 GB" reports 79.65 GiB,
+                          shared/calibration/h100_sxm_profile.json), so `Accelerator.memory_gib`
+                          reads them as GiB unless ``visible_memory_gib`` says otherwise
 ``hbm_gb_s``              HBM bandwidth [GB/s]
 ``nvlink_gb_s``           NVLink bandwidth per GPU, both directions together [GB/s]
 ``server_overhead_w``     host share per GPU at full load (CPUs, NICs, NVSwitch, fans, PSU
@@ -21,8 +25,19 @@ Per-GPU fields
 Rack fields: ``gpus_per_server``, ``servers_per_rack`` (so ``gpus_per_rack``), ``rack_power_kw``
 (max input of a full rack) and ``rack_price_usd``.
 
+``visible_memory_gib``    memory the driver exposes where it differs from ``hbm_gb`` [GiB]
+                          (GDDR6 cards with ECC on)
+``form_factor``           ``sxm`` (NVLink baseboard) or ``pcie`` (a PCIe card: no NVLink;
+                          ``nvlink_gb_s`` then holds the PCIe Gen4 x16 figure, 64 GB/s both
+                          directions)
+``cooling``               what the server needs: ``air`` or ``liquid``
+
 Ids: ``v100``, ``a100``, ``h100``, ``h200``, ``b200``, ``gb200`` (a B200 in a GB200 NVL72 rack;
-its rack figures are the NVL72's).
+its rack figures are the NVL72's), and the air-cooled PCIe edge cards ``l40s`` and ``l4``.
+
+Dtypes (`Accelerator.peak_tflops`): ``bf16`` and ``fp16`` use the 16-bit peak, ``int4``
+(weight-only W4A16) too; ``fp8`` the FP8 peak (Hopper, Ada, Blackwell); ``fp4`` the FP4 peak
+(Blackwell only).
 """
 
 from __future__ import annotations
@@ -53,6 +68,20 @@ class Accelerator:
     gpus_per_server: int
     servers_per_rack: int
     source: str
+    fp4_tflops: float | None = None
+    visible_memory_gib: float | None = None
+    form_factor: str = "sxm"
+    cooling: str = "air"
+
+    @property
+    def memory_gib(self) -> float:
+        """Device memory the driver exposes [GiB] (see the module docstring)."""
+        return self.visible_memory_gib if self.visible_memory_gib is not None else self.hbm_gb
+
+    @property
+    def memory_bytes(self) -> float:
+        """Device memory the driver exposes [bytes]."""
+        return self.memory_gib * 2.0**30
 
     @property
     def gpus_per_rack(self) -> int:
@@ -86,9 +115,30 @@ class Accelerator:
                     "dtype", dtype, f"{self.id} has no FP8 tensor cores; use bf16 or int4"
                 )
             return self.fp8_tflops
-        if dtype in ("bf16", "int4"):
+        if dtype == "fp4":
+            if self.fp4_tflops is None:
+                raise InputError.of(
+                    "dtype", dtype, f"{self.id} has no FP4 tensor cores; use fp8, bf16 or int4"
+                )
+            return self.fp4_tflops
+        if dtype in ("bf16", "fp16", "int4"):
             return self.bf16_tflops
-        raise InputError.of("dtype", dtype, "one of: bf16, fp8, int4")
+        raise InputError.of("dtype", dtype, "one of: bf16, fp16, fp8, fp4, int4")
+
+    def dtypes(self) -> tuple[str, ...]:
+        """Weight dtypes this accelerator runs natively (``int4`` is weight-only, everywhere).
+
+        Examples
+        --------
+        >>> get_accelerator("b200").dtypes()
+        ('bf16', 'fp16', 'fp8', 'fp4', 'int4')
+        """
+        out = ["bf16", "fp16"]
+        if self.fp8_tflops is not None:
+            out.append("fp8")
+        if self.fp4_tflops is not None:
+            out.append("fp4")
+        return (*out, "int4")
 
 
 # DGX H100/H200: 10.2 kW max input for 8 GPUs (NVIDIA DGX user guide via unanswered.io, 2023):
@@ -193,7 +243,14 @@ ACCELERATORS: dict[str, Accelerator] = {
             system_price_usd_per_gpu=55_000.0,  # assumption
             gpus_per_server=8,
             servers_per_rack=4,  # assumption (~63 kW/rack: needs liquid cooling)
-            source="facts.md §1a (B200 HGX; hmc-tech, LLM-Prof; secondary)",
+            source="facts.md §1a (B200 HGX; hmc-tech, LLM-Prof; secondary); FP4 9 PF dense: "
+            "NVIDIA DGX B200 datasheet (2024: 72 PF FP4 for 8 GPUs)",
+            # NVIDIA DGX B200 datasheet (2024): 144 PF FP4 sparse / 72 PF FP4 dense per 8 GPUs
+            fp4_tflops=9_000.0,
+            cooling="liquid",
+            # DGX B200 exposes 180 GB per GPU (1,440 GB per 8 GPUs, NVIDIA DGX B200 datasheet,
+            # 2024; the TensorRT-LLM 1.0 performance overview's "B200 180GB")
+            visible_memory_gib=180.0,
         ),
         Accelerator(
             id="gb200",
@@ -212,7 +269,60 @@ ACCELERATORS: dict[str, Accelerator] = {
             system_price_usd_per_gpu=3_000_000.0 / 72,
             gpus_per_server=4,  # 18 compute trays x (2 Grace + 4 B200)
             servers_per_rack=18,
-            source="facts.md §1a/§1b (GB200 NVL72: ~120 kW, 72 GPUs, $2-3 M per rack)",
+            source="facts.md §1a/§1b (GB200 NVL72: ~120 kW, 72 GPUs, $2-3 M per rack); FP4: "
+            "NVIDIA GB200 NVL72 page (2024: 1,440 PF FP4 sparse per 72 GPUs)",
+            # 1,440 PF FP4 sparse / 72 GPUs / 2 = 10 PF dense per GPU
+            fp4_tflops=10_000.0,
+            cooling="liquid",
+        ),
+        Accelerator(
+            id="l40s",
+            name="NVIDIA L40S 48GB (PCIe)",
+            # NVIDIA L40S datasheet (2023): 350 W, 48 GB GDDR6 ECC, 864 GB/s, PCIe Gen4 x16
+            # (64 GB/s both directions), no NVLink; BF16 362.05 / FP8 733 TFLOPS dense (the
+            # datasheet's 733 / 1,466 "with sparsity" halved); dual-slot passive, air-cooled.
+            tdp_w=350.0,
+            bf16_tflops=362.05,
+            fp8_tflops=733.0,
+            hbm_gb=48.0,
+            hbm_gb_s=864.0,
+            nvlink_gb_s=64.0,
+            # assumption: 8 x L40S PCIe server (2 CPUs, NICs, fans) at ~4.4 kW max input:
+            # (4,400 - 8 x 350) / 8 = 200 W per GPU
+            server_overhead_w=200.0,
+            gpu_price_usd=9_000.0,  # assumption (2024 street price $7.5-10k)
+            system_price_usd_per_gpu=15_000.0,  # assumption
+            gpus_per_server=8,
+            servers_per_rack=4,  # assumption (~18 kW per air-cooled rack)
+            source="NVIDIA L40S datasheet (2023); server figures are assumptions",
+            # 46,068 MiB visible with ECC on (nvidia-smi on L40S, widely reported): 44.99 GiB
+            visible_memory_gib=46_068 / 1024,
+            form_factor="pcie",
+            cooling="air",
+        ),
+        Accelerator(
+            id="l4",
+            name="NVIDIA L4 24GB (PCIe)",
+            # NVIDIA L4 datasheet (2023): 72 W, 24 GB GDDR6, 300 GB/s, PCIe Gen4 x16, no NVLink;
+            # BF16 121 / FP8 242.5 TFLOPS dense (242 / 485 with sparsity halved); low-profile,
+            # passive, air-cooled.
+            tdp_w=72.0,
+            bf16_tflops=121.0,
+            fp8_tflops=242.5,
+            hbm_gb=24.0,
+            hbm_gb_s=300.0,
+            nvlink_gb_s=64.0,
+            # assumption: 8 x L4 in a 2U server at ~1.6 kW max input: (1,600 - 576) / 8
+            server_overhead_w=128.0,
+            gpu_price_usd=2_500.0,  # assumption (2024 street price)
+            system_price_usd_per_gpu=5_000.0,  # assumption
+            gpus_per_server=8,
+            servers_per_rack=8,  # assumption (~13 kW per air-cooled rack)
+            source="NVIDIA L4 datasheet (2023); server figures are assumptions",
+            # 23,034 MiB visible (nvidia-smi on L4, widely reported): 22.49 GiB
+            visible_memory_gib=23_034 / 1024,
+            form_factor="pcie",
+            cooling="air",
         ),
     )
 }
@@ -225,7 +335,7 @@ def get_accelerator(gpu_id: str, field: str = "--gpu") -> Accelerator:
     Parameters
     ----------
     gpu_id : str
-        One of ``v100, a100, h100, h200, b200, gb200`` (case-insensitive).
+        One of ``v100, a100, h100, h200, b200, gb200, l40s, l4`` (case-insensitive).
     field : str
         Name of the option or field, for the error message.
 

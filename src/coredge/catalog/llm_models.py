@@ -6,11 +6,14 @@ Shapes are the published model configurations (Hugging Face ``config.json`` of
 ``shared/calibration/README.md``). All are Llama-architecture decoders: grouped-query attention,
 SwiGLU FFN (three matrices), untied input embedding and LM head.
 
-Bytes per parameter: ``bf16`` 2, ``fp8`` 1, ``int4`` 0.5 (weight-only, W4A16). The KV cache is
-stored in bf16 for bf16 weights and in fp8 for fp8 and int4 weights (assumption: what serving
+Bytes per parameter: ``bf16`` and ``fp16`` 2, ``fp8`` 1, ``int4`` 0.5 (weight-only, W4A16),
+``fp4`` 0.5625 (NVFP4: 4-bit values plus one FP8 scale per 16 values, NVIDIA TensorRT Model
+Optimizer docs, 2025). The KV cache is stored in 16 bits for bf16/fp16 weights and in fp8 for
+fp8, fp4 and int4 weights (assumption: what NVIDIA's published FP8/FP4 checkpoints and serving
 stacks such as TensorRT-LLM do by default when quantising).
 
-Ids: ``llama3-8b``, ``llama3-70b``, ``llama3-405b``, ``mixtral-8x7b``.
+Ids: ``llama3-8b`` (Llama 3 / 3.1 8B: the same shape), ``llama3-70b`` (3 / 3.1 / 3.3 70B),
+``llama3-405b``, ``llama2-70b``, ``mixtral-8x7b`` (MoE: ``params_active`` vs ``params_total``).
 """
 
 from __future__ import annotations
@@ -22,10 +25,22 @@ import numpy.typing as npt
 
 from coredge.errors import InputError
 
-BYTES_PER_PARAM: dict[str, float] = {"bf16": 2.0, "fp8": 1.0, "int4": 0.5}
+BYTES_PER_PARAM: dict[str, float] = {
+    "bf16": 2.0,
+    "fp16": 2.0,
+    "fp8": 1.0,
+    "fp4": 0.5 + 1.0 / 16.0,
+    "int4": 0.5,
+}
 """Weight bytes per parameter by dtype [bytes]."""
 
-KV_BYTES_PER_ELEMENT: dict[str, float] = {"bf16": 2.0, "fp8": 1.0, "int4": 1.0}
+KV_BYTES_PER_ELEMENT: dict[str, float] = {
+    "bf16": 2.0,
+    "fp16": 2.0,
+    "fp8": 1.0,
+    "fp4": 1.0,
+    "int4": 1.0,
+}
 """KV-cache bytes per element by weight dtype [bytes] (int4 weights keep an fp8 cache: assumption)."""
 
 
@@ -154,8 +169,23 @@ _LLAMA_SRC = "Hugging Face config.json, meta-llama (2024)"
 MODELS: dict[str, LLMModel] = {
     m.id: m
     for m in (
-        LLMModel("llama3-8b", "Llama 3 8B", 32, 4096, 32, 8, 14336, 128256, source=_LLAMA_SRC),
-        LLMModel("llama3-70b", "Llama 3 70B", 80, 8192, 64, 8, 28672, 128256, source=_LLAMA_SRC),
+        LLMModel(
+            "llama3-8b", "Llama 3.1 8B", 32, 4096, 32, 8, 14336, 128256, source=_LLAMA_SRC
+        ),
+        LLMModel(
+            "llama3-70b", "Llama 3.1 70B", 80, 8192, 64, 8, 28672, 128256, source=_LLAMA_SRC
+        ),
+        LLMModel(
+            "llama2-70b",
+            "Llama 2 70B",
+            80,
+            8192,
+            64,
+            8,
+            28672,
+            32000,
+            source="Hugging Face config.json, meta-llama/Llama-2-70b-hf (2023)",
+        ),
         LLMModel(
             "llama3-405b", "Llama 3.1 405B", 126, 16384, 128, 8, 53248, 128256, source=_LLAMA_SRC
         ),

@@ -16,7 +16,8 @@ ROUTING_POLICIES: dict[str, str] = {
     "with room",
     "tiered-spill": "micro -> regional (within budget) -> core, nearest first inside a tier",
     "plan-share": "the plan's site drawn by its assignment share, then spill up a tier "
-    "(regional within the class's RTT budget, then core)",
+    "(regional within the class's RTT budget, then core), then fail over to any other site "
+    "serving the class within its budget before a drop",
     "model-aware": "nearest micro -> regional -> core site holding the request's model "
     "(forward up a tier, never sideways)",
 }

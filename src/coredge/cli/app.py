@@ -54,8 +54,9 @@ def _root() -> None:
     """Plan, simulate and price AI compute split between core campuses and edge sites."""
 
 
-console = Console()
-"""Tables and human-readable results (stdout)."""
+console = Console(markup=False)
+"""Tables and human-readable results (stdout). Markup is off, so a unit in brackets such as
+``CO2 [t]`` or ``payback [years]`` prints as written (rich would take it for a style tag)."""
 
 err_console = Console(stderr=True)
 """Progress, warnings and error messages (stderr), so that stdout stays parseable."""

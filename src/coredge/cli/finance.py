@@ -91,17 +91,20 @@ def plan_from_source(source: str | None, variant: str | None) -> PlannedSource:
 # ------------------------------------------------------------------ finance
 
 
-def _metrics_table(title: str, pf: PlanFinancials) -> Table:
-    t = Table(title=escape(title))
+def _metrics_table(title: str, pf: PlanFinancials, tiers: dict[str, Any] | None = None) -> Table:
+    trains = [k for k, v in (tiers or {}).items() if v.get("cost_basis") == "gpu_hour"]
+    t = Table(title=escape(title), caption=(f"$/Mtok n/a: {', '.join(trains)} mostly trains (read its $/GPU-h)"
+                                    if trains else None))
     t.add_column("", no_wrap=True, min_width=9)
     for col in ("sites", "capex", "NPV", "IRR", "payback [y]", "MOIC", "peak funding", "$/GPU-h", "$/Mtok"):
         t.add_column(col, justify="right")
-    rows = [(k, v) for k, v in pf.tiers.items()] + [("portfolio", pf.portfolio)]
+    rows = [(k, v) for k, v in (tiers or pf.tiers).items()] + [("portfolio", pf.portfolio)]
     for name, m in rows:
         t.add_row(
             name, str(m.get("n_sites", "")), usd(m["capex_usd"]), usd(m["npv_usd"]), pct(m["irr"]),
             num(m["payback_years"], 1), num(m["moic"], 2), usd(m["peak_funding_usd"]),
-            num(m["lcoc_usd_per_gpu_hour"], 2), num(m["usd_per_mtok"], 2),
+            num(m["lcoc_usd_per_gpu_hour"], 2),
+            "n/a" if m.get("cost_basis") == "gpu_hour" else num(m["usd_per_mtok"], 2),
         )
     return t
 
@@ -128,21 +131,30 @@ def finance_cmd(source: SourceArg = None, scenario_variant: VariantOpt = None, j
     """NPV, IRR, payback, MOIC, peak funding and levelised costs per tier and for the portfolio."""
     src = plan_from_source(source, scenario_variant)
     sc, pf, label = src.scenario, src.finance, src.label
-    out = {"scenario": sc.name, "variant": scenario_variant, "source": label, **pf.summary()}
+    from coredge.results import readable_finance
+
+    fs = readable_finance(pf.summary(), src.plan.sites)
+    out = {"scenario": sc.name, "variant": scenario_variant, "source": label, **fs}
     if json_out:
         emit_json(out)
         return
-    console.print(_metrics_table(f"coredge finance: {label}", pf))
+    console.print(_metrics_table(f"coredge finance: {label}", pf, fs["tiers"]))
     if pf.views:
         console.print(_views_table(pf))
-    if pf.edge_premium:
-        e = Table(title="edge vs nearest core campus (final plan year)")
+    if fs.get("edge_premium"):
+        e = Table(title="edge vs nearest core campus (final plan year)",
+                  caption="extra cost/yr: serving the class's edge load at the edge tier's cost per GPU-hour "
+                  "instead of the core's; $/yr per ms: that extra cost per ms of RTT saved, only where the "
+                  "edge costs more (where it is cheaper the latency comes with a saving)")
         for col in ("class", "budget", "edge MW", "extra cost/yr", "RTT saved", "$/yr per ms", "core within budget"):
             e.add_column(col, justify="left" if col == "class" else "right")
-        for k, v in pf.edge_premium.items():
+        for k, v in fs["edge_premium"].items():
+            extra = (f"saves {usd(v['edge_saving_usd_per_year'])}" if v["edge_cheaper"]
+                     else usd(v["extra_cost_usd_per_year"]))
+            per_ms = "none (edge cheaper)" if v["edge_cheaper"] else usd(v["usd_per_ms_saved_per_year"])
             e.add_row(
-                k, f"{v['rtt_budget_ms']:.0f} ms", num(v["edge_mw"], 3), usd(v["extra_cost_usd_per_year"]),
-                num(v["rtt_saved_ms"], 1) + " ms", usd(v["usd_per_ms_saved_per_year"]), pct(v["core_within_budget_frac"]),
+                k, f"{v['rtt_budget_ms']:.0f} ms", num(v["edge_mw"], 3), extra,
+                num(v["rtt_saved_ms"], 1) + " ms", per_ms, pct(v["core_within_budget_frac"]),
             )
         console.print(e)
     console.print(

@@ -11,11 +11,12 @@ from coredge.catalog.accelerators import get_accelerator
 from coredge.catalog.llm_models import get_model
 from coredge.cli.app import app, console, emit_json, err_console
 from coredge.errors import InputError
+from coredge.physics.engine_profile import engine_profile
 from coredge.physics.serving import ServingProfile, max_batch, min_tp
 from coredge.physics.site import DEFAULT_IT_LOAD_FRAC, site_report
 from coredge.physics.training import estimate
 
-_DTYPES = ("bf16", "fp8", "int4")
+_DTYPES = ("bf16", "fp16", "fp8", "fp4", "int4")
 
 
 def _dtype(d: str) -> str:
@@ -42,9 +43,9 @@ def _point_dict(p: Any) -> dict[str, Any]:
 @app.command("profile")
 def profile_command(
     model: str = typer.Option(
-        ..., "--model", help="llama3-8b, llama3-70b, llama3-405b, mixtral-8x7b"
+        ..., "--model", help="llama3-8b, llama3-70b, llama3-405b, llama2-70b, mixtral-8x7b"
     ),
-    gpu: str = typer.Option(..., "--gpu", help="v100, a100, h100, h200, b200, gb200"),
+    gpu: str = typer.Option(..., "--gpu", help="v100, a100, h100, h200, b200, gb200, l40s, l4"),
     tp: int | None = typer.Option(
         None, "--tp", help="Tensor-parallel GPUs (1, 2, 4, 8); default the smallest that fits."
     ),
@@ -55,14 +56,32 @@ def profile_command(
     prompt_tokens: int | None = typer.Option(
         None, "--prompt-tokens", help="Prompt length for TTFT [tokens]; default --context."
     ),
-    dtype: str = typer.Option("bf16", "--dtype", help="Weight dtype: bf16, fp8, int4."),
+    dtype: str = typer.Option(
+        "bf16", "--dtype", help="Weight dtype: bf16, fp16, fp8, fp4 (Blackwell), int4."
+    ),
+    isl: int | None = typer.Option(
+        None, "--isl", help="Prompt tokens per request: engine model (with --osl)."
+    ),
+    osl: int | None = typer.Option(None, "--osl", help="Output tokens per request (with --isl)."),
+    engine: str = typer.Option("trtllm", "--engine", help="Serving engine: trtllm or vllm."),
+    qps: float | None = typer.Option(
+        None, "--qps", help="Offered requests/s to one replica: TTFT, TPOT at that load."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object as the last line."),
 ) -> None:
-    """Serving profile of a model on an accelerator: tokens/s, TTFT, TPOT, power, J/token."""
+    """Serving profile of a model on an accelerator: tokens/s, TTFT, TPOT, power, J/token.
+
+    With --isl and --osl: the engine model (continuous batching, prefill included, the engine's
+    limits): offline maximum output tokens/s per GPU, and with --qps the mean TTFT and TPOT at
+    that load (a queueing model, named in the output). Without: the decode roofline by batch.
+    """
     m = get_model(model, "--model")
     g = get_accelerator(gpu, "--gpu")
     d = _dtype(dtype)
     g.peak_tflops(d)
+    if isl is not None or osl is not None or qps is not None:
+        _engine_profile(m.id, g.id, d, isl, osl, tp, engine, qps, json_out)
+        return
     if context < 1:
         raise InputError.of("--context", context, "a positive number of tokens")
     if batch is not None and batch < 1:
@@ -114,6 +133,35 @@ def profile_command(
     console.print(t)
 
 
+def _engine_profile(
+    model: str,
+    gpu: str,
+    dtype: str,
+    isl: int | None,
+    osl: int | None,
+    tp: int | None,
+    engine: str,
+    qps: float | None,
+    json_out: bool,
+) -> None:
+    for name, v in (("--isl", isl), ("--osl", osl)):
+        if v is None or v < 1:
+            raise InputError.of(name, v, "a positive number of tokens (--isl and --osl together)")
+    assert isl is not None and osl is not None
+    r = engine_profile(model, gpu, dtype, isl, osl, tp, engine, qps)
+    # the legacy key: the largest batch of isl + osl tokens the engine's KV memory holds
+    out = {"model": model, "gpu": gpu, "dtype": dtype, "max_batch": r["kv_batch"], **r}
+    if json_out:
+        emit_json(out)
+        return
+    t = Table(title=f"{model} on {r['tp']} x {gpu} ({dtype}), {r['engine']}, ISL {isl} / OSL {osl}")
+    t.add_column("figure")
+    t.add_column("value", justify="right")
+    for k, v in out.items():
+        t.add_row(k, "-" if v is None else (f"{v:,.3f}" if isinstance(v, float) else str(v)))
+    console.print(t)
+
+
 @app.command("train")
 def train_command(
     params: float = typer.Option(..., "--params", help="Parameters, e.g. 405e9."),
@@ -129,12 +177,20 @@ def train_command(
         None, "--grid-gco2-per-kwh", help="Grid intensity [g CO2/kWh]."
     ),
     dtype: str = typer.Option("bf16", "--dtype", help="bf16 or fp8 training."),
+    power_w: float | None = typer.Option(
+        None,
+        "--power-w",
+        help="Average system power per GPU at training load incl. host share, before PUE [W]; "
+        "default: measured for the GPU, else derived from its nameplate.",
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object as the last line."),
 ) -> None:
     """Training run estimate: FLOPs, GPU-hours, days, energy, CO2."""
     if dtype not in ("bf16", "fp8"):
         raise InputError.of("--dtype", dtype, "one of: bf16, fp8")
-    e = estimate(params, tokens, gpu, gpus, mfu, goodput, pue, grid, dtype=dtype)
+    e = estimate(
+        params, tokens, gpu, gpus, mfu, goodput, pue, grid, dtype=dtype, avg_power_w_per_gpu=power_w
+    )
     out = {
         "gpu": get_accelerator(gpu).id,
         "flops": e.flops,
@@ -146,6 +202,9 @@ def train_command(
         "goodput": e.goodput,
         "pue": e.pue,
         "avg_power_w_per_gpu": e.avg_power_w_per_gpu,
+        "power_source": e.power_source,
+        "nameplate_w_per_gpu": e.nameplate_w_per_gpu,
+        "mfu_source": e.mfu_source,
         "gpus": e.gpus,
     }
     if json_out:

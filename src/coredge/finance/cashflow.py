@@ -81,6 +81,9 @@ class SiteInputs:
         ``tokens_per_gpu_s`` for ``tokens`` sites, none otherwise.
     pre_leased_share, gpu_hour_price_usd, lease_usd_per_kw_month, usd_per_mtok : ndarray
         Per-site overrides of the tier assumptions; NaN = use the tier's value.
+    energy_draw_frac : ndarray
+        Average draw of a busy GPU over its nameplate IT power [fraction]; IT energy is
+        ``it_mw x utilisation_frac x energy_draw_frac`` (1 = busy GPUs at nameplate).
     """
 
     site_id: tuple[str, ...]
@@ -99,6 +102,7 @@ class SiteInputs:
     gpu_hour_price_usd: FloatArray
     lease_usd_per_kw_month: FloatArray
     usd_per_mtok: FloatArray
+    energy_draw_frac: FloatArray | None = None
 
     @property
     def n_sites(self) -> int:
@@ -127,6 +131,7 @@ class SiteInputs:
         gpu_hour_price_usd: npt.ArrayLike | None = None,
         lease_usd_per_kw_month: npt.ArrayLike | None = None,
         usd_per_mtok: npt.ArrayLike | None = None,
+        energy_draw_frac: npt.ArrayLike | None = None,
     ) -> SiteInputs:
         """Validate and build; give either total ``capex_facility_usd`` (split by
         ``facility_split``) or ``capex_facility_components_usd`` of shape (S, 5)."""
@@ -190,6 +195,9 @@ class SiteInputs:
         gp = arr("gpu_hour_price_usd", gpu_hour_price_usd)
         lr = arr("lease_usd_per_kw_month", lease_usd_per_kw_month)
         um = arr("usd_per_mtok", usd_per_mtok)
+        dr = arr("energy_draw_frac", energy_draw_frac, 1.0)
+        with np.errstate(invalid="ignore"):
+            check("energy_draw_frac", dr, (dr > 0) & (dr <= 1), "a fraction in (0, 1]")
         with np.errstate(invalid="ignore"):
             for name, a in (("mtok_per_year", mt), ("gpu_hour_price_usd", gp), ("lease_usd_per_kw_month", lr), ("usd_per_mtok", um)):
                 check(name, a, a >= 0, ">= 0", nan_ok=True)
@@ -212,6 +220,7 @@ class SiteInputs:
             gpu_hour_price_usd=gp,
             lease_usd_per_kw_month=lr,
             usd_per_mtok=um,
+            energy_draw_frac=dr,
         )
 
 
@@ -371,7 +380,8 @@ def build_drivers(inputs: SiteInputs, assumptions: FinanceAssumptions) -> Driver
 
     # energy at full volume
     # (lease: full volume is the stabilised occupancy of the IT capacity)
-    energy_mwh_full = grid_energy_mwh(inputs.it_mw, util, inputs.pue) * np.where(is_lease, occ, 1.0)
+    draw = np.ones_like(util) if inputs.energy_draw_frac is None else inputs.energy_draw_frac
+    energy_mwh_full = grid_energy_mwh(inputs.it_mw, util * draw, inputs.pue) * np.where(is_lease, occ, 1.0)
     e_full = energy_cost_usd(
         energy_mwh_full[:, None],
         inputs.energy_price_usd_per_mwh[:, None],

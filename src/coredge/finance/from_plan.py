@@ -233,7 +233,7 @@ def plan_site_table(inputs: Inputs, plan: Plan, costs: SiteCosts) -> pd.DataFram
     cols = [
         "site_id", "site", "tier", "phase_year", "build_start_year", "online_year", "it_mw", "gpus",
         "pue", "capex_facility_usd", "capex_it_usd", "energy_price_usd_per_mwh", "utilisation_frac",
-        "mtok_per_year", "state",
+        "mtok_per_year", "state", "energy_draw_frac",
     ]
     if S == 0:
         return pd.DataFrame(columns=cols)
@@ -265,6 +265,7 @@ def plan_site_table(inputs: Inputs, plan: Plan, costs: SiteCosts) -> pd.DataFram
             "pue": float(pue[i]),
             "energy_price_usd_per_mwh": float(price[i]),
             "utilisation_frac": util,
+            "energy_draw_frac": inputs.energy_draw_frac,
             "state": str(s["state"].iat[i]) if "state" in s.columns else "",
         }
         if existing[i] > 0:

@@ -51,6 +51,7 @@ OPTIONAL_COLUMNS: Final[tuple[str, ...]] = (
     "gpu_hour_price_usd",
     "lease_usd_per_kw_month",
     "usd_per_mtok",
+    "energy_draw_frac",
     *(f"capex_{c}_usd" for c in FACILITY_COMPONENTS),
 )
 """Optional per-site revenue inputs and facility capex by component (all five components must
@@ -137,6 +138,7 @@ def site_inputs_from_table(
         gpu_hour_price_usd=col("gpu_hour_price_usd"),
         lease_usd_per_kw_month=col("lease_usd_per_kw_month"),
         usd_per_mtok=col("usd_per_mtok"),
+        energy_draw_frac=col("energy_draw_frac"),
     )
 
 

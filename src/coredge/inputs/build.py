@@ -124,6 +124,18 @@ class Inputs:
     def n_classes(self) -> int:
         return len(self.classes)
 
+    @property
+    def energy_draw_frac(self) -> float:
+        """Average draw of a busy GPU over the nameplate ``it_kw_per_gpu`` it is sized with [fraction].
+
+        `coredge.physics.training.energy_draw_fraction` for the scenario's accelerator: energy
+        is busy nameplate MW x this fraction (measured average system power at training load),
+        sizing stays at the nameplate.
+        """
+        from coredge.physics.training import energy_draw_fraction
+
+        return energy_draw_fraction(self.scenario.hardware.gpu, self.it_kw_per_gpu)
+
 
 def build_demand_points(sc: Scenario) -> pd.DataFrame:
     """Demand points of the scenario with a `weight` column (share of demand, sums to 1).
@@ -186,7 +198,8 @@ TP_DEGREES: tuple[int, ...] = (1, 2, 4, 8)
 
 
 def best_capacity_point(
-    model: str, gpu: str, tokens_in: int, tokens_out: int, tpot_ms: float, ttft_ms: float, dtype: str
+    model: str, gpu: str, tokens_in: int, tokens_out: int, tpot_ms: float, ttft_ms: float, dtype: str,
+    engine: str = "trtllm",
 ) -> Any:
     """The operating point with the most output tokens/s per GPU over the TP degrees that hold the
     model (a `coredge.physics.serving.CapacityPoint`), or None when none meets the targets.
@@ -199,7 +212,7 @@ def best_capacity_point(
     best: Any = None
     for tp in TP_DEGREES:
         try:
-            c = capacity_point(model, gpu, tokens_in, tokens_out, tpot_ms, ttft_ms, dtype, None, tp)
+            c = capacity_point(model, gpu, tokens_in, tokens_out, tpot_ms, ttft_ms, dtype, None, tp, engine)
         except InputError:
             continue  # the weights do not fit at this TP
         if c.tokens_per_s_per_gpu > 0 and (best is None or c.tokens_per_s_per_gpu > best.tokens_per_s_per_gpu):
@@ -235,6 +248,7 @@ def class_capacity(sc: Scenario) -> dict[str, ClassCapacity]:
             w.tpot_target_ms if w.tpot_target_ms is not None else math.inf,
             w.ttft_target_ms if w.ttft_target_ms is not None else math.inf,
             w.dtype,
+            sc.hardware.engine,
         )
         tok_s = 0.0 if point is None else float(point.tokens_per_s_per_gpu)
         if point is None or not tok_s > 0:

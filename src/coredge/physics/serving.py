@@ -33,10 +33,7 @@ batching is approximated by static batches; MoE routing is assumed uniform.
 from __future__ import annotations
 
 import functools
-import json
-from dataclasses import asdict, dataclass, field
-from importlib import resources
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -44,79 +41,46 @@ import numpy.typing as npt
 from coredge.catalog.accelerators import Accelerator, get_accelerator
 from coredge.catalog.llm_models import LLMModel, get_model
 from coredge.errors import InputError
+from coredge.physics import throughput as th
+from coredge.physics.profile_fit import (
+    FIT_FILE,
+    ServingFit,
+    activity_frac,
+    board_power_w,
+    default_fit,
+)
 
 FloatArray = npt.NDArray[np.float64]
 ArrayLike = float | int | FloatArray
+
+__all__ = [
+    "FIT_FILE",
+    "CapacityPoint",
+    "ServingFit",
+    "ServingPoint",
+    "ServingProfile",
+    "activity_frac",
+    "allreduce_ms",
+    "board_power_w",
+    "capacity_point",
+    "capacity_tokens_per_s_per_gpu",
+    "decode_power_w",
+    "decode_step_ms",
+    "decode_terms",
+    "default_fit",
+    "max_batch",
+    "min_tp",
+    "power_w_per_gpu_at",
+    "prefill_ms",
+    "prefill_power_w",
+    "prefill_terms",
+]
 
 TP_CHOICES: tuple[int, ...] = (1, 2, 4, 8)
 """Tensor-parallel degrees considered (one 8-GPU server at most)."""
 
 ACTIVATION_BYTES: float = 2.0
 """Bytes per activation element exchanged in all-reduce (bf16) [bytes]."""
-
-
-@dataclass(frozen=True)
-class ServingFit:
-    """Fitted (and assumed) parameters of the serving model.
-
-    Attributes
-    ----------
-    bw_eff : float
-        Achieved share of datasheet HBM bandwidth when streaming weights and KV cache [fraction].
-    compute_eff_decode, compute_eff_prefill : float
-        Achieved share of dense tensor peak in decode / prefill GEMMs [fraction].
-    layer_overhead_ms : float
-        Fixed time per layer per forward pass (kernel latency, norms, small ops) [ms].
-    step_overhead_ms : float
-        Fixed time per forward pass [ms].
-    idle_power_frac, limit_power_frac : float
-        Idle board power and highest sustained board power, as shares of TDP [fraction].
-    power_bw_weight, power_compute_weight : float
-        Weights of memory and tensor-core utilisation in the activity that sets dynamic power.
-    allreduce_latency_ms : float
-        Fixed latency of one all-reduce over NVLink [ms] (assumption).
-    nvlink_eff : float
-        Achieved share of one-way NVLink bandwidth in all-reduce [fraction] (assumption).
-    usable_memory_frac : float
-        Share of HBM usable for weights + KV cache (rest: activations, runtime) [fraction]
-        (assumption: vLLM's default ``gpu_memory_utilization=0.9``).
-    meta : dict
-        Provenance: data file, device, fit date, residuals.
-    """
-
-    bw_eff: float
-    compute_eff_decode: float
-    compute_eff_prefill: float
-    layer_overhead_ms: float
-    step_overhead_ms: float
-    idle_power_frac: float
-    limit_power_frac: float
-    power_bw_weight: float
-    power_compute_weight: float
-    allreduce_latency_ms: float = 0.010
-    nvlink_eff: float = 0.80
-    usable_memory_frac: float = 0.90
-    meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
-
-    def to_json_dict(self) -> dict[str, Any]:
-        """Plain dict for ``serving_fit.json``."""
-        return asdict(self)
-
-    def __hash__(self) -> int:
-        d = asdict(self)
-        d.pop("meta")
-        return hash(tuple(sorted(d.items())))
-
-
-FIT_FILE = "serving_fit.json"
-
-
-@functools.cache
-def default_fit() -> ServingFit:
-    """The fit shipped with coredge (``coredge/physics/serving_fit.json``)."""
-    text = resources.files("coredge.physics").joinpath(FIT_FILE).read_text(encoding="utf-8")
-    raw = json.loads(text)
-    return ServingFit(**raw)
 
 
 def _resolve(
@@ -383,60 +347,6 @@ def min_tp(
     )
 
 
-def activity_frac(
-    gpu: Accelerator | str,
-    bytes_per_s: ArrayLike,
-    flops_per_s: ArrayLike,
-    dtype: str = "bf16",
-    fit: ServingFit | None = None,
-) -> FloatArray:
-    """Load fraction (0..1) that sets dynamic board power, from memory and compute utilisation.
-
-    Parameters
-    ----------
-    bytes_per_s : float or ndarray
-        HBM traffic per GPU [bytes/s].
-    flops_per_s : float or ndarray
-        Tensor FLOP rate per GPU [FLOP/s].
-
-    Examples
-    --------
-    >>> float(activity_frac("h100", 0.0, 0.0))
-    0.0
-    """
-    g = get_accelerator(gpu) if isinstance(gpu, str) else gpu
-    f = fit if fit is not None else default_fit()
-    u_bw = np.asarray(bytes_per_s, dtype=np.float64) / (g.hbm_gb_s * 1e9)
-    u_c = np.asarray(flops_per_s, dtype=np.float64) / (g.peak_tflops(dtype) * 1e12)
-    return np.asarray(np.clip(f.power_bw_weight * u_bw + f.power_compute_weight * u_c, 0.0, 1.0))
-
-
-def board_power_w(
-    gpu: Accelerator | str, load_frac: ArrayLike, fit: ServingFit | None = None
-) -> FloatArray:
-    """Board power of one GPU at a load fraction between idle (0) and full load (1) [W].
-
-    ``tdp * min(limit_frac, idle_frac + (1 - idle_frac) * load_frac)``.
-
-    Parameters
-    ----------
-    gpu : Accelerator or str
-        Accelerator or id.
-    load_frac : float or ndarray
-        Load [fraction, clipped to 0..1]; see `activity_frac`.
-
-    Examples
-    --------
-    >>> round(float(board_power_w("h100", 0.0)))
-    129
-    """
-    g = get_accelerator(gpu) if isinstance(gpu, str) else gpu
-    f = fit if fit is not None else default_fit()
-    x = np.clip(np.asarray(load_frac, dtype=np.float64), 0.0, 1.0)
-    share = np.minimum(f.limit_power_frac, f.idle_power_frac + (1.0 - f.idle_power_frac) * x)
-    return np.asarray(g.tdp_w * share)
-
-
 def decode_power_w(
     model: LLMModel | str,
     gpu: Accelerator | str,
@@ -578,20 +488,22 @@ class CapacityPoint:
     tp, batch : int
         Tensor-parallel degree chosen and the batch used (0 when no batch meets the targets).
     tpot_ms : float
-        Effective time per output token at that point [ms]: the decode step plus the prefill
-        work of the prompts that join the batch while a request generates, spread over its
-        output tokens (``step + prefill(batch) / tokens_out``, continuous batching). This is
-        what the TPOT target constrains.
+        Mean time per output token at that load [ms]: the mean engine step, whose decodes share
+        it with the prefill chunks of arriving prompts (continuous batching). This is what the
+        TPOT target constrains.
     ttft_ms : float
-        Single-prompt prefill time [ms] (TTFT without queueing).
+        Time to first token in a free slot at that load [ms]: the prompt's prefill steps,
+        without the admission wait (the simulator queues requests itself; the wait is part of
+        the TTFT target check, `coredge.physics.throughput.slo_capacity`); when no load meets
+        the targets, the single-prompt prefill time.
     tokens_per_s_per_gpu : float
-        Sustainable output tokens/s per GPU including the prefill time share [tokens/s].
+        Sustainable output tokens/s per GPU [tokens/s].
     power_w_per_gpu : float
-        Time-averaged board power per GPU (decode and prefill phases) [W].
+        Board power per GPU at that load [W].
     joules_per_token : float
         Board energy per output token (prefill included) [J].
     decode_step_ms : float
-        One decode iteration at that batch [ms].
+        One engine step at that load [ms] (= ``tpot_ms``).
     """
 
     tp: int
@@ -615,17 +527,16 @@ def capacity_point(
     dtype: str = "bf16",
     fit: ServingFit | None = None,
     tp: int | None = None,
+    engine: str = "trtllm",
 ) -> CapacityPoint:
     """Largest sustainable load of a GPU pool serving one request shape within latency targets.
 
-    The smallest TP that holds the weights is used; the batch is the largest that fits memory at
-    the full context (``tokens_in + tokens_out``) and whose effective time per output token,
-    ``step + prefill(batch) / tokens_out`` (decode step at the mean context ``tokens_in +
-    tokens_out / 2`` plus the prefill of the ``batch`` prompts that replace the finished requests,
-    spread over the output tokens), meets ``tpot_slo_ms``. Each batch turnover prefills its
-    ``batch`` prompts, so ``tokens/s = batch * tokens_out / (tokens_out * step + prefill(batch))``.
-    If a single prompt's prefill exceeds ``ttft_slo_ms``, or no batch meets the TPOT target, the
-    capacity is 0 (this GPU cannot serve the class).
+    The engine model of `coredge.physics.throughput` (continuous batching with prefill mixed into
+    decode steps, the engine's batch, token and KV-memory limits) under a Poisson load: the
+    highest request rate whose mean TPOT and mean TTFT (prefill plus M/G/c admission wait) meet
+    the targets, at most 95% of the engine's maximum rate (`coredge.physics.throughput.
+    slo_capacity`). The capacity is 0 when even a light load misses a target (this GPU cannot
+    serve the class).
 
     Parameters
     ----------
@@ -634,14 +545,15 @@ def capacity_point(
     tokens_in, tokens_out : int
         Prompt and output tokens per request [tokens].
     tpot_slo_ms, ttft_slo_ms : float
-        Time-per-output-token and time-to-first-token targets [ms].
+        Time-per-output-token and time-to-first-token targets [ms] (``inf``: no target).
     dtype : str
         Weight dtype.
     fit : ServingFit, optional
-        Parameters (default: the shipped fit).
+        Profile parameters (default: the shipped fit).
     tp : int, optional
-        Force a tensor-parallel degree instead of the smallest that fits (a larger TP leaves more
-        memory for KV cache and can raise tokens/s per GPU for large models).
+        Force a tensor-parallel degree instead of the smallest that holds the model.
+    engine : str
+        Serving engine (`coredge.physics.engines`): ``trtllm`` or ``vllm``.
 
     Examples
     --------
@@ -656,36 +568,31 @@ def capacity_point(
         if not x > 0:
             raise InputError.of(name, x, "a positive time in ms")
     m, g, f = _resolve(model_id, gpu_id, fit)
-    full = tokens_in + tokens_out
     if tp is None:
-        tp = min_tp(m, g, full, dtype, f)
+        tps = th.feasible_tps(m, g, dtype, tokens_in, tokens_out, engine)
+        if not tps:
+            min_tp(m, g, tokens_in + tokens_out, dtype, f)  # raises the usual InputError
+            tps = [8]
+        tp = tps[0]
     else:
         _check_tp(tp, "tp")
-    ttft = float(prefill_ms(m, g, tokens_in, tp, dtype, 1, f))
-    zero = CapacityPoint(
-        tp, 0, float("nan"), ttft, 0.0, float(board_power_w(g, 0.0, f)), float("nan")
-    )
-    if ttft > ttft_slo_ms:
-        return zero
-    b_max = int(max_batch(m, g, full, tp, dtype, f))
-    batches = np.arange(1, b_max + 1, dtype=np.float64)
-    mean_ctx = tokens_in + tokens_out / 2.0
-    steps = decode_step_ms(m, g, batches, mean_ctx, tp, dtype, f)
-    pres = prefill_ms(m, g, tokens_in, tp, dtype, batches, f)
-    eff = steps + pres / tokens_out
-    ok = np.nonzero(eff <= tpot_slo_ms)[0]
-    if ok.size == 0:
-        return zero
-    b = float(batches[ok[-1]])
-    step = float(steps[ok[-1]])
-    pre = float(pres[ok[-1]])
-    cycle_ms = tokens_out * step + pre
-    tps_gpu = b * tokens_out / cycle_ms * 1e3 / tp
-    p_dec = float(decode_power_w(m, g, b, mean_ctx, tp, dtype, f))
-    p_pre = float(prefill_power_w(m, g, tokens_in, tp, dtype, b, f))
-    p_avg = (p_dec * tokens_out * step + p_pre * pre) / cycle_ms
+    s = th.setup(m, g, dtype, tp, engine, fit=f)
+    ttft0 = float(prefill_ms(m, g, tokens_in, tp, dtype, 1, f))
+    c = th.slo_capacity(s, tokens_in, tokens_out, tpot_slo_ms, ttft_slo_ms)
+    if c is None:
+        return CapacityPoint(
+            tp, 0, float("nan"), ttft0, 0.0, float(board_power_w(g, 0.0, f)), float("nan")
+        )
+    tps_gpu = c["qps"] * tokens_out / tp
     return CapacityPoint(
-        tp, int(b), step + pre / tokens_out, ttft, tps_gpu, p_avg, p_avg / tps_gpu, step
+        tp=tp,
+        batch=int(c["batch"]),
+        tpot_ms=c["tpot_ms"],
+        ttft_ms=c["prefill_ms"],
+        tokens_per_s_per_gpu=tps_gpu,
+        power_w_per_gpu=c["power_w"],
+        joules_per_token=c["power_w"] / tps_gpu,
+        decode_step_ms=c["tpot_ms"],
     )
 
 
@@ -705,7 +612,7 @@ def capacity_tokens_per_s_per_gpu(
     Examples
     --------
     >>> round(capacity_tokens_per_s_per_gpu("llama3-8b", "h100", 512, 256, 50.0, 1000.0), -2)
-    10700.0
+    8100.0
     """
     return capacity_point(
         model_id, gpu_id, tokens_in, tokens_out, tpot_slo_ms, ttft_slo_ms, dtype

@@ -286,7 +286,8 @@ def site_costs(inputs: Inputs, plan: Plan) -> SiteCosts:
     capex_fac = added * fac_per_mw
     capex_it = gpus_added * inputs.gpu_capex_usd
     fixed = np.cumsum(capex_fac, axis=1) * opex_frac + inst * staff
-    energy = grid_energy_mwh(plan.load_mw_by_year, sc.hardware.utilisation_frac, pue)
+    # busy nameplate MW x the average draw of a busy GPU (not its nameplate) x PUE
+    energy = grid_energy_mwh(plan.load_mw_by_year, sc.hardware.utilisation_frac * inputs.energy_draw_frac, pue)
     esc = escalation_factors(sc.economics.power_price_escalator_rate, plan_year_offsets(plan.years))
     energy_cost = energy_cost_usd(energy, price, esc[None, :])
     co2 = energy * carbon / 1000.0  # MWh x kg/MWh -> kg; /1000 -> t

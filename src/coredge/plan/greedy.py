@@ -64,7 +64,8 @@ def core_cost_usd(inputs: Inputs, core_idx: npt.NDArray[np.int64], core_series_m
     price = cand["price_usd_per_mwh"].to_numpy(dtype=np.float64)[core_idx]
     pue = cand["pue_core"].to_numpy(dtype=np.float64)[core_idx]
     per_mw = energy_usd_per_mw_year(
-        sc.hardware.utilisation_frac, pue, price, years, sc.economics.power_price_escalator_rate
+        sc.hardware.utilisation_frac * inputs.energy_draw_frac, pue, price, years,
+        sc.economics.power_price_escalator_rate,
     )
     energy = (core_series_mw * disc)[None, :] * (years[None, :] >= oy[:, None]) * per_mw
     wait = (core_series_mw * disc)[None, :] * (years[None, :] < oy[:, None]) * (

@@ -125,7 +125,8 @@ def build_economics(inputs: Inputs, fac: Facilities, objective: str = "cost") ->
     disc = discount_factors(sc.economics.discount_rate, plan_year_offsets(years))
     util = sc.hardware.utilisation_frac
     energy = energy_usd_per_mw_year(
-        util, fac.pue, fac.price_usd_per_mwh, years, sc.economics.power_price_escalator_rate
+        util * inputs.energy_draw_frac, fac.pue, fac.price_usd_per_mwh, years,
+        sc.economics.power_price_escalator_rate,
     ) * disc[None, :]
     gpu_per_mw = gpus_per_mw(inputs.it_kw_per_gpu)
     capex_mw = fac.fac_capex_usd_per_mw + gpu_per_mw * inputs.gpu_capex_usd

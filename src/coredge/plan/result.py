@@ -139,7 +139,7 @@ def coverage_by_class(inputs: Inputs, plan: Plan, year_index: int = -1) -> dict[
         )
         out[cid] = {
             "rtt_budget_ms": None if math.isinf(budget) else float(budget),
-            "coverage": served / total if total > 0 else 1.0,
+            "coverage": min(max(served / total, 0.0), 1.0) if total > 0 else 1.0,
             "served_mw": served,
             "demand_mw": total,
         }

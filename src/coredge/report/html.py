@@ -17,7 +17,8 @@ import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 
-from coredge.formatting import pct, usd
+from coredge.formatting import pct, site_display_name, usd
+from coredge.plan.resilience import explain
 from coredge.report.maps import albers_usa, equirectangular
 from coredge.report.market import market_rows, range_rows
 
@@ -27,6 +28,10 @@ if TYPE_CHECKING:
 
 TIER_COLOURS = {"core": "#b2182b", "regional": "#2166ac", "micro": "#1b9e77"}
 """Tier colours (ColorBrewer RdBu/Dark2, colour-blind safe)."""
+
+LEGEND_BELOW: dict[str, object] = {"orientation": "h", "x": 0.0, "xanchor": "left", "y": -0.12,
+                                   "yanchor": "top"}
+"""Legend of the bar charts: a row under the plot, clear of the plotly toolbar (top right)."""
 
 
 def _is_us(res: RunResult) -> bool:
@@ -101,9 +106,10 @@ def coverage_figure(res: RunResult) -> go.Figure:
         for k in names
     ]
     fig = go.Figure(go.Bar(x=labels, y=vals, marker_color="#4393c3",
-                           text=[f"{v:.1f}%" for v in vals], textposition="outside"))
-    fig.update_layout(height=360, yaxis={"title": "demand served within budget [%]", "range": [0, 109]},
-                      margin={"l": 60, "r": 10, "t": 10, "b": 90})
+                           text=[f"{v:.1f}%" for v in vals], textposition="outside",
+                           hovertemplate="%{x}: %{y:.2f}% of the load within budget<extra></extra>"))
+    fig.update_layout(height=380, yaxis={"title": "demand served within budget [%]", "range": [0, 109]},
+                      margin={"l": 60, "r": 10, "t": 36, "b": 90})  # t: value labels clear of the toolbar
     return fig
 
 
@@ -117,9 +123,11 @@ def rtt_histogram(res: RunResult) -> go.Figure:
             m = (a["class_index"] == k).to_numpy()
             if m.any():
                 fig.add_trace(go.Histogram(x=a["rtt_ms"].to_numpy()[m], y=w[m], histfunc="sum",
-                                           name=cid, xbins={"size": 2.0}, opacity=0.75))
+                                           name=cid, xbins={"size": 2.0}, opacity=0.75,
+                                           hovertemplate=f"{cid}: %{{y:,.3f}} MW served at %{{x}} ms RTT<extra></extra>"))
     fig.update_layout(barmode="stack", height=360, xaxis={"title": "backbone RTT to serving site [ms]"},
-                      yaxis={"title": "served IT load [MW]"}, margin={"l": 60, "r": 10, "t": 10, "b": 50})
+                      yaxis={"title": "served IT load [MW]"}, margin={"l": 60, "r": 10, "t": 10, "b": 120},
+                      legend={**LEGEND_BELOW, "y": -0.25})
     return fig
 
 
@@ -131,9 +139,10 @@ def buildout_figure(res: RunResult) -> go.Figure:
     for tier in ("core", "regional", "micro"):
         m = (s["tier"] == tier).to_numpy()
         fig.add_trace(go.Bar(x=years, y=res.plan.it_mw_by_year[m].sum(axis=0), name=tier,
-                             marker_color=TIER_COLOURS[tier]))
-    fig.update_layout(barmode="stack", height=340, yaxis={"title": "installed IT [MW]"},
-                      margin={"l": 60, "r": 10, "t": 10, "b": 40})
+                             marker_color=TIER_COLOURS[tier],
+                             hovertemplate=f"{tier}: %{{y:,.1f}} MW IT installed in %{{x}}<extra></extra>"))
+    fig.update_layout(barmode="stack", height=360, yaxis={"title": "installed IT [MW]"},
+                      margin={"l": 60, "r": 10, "t": 10, "b": 70}, legend=LEGEND_BELOW)
     return fig
 
 
@@ -145,9 +154,10 @@ def unmet_figure(res: RunResult) -> go.Figure:
     for k, name in enumerate(names):
         vals = res.plan.unmet_mw[k]
         if float(vals.max()) > 1e-6:
-            fig.add_trace(go.Bar(x=years, y=vals, name=name))
-    fig.update_layout(barmode="stack", height=300, yaxis={"title": "unserved IT load [MW]"},
-                      margin={"l": 60, "r": 10, "t": 10, "b": 40})
+            fig.add_trace(go.Bar(x=years, y=vals, name=name,
+                                 hovertemplate=f"{name}: %{{y:,.3f}} MW unserved in %{{x}}<extra></extra>"))
+    fig.update_layout(barmode="stack", height=320, yaxis={"title": "unserved IT load [MW]"},
+                      margin={"l": 60, "r": 10, "t": 10, "b": 80}, legend=LEGEND_BELOW)
     return fig
 
 
@@ -164,7 +174,8 @@ def latency_cdf_figure(res: RunResult) -> go.Figure:
             cdf = np.cumsum(counts) / total
             keep = (counts > 0) & np.isfinite(edges)
             fig.add_trace(go.Scatter(x=edges[keep] / 1000.0, y=cdf[keep], mode="lines",
-                                     name="all classes", line={"color": "#2166ac"}))
+                                     name="all classes", line={"color": "#2166ac"},
+                                     hovertemplate="%{y:.1%} of requests within %{x:.3g} s<extra></extra>"))
     fig.update_layout(height=340, xaxis={"title": "end-to-end latency [s]", "type": "log"},
                       yaxis={"title": "share of requests", "range": [0, 1.02]},
                       margin={"l": 60, "r": 10, "t": 10, "b": 50})
@@ -179,9 +190,10 @@ def slo_figure(res: RunResult) -> go.Figure:
         names = [k for k, v in c.items() if isinstance(v, dict)]
         vals = [100.0 * float(c[k].get("slo_attainment") or 0.0) for k in names]
         fig.add_trace(go.Bar(x=names, y=vals, marker_color="#5aae61",
-                             text=[f"{v:.1f}%" for v in vals], textposition="outside"))
-    fig.update_layout(height=340, yaxis={"title": "requests within SLO [%]", "range": [0, 109]},
-                      margin={"l": 60, "r": 10, "t": 10, "b": 90})
+                             text=[f"{v:.1f}%" for v in vals], textposition="outside",
+                             hovertemplate="%{x}: %{y:.1f}% of requests within SLO<extra></extra>"))
+    fig.update_layout(height=360, yaxis={"title": "requests within SLO [%]", "range": [0, 109]},
+                      margin={"l": 60, "r": 10, "t": 36, "b": 90})  # t: value labels clear of the toolbar
     return fig
 
 
@@ -213,9 +225,10 @@ def training_rows(res: RunResult) -> list[dict[str, str]]:
     if res.training is None:
         return []
     rows = []
+    names = {str(r["site_id"]): site_display_name(r) for _, r in res.plan.sites.iterrows()}
     for r in res.training.campuses.to_dict(orient="records"):
         rows.append({
-            "site": str(r["site_id"]), "gpus": f"{int(r['campus_gpus']):,}", "jobs": f"{int(r['jobs']):,}",
+            "site": names.get(str(r["site_id"]), str(r["site_id"])), "gpus": f"{int(r['campus_gpus']):,}", "jobs": f"{int(r['jobs']):,}",
             "util": f"{100 * float(r['utilization']):.1f}%",
             "queue": f"{float(r['mean_queue_delay_h']):,.1f} h",
             "lost": f"{100 * float(r['lost_frac']):.1f}%",
@@ -356,6 +369,7 @@ def write_report(
         slo_div=_div(slo_figure(res), "slo") if res.sim is not None else "",
         first_year=s["first_capacity_year_by_tier"],
         resilience=s["single_site_failure"],
+        resilience_lines=explain(s["single_site_failure"]),
         tier_rows=tier_rows,
         cov_rows=cov_rows,
         assumptions=assumptions(res),

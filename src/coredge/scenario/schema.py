@@ -252,6 +252,13 @@ class HardwareSpec(StrictModel):
     """Accelerators installed at every site."""
 
     gpu: str = Field("h100", description="Accelerator id (see `coredge profile`).")
+    engine: Literal["trtllm", "vllm"] = Field(
+        "trtllm",
+        description="Serving engine whose documented batching and KV-memory defaults size the "
+        "GPUs (coredge.physics.engines). Default TensorRT-LLM: the engine of NVIDIA's published "
+        "H100/H200/B200 throughput tables the serving model is calibrated on (TensorRT-LLM "
+        "performance overview, 0.17 and 1.0, 2025).",
+    )
     gpu_capex_usd: PosFloat | None = Field(
         None, description="All-in IT capex per GPU incl. server and network [USD]; null = catalog."
     )
@@ -399,7 +406,8 @@ class SimulationSpec(StrictModel):
         description="Routing policy, one of `coredge.catalog.routing.ROUTING_POLICIES` (the "
         "simulator's registry): 'plan-share' sends each request to the sites the plan assigned "
         "its demand point and class to, in proportion to the plan's shares, spilling up a tier "
-        "when full; 'tiered-spill' tries the nearest micro, then regional site within budget, "
+        "when full, then failing over to any site that serves its class within budget before a "
+        "drop; 'tiered-spill' tries the nearest micro, then regional site within budget, "
         "then core; 'nearest-available', 'least-expected-latency' and 'model-aware' as in "
         "docs/simulator.md.",
         json_schema_extra=_policy_choices,

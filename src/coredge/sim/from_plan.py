@@ -3,8 +3,10 @@
 How a plan becomes a spec (`plan_sim`):
 
 * **GPUs.** Inference GPUs at site j in the chosen year = (installed IT MW - training MW) x
-  1000 / ``it_kw_per_gpu``; class k gets the share of them equal to its share of the site's
-  assigned inference MW (assignments x the class's busy-hour load).
+  1000 / ``it_kw_per_gpu``; class k gets the GPUs of its assigned inference MW (assignments x
+  the class's busy-hour load); the site's spare GPUs (installed minus assigned) are its failover
+  reserve, split over every class its tier may serve by the class's network-wide load
+  (`inference_gpus`), so a failed site's requests find replicas of their model elsewhere.
 * **Pools.** The replicas of one model (at one TP degree) at a site serve every class that uses
   that model: one spec site ``"<site_id>|<model>|tp<N>"`` per (site, model, TP) with the site's
   tier and coordinates, holding the GPUs of those classes, with ``serves`` = those classes that
@@ -63,6 +65,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from coredge.errors import InputError
+from coredge.formatting import site_display_name
 from coredge.inputs.build import Inputs
 from coredge.plan.result import Plan
 from coredge.sim.engine import SimResult, simulate
@@ -233,15 +236,33 @@ def inference_mw_by_site_class(inputs: Inputs, plan: Plan, year_index: int = -1)
 def inference_gpus(inputs: Inputs, plan: Plan, year_index: int = -1) -> npt.NDArray[np.float64]:
     """Installed inference GPUs per site and class in one plan year, shape (S, K) [GPUs].
 
-    (installed IT MW - training MW) x 1000 / ``it_kw_per_gpu``, split by the class shares of the
-    site's assigned inference MW.
+    A site's inference GPUs are (installed IT MW - training MW) x 1000 / ``it_kw_per_gpu``. Each
+    class gets the GPUs of the load the plan assigned it there (assigned MW x 1000 /
+    ``it_kw_per_gpu``); the rest, the site's spare, is the failover reserve the planner counts on
+    when it re-homes a failed site's load onto other sites' spare capacity
+    (`coredge.plan.result.single_site_failure_shortfall`): it is split over every class the
+    site's tier may serve in proportion to that class's load over the whole network, so a site
+    holds replicas of the models it may have to take over (assumption: spare GPUs are kept as
+    warm replicas in that mix). When the assigned load exceeds the installed GPUs, the GPUs are
+    split by the classes' shares of the assigned load.
     """
+    from coredge.plan.reach import tier_serves
+
     load = inference_mw_by_site_class(inputs, plan, year_index)
     total = load.sum(axis=1)
     inst = plan.it_mw_by_year[:, year_index] - plan.training_mw_by_year[:, year_index]
     gpus = np.maximum(inst, 0.0) * 1000.0 / inputs.it_kw_per_gpu
     share = np.divide(load, total[:, None], out=np.zeros_like(load), where=total[:, None] > 0)
-    return np.asarray(gpus[:, None] * share, dtype=np.float64)
+    out = gpus[:, None] * share
+    needed = load * 1000.0 / inputs.it_kw_per_gpu
+    spare = gpus - needed.sum(axis=1)
+    class_mw = inputs.load_mw[:, :, year_index].sum(axis=0)
+    tiers = plan.sites["tier"].astype(str).to_numpy()
+    for j in np.flatnonzero(spare > 0):
+        w = class_mw * np.array([tier_serves(inputs, str(tiers[j]), c) for c in inputs.classes])
+        if w.sum() > 0:
+            out[j] = needed[j] + spare[j] * w / w.sum()
+    return np.asarray(out, dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -582,7 +603,7 @@ def failure_whatif(
     Returns
     -------
     dict
-        ``site``, ``at_s``, ``for_s`` (window, counted time), ``slo_attainment_during`` /
+        ``site``, ``site_name`` (for people: "City, ST (tier)"), ``at_s``, ``for_s`` (window, counted time), ``slo_attainment_during`` /
         ``_outside``, ``dropped_frac_during`` / ``_outside``, ``requests_during``, the run's
         overall ``slo_attainment``, ``scale``, ``plan_year``, ``spilled_frac``, ``policy``, and
         ``classes``: per workload class ``requests_during`` / ``_outside``,
@@ -596,7 +617,8 @@ def failure_whatif(
     res = simulate(ps.spec, requests=requests, seed=seed, faults=faults, warmup_s=ps.warmup_s)
     fb = res.summary["faults"]
     return {
-        "site": site, "at_s": at_s, "for_s": for_s, "plan_year": ps.year, "scale": ps.scale,
+        "site": site, "site_name": site_display_name(plan.sites.iloc[list(plan.sites["site_id"]).index(site)]),
+        "at_s": at_s, "for_s": for_s, "plan_year": ps.year, "scale": ps.scale,
         "requests": res.summary["requests"], "requests_during": fb["requests_during"],
         "slo_attainment": res.summary["slo_attainment"],
         "slo_attainment_during": fb["slo_attainment_during"],

@@ -155,7 +155,8 @@ def reference_candidates(
     within the class budget, and all reachable core sites, by (tier, RTT, index). Both cut to
     ``max_hops``. ``plan-share`` (``shares[d * K + k][s]``): one row per (demand, class, choice
     ``c``), choice ``c`` = the c-th site by decreasing share (ties: lower index), its list that
-    site (if reachable and serving) then the tiered-spill sites of higher tiers; rows without
+    site (if reachable and serving), then the tiered-spill sites of higher tiers, then the
+    tiered-spill sites of the same or lower tiers (failover), each by (tier, RTT); rows without
     shares list the tiered-spill order; every (demand, class) has J rows, J the most sites with
     a positive share in any row. ``serves[s][k]``: site s may serve class k. Returns ``order,
     order_len, rtt_ord`` shaped like `Candidates`.
@@ -180,7 +181,9 @@ def reference_candidates(
                     rj = _RANK[tiers[j] or "core"] if j >= 0 else -1
                     up = sorted((s for s in okl if _RANK[tiers[s] or "core"] > rj),
                                 key=lambda s: (_RANK[tiers[s] or "core"], rtt_ms[d][s], s))
-                    lst = ([j] if j in sites else []) + [s for s in up if s != j]
+                    side = sorted((s for s in okl if _RANK[tiers[s] or "core"] <= rj),
+                                  key=lambda s: (_RANK[tiers[s] or "core"], rtt_ms[d][s], s))
+                    lst = ([j] if j in sites else []) + [s for s in up + side if s != j]
                     rows.append(lst[:max_hops] if max_hops is not None else lst)
                     src_d.append(d)
                 continue

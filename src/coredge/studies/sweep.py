@@ -367,7 +367,9 @@ def run_sweep(
                     n_workers=n_workers,
                     threads_per_worker=threads_per_worker,
                     processes=True,
-                    dashboard_address=None,
+                    # ':0': any free port; the scheduler's HTTP server (metrics) binds even
+                    # without a dashboard, and on ':8787' collides with another running cluster
+                    dashboard_address=":0",
                 )
                 client = Client(cluster)
             else:

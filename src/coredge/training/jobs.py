@@ -27,7 +27,9 @@ to thousands of jobs and thousands of failures, not millions of requests):
 * **Outputs** per job: queueing delay (start - arrival), wall time (end - start), failures,
   useful GPU-hours (``gpus x duration_h``), lost GPU-hours (``gpus x`` (lost progress +
   restarts)), energy (GPU-hours held x ``power_w_per_gpu`` x ``pue``; idle GPUs are not
-  counted). Per campus: utilisation = GPU-hours held within ``[0, horizon_h)`` / (campus GPUs x
+  counted). ``power_w_per_gpu`` is the *average* system draw of a busy GPU (in
+  `training_from_plan`: the estimator's measured average at training load); the campus is
+  sized in GPUs at the *nameplate* (``training MW x 1000 / it_kw_per_gpu``). Per campus: utilisation = GPU-hours held within ``[0, horizon_h)`` / (campus GPUs x
   horizon), offered load, useful and lost GPU-hours, energy, delays.
 
 Defaults (`DEFAULT_MTBF_GPU_H`, `DEFAULT_CHECKPOINT_H`, `DEFAULT_RESTART_H`) and the job mix of
@@ -550,8 +552,10 @@ def training_from_plan(
     Campus GPUs = training MW of the year x 1000 / ``inputs.it_kw_per_gpu``; jobs of the `mix`
     classes arrive as Poisson processes whose rates make the offered GPU-hours ``load`` x the
     campus GPU-hours of the year, split by ``gpu_hours_share``; durations from the training
-    estimator on the scenario's accelerator; power per GPU = the estimator's average (board at
-    full load + host share); PUE = the site's.
+    estimator on the scenario's accelerator; power per busy GPU = the average system draw at
+    training load (`coredge.physics.training.training_power_w`, capped at the nameplate
+    ``it_kw_per_gpu`` the campus is sized with: ``Inputs.energy_draw_frac`` x nameplate); PUE =
+    the site's.
 
     Parameters
     ----------
@@ -577,7 +581,7 @@ def training_from_plan(
     InputError
         Bad year index or load, or a plan year without training load on a core campus.
     """
-    from coredge.physics.training import estimate
+    from coredge.physics.training import training_power_w
 
     n_y = len(plan.years)
     if not -n_y <= year_index < n_y:
@@ -587,7 +591,9 @@ def training_from_plan(
     if not mix or abs(sum(c.gpu_hours_share for c in mix) - 1.0) > 1e-6:
         raise InputError.of("mix", [c.name for c in mix], "job classes whose gpu_hours_share add up to 1")
     gpu = inputs.scenario.hardware.gpu
-    power_w = float(estimate(1e9, 1e9, gpu).avg_power_w_per_gpu)
+    # sizing at the nameplate (it_kw_per_gpu), energy at the average draw of a busy GPU
+    power_w = float(inputs.energy_draw_frac * inputs.it_kw_per_gpu * 1000.0)
+    power_source = training_power_w(gpu)[1]
     sites = plan.sites
     mw = plan.training_mw_by_year[:, year_index]
     tier = sites["tier"].astype(str).to_numpy()
@@ -636,6 +642,7 @@ def training_from_plan(
         "mean_queue_delay_h": float(jobs_all["queue_delay_h"].mean()),
         "load": load, "backfill": backfill, "mtbf_gpu_h": mtbf_gpu_h, "checkpoint_h": checkpoint_h,
         "restart_h": restart_h, "seed": seed, "power_w_per_gpu": power_w,
+        "nameplate_w_per_gpu": float(inputs.it_kw_per_gpu * 1000.0), "power_source": power_source,
         "job_mix": [c.name for c in mix],
     }
     return PlanTraining(int(plan.years[year_index]), campuses, jobs_all, results, summary)

@@ -14,7 +14,9 @@ list of candidate sites, and names the rule the compiled kernel applies to that 
 * ``plan-share`` - each request of a (demand point, class) draws one of the sites the plan
   assigned that pair to, with probability equal to the plan's assignment share
   (``routing.shares``), joins it if it has room, else spills up a tier (regional within the
-  class's RTT budget, then core); pairs without shares use the tiered-spill order.
+  class's RTT budget, then core), and when every higher tier refuses fails over to any other
+  site that serves the class within its budget (any site when the class has none) before a
+  drop; pairs without shares use the tiered-spill order.
 
 * ``model-aware`` - the nearest micro, then regional, then core site holding the request's model
   (``coredge.sim.models``: each model a workload class); forwarded up a tier, never sideways.

@@ -33,13 +33,20 @@ def tiered_candidates(inp: RoutingInputs) -> Candidates:
     return pack(keys, rtt, inp.max_hops, np.arange(len(rtt), dtype=np.int64), then=rtt)
 
 
+FAILOVER_AFTER: float = 10.0
+"""Key offset that puts same- and lower-tier failover sites after every spill-up site."""
+
+
 def plan_share_candidates(inp: RoutingInputs) -> Candidates:
-    """``plan-share``: draw the plan's site by its share, then spill up a tier.
+    """``plan-share``: draw the plan's site by its share, then spill up a tier, then fail over.
 
     Extended row ``r * J + c`` (choice ``c`` = the row's c-th site by decreasing share) lists
     that site first (if reachable and serving the class), then the sites of *higher* tiers as
-    in ``tiered-spill`` (regional within the class's RTT budget, core at any RTT). Rows without
-    shares use the ``tiered-spill`` order (sites without a tier count as core).
+    in ``tiered-spill`` (regional within the class's RTT budget, core at any RTT), then every
+    other site of the same or a lower tier that serves the class within its budget (any
+    reachable site when the class has none; core sites at any RTT), by tier then RTT: a
+    request whose site is down or full is dropped only when no site that may serve it accepts.
+    Rows without shares use the ``tiered-spill`` order (sites without a tier count as core).
     """
     rtt = rows_per_class(inp)
     n_rows, n_s = rtt.shape
@@ -76,7 +83,11 @@ def plan_share_candidates(inp: RoutingInputs) -> Candidates:
     reach_x = reach[src_row]
     j = choice[src_row, src_c]
     rank_j = np.where(j >= 0, rank[np.maximum(j, 0)], -1.0)[:, None]
-    keys = np.where(ok_x & (rank[None, :] > rank_j), rank[None, :] + np.zeros_like(rtt_x), math.inf)
+    # spill up first (higher tiers, by tier then RTT); then, before a request is dropped, every
+    # other site that serves the class within its budget (core at any RTT), same or lower tier
+    up = rank[None, :] > rank_j
+    keys = np.where(ok_x, np.where(up, rank[None, :], rank[None, :] + FAILOVER_AFTER) + np.zeros_like(rtt_x),
+                    math.inf)
     first = (np.arange(n_s)[None, :] == j[:, None]) & reach_x
     keys = np.where(first, -1.0, keys)
     packed = pack(keys, rtt_x, inp.max_hops, row_map, then=rtt_x)
