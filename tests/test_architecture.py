@@ -20,7 +20,7 @@ PKG = SRC / "coredge"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("coredge", "coredge.errors", "coredge.units", "coredge.files", "coredge.distributions",
-     "coredge.geo", "coredge.latency", "coredge.formatting"),
+     "coredge.geo", "coredge.latency", "coredge.formatting", "coredge.safeload"),
     ("coredge.data", "coredge.catalog"),
     ("coredge.physics",),
     ("coredge.scenario",),

@@ -81,6 +81,35 @@ def _unwrap(ann: Any) -> list[Any]:
     return [ann]
 
 
+def _number_only(ann: Any) -> bool:
+    """True if `ann` takes numbers (float or int) but not booleans."""
+    kinds = _unwrap(ann)
+    return bool(kinds) and bool not in kinds and any(k in (float, int) for k in kinds)
+
+
+def bool_for_number(ann: Any, value: Any) -> bool:
+    """True if `value` holds a boolean where `ann` wants a number (in lists and mapping values too).
+
+    YAML reads ``yes``/``true`` as booleans and pydantic would take them as 1; no user means that.
+
+    Examples
+    --------
+    >>> bool_for_number(float, True), bool_for_number(float, 1.0), bool_for_number(dict[str, float], {"TX": True})
+    (True, False, True)
+    """
+    if isinstance(value, bool):
+        return _number_only(ann)
+    for kind in _unwrap(ann):
+        origin, args = typing.get_origin(kind), typing.get_args(kind)
+        if origin is dict and isinstance(value, dict) and len(args) == 2:
+            if any(bool_for_number(args[1], v) for v in value.values()):
+                return True
+        elif origin in (list, tuple) and isinstance(value, list | tuple) and args:
+            if any(bool_for_number(args[0], v) for v in value):
+                return True
+    return False
+
+
 def model_at(loc: Sequence[int | str], root: type[BaseModel]) -> type[BaseModel] | None:
     """The pydantic model class reached by following `loc` from `root` (None if not a model).
 

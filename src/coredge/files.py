@@ -109,9 +109,11 @@ def read_marker(folder: Path) -> dict[str, Any] | None:
     p = Path(folder) / MARKER
     if not p.is_file() or p.is_symlink():
         return None
+    from coredge.safeload import load_json
+
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        data = load_json(p, "marker")
+    except InputError:
         return None
     return data if isinstance(data, dict) and data.get("format") == "coredge-output" else None
 
@@ -157,15 +159,23 @@ def _pid_alive(pid: int) -> bool:
 
 
 def clean_stale(final: Path) -> None:
-    """Remove hidden temporary and old siblings of `final` left by processes no longer running."""
+    """Remove hidden temporary and old siblings of `final` left by processes no longer running.
+
+    A process killed between moving the old output aside and renaming the new one into place
+    leaves no `final` but a complete old output: that one is put back, not removed.
+    """
     final = Path(final)
     parent = final.parent
     if not parent.is_dir():
         return
-    for prefix in (f".{final.name}.tmp-", f".{final.name}.old-"):
-        for p in parent.glob(prefix + "*"):
+    for prefix in (f".{final.name}.old-", f".{final.name}.tmp-"):
+        for p in sorted(parent.glob(prefix + "*")):
             pid_txt = p.name[len(prefix):].split("-", 1)[0]
-            if pid_txt.isdigit() and not _pid_alive(int(pid_txt)) and p.is_dir() and not p.is_symlink():
+            if not (pid_txt.isdigit() and not _pid_alive(int(pid_txt)) and p.is_dir() and not p.is_symlink()):
+                continue
+            if prefix.endswith(".old-") and not final.exists() and read_marker(p) is not None:
+                os.replace(p, final)
+            else:
                 shutil.rmtree(p, ignore_errors=True)
 
 
@@ -181,9 +191,9 @@ def atomic_dir(
     folder is deleted and `final` is left as it was.
     """
     final = Path(os.path.abspath(final))
+    clean_stale(final)  # only hidden leftovers of coredge processes that are gone
     replace = check_out(final, overwrite, field)
     final.parent.mkdir(parents=True, exist_ok=True)
-    clean_stale(final)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-{os.getpid()}-", dir=final.parent))
     umask = os.umask(0)
     os.umask(umask)

@@ -10,7 +10,6 @@ is wrong and why.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +25,7 @@ from coredge.formatting import site_display_name
 from coredge.inputs.build import Inputs, build_inputs
 from coredge.plan.result import Plan
 from coredge.results import RunResult, build_schedule
+from coredge.safeload import load_json
 from coredge.scenario.schema import Scenario
 
 RUN_KIND = "run"
@@ -36,7 +36,8 @@ def default_run_dir(scenario_name: str, variant: str | None = None, root: Path |
     """``runs/<scenario>[-<variant>]-<UTC timestamp>`` under `root` (default: the current directory)."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     label = scenario_name + (f"-{variant}" if variant else "")
-    safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in label)
+    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "-" for ch in label)
+    safe = safe.lstrip(".-")[:80] or "run"  # never hidden, never '..', bounded length
     return (root or Path.cwd()) / "runs" / f"{safe}-{stamp}"
 
 
@@ -147,9 +148,9 @@ def _bad(path: Path, why: str) -> InputError:
 
 def _read_object(run: Path, f: Path) -> dict[str, Any]:
     try:
-        obj = json.loads(f.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _bad(run, f"{f.name}: {exc}") from None
+        obj = load_json(f, "RUN_DIR")
+    except InputError as exc:
+        raise _bad(run, f"{f.name}: {exc.problems[0].allowed}") from None
     if not isinstance(obj, dict):
         raise _bad(run, f"{f.name} must hold one JSON object")
     return obj

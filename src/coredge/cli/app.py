@@ -13,6 +13,7 @@ import typer
 from rich import box
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from coredge.files import to_json_line
 
@@ -74,6 +75,9 @@ class Table(RichTable):
     columns."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        for key in ("title", "caption"):  # names in titles are text, never markup
+            if isinstance(kwargs.get(key), str):
+                kwargs[key] = Text(kwargs[key])
         kwargs.setdefault("box", box.SIMPLE_HEAD)
         kwargs.setdefault("pad_edge", False)
         kwargs.setdefault("padding", (0, 0))

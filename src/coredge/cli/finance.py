@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from coredge.cli.app import (
     JsonOpt,
@@ -39,7 +40,7 @@ SourceArg = Annotated[
 
 
 def _say(msg: str) -> None:
-    err_console.print(f"[dim]·[/] {msg}", highlight=False)
+    err_console.print(f"[dim]·[/] {escape(msg)}", highlight=False)
 
 
 # ------------------------------------------------------------------ loading a plan
@@ -174,12 +175,14 @@ def risk_cmd(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write risk.json and risk.html (NPV histogram, tornado chart) here.")] = None,
     overwrite: OverwriteOpt = False,
     json_out: JsonOpt = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Run past the trial limit (see docs/reliability.md) after the estimate.")] = False,
 ) -> None:
     """Monte Carlo risk of a plan: NPV and IRR quantiles, probability of loss, tornado."""
+    from coredge.cli.limits import check_trials
     from coredge.finance.from_plan import risk_from_plan
 
-    if trials is not None and not 1 <= trials <= 10_000_000:
-        raise InputError.of("--trials", trials, "an integer in [1, 10,000,000]")
+    if trials is not None:
+        check_trials(trials, None, yes)
     if seed is not None and seed < 0:
         raise InputError.of("--seed", seed, "an integer >= 0")
     if out is not None:
@@ -188,6 +191,7 @@ def risk_cmd(
         check_out(out, overwrite)
     src = plan_from_source(source, scenario_variant)
     sc, pf, label = src.scenario, src.finance, src.label
+    check_trials(trials or sc.finance.risk.n_trials, len(pf.rows), yes)
     _say(f"Monte Carlo: {trials or sc.finance.risk.n_trials:,} trials x {len(pf.rows)} build phases")
     res = risk_from_plan(pf, sc, trials, seed)
     s = res.summary()
@@ -298,6 +302,7 @@ def sweep_cmd(
     workers: Annotated[int, typer.Option("--workers", help="Worker processes of the local cluster.")] = 2,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Sweep folder; rerun with the same folder to resume.")] = None,
     json_out: JsonOpt = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Run past the trial limit per chunk (see docs/reliability.md).")] = False,
 ) -> None:
     """Grid over scenario keys x Monte Carlo chunks on Dask; Parquet + DuckDB, resumable."""
     from coredge.store import default_run_dir
@@ -312,6 +317,16 @@ def sweep_cmd(
         raise InputError.of("--scheduler", scheduler, "a scheduler address such as tcp://HOST:8786")
     if workers < 1:
         raise InputError.of("--workers", workers, ">= 1")
+    if seed is not None and seed < 0:
+        raise InputError.of("--seed", seed, "an integer >= 0")
+    if chunks >= 1:
+        from coredge.cli.limits import check_trials
+
+        check_trials(max(1, -(-trials // chunks)) if trials >= 1 else trials, None, yes)
+    if scheduler is not None:
+        from coredge.cli.limits import check_scheduler
+
+        check_scheduler(scheduler)
     grid = scenario_grid(scenario, scenario_variant, vary, trials, chunks, seed)
     keys = [k for k in grid[0] if k not in ("scenario", "scenario_sha256", "variant", "mc_seed", "mc_chunk", "n_trials")]
     target = out if out is not None else default_run_dir(f"{scenario_with_overrides(scenario, scenario_variant, {}).name}-sweep", scenario_variant)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.text import Text
 
 from coredge.cli.app import (
@@ -33,7 +34,7 @@ OutOpt = Annotated[
 def _progress(quiet: bool) -> Any:
     def say(msg: str) -> None:
         if not quiet:
-            err_console.print(f"[dim]·[/] {msg}", highlight=False)
+            err_console.print(f"[dim]·[/] {escape(msg)}", highlight=False)
 
     return say
 

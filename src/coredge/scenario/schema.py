@@ -10,9 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from coredge.catalog.routing import routing_policy_names
+from coredge.errors import bool_for_number
 from coredge.scenario.finance_spec import FinanceSpec
 
 TierId = Literal["core", "regional", "micro"]
@@ -24,9 +25,21 @@ Fraction = Annotated[float, Field(ge=0, le=1)]
 
 
 class StrictModel(BaseModel):
-    """Base for every scenario section: unknown keys are errors and values are immutable."""
+    """Base for every scenario section: unknown keys are errors and values are immutable.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    Numbers must be finite (``.inf`` and ``.nan`` are refused: ``allow_inf_nan=False``) and a
+    boolean is never read as a number (``market_share: yes`` is refused, naming the field).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and bool_for_number(field.annotation, value):
+            raise ValueError("must be a number, not a boolean")
+        return value
 
 
 class Horizon(StrictModel):
@@ -223,10 +236,12 @@ class CandidateSpec(StrictModel):
 class TrainingSpec(StrictModel):
     """Training load, which runs only at core campuses."""
 
-    it_mw_start: NonNegFloat = Field(
+    it_mw_start: Annotated[float, Field(ge=0, le=100_000)] = Field(
         200.0,
         description="Training IT load needed in start_year [MW]. Assumption: one frontier-scale "
-        "cluster (Llama 3: 16K H100 at ~1.3 kW each ~ 21 MW; Colossus 150-300 MW; facts.md).",
+        "cluster (Llama 3: 16K H100 at ~1.3 kW each ~ 21 MW; Colossus 150-300 MW; facts.md). At "
+        "most 100,000 MW: an assumed bound, about five times the average load of all US data "
+        "centers in 2023 (LBNL 2024: 176 TWh/year, ~20 GW).",
     )
     growth_rate: Annotated[float, Field(gt=-1, le=10)] = Field(
         0.22, description="Annual growth of training load [fraction/year]. McKinsey (Dec 2025): 22%."

@@ -30,9 +30,9 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from coredge.errors import InputError, Problem, problems_from_validation
+from coredge.errors import InputError, Problem, bool_for_number, problems_from_validation
 from coredge.geo import haversine_km
 from coredge.latency import (
     CALIBRATED_FIXED_MS,
@@ -52,7 +52,17 @@ NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
 class _Model(BaseModel):
+    """Unknown keys are errors; a boolean is never read as a number (``"servers": true``)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and bool_for_number(field.annotation, value):
+            raise ValueError("must be a number, not a boolean")
+        return value
 
 
 class ServiceSpec(_Model):
@@ -550,10 +560,9 @@ def load_spec(path: str | Path) -> NetworkSpec:
     p = Path(path)
     if not p.is_file():
         raise InputError.of("SPEC", str(path), "an existing network spec JSON file")
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError.of("SPEC", str(path), f"valid JSON ({exc})") from None
+    from coredge.safeload import load_json
+
+    data = load_json(p, "SPEC")
     spec = spec_from_dict(data)
     return spec
 

@@ -568,7 +568,9 @@ def training_from_plan(
     load : float
         Offered GPU-hours / campus GPU-hours [fraction] (default `DEFAULT_LOAD`, assumption).
     mtbf_gpu_h, checkpoint_h, restart_h, backfill, seed
-        As in `simulate_training` (campus ``i`` uses ``seed + i``).
+        As in `simulate_training`; each campus draws from its own streams, children of
+        ``numpy.random.SeedSequence(seed)`` (spawned in site order: one for arrivals, one for
+        failures), so campuses are independent and adding one does not change the others.
 
     Returns
     -------
@@ -599,7 +601,9 @@ def training_from_plan(
     rows: list[dict[str, Any]] = []
     results: dict[str, TrainingResult] = {}
     job_parts = []
-    for i in np.flatnonzero((tier == "core") & (mw > 0)):
+    campuses_idx = np.flatnonzero((tier == "core") & (mw > 0))
+    streams = np.random.SeedSequence(seed).spawn(len(campuses_idx))
+    for i, stream in zip(campuses_idx, streams, strict=True):
         sid = str(sites["site_id"].iat[i])
         g = int(mw[i] * 1000.0 / inputs.it_kw_per_gpu)
         if g < 8:
@@ -609,11 +613,12 @@ def training_from_plan(
             jg = job_gpus(c, g)
             dur = job_duration_h(c.params, c.tokens, jg, gpu)
             rates.append(load * g * c.gpu_hours_share / (jg * dur))  # jobs/h
-        rng = np.random.default_rng(seed + len(rows))
-        jobs = poisson_jobs(mix, g, rates, HOURS_PER_YEAR, rng, gpu)
+        arrivals, failures = stream.spawn(2)
+        jobs = poisson_jobs(mix, g, rates, HOURS_PER_YEAR, np.random.default_rng(arrivals), gpu)
         res = simulate_training(g, jobs, mtbf_gpu_h=mtbf_gpu_h, checkpoint_h=checkpoint_h,
                                 restart_h=restart_h, pue=float(pue[i]), power_w_per_gpu=power_w,
-                                seed=seed + len(rows), backfill=backfill, horizon_h=HOURS_PER_YEAR)
+                                seed=int(failures.generate_state(1)[0]), backfill=backfill,
+                                horizon_h=HOURS_PER_YEAR)
         results[sid] = res
         rows.append({"site_id": sid, "training_mw": float(mw[i]), **res.summary})
         job_parts.append(res.jobs.assign(site_id=sid))
