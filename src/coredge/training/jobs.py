@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -332,6 +333,7 @@ def simulate_training(
     heapq.heapify(ev)
     free = int(campus_gpus)
     queue: list[int] = []
+    queued_sizes: Counter[int] = Counter()  # GPUs per job -> queued jobs of that size
     running: set[int] = set()
     fail_rows: list[tuple[str, float, int, float, bool]] = []
     bf_rows: list[tuple[float, str, str, float]] = []
@@ -379,10 +381,12 @@ def simulate_training(
             head = js[queue[0]]
             if head.gpus <= free:
                 queue.pop(0)
+                queued_sizes[head.gpus] -= 1
                 start(head, t)
                 continue
-            if not backfill:
-                return
+            smallest = min(g for g, n in queued_sizes.items() if n > 0)
+            if not backfill or free < smallest:
+                return  # no queued job fits in what is free: nothing can be backfilled
             ends = sorted((js[r].est_end(), js[r].gpus) for r in running)
             avail, shadow, extra = free, math.inf, 0
             for e_t, g in ends:
@@ -391,11 +395,12 @@ def simulate_training(
                     shadow, extra = e_t, avail - head.gpus
                     break
             k = 1
-            while k < len(queue):
+            while k < len(queue) and free >= smallest:
                 j = js[queue[k]]
                 ends_by = t + j.work_h <= shadow
                 if j.gpus <= free and (ends_by or j.gpus <= extra):
                     queue.pop(k)
+                    queued_sizes[j.gpus] -= 1
                     j.backfilled = True
                     if not ends_by:
                         extra -= j.gpus
@@ -410,6 +415,7 @@ def simulate_training(
         j = js[i]
         if kind == 0:
             queue.append(i)
+            queued_sizes[j.gpus] += 1
         elif kind == 1:
             j.end_h = t
             j.progress_h = j.work_h
