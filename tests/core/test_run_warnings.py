@@ -14,9 +14,9 @@ from coredge.results import run_warnings
 from coredge.scenario.load import load_scenario
 from coredge_testing import TINY_BASE, run_cli
 
-HUGE_TRAINING = TINY_BASE.replace("training: {it_mw_start: 50.0}", "training: {it_mw_start: 1000000.0}") + (
+HUGE_TRAINING = TINY_BASE.replace("training: {it_mw_start: 50.0}", "training: {it_mw_start: 90000.0}") + (
     "planning: {planner: greedy}\nsimulation: {enabled: false}\n")
-"""The tiny scenario asking for 1 TW of training: no core candidate can host it."""
+"""The tiny scenario asking for 90 GW of training: no core candidate can host it."""
 
 
 def test_unserved_training_is_a_warning_with_mw_years_and_why(tmp_path: Path) -> None:
