@@ -277,6 +277,7 @@ def money_summary(fin: PlanFinancials, tiers: Mapping[TierId, npt.NDArray[np.boo
         # the landlord (rent per kW, tenant owns IT) and operator (owns GPUs, sells GPU-hours)
         # views of the same build phases (coredge.finance.views; docs/finance.md)
         "finance_views": fin.views,
+        "break_even": fin.break_even,
     }
 
 

@@ -101,3 +101,19 @@ class Table(RichTable):
 def emit_json(obj: dict[str, Any]) -> None:
     """Print the summary object as the last line of stdout."""
     print(to_json_line(obj), flush=True)
+
+
+BREAK_EVEN_LABELS = {"rent": "rent", "gpu_hour_price": "GPU-hour price", "utilisation": "utilisation",
+                     "capex_per_mw": "capex per MW"}
+
+
+def break_even_line(be: dict[str, Any]) -> str:
+    """One line: each view's break-even multipliers at the hurdle rate."""
+    parts = []
+    for view in ("landlord", "operator"):
+        v = be.get(view) or {}
+        items = [f"{BREAK_EVEN_LABELS.get(k, k)} x{m:.2f}" if m is not None else f"{BREAK_EVEN_LABELS.get(k, k)}: none in x0-10"
+                 for k, m in v.items() if k != "npv_at_hurdle_usd"]
+        if items:
+            parts.append(f"{view} " + ", ".join(items))
+    return f"break-even at a {be.get('hurdle_rate', float('nan')):.1%} hurdle (one driver at a time): " + "; ".join(parts)

@@ -16,6 +16,7 @@ from coredge.cli.app import (
     Table,
     VariantOpt,
     app,
+    break_even_line,
     console,
     emit_json,
     err_console,
@@ -134,13 +135,16 @@ def finance_cmd(source: SourceArg = None, scenario_variant: VariantOpt = None, j
     from coredge.results import readable_finance
 
     fs = readable_finance(pf.summary(), src.plan.sites)
-    out = {"scenario": sc.name, "variant": scenario_variant, "source": label, **fs}
+    out = {"scenario": sc.name, "variant": scenario_variant, "source": label, **fs,
+           "break_even": pf.break_even}
     if json_out:
         emit_json(out)
         return
     console.print(_metrics_table(f"coredge finance: {label}", pf, fs["tiers"]))
     if pf.views:
         console.print(_views_table(pf))
+    if pf.break_even.get("landlord") or pf.break_even.get("operator"):
+        console.print(break_even_line(pf.break_even))
     if fs.get("edge_premium"):
         e = Table(title="edge vs nearest core campus (final plan year)",
                   caption="extra cost/yr: serving the class's edge load at the edge tier's cost per GPU-hour "

@@ -17,6 +17,7 @@ from coredge.cli.app import (
     Table,
     VariantOpt,
     app,
+    break_even_line,
     console,
     emit_json,
     err_console,
@@ -73,6 +74,9 @@ def print_summary(summary: dict[str, Any]) -> None:
         f"{summary['discount_rate']:.1%} · IRR {irr_txt} · planner {summary['planner']} ({summary['status']}"
         + (f", certified gap {summary['gap']:.2%}" if isinstance(summary.get("gap"), float) else "") + ")"
     )
+    be = summary.get("break_even") or {}
+    if be.get("landlord") or be.get("operator"):
+        console.print(break_even_line(be))
     for w in summary.get("warnings") or []:
         console.print(Text("warning: ", style="bold yellow") + Text(str(w["message"])))
     console.print(f"run directory: {summary['run_dir']}\nreport: {summary['report']}")

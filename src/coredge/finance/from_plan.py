@@ -40,6 +40,7 @@ import pandas as pd
 
 from coredge.distributions import Distribution
 from coredge.finance.assumptions import FinanceAssumptions, TierFinance
+from coredge.finance.breakeven import view_break_even
 from coredge.finance.cashflow import CashFlows, tier_order
 from coredge.finance.metrics import present_value
 from coredge.finance.montecarlo import RiskResult, RiskSpec, UncertainVariable
@@ -339,6 +340,8 @@ class PlanFinancials:
     view_flows : dict
         Each view's `CashFlows` per build phase and year (for charts and workbooks; not in the
         summary).
+    break_even : dict
+        `coredge.finance.breakeven.view_break_even` at the scenario's hurdle rate.
     """
 
     assumptions: FinanceAssumptions
@@ -351,6 +354,7 @@ class PlanFinancials:
     edge_premium: dict[str, dict[str, Any]] = field(default_factory=dict)
     views: dict[str, Any] = field(default_factory=dict)
     view_flows: dict[str, CashFlows] = field(default_factory=dict)
+    break_even: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready: portfolio metrics at the top level, plus ``tiers``, ``edge_premium``,
@@ -488,8 +492,10 @@ def financials_from_plan(inputs: Inputs, plan: Plan, costs: SiteCosts) -> PlanFi
     yearly = _yearly(cf, table, onehot, t_onehot, tier_ids, mtok_s, years)
     pf = PlanFinancials(a, table, cf, sites, tiers, portfolio, yearly)
     views, flows = finance_views_and_flows(table, a, sc.finance.exit_cap_rate)
+    hurdle = sc.economics.hurdle_rate if sc.economics.hurdle_rate is not None else sc.economics.discount_rate
     return PlanFinancials(
-        a, table, cf, sites, tiers, portfolio, yearly, edge_premium(inputs, plan, pf), views, flows
+        a, table, cf, sites, tiers, portfolio, yearly, edge_premium(inputs, plan, pf), views, flows,
+        view_break_even(table, a, hurdle, sc.finance.exit_cap_rate),
     )
 
 

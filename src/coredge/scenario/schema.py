@@ -316,6 +316,12 @@ class EconomicsSpec(StrictModel):
         description="Real discount rate [fraction/year]. Assumption in the 6-10% range "
         "(Digital Realty WACC 6.2-6.3%, valueinvesting.io; facts.md §3d).",
     )
+    hurdle_rate: Annotated[float, Field(gt=0, lt=1)] | None = Field(
+        None,
+        description="Required return for the break-even figures (the rent, GPU-hour price, "
+        "utilisation and capex per MW at which each investor view's IRR reaches it) "
+        "[fraction/year]; null = discount_rate. Assumption.",
+    )
     electricity_sector: Literal["industrial", "commercial", "total"] = Field(
         "industrial", description="EIA sector whose average price each site pays."
     )
