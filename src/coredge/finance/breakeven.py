@@ -21,7 +21,7 @@ import pandas as pd
 
 from coredge.finance.assumptions import FinanceAssumptions
 from coredge.finance.cashflow import SHOCK_NEUTRAL, Shocks
-from coredge.finance.sensitivity import _net, _view_drivers
+from coredge.finance.sensitivity import view_drivers, view_net_flows
 from coredge.units import discount_factors
 
 BREAK_EVEN_DRIVERS: Final[dict[str, tuple[str, ...]]] = {
@@ -64,7 +64,7 @@ def view_break_even(
     if len(table) == 0:
         return out
     for view, drivers in BREAK_EVEN_DRIVERS.items():
-        dv, _tiers = _view_drivers(view, table, assumptions)
+        dv, _tiers = view_drivers(view, table, assumptions)
         s, t = dv.n_sites, dv.n_years
         df = discount_factors(hurdle_rate, np.arange(t))
         cap = exit_cap_rate if view == "landlord" else None
@@ -78,7 +78,7 @@ def view_break_even(
                 fields["capex_overrun"][0] = m - 1.0
             elif driver == "utilisation":
                 fields["utilisation_mult"][0] = m
-            net = _net(d, Shocks(**fields), cap)[0]
+            net = view_net_flows(d, Shocks(**fields), cap)[0]
             return float((net * df[None, :]).sum())
 
         res: dict[str, Any] = {"npv_at_hurdle_usd": npv(drivers[0], 1.0)}

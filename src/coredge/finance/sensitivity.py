@@ -192,7 +192,8 @@ def risk_ranges(spec: RiskSpec | None = None, low_q: float = 0.10, high_q: float
     return out
 
 
-def _view_drivers(view: str, table: pd.DataFrame, a: FinanceAssumptions) -> tuple[Drivers, tuple[str, ...]]:
+def view_drivers(view: str, table: pd.DataFrame, a: FinanceAssumptions) -> tuple[Drivers, tuple[str, ...]]:
+    """The cash-flow drivers of one investor view of the site table, and each row's tier."""
     if view == "landlord":
         va, vt = landlord_assumptions(a), landlord_table(table)
     else:
@@ -201,7 +202,8 @@ def _view_drivers(view: str, table: pd.DataFrame, a: FinanceAssumptions) -> tupl
     return build_drivers(si, va), si.tier
 
 
-def _net(dv: Drivers, shocks: Shocks, exit_cap_rate: float | None) -> FloatArray:
+def view_net_flows(dv: Drivers, shocks: Shocks, exit_cap_rate: float | None) -> FloatArray:
+    """Net cash flow per case, row and year [USD]; the landlord's residual at ``exit_cap_rate``."""
     ev = evaluate(dv, shocks)
     residual = ev.residual_value_usd
     if exit_cap_rate is not None:
@@ -249,7 +251,7 @@ def view_tornado(
     base_rate = assumptions.discount_rate
     out: list[dict[str, Any]] = []
     for view in ("landlord", "operator"):
-        dv, site_tier = _view_drivers(view, table, assumptions)
+        dv, site_tier = view_drivers(view, table, assumptions)
         S, T = dv.n_sites, dv.n_years
         tiers_present = list(tier_order(list(dict.fromkeys(site_tier))))
         # cases: 0 = base, then (low, high) per driver
@@ -273,12 +275,12 @@ def view_tornado(
                 else:
                     fields[_SHOCK_FIELD[name]][k] = vals
         cap = exit_cap_rate if view == "landlord" else None
-        net = _net(dv, Shocks(**fields), cap)  # (n, S, T)
+        net = view_net_flows(dv, Shocks(**fields), cap)  # (n, S, T)
         priced = np.flatnonzero((price != 1.0).any(axis=1))
         for c in priced.tolist():  # the price cases: prices scaled, every shock neutral
             scaled = replace(dv, p_con=dv.p_con * price[c][:, None], p_mer=dv.p_mer * price[c][:, None])
             one = {f: v[c : c + 1] for f, v in fields.items()}
-            net[c] = _net(scaled, Shocks(**one), cap)[0]
+            net[c] = view_net_flows(scaled, Shocks(**one), cap)[0]
         df = discount_factors(rate[:, None], np.arange(T)[None, :])  # (n, T)
         npv_site = (net * df[:, None, :]).sum(axis=2)  # (n, S)
         groups = [(t, np.array([x == t for x in site_tier])) for t in tiers_present]
@@ -309,5 +311,7 @@ __all__ = [
     "DriverRange",
     "market_ranges",
     "risk_ranges",
+    "view_drivers",
+    "view_net_flows",
     "view_tornado",
 ]

@@ -396,10 +396,26 @@ def best_max_throughput(
     return best
 
 
-def erlang_c(servers: int, offered: FloatArray) -> FloatArray:
+def erlang_b(servers: int, offered: npt.ArrayLike) -> FloatArray:
+    """Blocking probability of M/G/c/c (Erlang B) for ``offered`` load ``a = lambda/mu``, by the
+    stable recursion ``B_k = a B_{k-1} / (k + a B_{k-1})``.
+
+    Examples
+    --------
+    >>> round(float(erlang_b(2, 1.0)), 3)
+    0.2
+    """
+    a = np.asarray(offered, dtype=np.float64)
+    eb = np.ones_like(a)
+    for k in range(1, servers + 1):
+        eb = a * eb / (k + a * eb)
+    return np.asarray(eb, dtype=np.float64)
+
+
+def erlang_c(servers: int, offered: npt.ArrayLike) -> FloatArray:
     """Probability of waiting in an M/M/c queue (Erlang C) for ``offered`` load ``a = lambda/mu``.
 
-    Computed with the Erlang B recursion (stable for thousands of servers); 1 where ``a >= c``.
+    Computed from `erlang_b` (stable for thousands of servers); 1 where ``a >= c``.
 
     Examples
     --------
@@ -407,9 +423,7 @@ def erlang_c(servers: int, offered: FloatArray) -> FloatArray:
     0.5
     """
     a = np.asarray(offered, dtype=np.float64)
-    eb = np.ones_like(a)
-    for k in range(1, servers + 1):
-        eb = a * eb / (k + a * eb)
+    eb = erlang_b(servers, a)
     rho = a / servers
     with np.errstate(divide="ignore", invalid="ignore"):
         c = eb / (1.0 - rho * (1.0 - eb))

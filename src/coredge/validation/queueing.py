@@ -4,7 +4,8 @@ Cases (one GPU pool, Poisson arrivals; formulas from Kleinrock, *Queueing System
 and Gross & Harris, *Fundamentals of Queueing Theory*, coded here independently of the
 simulator):
 
-* M/M/4 at loads 0.5 and 0.8: mean wait in queue and probability of waiting (Erlang C);
+* M/M/4 at loads 0.5 and 0.8: mean wait in queue and probability of waiting (Erlang C,
+  `coredge.physics.throughput.erlang_c`);
 * M/D/1 at load 0.8: mean wait (Pollaczek-Khinchine);
 * M/M/4/8 at load 1.2: blocking probability (birth-death stationary distribution).
 
@@ -17,38 +18,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from coredge.physics.throughput import erlang_b, erlang_c
 from coredge.validation import ErrorStat, error_stat, register
 
 REQUESTS = 400_000
 """Requests per case (one seed): keeps the whole check to a few seconds."""
 SEED = 7
 SOURCE = "Kleinrock (1975), Queueing Systems Vol. 1; Gross & Harris, Fundamentals of Queueing Theory"
-
-
-def erlang_b(c: int, a: float) -> float:
-    """Erlang B blocking probability of M/G/c/c at offered load ``a`` [Erlang].
-
-    Examples
-    --------
-    >>> round(erlang_b(1, 1.0), 3)
-    0.5
-    """
-    b = 1.0
-    for k in range(1, c + 1):
-        b = a * b / (k + a * b)
-    return b
-
-
-def erlang_c(c: int, a: float) -> float:
-    """Probability of waiting in M/M/c at offered load ``a`` [Erlang] (Erlang C).
-
-    Examples
-    --------
-    >>> round(erlang_c(1, 0.5), 3)
-    0.5
-    """
-    b = erlang_b(c, a)
-    return b / (1.0 - (a / c) * (1.0 - b))
 
 
 def mmck_blocking(c: int, k_total: int, a: float) -> float:
@@ -84,7 +60,7 @@ def queueing_checks() -> list[ErrorStat]:
         c = 4
         lam = rho * c / (mean_ms / 1000.0)
         s = _simulate(_one_site(c, lam, {"distribution": "exponential", "mean_ms": mean_ms}, None))
-        pw = erlang_c(c, lam * mean_ms / 1000.0)
+        pw = float(erlang_c(c, lam * mean_ms / 1000.0))
         pred["mean wait"].append(float(s["mean_wait_ms"]))
         exact["mean wait"].append(pw / (c * 1000.0 / mean_ms - lam) * 1000.0)
         pred["P(wait)"].append(float(s["wait_prob"]))
@@ -103,3 +79,6 @@ def queueing_checks() -> list[ErrorStat]:
                    "1975", max_median_pct=tol[k][0], max_p90_pct=tol[k][1])
         for k in pred
     ]
+
+
+__all__ = ["erlang_b", "erlang_c", "mmck_blocking", "queueing_checks"]
