@@ -25,7 +25,7 @@ def test_engine_limits_are_the_documented_defaults() -> None:
     # vLLM keeps the small defaults on A100 (excluded by name) and on cards under 70 GiB
     for g in (a100, l4):
         assert (vllm.limits(g).max_batch, vllm.limits(g).max_num_tokens) == (256, 2048)
-    assert set(ENGINES) == {"trtllm", "vllm"}
+    assert set(ENGINES) == {"trtllm", "trtllm-0.12", "vllm"}
     with pytest.raises(InputError, match="--engine"):
         get_engine("tgi")
 
@@ -104,13 +104,26 @@ def test_slo_capacity_meets_targets() -> None:
     assert th.slo_capacity(s, 800, 200, 1.0, 300.0) is None
 
 
-def test_fit_reproduces_shipped_engine_fit() -> None:
-    shipped = th.default_engine_fit()
-    fit = fit_engine()
+@pytest.mark.parametrize("engine", ["trtllm", "trtllm-0.12"])
+def test_fit_reproduces_shipped_engine_fit(engine: str) -> None:
+    shipped = th.default_engine_fit(engine)
+    fit = fit_engine(engine=engine)
     assert fit.compute_eff == pytest.approx(shipped.compute_eff, abs=1e-4)
     assert fit.step_overhead_ms == pytest.approx(shipped.step_overhead_ms, abs=1e-3)
+    assert fit.link_eff == pytest.approx(shipped.link_eff, abs=1e-4)
     # physical: a share of peak, a few ms of host time per step
     assert 0.3 < fit.compute_eff < 0.8 and 0.0 <= fit.step_overhead_ms < 10.0
+
+
+def test_older_engine_is_slower_on_the_same_gpu() -> None:
+    # TensorRT-LLM 0.12's fitted runtime: longer steps and slower all-reduce than 0.17's, so
+    # the same model, GPU and TP gives fewer tokens/s (NVIDIA's own H100 tables show it)
+    new, old = (th.default_engine_fit(e) for e in ("trtllm", "trtllm-0.12"))
+    assert old.step_overhead_ms > new.step_overhead_ms and old.link_eff < new.link_eff
+    for tp in (1, 4):
+        a = th.max_throughput(th.setup("llama3-70b", "h100", "fp8", tp, "trtllm"), 128, 2048)
+        b = th.max_throughput(th.setup("llama3-70b", "h100", "fp8", tp, "trtllm-0.12"), 128, 2048)
+        assert b.output_tok_s_per_gpu < a.output_tok_s_per_gpu
 
 
 def test_closed_loop_and_static_batch() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from coredge.data import engine_throughput_table
-from coredge.physics.throughput import default_engine_fit
+from coredge.physics.throughput import engine_fits
 from coredge.validation import load_checks
 from coredge.validation.serving import TOLERANCES, serving_check
 
@@ -30,7 +30,13 @@ def test_other_gpus_are_never_fitted() -> None:
     t = engine_throughput_table()
     assert set(t[t["split"] == "fit"]["gpu"]) == {"h100"}
     assert set(t[t["gpu"] != "h100"]["split"]) == {"validation"}
-    assert default_engine_fit().meta["fit_rows"] == int((t["split"] == "fit").sum())
+    fits = engine_fits()
+    assert set(fits) == {"trtllm", "trtllm-0.12"}
+    assert sum(f.meta["fit_rows"] for f in fits.values()) == int((t["split"] == "fit").sum())
+    # each version's fit rows are its own: 0.17 for trtllm, 0.12 for trtllm-0.12
+    fit = t[t["split"] == "fit"]
+    assert set(fit["version"].astype(str)) == {"0.17", "0.12"}
+    assert fits["trtllm-0.12"].meta["fit_rows"] == int((fit["version"].astype(str) == "0.12").sum())
 
 
 def test_h100_held_out_close_to_fit(stats: list) -> None:  # type: ignore[type-arg]

@@ -18,6 +18,10 @@ TensorRT-LLM (``trtllm``), version 0.17 (TensorRT engine path, C++ executor):
 * in-flight batching: context (prefill) and generation requests run in the same step within
   ``max_num_tokens`` (docs, "Tuning Max Batch Size and Max Num Tokens").
 
+TensorRT-LLM 0.12 (``trtllm-0.12``, 2024): the same defaults; a separate id because the older
+runtime is slower at the same settings (longer steps, slower all-reduce: NVIDIA's own 0.12 and
+0.17 tables differ by up to 20% on H100), so it has its own fitted efficiencies.
+
 vLLM (``vllm``), version 0.9-0.11 (V1 engine):
 
 * ``gpu_memory_utilization`` 0.90 of **total** memory for weights + activations + KV cache
@@ -90,6 +94,10 @@ class EngineSpec:
         Accelerators that always get the ``*_small`` caps (vLLM excludes A100).
     source : str
         Documents and versions.
+    fit_id : str
+        Key of the fitted efficiencies this engine uses (``engine_fit.json``,
+        `coredge.physics.throughput.default_engine_fit`): each TensorRT-LLM version with H100
+        measurements has its own; vLLM, with no offline H100 table in coredge, uses TensorRT-LLM's.
     """
 
     id: str
@@ -106,6 +114,7 @@ class EngineSpec:
     large_memory_gib: float
     small_override_ids: tuple[str, ...]
     source: str
+    fit_id: str = "trtllm"
 
     def limits(self, gpu: Accelerator, offline: bool = False) -> EngineLimits:
         """Caps on ``gpu``: online serving (default) or an offline batch run.
@@ -146,6 +155,25 @@ ENGINES: dict[str, EngineSpec] = {
             source="TensorRT-LLM 0.17 docs: trtllm-build defaults (max_batch_size 2048, "
             "max_num_tokens 8192, tokens_per_block 64), KvCacheConfig "
             "(free_gpu_memory_fraction 0.9), SchedulerConfig (GUARANTEED_NO_EVICT)",
+        ),
+        EngineSpec(
+            id="trtllm-0.12",
+            name="TensorRT-LLM 0.12",
+            version="0.12.0",
+            kv_memory_policy="free_fraction",
+            kv_memory_frac=0.90,
+            block_tokens=64,
+            reserve_full_output=True,
+            limits_large=_TRT,
+            limits_small=_TRT,
+            offline_large=_TRT,
+            offline_small=_TRT,
+            large_memory_gib=0.0,
+            small_override_ids=(),
+            source="TensorRT-LLM 0.12.0 (2024): the build and runtime defaults of 0.17 "
+            "(max_batch_size 2048, max_num_tokens 8192, tokens_per_block 64, free fraction 0.9, "
+            "GUARANTEED_NO_EVICT); its efficiencies are fitted on the 0.12 H100 rows",
+            fit_id="trtllm-0.12",
         ),
         EngineSpec(
             id="vllm",

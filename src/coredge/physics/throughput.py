@@ -19,7 +19,7 @@ prompt tokens and ``osl`` output tokens with in-flight (continuous) batching:
   experts hit by ``B + P`` tokens. ``bw_eff`` and ``layer_overhead_ms`` are the values fitted on
   the measured H100 profile (`coredge.physics.profile_fit.default_fit`); ``compute_eff``,
   ``step_overhead_ms`` and the all-reduce link efficiency ``link_eff`` are fitted on the H100
-  engine table (`EngineFit`, ``engine_fit.json``). All-reduce: two per layer, ring algorithm,
+  engine table (`EngineFit`, ``engine_fit.json``, one fit per TensorRT-LLM version with H100 rows). All-reduce: two per layer, ring algorithm,
   ``2 (tp - 1) / tp * tokens * hidden * 2 bytes / (link_eff * one-way link GB/s)`` plus the
   profile's fixed latency per all-reduce (NVLink on SXM parts, PCIe Gen4 x16 on PCIe cards).
 * **batch limits** (`batch_limit`): KV memory (the engine's memory policy, paged blocks, reserved
@@ -106,10 +106,21 @@ class EngineFit:
 
 
 @functools.cache
-def default_engine_fit() -> EngineFit:
-    """The fit shipped with coredge (``coredge/physics/engine_fit.json``)."""
+def engine_fits() -> dict[str, EngineFit]:
+    """Every fit shipped with coredge (``coredge/physics/engine_fit.json``), by fit id."""
     text = resources.files("coredge.physics").joinpath(ENGINE_FIT_FILE).read_text("utf-8")
-    return EngineFit(**json.loads(text))
+    return {k: EngineFit(**v) for k, v in json.loads(text).items()}
+
+
+def default_engine_fit(fit_id: str = "trtllm") -> EngineFit:
+    """The shipped efficiencies of one engine version (`EngineSpec.fit_id`).
+
+    Examples
+    --------
+    >>> 0.0 < default_engine_fit().compute_eff < 1.0
+    True
+    """
+    return engine_fits()[fit_id]
 
 
 @dataclass(frozen=True)
@@ -142,7 +153,7 @@ def setup(
         raise InputError.of("--tp", tp, "one of: " + ", ".join(map(str, TP_CHOICES)))
     g.peak_tflops(dtype)
     m.kv_bytes_per_token(dtype)
-    return Setup(m, g, dtype, tp, e, fit or default_fit(), efit or default_engine_fit())
+    return Setup(m, g, dtype, tp, e, fit or default_fit(), efit or default_engine_fit(e.fit_id))
 
 
 def _kv_bytes_per_token_gpu(s: Setup) -> float:
