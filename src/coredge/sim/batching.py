@@ -181,24 +181,44 @@ def simulate_pool(
 
 
 def serving_tables(
-    model: str, gpu: str, tokens_in: int, tokens_out: int, tp: int, dtype: str, batch_max: int
+    model: str,
+    gpu: str,
+    tokens_in: int,
+    tokens_out: int,
+    tp: int,
+    dtype: str,
+    batch_max: int,
+    engine: str = "trtllm",
 ) -> tuple[FloatArray, FloatArray]:
-    """``prefill_ms_by_new`` and ``step_ms_by_batch`` from the serving profile.
+    """``prefill_ms_by_new`` and ``step_ms_by_batch`` from the engine step model.
 
-    Prefill of ``n`` prompts of ``tokens_in``; decode step at the mean context ``tokens_in +
-    tokens_out / 2`` (as `coredge.physics.serving.capacity_point`).
+    The step of ``b`` decoding sequences at the mean context ``tokens_in + tokens_out / 2`` is
+    `coredge.physics.throughput.step_terms` (weights, KV, all-reduce and the engine's per-step
+    overheads); the prefill of ``n`` prompts is what ``n * tokens_in`` prompt tokens add to a step
+    (the same model's step with those tokens, less the empty step, so weight reads and overheads
+    are counted once per iteration). The engine's batch and token-budget limits are the caller's:
+    ``batch_max`` is taken as given.
 
     Returns
     -------
     tuple of ndarray, each shape (batch_max + 1,)
         [ms]; entry 0 is 0.
-    """
-    from coredge.physics.serving import decode_step_ms, prefill_ms
 
+    Examples
+    --------
+    >>> pre, step = serving_tables("llama3-8b", "h100", 512, 128, 1, "fp8", 8)
+    >>> bool(step[8] > step[1] > 0 and pre[2] > pre[1] > 0)
+    True
+    """
+    from coredge.physics.throughput import setup, step_terms
+
+    s = setup(model, gpu, dtype, tp, engine)
     n = np.arange(batch_max + 1, dtype=np.float64)
-    pre = np.asarray(prefill_ms(model, gpu, tokens_in, tp, dtype, np.maximum(n, 1.0)), dtype=np.float64)
-    step = np.asarray(decode_step_ms(model, gpu, np.maximum(n, 1.0), tokens_in + tokens_out / 2.0, tp, dtype),
-                      dtype=np.float64)
+    ctx_dec, ctx_pre = tokens_in + tokens_out / 2.0, tokens_in / 2.0
+    step = np.asarray(step_terms(s, n, 0.0, ctx_dec, ctx_pre)["step_ms"], dtype=np.float64)
+    with_prompts = step_terms(s, 0.0, n * tokens_in, ctx_dec, ctx_pre)["step_ms"]
+    empty = float(step_terms(s, 0.0, 0.0, ctx_dec, ctx_pre)["step_ms"])
+    pre = np.asarray(with_prompts, dtype=np.float64) - empty
     pre[0] = 0.0
     step[0] = 0.0
     return pre, step
