@@ -254,7 +254,7 @@ def market_block(inputs: Inputs) -> dict[str, Any] | None:
     # the portfolio's mean tokens/s: busy-hour requests / busy-hour factor x tokens per request
     port_tok = np.einsum("nky,k->y", inputs.requests_per_s, tok_k) / sc.demand.peak_to_mean_ratio
     port_mw = inputs.load_mw.sum(axis=(0, 1))
-    return market_summary(m, port_tok, port_mw)
+    return market_summary(m, port_tok, port_mw, inputs.training_mw)
 
 
 def money_summary(fin: PlanFinancials, tiers: Mapping[TierId, npt.NDArray[np.bool_]],

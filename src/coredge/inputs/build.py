@@ -524,7 +524,13 @@ def build_inputs(sc: Scenario) -> Inputs:
     budget_list = [active[k].rtt_budget_ms for k in classes]
     budgets = np.array([np.inf if b is None else float(b) for b in budget_list])
     t = sc.training
-    training_mw = t.it_mw_start * (1.0 + t.growth_rate) ** (years - years[0]).astype(np.float64)
+    if t.volume == "market":
+        from coredge.inputs.market import training_market_it_mw
+
+        share = d.market_share if t.market_share is None else t.market_share
+        training_mw = training_market_it_mw(market) * share
+    else:
+        training_mw = t.it_mw_start * (1.0 + t.growth_rate) ** (years - years[0]).astype(np.float64)
     candidates = build_candidates(sc, demand)
     missing = [tid for tid in TIER_IDS if not candidates[f"allow_{tid}"].any()]
     if "core" in missing and (training_mw.sum() > 0 or np.isinf(budgets).any()):

@@ -367,6 +367,33 @@ def calibrated_market(
     )  # fmt: skip
 
 
+def inference_share_of_ai(years: npt.ArrayLike, band: str) -> npt.NDArray[np.float64]:
+    """Inference's share of AI compute by year at a band of the published range (Deloitte TMT
+    2026: a third in 2023, half in 2025, two-thirds in 2026; McKinsey Dec 2025: more than half by
+    2030; Schneider Dec 2023: 85% by 2028; ``demand_shares.csv``) [fraction].
+
+    ``band`` is ``low``, ``mid`` or ``high`` (any other value: ``mid``).
+
+    Examples
+    --------
+    >>> [round(float(x), 2) for x in inference_share_of_ai([2025, 2035], "high")]
+    [0.5, 0.85]
+    """
+    b: Band = band if band in ("low", "mid", "high") else "mid"  # type: ignore[assignment]
+    out = []
+    for y in np.asarray(years, dtype=np.float64).ravel():
+        lo, hi = share_range("inference_share_of_ai_compute", float(y))
+        out.append(band_point(lo, hi, b))
+    return np.asarray(out, dtype=np.float64)
+
+
+def training_market_it_mw(m: Market) -> npt.NDArray[np.float64]:
+    """The market's training IT load by year: its inference IT load x (1 - s) / s, with ``s``
+    inference's share of AI compute at the market's band (`inference_share_of_ai`) [MW]."""
+    s = inference_share_of_ai(m.years, m.band)
+    return np.asarray(m.it_mw * (1.0 - s) / s, dtype=np.float64)
+
+
 def region_population(countries: list[str], contiguous_us: bool) -> tuple[float, float, str]:
     """People in the region and the region / US factor for the calibrated market.
 
@@ -406,7 +433,8 @@ def region_population(countries: list[str], contiguous_us: bool) -> tuple[float,
 
 
 def market_summary(m: Market, portfolio_tokens_per_s: npt.NDArray[np.float64],
-                   portfolio_it_mw: npt.NDArray[np.float64]) -> dict[str, Any]:
+                   portfolio_it_mw: npt.NDArray[np.float64],
+                   portfolio_training_mw: npt.NDArray[np.float64] | None = None) -> dict[str, Any]:
     """The ``market`` block of summary.json: the whole market and the portfolio's share of it,
     by year, with the published ranges and whether the market lies inside each.
 
@@ -417,6 +445,9 @@ def market_summary(m: Market, portfolio_tokens_per_s: npt.NDArray[np.float64],
         Mean tokens per second the portfolio's demand points ask of it [tokens/s].
     portfolio_it_mw : ndarray, shape (Y,)
         The portfolio's busy-hour inference IT load [MW].
+    portfolio_training_mw : ndarray, shape (Y,), optional
+        The portfolio's training IT load [MW] (for its inference share of AI load, compared with
+        the published range of inference's share of AI compute).
     """
     yrs = [int(y) for y in m.years]
 
@@ -449,6 +480,25 @@ def market_summary(m: Market, portfolio_tokens_per_s: npt.NDArray[np.float64],
             })  # fmt: skip
     tok = np.asarray(m.tokens_per_s, dtype=np.float64)
     mw = np.asarray(m.it_mw, dtype=np.float64)
+    s_band = inference_share_of_ai(m.years, m.band)
+    s_rng = [share_range("inference_share_of_ai_compute", float(y)) for y in m.years]
+    ai: dict[str, Any] = {
+        "training_it_mw_by_year": by_year(training_market_it_mw(m)),
+        "inference_share_of_ai_by_year": by_year(s_band),
+        "inference_share_of_ai_range_by_year": {
+            str(y): [lo, hi] for y, (lo, hi) in zip(yrs, s_rng, strict=True)
+        },
+    }
+    if portfolio_training_mw is not None:
+        tr = np.asarray(portfolio_training_mw, dtype=np.float64)
+        tot = np.asarray(portfolio_it_mw, dtype=np.float64) + tr
+        port_s = np.asarray(portfolio_it_mw, dtype=np.float64) / np.where(tot > 0, tot, np.inf)
+        ai["portfolio_training_it_mw_by_year"] = by_year(tr)
+        ai["portfolio_inference_share_of_ai_by_year"] = by_year(port_s)
+        ai["portfolio_inference_share_inside_range_by_year"] = {
+            str(y): bool(lo - 1e-9 <= v <= hi + 1e-9)
+            for y, v, (lo, hi) in zip(yrs, port_s, s_rng, strict=True)
+        }
     return {
         "volume": m.volume,
         "band": m.band,
@@ -458,6 +508,8 @@ def market_summary(m: Market, portfolio_tokens_per_s: npt.NDArray[np.float64],
             "inference_tokens_per_s": "prompt + output tokens processed per second, mean over the day",
             "inference_it_mw": "busy-hour IT load that serves them on the scenario's hardware "
             "(GPUs at nameplate IT power, including server overhead) [MW]",
+            "training_it_mw": "the market's training IT load: inference_it_mw x (1 - s) / s, s = "
+            "inference's share of AI compute (published range, at the band) [MW]",
         },
         "inference_requests_per_s_by_year": by_year(m.requests_per_s),
         "inference_tokens_per_s_by_year": by_year(tok),
@@ -467,6 +519,7 @@ def market_summary(m: Market, portfolio_tokens_per_s: npt.NDArray[np.float64],
         "portfolio_it_mw_by_year": by_year(portfolio_it_mw),
         "portfolio_share_of_tokens_by_year": by_year(portfolio_tokens_per_s / np.where(tok > 0, tok, np.inf)),
         "portfolio_share_of_it_mw_by_year": by_year(portfolio_it_mw / np.where(mw > 0, mw, np.inf)),
+        **ai,
         "anchors": [
             {"view": a.view, "t": a.t, "it_mw": a.it_mw, "low_mw": a.low_mw, "high_mw": a.high_mw,
              "ids": list(a.ids)}
@@ -488,10 +541,12 @@ __all__ = [
     "calibrated_market",
     "class_share_paths",
     "curve_at",
+    "inference_share_of_ai",
     "market_anchors",
     "market_summary",
     "region_population",
     "share_range",
     "tokens_per_s",
     "top_down_ranges",
+    "training_market_it_mw",
 ]

@@ -258,6 +258,16 @@ def _div(fig: go.Figure, div_id: str) -> str:
     return out
 
 
+def _training_line(res: RunResult) -> str:
+    sc = res.inputs.scenario
+    t, mw = sc.training, res.inputs.training_mw
+    span = f"{mw[0]:,.0f} MW in {sc.horizon.start_year} to {mw[-1]:,.0f} MW in {sc.horizon.end_year}"
+    if t.volume == "market":
+        share = sc.demand.market_share if t.market_share is None else t.market_share
+        return f"{share:.0%} of the market's training (inference share of AI compute, see Market): {span}"
+    return f"{t.it_mw_start:,.0f} MW in {sc.horizon.start_year}, +{t.growth_rate:.0%}/yr ({span})"
+
+
 def assumptions(res: RunResult) -> list[tuple[str, str]]:
     """Key scenario assumptions as (label, value) rows."""
     sc = res.scenario
@@ -272,7 +282,7 @@ def assumptions(res: RunResult) -> list[tuple[str, str]]:
            ("Demand growth", f"{d.growth_rate:.0%} per year"))),
         ("Portfolio market share", f"{d.market_share:.0%}"),
         ("Busy-hour / mean load", f"{d.peak_to_mean_ratio}"),
-        ("Training IT load", f"{sc.training.it_mw_start:,.0f} MW in {sc.horizon.start_year}, +{sc.training.growth_rate:.0%}/yr"),
+        ("Training IT load", _training_line(res)),
         ("Accelerator", f"{h.gpu}: {res.inputs.it_kw_per_gpu:.3f} kW IT per GPU, {usd(res.inputs.gpu_capex_usd, 'n/a')} per GPU"),
         ("GPU utilisation (energy, revenue)", f"{h.utilisation_frac:.0%}"),
         ("RTT model", (f"calibrated: {n.fixed_ms} ms + 2 x distance x (1 + {n.inflation_excess} / (1 + distance / {n.inflation_scale_km:g} km)) x {n.fiber_us_per_km} us/km"

@@ -246,6 +246,18 @@ class TrainingSpec(StrictModel):
     growth_rate: Annotated[float, Field(gt=-1, le=10)] = Field(
         0.22, description="Annual growth of training load [fraction/year]. McKinsey (Dec 2025): 22%."
     )
+    volume: Literal["fixed", "market"] = Field(
+        "fixed",
+        description="How the training load is set: 'fixed' (it_mw_start growing at growth_rate) or "
+        "'market' (the market's training: its inference IT load x (1 - s) / s, s = inference's "
+        "share of AI compute by year from published forecasts (Deloitte 2026, McKinsey 2025, "
+        "Schneider 2023; demand_shares.csv) at demand.market_band, times market_share).",
+    )
+    market_share: Fraction | None = Field(
+        None,
+        description="With volume 'market': the portfolio's share of the market's training "
+        "[fraction]; null = demand.market_share.",
+    )
 
 
 class HardwareSpec(StrictModel):
