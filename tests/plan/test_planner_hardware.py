@@ -25,6 +25,7 @@ from coredge.plan.result import Plan
 from coredge.scenario.load import load_scenario
 from coredge.scenario.schema import TIER_IDS
 
+
 def _inputs(tmp_path: Path, raw: dict[str, Any], name: str = "s.yaml") -> Inputs:
     return build_inputs(load_scenario(write_scenario(tmp_path, raw, name)))
 
