@@ -157,3 +157,36 @@ def test_mixed_hardware_variant_plans_a_small_scenario(tmp_path: Path) -> None:
         r = rows[rows["tier"] == t]
         price = inp.tier_hardware[str(t)].gpu_capex_usd
         assert float(r["capex_it_usd"].sum()) == pytest.approx(float(r["gpus"].sum()) * price, rel=1e-9)
+
+
+def test_milp_with_per_tier_hardware_prices_its_plan_as_costing(tmp_path: Path) -> None:
+    """The MILP with each tier on its own accelerator: its objective is the plan's costing
+    (each site's GPUs at its tier's price and power), every site within its installed capacity,
+    and its single-site-failure check re-homes load at the receiving site's accelerator."""
+    from test_planner_costing import costing_total_usd
+
+    from coredge.plan.milp import milp_plan
+    from coredge.plan.result import single_site_failure_shortfall
+
+    hw = {"tiers": {"core": {"gpu": "b200"}, "micro": {"gpu": "l40s"}}}
+    inp = _inputs(tmp_path, merged(TINY, hardware=hw))
+    plan = milp_plan(inp, time_limit_s=30, mip_rel_gap=1e-3)
+    s = plan.solver
+    assert s["objective_usd"] == pytest.approx(costing_total_usd(inp, plan) + s["model_charges_usd"], rel=1e-6)
+    assert (plan.load_mw_by_year <= plan.it_mw_by_year + 1e-6).all()
+    for t in TIER_IDS:
+        m = (plan.sites["tier"] == t).to_numpy()
+        kw = inp.tier_hardware[t].it_kw_per_gpu
+        assert plan.sites.loc[m, "gpus"].tolist() == np.floor(plan.it_mw_by_year[m, -1] * 1000 / kw).tolist()
+    # the site loads are the assigned loads at each site's factor (plus training)
+    a = plan.assignments
+    f = inp.site_mw_factor(plan.sites["tier"].to_numpy())
+    p, k, j = (a[c].to_numpy() for c in ("point_index", "class_index", "site_index"))
+    inf = np.zeros(plan.n_sites)
+    np.add.at(inf, j, inp.load_mw[p, k, -1] * a["share"].to_numpy() * f[j, k])
+    online = plan.sites["online_year"].to_numpy() <= plan.years[-1]
+    assert np.allclose((plan.load_mw_by_year[:, -1] - plan.training_mw_by_year[:, -1])[online], inf[online],
+                       rtol=1e-6, atol=1e-6)
+    if s.get("repair_exact"):
+        exempt = {(int(q), int(c)) for q, c in s.get("unprotected_pairs", [])}
+        assert single_site_failure_shortfall(inp, plan, exempt=exempt).max() == 0.0
