@@ -190,3 +190,13 @@ def test_milp_with_per_tier_hardware_prices_its_plan_as_costing(tmp_path: Path) 
     if s.get("repair_exact"):
         exempt = {(int(q), int(c)) for q, c in s.get("unprotected_pairs", [])}
         assert single_site_failure_shortfall(inp, plan, exempt=exempt).max() == 0.0
+
+
+def test_dtype_and_memory_checks_run_when_the_scenario_is_loaded(tmp_path: Path) -> None:
+    """`coredge validate` and every command report both at once, before any stage runs."""
+    raw = merged(TINY, hardware={"gpu": "b200", "tiers": {"regional": {"gpu": "a100"}, "core": {"gpu": "h100"}}},
+                 workloads={"batch": {"dtype": "bf16"}})
+    with pytest.raises(InputError) as exc:
+        load_scenario(write_scenario(tmp_path, raw))
+    fields = [p.field for p in exc.value.problems]
+    assert "hardware.tiers.regional.gpu" in fields and "hardware.tiers.core.gpu" in fields

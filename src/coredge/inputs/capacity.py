@@ -193,11 +193,15 @@ def tier_capacity(
     ------
     InputError
         Naming ``hardware.tiers.<tier>.gpu`` when a class the tier serves needs a dtype the GPU
-        lacks, does not fit its memory at any TP degree (1-8), or misses its targets on it.
+        lacks or does not fit its memory at any TP degree (1-8)
+        (`coredge.scenario.hardware.tier_hardware_problems`, also checked when the scenario is
+        loaded), or misses its targets on it.
     """
-    from coredge.catalog.accelerators import get_accelerator
-    from coredge.physics.serving import min_tp
+    from coredge.scenario.hardware import tier_hardware_problems
 
+    problems = tier_hardware_problems(sc)
+    if problems:
+        raise InputError(problems)
     base = sc.hardware.base
     out: dict[str, TierCapacity] = {}
     for tid in TIER_IDS:
@@ -215,23 +219,7 @@ def tier_capacity(
             factor[wid] = 1.0
             if spec is None or not spec.serves_class(wid, w.rtt_budget_ms is not None):
                 continue
-            g = get_accelerator(acc.gpu, field=field_name)
             what = f"{acc.gpu} for class {wid} ({w.model} in {w.dtype}) at the {tid} tier"
-            if w.dtype not in g.dtypes():
-                raise InputError.of(
-                    field_name, acc.gpu,
-                    f"a GPU that runs {w.dtype} ({g.id} runs {', '.join(g.dtypes())}), another "
-                    f"workloads.{wid}.dtype, or tiers.{tid}.serves without {wid}",
-                )  # fmt: skip
-            try:
-                min_tp(w.model, g, 1.0, w.dtype)
-            except InputError:
-                raise InputError.of(
-                    field_name, acc.gpu,
-                    f"a GPU whose memory holds {w.model} in {w.dtype} at a TP degree of at most 8 "
-                    f"(8 x {g.id} hold {8 * g.hbm_gb:.0f} GB), a smaller workloads.{wid}.dtype, "
-                    f"or tiers.{tid}.serves without {wid}",
-                ) from None
             point = _class_point(w, acc.gpu, acc.engine)
             if point is None:
                 raise InputError.of(
