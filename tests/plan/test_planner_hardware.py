@@ -200,3 +200,19 @@ def test_dtype_and_memory_checks_run_when_the_scenario_is_loaded(tmp_path: Path)
         load_scenario(write_scenario(tmp_path, raw))
     fields = [p.field for p in exc.value.problems]
     assert "hardware.tiers.regional.gpu" in fields and "hardware.tiers.core.gpu" in fields
+
+
+def test_rehoming_takes_capacity_at_the_receiving_sites_factor() -> None:
+    """Re-homing 1 MW of load onto a site whose accelerator needs 2 MW of IT for it takes 2 MW
+    of that site's spare: nearest-first and the exact maximum flow alike."""
+    from coredge.plan.result import _rehoming_shortfall, greedy_place
+
+    cap = np.array([1.0, 5.0])
+    assert greedy_place(1.0, [0, 1], cap, [2.0, 1.0]) == pytest.approx(0.0)
+    assert cap.tolist() == pytest.approx([0.0, 4.5])
+    # needs of 1 MW each; site 0 (1 MW spare, 2 MW per MW) reaches both, site 1 (0.5 MW spare,
+    # 1 MW per MW) only the second: at most 0.5 + 0.5 MW can move, 1 MW is stranded
+    short = _rehoming_shortfall([1.0, 1.0], [[0], [0, 1]], np.array([1.0, 0.5]), [[2.0], [2.0, 1.0]])
+    assert short == pytest.approx(1.0, abs=1e-9)
+    # the same with factors of 1: everything but 0.5 MW moves
+    assert _rehoming_shortfall([1.0, 1.0], [[0], [0, 1]], np.array([1.0, 0.5])) == pytest.approx(0.5, abs=1e-9)

@@ -334,7 +334,7 @@ def _finish(
     # differ) the site's load must fit a micro site; where its IT MW would grow, a state cap
     # counted with the regional figure could break, so such a site stays regional.
     capped = np.isin(states_of(cand, open_idx), list(sc.grid.state_caps_mw))
-    micro_fits = (micro_load[:, -1] <= micro_max) & (~capped | (micro_load[:, -1] <= inf_load[:, -1] + 1e-12))
+    micro_fits = (micro_load[:, -1] + train_split <= micro_max) & (~capped | (micro_load[:, -1] <= inf_load[:, -1] + 1e-12))
     small = (tier == "regional") & allow_micro & micro_fits & (existing <= 0) & micro_ok
     tier[small] = "micro"
     inf_load[small] = micro_load[small]
