@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from coredge.scenario.schema import TierSpec, WorkloadClass, describe
+from coredge.scenario.schema import TierHardware, TierSpec, WorkloadClass, describe
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,6 +39,10 @@ def main() -> None:
         "## `workloads.<id>`",
         "",
         *_table(describe(WorkloadClass, "workloads.<id>.")),
+        "",
+        "## `hardware.tiers.<id>`",
+        "",
+        *_table(describe(TierHardware, "hardware.tiers.<id>.")),
         "",
     ]
     (ROOT / "docs" / "scenario.md").write_text("\n".join(lines), encoding="utf-8")

@@ -125,6 +125,8 @@ def summarise(
         "it_mw_by_tier": {t: float(s.loc[m, "it_mw"].sum()) for t, m in tiers.items()},
         "facility_mw_by_tier": {t: float(s.loc[m, "facility_mw"].sum()) for t, m in tiers.items()},
         "gpus_by_tier": {t: int(s.loc[m, "gpus"].sum()) for t, m in tiers.items()},
+        # the accelerator of each tier, only when some tier has its own (hardware.tiers)
+        **({"gpu_by_tier": {t: inputs.tier_gpu(t) for t in TIER_IDS}} if sc.hardware.per_tier else {}),
         "build_by_year": {
             str(int(y)): {t: float(added[m, k].sum()) for t, m in tiers.items()}
             for k, y in enumerate(plan.years)

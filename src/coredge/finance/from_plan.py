@@ -242,12 +242,14 @@ def plan_site_table(inputs: Inputs, plan: Plan, costs: SiteCosts) -> pd.DataFram
         s["existing_it_mw"].to_numpy(dtype=np.float64) if "existing_it_mw" in s.columns else np.zeros(S)
     )
     inst = plan.it_mw_by_year
-    added, _gpus, gpus_added = capacity_additions(inst, existing, inputs.it_kw_per_gpu)
+    tiers = s["tier"].astype(str).to_numpy()
+    kw = inputs.site_it_kw_per_gpu(tiers)  # each tier's accelerator (hardware.tiers)
+    draw = inputs.site_energy_draw_frac(tiers)
+    added, _gpus, gpus_added = capacity_additions(inst, existing, kw)
     capex_f = costs.capex_facility_usd
     capex_i = costs.capex_it_usd
     mtok = served_mtok(inputs, plan)[:, -1]
     final_mw = np.maximum(inst[:, -1], 1e-12)
-    tiers = s["tier"].astype(str).to_numpy()
     lead = np.array([sc.tiers[t].lead_time_months for t in tiers], dtype=np.float64)
     wait = (
         s["interconnect_wait_months"].to_numpy(dtype=np.float64)
@@ -266,7 +268,7 @@ def plan_site_table(inputs: Inputs, plan: Plan, costs: SiteCosts) -> pd.DataFram
             "pue": float(pue[i]),
             "energy_price_usd_per_mwh": float(price[i]),
             "utilisation_frac": util,
-            "energy_draw_frac": inputs.energy_draw_frac,
+            "energy_draw_frac": float(draw[i]),
             "state": str(s["state"].iat[i]) if "state" in s.columns else "",
         }
         if existing[i] > 0:
@@ -278,7 +280,7 @@ def plan_site_table(inputs: Inputs, plan: Plan, costs: SiteCosts) -> pd.DataFram
                     "build_start_year": int(years[0]),
                     "online_year": int(years[0]),
                     "it_mw": float(existing[i]),
-                    "gpus": float(whole_gpus(existing[i], inputs.it_kw_per_gpu)),
+                    "gpus": float(whole_gpus(existing[i], float(kw[i]))),
                     "capex_facility_usd": 0.0,
                     "capex_it_usd": 0.0,
                     "mtok_per_year": float(mtok[i] * existing[i] / final_mw[i]),
@@ -588,7 +590,14 @@ def edge_premium(inputs: Inputs, plan: Plan, pf: PlanFinancials) -> dict[str, di
         core_rtt = np.asarray(rtt_ms(net, d))
     else:
         core_rtt = np.full(len(plat), np.nan)
+    # GPU-hours a MW of load delivers per year at each tier: its accelerator's GPUs per MW x its
+    # IT MW per MW of load (`Inputs.tier_mw_factor`; both 1 x the reference figure by default)
     gpu_h_per_mw_year = gpus_per_mw(inputs.it_kw_per_gpu) * HOURS_PER_YEAR * sc.hardware.utilisation_frac
+    tier_gpu_h = {
+        t: gpus_per_mw(inputs.site_it_kw_per_gpu([t])[0]) * HOURS_PER_YEAR * sc.hardware.utilisation_frac
+        for t in ("core", "regional", "micro")
+    }
+    factor = inputs.tier_mw_factor
     tier_of_site = s["tier"].astype(str).to_numpy()
     for k, cid in enumerate(inputs.classes):
         budget = float(inputs.rtt_budget_ms[k])
@@ -610,7 +619,13 @@ def edge_premium(inputs: Inputs, plan: Plan, pf: PlanFinancials) -> dict[str, di
             }
             continue
         lcoc_t = np.array([pf.tiers.get(t, {}).get("lcoc_usd_per_gpu_hour", math.nan) for t in st])
-        extra = float(np.sum(mw * (lcoc_t - core_lcoc) * gpu_h_per_mw_year))
+        # GPU-hours per MW of this load at the edge tier and at the core (differ with hardware.tiers)
+        gh_t = np.array([factor[("core", "regional", "micro").index(t), k] * tier_gpu_h[t] for t in st])
+        gh_core = factor[0, k] * tier_gpu_h["core"]
+        if sc.hardware.per_tier:
+            extra = float(np.sum(mw * (lcoc_t * gh_t - core_lcoc * gh_core)))
+        else:
+            extra = float(np.sum(mw * (lcoc_t - core_lcoc) * gpu_h_per_mw_year))
         saved = float(np.sum(mw * (core_rtt[p] - rows["rtt_ms"].to_numpy(dtype=np.float64))) / total)
         within = float(np.sum(mw * (core_rtt[p] <= budget + 1e-9)) / total)
         out[cid] = {

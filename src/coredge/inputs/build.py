@@ -12,8 +12,7 @@ into arrays the planner works on:
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,49 +22,19 @@ import numpy.typing as npt
 import pandas as pd
 
 from coredge.errors import InputError
+from coredge.inputs.capacity import (  # noqa: F401  (re-exported: the capacity API as before)
+    TP_DEGREES,
+    ClassCapacity,
+    TierCapacity,
+    _gpu_figures,
+    best_capacity,
+    best_capacity_point,
+    class_capacity,
+    tier_capacity,
+)
 from coredge.scenario.schema import TIER_IDS, Scenario, TierId
 
 SECONDS_PER_DAY = 86_400.0
-
-
-@dataclass(frozen=True)
-class ClassCapacity:
-    """What one GPU delivers for one workload class: the serving operating point the planner
-    sizes GPUs with (`best_capacity_point`), kept whole so later stages (the simulator's pools
-    and power model) use exactly that point instead of searching again.
-
-    Attributes
-    ----------
-    output_tokens_per_s_per_gpu : float
-        Sustainable output tokens per second per GPU meeting the class's TPOT target [tokens/s].
-    gpus_per_request_per_s : float
-        GPUs needed per request per second of peak load [GPU s/request].
-    tp : int
-        Tensor-parallel GPUs per replica at the operating point [GPUs].
-    batch : int
-        Sequences per replica (continuous-batching slots) [-].
-    tpot_ms : float
-        Effective time per output token: decode step plus the batch's prefill spread over the
-        output tokens [ms] (`coredge.physics.serving.CapacityPoint.tpot_ms`).
-    ttft_ms : float
-        Prefill of one prompt at ``tp`` (time to first token in an idle slot) [ms].
-    decode_step_ms : float
-        One decode iteration at ``batch`` [ms].
-    power_w_per_gpu : float
-        Time-averaged board power per GPU at the operating point [W].
-    joules_per_token : float
-        Board energy per output token, prefill included [J/token].
-    """
-
-    output_tokens_per_s_per_gpu: float
-    gpus_per_request_per_s: float
-    tp: int
-    batch: int
-    tpot_ms: float
-    ttft_ms: float
-    decode_step_ms: float
-    power_w_per_gpu: float
-    joules_per_token: float
 
 
 @dataclass(frozen=True)
@@ -85,9 +54,12 @@ class Inputs:
     requests_per_s : ndarray, shape (N, K, Y)
         Busy-hour request rate per point, class and year [requests/s].
     load_mw : ndarray, shape (N, K, Y)
-        Busy-hour IT load per point, class and year [MW].
+        Busy-hour IT load per point, class and year [MW], sized with the reference accelerator
+        (``hardware``: gpu, engine, it_kw_per_gpu); a site of a tier with its own accelerator
+        installs ``load_mw x tier_mw_factor[tier, class]`` for it (`site_mw_factor`).
     capacity : dict of str to ClassCapacity
-        Serving operating point per class (the one the loads are sized with).
+        Serving operating point per class on the reference accelerator (the one the loads are
+        sized with).
     candidates : DataFrame, one row per candidate site
         id, name, lat, lon, state, country, population, allow_core/allow_regional/allow_micro (bool),
         grid_available_mw (facility MW for one site), interconnect_wait_months,
@@ -95,11 +67,13 @@ class Inputs:
     training_mw : ndarray, shape (Y,)
         Training IT load per year [MW].
     it_kw_per_gpu : float
-        IT power per GPU incl. server overhead, at nameplate [kW].
+        IT power per GPU incl. server overhead, at nameplate, of the reference accelerator [kW].
     gpu_capex_usd : float
-        All-in IT capex per GPU [USD].
+        All-in IT capex per GPU of the reference accelerator [USD].
     market : Market or None
         The whole market the portfolio takes its share from (`coredge.inputs.market`).
+    tier_hardware : dict of str to TierCapacity
+        The accelerator of each tier and its capacity per class (`tier_capacity`).
     """
 
     scenario: Scenario
@@ -115,6 +89,7 @@ class Inputs:
     it_kw_per_gpu: float
     gpu_capex_usd: float
     market: Any = None
+    tier_hardware: dict[str, TierCapacity] = field(default_factory=dict)
 
     @property
     def n_points(self) -> int:
@@ -135,6 +110,51 @@ class Inputs:
         from coredge.physics.training import energy_draw_fraction
 
         return energy_draw_fraction(self.scenario.hardware.gpu, self.it_kw_per_gpu)
+
+    def _tier(self, tier: str) -> TierCapacity:
+        th = self.tier_hardware.get(str(tier))
+        if th is None:  # a tier without its own entry uses the reference accelerator
+            sc = self.scenario
+            return TierCapacity(str(tier), sc.hardware.gpu, sc.hardware.engine, self.it_kw_per_gpu,
+                                self.gpu_capex_usd, self.capacity, {k: 1.0 for k in self.classes})
+        return th
+
+    @property
+    def tier_mw_factor(self) -> npt.NDArray[np.float64]:
+        """IT MW installed per MW of `load_mw`, per tier (rows in `TIER_IDS` order) and class,
+        shape (3, K) [ratio] (`TierCapacity.mw_per_mw`)."""
+        return np.array([[self._tier(t).mw_per_mw.get(k, 1.0) for k in self.classes] for t in TIER_IDS],
+                        dtype=np.float64).reshape(len(TIER_IDS), len(self.classes))
+
+    def site_mw_factor(self, tiers: Any) -> npt.NDArray[np.float64]:
+        """`tier_mw_factor` of each site's tier, shape (S, K) [ratio]."""
+        code = np.array([TIER_IDS.index(str(t)) for t in np.asarray(tiers, dtype=object).ravel()], dtype=np.int64)
+        return self.tier_mw_factor[code]
+
+    def site_it_kw_per_gpu(self, tiers: Any) -> npt.NDArray[np.float64]:
+        """IT power per GPU of each site's tier's accelerator, shape (S,) [kW]."""
+        return np.array([self._tier(t).it_kw_per_gpu for t in np.asarray(tiers, dtype=object).ravel()],
+                        dtype=np.float64)
+
+    def site_gpu_capex_usd(self, tiers: Any) -> npt.NDArray[np.float64]:
+        """All-in IT capex per GPU of each site's tier's accelerator, shape (S,) [USD]."""
+        return np.array([self._tier(t).gpu_capex_usd for t in np.asarray(tiers, dtype=object).ravel()],
+                        dtype=np.float64)
+
+    def site_energy_draw_frac(self, tiers: Any) -> npt.NDArray[np.float64]:
+        """`energy_draw_frac` of each site's tier's accelerator, shape (S,) [fraction]."""
+        from coredge.physics.training import energy_draw_fraction
+
+        by_tier: dict[str, float] = {}
+        for t in TIER_IDS:
+            th = self._tier(t)
+            same = th.gpu == self.scenario.hardware.gpu and th.it_kw_per_gpu == self.it_kw_per_gpu
+            by_tier[t] = self.energy_draw_frac if same else energy_draw_fraction(th.gpu, th.it_kw_per_gpu)
+        return np.array([by_tier[str(t)] for t in np.asarray(tiers, dtype=object).ravel()], dtype=np.float64)
+
+    def tier_gpu(self, tier: str) -> str:
+        """Accelerator id of a tier."""
+        return self._tier(tier).gpu
 
 
 def build_demand_points(sc: Scenario) -> pd.DataFrame:
@@ -193,93 +213,8 @@ def build_demand_points(sc: Scenario) -> pd.DataFrame:
     return pts
 
 
-TP_DEGREES: tuple[int, ...] = (1, 2, 4, 8)
-"""Tensor-parallel degrees considered within one 8-GPU server (NVLink domain of HGX/DGX systems)."""
-
-
-def best_capacity_point(
-    model: str, gpu: str, tokens_in: int, tokens_out: int, tpot_ms: float, ttft_ms: float, dtype: str,
-    engine: str = "trtllm",
-) -> Any:
-    """The operating point with the most output tokens/s per GPU over the TP degrees that hold the
-    model (a `coredge.physics.serving.CapacityPoint`), or None when none meets the targets.
-
-    A larger TP leaves more memory for KV cache (bigger batches) but spends more GPUs per replica;
-    the planner takes whichever serves the most tokens per GPU within the latency targets.
-    """
-    from coredge.physics.serving import capacity_point
-
-    best: Any = None
-    for tp in TP_DEGREES:
-        try:
-            c = capacity_point(model, gpu, tokens_in, tokens_out, tpot_ms, ttft_ms, dtype, None, tp, engine)
-        except InputError:
-            continue  # the weights do not fit at this TP
-        if c.tokens_per_s_per_gpu > 0 and (best is None or c.tokens_per_s_per_gpu > best.tokens_per_s_per_gpu):
-            best = c
-    return best
-
-
-def best_capacity(
-    model: str, gpu: str, tokens_in: int, tokens_out: int, tpot_ms: float, ttft_ms: float, dtype: str
-) -> float:
-    """Highest sustainable output tokens/s per GPU over the TP degrees (see `best_capacity_point`)
-    [tokens/s]; 0 when the targets cannot be met."""
-    c = best_capacity_point(model, gpu, tokens_in, tokens_out, tpot_ms, ttft_ms, dtype)
-    return 0.0 if c is None else float(c.tokens_per_s_per_gpu)
-
-
-def class_capacity(sc: Scenario) -> dict[str, ClassCapacity]:
-    """GPU capacity per workload class from the serving profile of the scenario's accelerator:
-    the whole operating point of `best_capacity_point` (TP, batch, TPOT, TTFT, tokens/s, power).
-
-    Raises
-    ------
-    InputError
-        A class whose model, accelerator and dtype meet its targets at no TP degree.
-    """
-    out: dict[str, ClassCapacity] = {}
-    for wid, w in sc.active_workloads.items():
-        point = best_capacity_point(
-            w.model,
-            sc.hardware.gpu,
-            w.tokens_in,
-            w.tokens_out,
-            w.tpot_target_ms if w.tpot_target_ms is not None else math.inf,
-            w.ttft_target_ms if w.ttft_target_ms is not None else math.inf,
-            w.dtype,
-            sc.hardware.engine,
-        )
-        tok_s = 0.0 if point is None else float(point.tokens_per_s_per_gpu)
-        if point is None or not tok_s > 0:
-            raise InputError.of(
-                f"workloads.{wid}",
-                {"model": w.model, "dtype": w.dtype, "gpu": sc.hardware.gpu,
-                 "tpot_target_ms": w.tpot_target_ms, "ttft_target_ms": w.ttft_target_ms},
-                "a model/accelerator/dtype that fits one 8-GPU server and meets the class's "
-                "TTFT and TPOT targets",
-            )
-        out[wid] = ClassCapacity(
-            output_tokens_per_s_per_gpu=tok_s,
-            gpus_per_request_per_s=w.tokens_out / tok_s,
-            tp=int(point.tp),
-            batch=int(point.batch),
-            tpot_ms=float(point.tpot_ms),
-            ttft_ms=float(point.ttft_ms),
-            decode_step_ms=float(point.decode_step_ms),
-            power_w_per_gpu=float(point.power_w_per_gpu),
-            joules_per_token=float(point.joules_per_token),
-        )
-    return out
-
-
 def _hardware(sc: Scenario) -> tuple[float, float]:
-    from coredge.catalog.accelerators import get_accelerator
-
-    acc = get_accelerator(sc.hardware.gpu, field="hardware.gpu")
-    kw = sc.hardware.it_kw_per_gpu or (acc.tdp_w + acc.server_overhead_w) / 1000.0
-    capex = sc.hardware.gpu_capex_usd or acc.system_price_usd_per_gpu
-    return float(kw), float(capex)
+    return _gpu_figures(sc.hardware.base, "hardware.gpu")
 
 
 def _tariffs(sc: Scenario, states: pd.Series, countries: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -553,6 +488,7 @@ def build_inputs(sc: Scenario) -> Inputs:
         it_kw_per_gpu=it_kw_per_gpu,
         gpu_capex_usd=gpu_capex,
         market=market,
+        tier_hardware=tier_capacity(sc, capacity, it_kw_per_gpu, gpu_capex),
     )
 
 

@@ -56,7 +56,7 @@ def separable_bound_usd(
     per_mw = np.where(online, econ.energy_usd_per_mw + np.maximum(mod_cost, 0.0), 0.0)  # (F, Y)
     pen = econ.penalty_usd_per_mw
     c_pair = sm.pair_penalty_usd(groups, full, fac, years, pen)
-    c_pair = c_pair + (groups.load_mw[full.group] * per_mw[full.fac]).sum(axis=1)
+    c_pair = c_pair + (sm.pair_load_mw(groups, full) * per_mw[full.fac]).sum(axis=1)
     best = (groups.load_mw * pen[None, :]).sum(axis=1)  # all unmet
     np.minimum.at(best, full.group, c_pair)
     core = np.flatnonzero(fac.serves_training)

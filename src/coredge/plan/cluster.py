@@ -178,7 +178,7 @@ def build_clusters(inputs: Inputs, fac: sm.Facilities, groups: sm.Groups, full: 
     pc, pf = key // fac.count, key % fac.count
     order = np.lexsort((r, pc))
     pairs = sm.PairTable(pc[order].astype(np.int64), pf[order].astype(np.int64), r[order])
-    return Clusters(cg, pairs, of, rad)
+    return Clusters(cg, sm.with_mw_factor(inputs, fac, cg, pairs), of, rad)
 
 
 __all__ = ["Clusters", "build_clusters", "class_radius_km"]

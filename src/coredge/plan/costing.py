@@ -85,8 +85,10 @@ def tier_prices(tiers: Mapping[Any, TierPricing], tier: Sequence[str] | npt.Arra
     )
 
 
-def gpus_per_mw(it_kw_per_gpu: float) -> float:
+def gpus_per_mw(it_kw_per_gpu: Any) -> Any:
     """GPUs per MW of IT power [GPUs/MW] from the IT power of one GPU with its server share [kW].
+
+    ``it_kw_per_gpu`` may be an array (one figure per site: each tier's accelerator).
 
     Examples
     --------
@@ -96,15 +98,15 @@ def gpus_per_mw(it_kw_per_gpu: float) -> float:
     return 1000.0 / it_kw_per_gpu
 
 
-def whole_gpus(it_mw: npt.ArrayLike, it_kw_per_gpu: float) -> FloatArray:
+def whole_gpus(it_mw: npt.ArrayLike, it_kw_per_gpu: float | FloatArray) -> FloatArray:
     """Whole GPUs that fit in an IT power, as a site buys them [count].
 
     Parameters
     ----------
     it_mw : array_like
         Installed IT power [MW].
-    it_kw_per_gpu : float
-        IT power of one GPU with its server share [kW].
+    it_kw_per_gpu : float or ndarray
+        IT power of one GPU with its server share [kW], broadcast against `it_mw`.
 
     Examples
     --------
@@ -115,7 +117,7 @@ def whole_gpus(it_mw: npt.ArrayLike, it_kw_per_gpu: float) -> FloatArray:
 
 
 def capacity_additions(
-    it_mw_by_year: FloatArray, existing_it_mw: FloatArray, it_kw_per_gpu: float
+    it_mw_by_year: FloatArray, existing_it_mw: FloatArray, it_kw_per_gpu: float | FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """IT MW and whole GPUs added each year above the brownfield capacity (which is sunk).
 
@@ -125,8 +127,8 @@ def capacity_additions(
         Installed IT power per site and year [MW].
     existing_it_mw : ndarray, shape (S,)
         Brownfield IT power already installed before the first year [MW].
-    it_kw_per_gpu : float
-        IT power of one GPU with its server share [kW].
+    it_kw_per_gpu : float or ndarray, shape (S,)
+        IT power of one GPU with its server share [kW] (per site: its tier's accelerator).
 
     Returns
     -------
@@ -135,8 +137,9 @@ def capacity_additions(
     """
     ex = np.asarray(existing_it_mw, dtype=np.float64).reshape(-1, 1)
     added = np.diff(it_mw_by_year, axis=1, prepend=ex)
-    gpus = whole_gpus(it_mw_by_year, it_kw_per_gpu)
-    gpus_added = np.diff(gpus, axis=1, prepend=whole_gpus(ex, it_kw_per_gpu))
+    kw = it_kw_per_gpu if np.ndim(it_kw_per_gpu) == 0 else np.asarray(it_kw_per_gpu, dtype=np.float64).reshape(-1, 1)
+    gpus = whole_gpus(it_mw_by_year, kw)
+    gpus_added = np.diff(gpus, axis=1, prepend=whole_gpus(ex, kw))
     return added, gpus, gpus_added
 
 
@@ -180,7 +183,7 @@ def energy_cost_usd(
 
 
 def energy_usd_per_mw_year(
-    utilisation_frac: float,
+    utilisation_frac: float | FloatArray,
     pue: npt.ArrayLike,
     price_usd_per_mwh: npt.ArrayLike,
     years: npt.ArrayLike,
@@ -190,8 +193,8 @@ def energy_usd_per_mw_year(
 
     Parameters
     ----------
-    utilisation_frac : float
-        Average GPU utilisation [fraction].
+    utilisation_frac : float or ndarray, shape (S,)
+        Average GPU utilisation (times the average draw of a busy GPU) [fraction].
     pue : array_like, shape (S,)
         Power usage effectiveness [ratio].
     price_usd_per_mwh : array_like, shape (S,)
@@ -282,12 +285,15 @@ def site_costs(inputs: Inputs, plan: Plan) -> SiteCosts:
         if "existing_it_mw" in sites.columns
         else np.zeros(n_sites)
     )
-    added, gpus, gpus_added = capacity_additions(inst, existing, inputs.it_kw_per_gpu)
+    # each site's GPUs are its tier's accelerator (hardware.tiers; the same everywhere by default)
+    tier = sites["tier"].to_numpy()
+    added, gpus, gpus_added = capacity_additions(inst, existing, inputs.site_it_kw_per_gpu(tier))
     capex_fac = added * fac_per_mw
-    capex_it = gpus_added * inputs.gpu_capex_usd
+    capex_it = gpus_added * inputs.site_gpu_capex_usd(tier).reshape(n_sites, 1)
     fixed = np.cumsum(capex_fac, axis=1) * opex_frac + inst * staff
     # busy nameplate MW x the average draw of a busy GPU (not its nameplate) x PUE
-    energy = grid_energy_mwh(plan.load_mw_by_year, sc.hardware.utilisation_frac * inputs.energy_draw_frac, pue)
+    draw = inputs.site_energy_draw_frac(tier).reshape(n_sites, 1)
+    energy = grid_energy_mwh(plan.load_mw_by_year, sc.hardware.utilisation_frac * draw, pue)
     esc = escalation_factors(sc.economics.power_price_escalator_rate, plan_year_offsets(plan.years))
     energy_cost = energy_cost_usd(energy, price, esc[None, :])
     co2 = energy * carbon / 1000.0  # MWh x kg/MWh -> kg; /1000 -> t
@@ -295,14 +301,14 @@ def site_costs(inputs: Inputs, plan: Plan) -> SiteCosts:
 
 
 def gpu_hour_revenue_usd_per_mw_year(
-    it_kw_per_gpu: float, utilisation_frac: float, gpu_hour_price_usd: npt.ArrayLike
+    it_kw_per_gpu: float | FloatArray, utilisation_frac: float, gpu_hour_price_usd: npt.ArrayLike
 ) -> FloatArray:
     """GPU-hour revenue of one installed MW of IT per year: GPUs/MW x 8760 h x utilisation x price.
 
     Parameters
     ----------
-    it_kw_per_gpu : float
-        IT power of one GPU with its server share [kW].
+    it_kw_per_gpu : float or ndarray, shape (S,)
+        IT power of one GPU with its server share [kW] (per site: its tier's accelerator).
     utilisation_frac : float
         Average GPU utilisation [fraction].
     gpu_hour_price_usd : array_like, shape (S,)

@@ -92,18 +92,41 @@ class Groups:
 
 @dataclass(frozen=True)
 class PairTable:
-    """Reachable (group, facility) pairs, sorted by group then RTT."""
+    """Reachable (group, facility) pairs, sorted by group then RTT.
+
+    ``mw_factor`` (Q,): IT MW the facility installs per MW of the group's load (its tier's
+    accelerator, `coredge.inputs.build.Inputs.tier_mw_factor`); None: 1 everywhere (no
+    per-tier hardware). Read loads through `pair_load_mw`.
+    """
 
     group: IntArray
     fac: IntArray
     rtt_ms: FloatArray
+    mw_factor: FloatArray | None = None
 
     @property
     def count(self) -> int:
         return int(self.group.size)
 
     def subset(self, mask: BoolArray | IntArray) -> PairTable:
-        return PairTable(self.group[mask], self.fac[mask], self.rtt_ms[mask])
+        f = None if self.mw_factor is None else self.mw_factor[mask]
+        return PairTable(self.group[mask], self.fac[mask], self.rtt_ms[mask], f)
+
+
+def pair_load_mw(groups: Groups, pairs: PairTable) -> FloatArray:
+    """IT load each pair puts on its facility if it served the whole group, per year, shape
+    (Q, Y) [MW]: the group's load x the pair's `PairTable.mw_factor`."""
+    gl = groups.load_mw[pairs.group]
+    return gl if pairs.mw_factor is None else gl * pairs.mw_factor[:, None]
+
+
+def with_mw_factor(inputs: Inputs, fac: Facilities, groups: Groups, pairs: PairTable) -> PairTable:
+    """`pairs` with the `PairTable.mw_factor` of each facility's tier and group's class (None
+    when no tier has its own accelerator, so the model is built exactly as without)."""
+    if not inputs.scenario.hardware.per_tier:
+        return pairs
+    f = inputs.site_mw_factor(fac.tier)  # (F, K)
+    return PairTable(pairs.group, pairs.fac, pairs.rtt_ms, f[pairs.fac, groups.klass[pairs.group]])
 
 
 def build_facilities(inputs: Inputs) -> Facilities:
@@ -211,7 +234,7 @@ def build_groups_and_pairs(inputs: Inputs, fac: Facilities) -> tuple[Groups, Pai
     order = np.lexsort((pairs.rtt_ms, pairs.group))
     pairs = pairs.subset(order)
     groups = Groups(groups.point, groups.klass, groups.load_mw, needs_backup(groups.count, pairs, fac))
-    return groups, pairs
+    return groups, with_mw_factor(inputs, fac, groups, pairs)
 
 
 def needs_backup(n_groups: int, pairs: PairTable, fac: Facilities) -> BoolArray:

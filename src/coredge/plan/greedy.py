@@ -64,7 +64,7 @@ def core_cost_usd(inputs: Inputs, core_idx: npt.NDArray[np.int64], core_series_m
     price = cand["price_usd_per_mwh"].to_numpy(dtype=np.float64)[core_idx]
     pue = cand["pue_core"].to_numpy(dtype=np.float64)[core_idx]
     per_mw = energy_usd_per_mw_year(
-        sc.hardware.utilisation_frac * inputs.energy_draw_frac, pue, price, years,
+        sc.hardware.utilisation_frac * float(inputs.site_energy_draw_frac(["core"])[0]), pue, price, years,
         sc.economics.power_price_escalator_rate,
     )
     energy = (core_series_mw * disc)[None, :] * (years[None, :] >= oy[:, None]) * per_mw
@@ -121,7 +121,9 @@ def greedy_plan(inputs: Inputs) -> Plan:
 
     # 1. Core campuses for training and batch inference.
     batch = [k for k in range(n_cls) if math.isinf(budgets[k])]
-    core_series = inputs.training_mw + inputs.load_mw[:, batch, :].sum(axis=(0, 1))
+    # the core tier's IT MW for batch load (its own accelerator: `Inputs.tier_mw_factor`)
+    f_core = inputs.tier_mw_factor[TIER_IDS.index("core")]
+    core_series = inputs.training_mw + (inputs.load_mw[:, batch, :] * f_core[batch][None, :, None]).sum(axis=(0, 1))
     core_idx = np.flatnonzero(allow["core"])
     need = float(core_series.max())
     if core_idx.size and need > 0:
@@ -188,6 +190,8 @@ def greedy_plan(inputs: Inputs) -> Plan:
         rem -= take
     rows: list[tuple[int, int, int, float, float, float]] = []
     cheap_core = [pos[j] for j in core_open]
+    # IT MW a site installs per MW of load, per open site and class (its tier's accelerator)
+    f_site = inputs.site_mw_factor(tier_of_cap[open_idx])
     for k in sorted(range(n_cls), key=lambda k: budgets[k]):
         cid = inputs.classes[k]
         if math.isinf(budgets[k]):
@@ -201,10 +205,10 @@ def greedy_plan(inputs: Inputs) -> Plan:
                 if need_i <= 0:
                     continue
                 for s in order:
-                    take = min(need_i, cap.room(s))
+                    take = min(need_i, cap.room(s) / f_site[s, k])
                     if take <= 0:
                         continue
-                    cap.use(s, take)
+                    cap.use(s, take * f_site[s, k])
                     j = int(open_idx[s])
                     net = sc.network
                     d = float(haversine_km(plat[i], plon[i], lat[j], lon[j]))
@@ -224,10 +228,10 @@ def greedy_plan(inputs: Inputs) -> Plan:
                 continue
             for q in range(starts[i], starts[i + 1]):
                 s = pos[int(s_arr[q])]
-                take = min(need_i, cap.room(s))
+                take = min(need_i, cap.room(s) / f_site[s, k])
                 if take <= 0:
                     continue
-                cap.use(s, take)
+                cap.use(s, take * f_site[s, k])
                 rows.append((int(i), k, s, take / final[i, k], float(r_arr[q]), float(d_arr[q])))
                 need_i -= take
                 if need_i <= 1e-12:
@@ -311,16 +315,14 @@ def _finish(
     years = inputs.years
     _n_pts, n_cls, n_yrs = inputs.load_mw.shape
     asg = pd.DataFrame(rows, columns=["point_index", "class_index", "site_index", "share", "rtt_ms", "distance_km"])
-    # Per-site yearly inference load from fixed shares.
+    # Per-site yearly inference load from fixed shares, in IT MW of each tier's accelerator.
     n_open = open_idx.size
-    inf_load = np.zeros((n_open, n_yrs))
-    if not asg.empty:
-        contrib = inputs.load_mw[asg["point_index"].to_numpy(), asg["class_index"].to_numpy(), :] * asg["share"].to_numpy()[:, None]
-        np.add.at(inf_load, asg["site_index"].to_numpy(), contrib)
+    inf_load = _site_load(inputs, asg, tier_of_cap[open_idx], n_open, n_yrs)
     # Tier per site from its final load.
     allow_micro = cand["allow_micro"].to_numpy()[open_idx]
     final_total = inf_load[:, -1] + train_split
     tier = tier_of_cap[open_idx].astype(object)
+    micro_load = _site_load(inputs, asg, np.full(n_open, "micro"), n_open, n_yrs)
     micro_max = tiers["micro"].it_mw_max
     existing = cand["existing_it_mw"].to_numpy(dtype=np.float64)[open_idx]
     # A small regional site becomes micro only if the micro tier may serve every class it serves.
@@ -328,8 +330,15 @@ def _finish(
     for k, cid in enumerate(inputs.classes):
         if not asg.empty and not tier_serves(inputs, "micro", cid):
             micro_ok[asg.loc[asg["class_index"] == k, "site_index"].to_numpy()] = False
-    small = (tier == "regional") & allow_micro & (final_total <= micro_max) & (existing <= 0) & micro_ok
+    # On the micro tier's accelerator (the same as the regional one's unless hardware.tiers
+    # differ) the site's load must fit a micro site; where its IT MW would grow, a state cap
+    # counted with the regional figure could break, so such a site stays regional.
+    capped = np.isin(states_of(cand, open_idx), list(sc.grid.state_caps_mw))
+    micro_fits = (micro_load[:, -1] + train_split <= micro_max) & (~capped | (micro_load[:, -1] <= inf_load[:, -1] + 1e-12))
+    small = (tier == "regional") & allow_micro & micro_fits & (existing <= 0) & micro_ok
     tier[small] = "micro"
+    inf_load[small] = micro_load[small]
+    final_total = inf_load[:, -1] + train_split
     # Online years; a site that cannot come online within the horizon is not part of the plan.
     lead = np.array([tiers[t].lead_time_months for t in tier])
     wait = cand["interconnect_wait_months"].to_numpy()[open_idx]
@@ -393,7 +402,7 @@ def _finish(
             "existing_it_mw": existing[keep],
             "it_mw": inst_k[:, -1],
             "facility_mw": inst_k[:, -1] * pue,
-            "gpus": np.floor(inst_k[:, -1] * 1000.0 / inputs.it_kw_per_gpu).astype(np.int64),
+            "gpus": np.floor(inst_k[:, -1] * 1000.0 / inputs.site_it_kw_per_gpu(tier_k)).astype(np.int64),
             "inference_mw": served_inf[keep][:, -1],
             "training_mw": train[keep][:, -1],
         }
@@ -414,3 +423,21 @@ def _finish(
         method="greedy",
         solver={"status": "heuristic", "objective_usd": None, "bound_usd": None, "gap": None},
     )
+
+
+def states_of(cand: pd.DataFrame, idx: npt.NDArray[np.int64]) -> npt.NDArray[np.str_]:
+    """USPS state of candidate rows `idx`."""
+    return np.asarray(cand["state"].astype(str).to_numpy()[idx], dtype=str)
+
+
+def _site_load(inputs: Inputs, asg: pd.DataFrame, tiers: npt.ArrayLike, n_sites: int, n_yrs: int) -> FloatArray:
+    """Inference IT MW per site and year from fixed shares, each site at its tier's accelerator
+    (`Inputs.site_mw_factor`), shape (S, Y) [MW]."""
+    out = np.zeros((n_sites, n_yrs))
+    if asg.empty:
+        return out
+    p, k, s = (asg[c].to_numpy() for c in ("point_index", "class_index", "site_index"))
+    f = inputs.site_mw_factor(tiers)[s, k]
+    contrib = inputs.load_mw[p, k, :] * (asg["share"].to_numpy() * f)[:, None]
+    np.add.at(out, s, contrib)
+    return out

@@ -183,7 +183,7 @@ def lp_bound_full(
                             "pairs": int(mask.sum()), "converged": False, "seconds": 0.0}
     pen = econ.penalty_usd_per_mw
     c_full = sm.pair_penalty_usd(groups, full, fac, inputs.years, pen)
-    g_load = groups.load_mw[full.group]  # (Qf, Y) float view, used for pricing
+    g_load = sm.pair_load_mw(groups, full)  # (Qf, Y) facility MW per pair, used for pricing
     for rnd in range(max_rounds):
         sub = full.subset(mask)
         m = builder(inputs, fac, groups, sub, econ, resilient)

@@ -61,6 +61,8 @@ from coredge.plan.facilities import (
     build_groups_and_pairs,
     nearest_per_tier,
     needs_backup,
+    pair_load_mw,
+    with_mw_factor,
 )
 from coredge.units import discount_factors, plan_year_offsets
 
@@ -124,17 +126,19 @@ def build_economics(inputs: Inputs, fac: Facilities, objective: str = "cost") ->
     years = inputs.years
     disc = discount_factors(sc.economics.discount_rate, plan_year_offsets(years))
     util = sc.hardware.utilisation_frac
+    # each facility's GPUs are its tier's accelerator (hardware.tiers; the same everywhere by default)
     energy = energy_usd_per_mw_year(
-        util * inputs.energy_draw_frac, fac.pue, fac.price_usd_per_mwh, years,
+        util * inputs.site_energy_draw_frac(fac.tier), fac.pue, fac.price_usd_per_mwh, years,
         sc.economics.power_price_escalator_rate,
     ) * disc[None, :]
-    gpu_per_mw = gpus_per_mw(inputs.it_kw_per_gpu)
-    capex_mw = fac.fac_capex_usd_per_mw + gpu_per_mw * inputs.gpu_capex_usd
+    kw = inputs.site_it_kw_per_gpu(fac.tier)
+    gpu_per_mw = gpus_per_mw(kw)
+    capex_mw = fac.fac_capex_usd_per_mw + gpu_per_mw * inputs.site_gpu_capex_usd(fac.tier)
     disc_next = np.r_[disc[1:], 0.0]
     per_mw = capex_mw[:, None] * (disc - disc_next)[None, :] + fac.fixed_opex_usd_per_mw_year[:, None] * disc[None, :]
     if objective == "npv":
         price = np.array([sc.economics.gpu_hour_price_usd.get(str(t), 0.0) for t in fac.tier])  # type: ignore[call-overload]
-        revenue = gpu_hour_revenue_usd_per_mw_year(inputs.it_kw_per_gpu, util, price)
+        revenue = gpu_hour_revenue_usd_per_mw_year(kw, util, price)
         per_mw = per_mw - revenue[:, None] * disc[None, :]
     module_usd = per_mw * fac.module_mw[:, None]
     pen = sc.economics.unmet_demand_penalty_usd_per_mw_year * disc
@@ -343,7 +347,7 @@ def define_loads(m: PlannerModel) -> None:
     """``L_fp = sum_g load_gp x_gf`` (and ``R`` from ``b`` when resilient)."""
     lay = m.layout
     P = lay.P
-    gl = m.groups.load_mw[m.pairs.group]  # (Q, Y)
+    gl = pair_load_mw(m.groups, m.pairs)  # (Q, Y)
     q = np.arange(lay.Q)
     for var, src in (("L", "x"), ("R", "b")):
         if var == "R" and not lay.resilient:
@@ -711,5 +715,7 @@ __all__ = [
     "link_year",
     "nearest_per_tier",
     "needs_backup",
+    "pair_load_mw",
     "pair_penalty_usd",
+    "with_mw_factor",
 ]

@@ -190,7 +190,7 @@ def exact_modules(m: sm.PlannerModel, v: FloatArray) -> FloatArray:
     """
     lay = m.layout
     F, Y = lay.F, lay.Y
-    gl = m.groups.load_mw[m.pairs.group, -1]
+    gl = sm.pair_load_mw(m.groups, m.pairs)[:, -1]
     xs = np.clip(v[lay.block("x")], 0.0, 1.0)
     xs[xs < 1e-7] = 0.0
     peak = np.bincount(m.pairs.fac, weights=xs * gl, minlength=F)

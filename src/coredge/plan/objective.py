@@ -50,7 +50,7 @@ def plan_objective_usd(inputs: Inputs, plan: Plan, objective: str = "cost") -> f
         if objective == "npv":
             tier = plan.sites["tier"].to_numpy()
             price = np.array([sc.economics.gpu_hour_price_usd.get(t, 0.0) for t in tier])
-            rev = gpu_hour_revenue_usd_per_mw_year(inputs.it_kw_per_gpu, sc.hardware.utilisation_frac, price)
+            rev = gpu_hour_revenue_usd_per_mw_year(inputs.site_it_kw_per_gpu(tier), sc.hardware.utilisation_frac, price)
             total -= float((plan.it_mw_by_year * rev[:, None] * disc[None, :]).sum())
     total += float((plan.unmet_mw.sum(axis=0) * disc).sum() * sc.economics.unmet_demand_penalty_usd_per_mw_year)
     # The MILP's own charges (unprotected shares, coverage shortfall): part of its objective.
@@ -65,4 +65,4 @@ def gpu_floor_slack_usd(inputs: Inputs, fac: Facilities) -> float:
     Per site the discounted difference telescopes to ``sum_y frac_y (d_y - d_{y+1}) <= d_0 = 1``
     GPU, so a bound on the model minus one GPU's capex per candidate site bounds costing's figure.
     """
-    return float(np.unique(fac.site).size) * float(inputs.gpu_capex_usd)
+    return float(np.unique(fac.site).size) * float(inputs.site_gpu_capex_usd(fac.tier).max(initial=inputs.gpu_capex_usd))

@@ -44,6 +44,7 @@ from coredge.plan.result import (
     failed_site_needs,
     greedy_place,
     single_site_failure_shortfall,
+    site_class_factor,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -95,7 +96,7 @@ def site_frame(inputs: Inputs, fac: sm.Facilities, sel: npt.NDArray[np.int64], i
             "existing_it_mw": fac.existing_it_mw[sel],
             "it_mw": it_mw,
             "facility_mw": it_mw * pue,
-            "gpus": np.floor(it_mw * 1000.0 / inputs.it_kw_per_gpu).astype(np.int64),
+            "gpus": np.floor(it_mw * 1000.0 / inputs.site_it_kw_per_gpu(fac.tier[sel])).astype(np.int64),
             "inference_mw": inference_mw,
             "training_mw": training_mw,
         }
@@ -110,9 +111,10 @@ def _plan_fac(plan: Plan, fac: sm.Facilities) -> npt.NDArray[np.int64]:
 
 def _capex_per_mw(inputs: Inputs, tiers: npt.ArrayLike) -> FloatArray:
     sc = inputs.scenario
-    gpu = 1000.0 / inputs.it_kw_per_gpu * inputs.gpu_capex_usd
-    return np.array([sc.tiers[str(t)].facility_capex_usd_per_mw * (1 + sc.tiers[str(t)].land_and_soft_cost_frac) + gpu  # type: ignore[index]
-                     for t in np.asarray(tiers)], dtype=np.float64)
+    t_arr = np.asarray(tiers)
+    gpu = 1000.0 / inputs.site_it_kw_per_gpu(t_arr) * inputs.site_gpu_capex_usd(t_arr)  # each tier's accelerator
+    return np.array([sc.tiers[str(t)].facility_capex_usd_per_mw * (1 + sc.tiers[str(t)].land_and_soft_cost_frac) + g  # type: ignore[index]
+                     for t, g in zip(t_arr, gpu, strict=True)], dtype=np.float64)
 
 
 def _open_site(inputs: Inputs, plan: Plan, fac: sm.Facilities, pi: int, ci: int,
@@ -136,7 +138,9 @@ def _open_site(inputs: Inputs, plan: Plan, fac: sm.Facilities, pi: int, ci: int,
     in_plan = _plan_fac(plan, fac)
     ok = serves & (rtt <= budget_ms + 1e-9) & (fac.online_year <= int(years[-1]))
     plan_site = {int(s): i for i, s in enumerate(fac.site[in_plan])}
-    k = np.maximum(np.ceil(need_mw / fac.module_mw - 1e-9), 1.0)
+    # the stranded MW of load in each facility's IT MW (its tier's accelerator)
+    need_f = need_mw * inputs.site_mw_factor(fac.tier)[:, ci] if sc.hardware.per_tier else np.full(fac.count, need_mw)
+    k = np.maximum(np.ceil(need_f / fac.module_mw - 1e-9), 1.0)
     ok &= k <= fac.max_modules
     ok &= fac.site != fac.site[in_plan[failed]]
     inst = plan.it_mw_by_year
@@ -156,8 +160,10 @@ def _open_site(inputs: Inputs, plan: Plan, fac: sm.Facilities, pi: int, ci: int,
             # and load plus the stranded MW; the site keeps its load.
             if str(plan.sites["tier"].iat[row]) == str(fac.tier[f]) or fac.module_mw[f] <= fac.module_mw[in_plan[row]]:
                 continue
+            if sc.hardware.for_tier(str(plan.sites["tier"].iat[row])) != sc.hardware.for_tier(str(fac.tier[f])):
+                continue  # the site's load is in its own tier's accelerator: not kept by a regrade
             base = float(max(inst[row, -1], plan.load_mw_by_year[row, -1]))
-            mods = math.ceil((base + need_mw) / fac.module_mw[f] - 1e-9)
+            mods = math.ceil((base + float(need_f[f])) / fac.module_mw[f] - 1e-9)
             if mods > fac.max_modules[f] or (plan.load_mw_by_year[row][years < fac.online_year[f]] > 0).any():
                 continue  # too small, or the larger tier comes online after load the site carries
             add_mw = mods * float(fac.module_mw[f])
@@ -186,7 +192,7 @@ def _open_site(inputs: Inputs, plan: Plan, fac: sm.Facilities, pi: int, ci: int,
         ), f"opened {fac.tier[f]} {fac.table['id'].iat[f]}"
     # Grow the tier of plan row `row` to facility f: capacity in years it is online, load kept.
     base = float(max(inst[row, -1], plan.load_mw_by_year[row, -1]))
-    mods = math.ceil((base + need_mw) / fac.module_mw[f] - 1e-9)
+    mods = math.ceil((base + float(need_f[f])) / fac.module_mw[f] - 1e-9)
     on = years >= fac.online_year[f]
     new_inst = np.where(on, np.maximum.accumulate(
         np.ceil(plan.load_mw_by_year[row] / fac.module_mw[f] - 1e-9) * fac.module_mw[f]), 0.0)
@@ -314,7 +320,7 @@ def repair_single_site_failure(inputs: Inputs, plan: Plan, fac: sm.Facilities,
     pue = plan.sites["pue"].to_numpy(dtype=np.float64)
     plan.sites["it_mw"] = inst[:, -1]
     plan.sites["facility_mw"] = inst[:, -1] * pue
-    plan.sites["gpus"] = np.floor(inst[:, -1] * 1000.0 / inputs.it_kw_per_gpu).astype(np.int64)
+    plan.sites["gpus"] = np.floor(inst[:, -1] * 1000.0 / inputs.site_it_kw_per_gpu(plan.sites["tier"].to_numpy())).astype(np.int64)
     plan.sites["inference_mw"] = plan.load_mw_by_year[:, -1] - plan.training_mw_by_year[:, -1]
     short = single_site_failure_shortfall(inputs, plan) if plan.n_sites else np.zeros(0)
     worst = float(short.max()) if short.size else 0.0
@@ -340,6 +346,7 @@ def _first_shortfall(
     """
     spare = np.maximum(plan.it_mw_by_year[:, -1] - plan.load_mw_by_year[:, -1], 0.0)
     load = inputs.load_mw[:, :, -1]
+    fk = site_class_factor(inputs, plan)
     for j in range(plan.n_sites):
         if only is not None and j not in only:
             continue
@@ -348,7 +355,7 @@ def _first_shortfall(
         tried: list[list[int]] = []
         for pi, ci, need, alts in failed_site_needs(plan, load, reach, j, exempt):
             tried.append(alts)
-            need = greedy_place(need, alts, cap)
+            need = greedy_place(need, alts, cap, None if fk is None else fk[alts, ci])
             if need > 0.0 and (skip is None or (j, int(pi), int(ci)) not in skip):
                 contested = set(alts)
                 extra: list[int] = []
@@ -384,6 +391,7 @@ def _move_off(inputs: Inputs, plan: Plan, reach: dict[tuple[int, int], list[tupl
     states = plan.sites["state"].astype(str).to_numpy()
     caps = dict(sc.grid.state_caps_mw)
     online = plan.years[None, :] >= oy[:, None]
+    fk = site_class_factor(inputs, plan)  # IT MW per MW of load at each site (its tier's accelerator)
     for c in contested:
         rows = np.flatnonzero(a["site_index"].to_numpy() == c)
         for r in (int(k) for k in rows):
@@ -395,7 +403,8 @@ def _move_off(inputs: Inputs, plan: Plan, reach: dict[tuple[int, int], list[tupl
             for t, _rtt in reach.get((pi, ci), []):
                 if t == c or oy[t] > oy[c]:
                     continue
-                new_load = load[t] + d * pair_load * online[t]
+                f_t = 1.0 if fk is None else float(fk[t, ci])
+                new_load = load[t] + d * pair_load * f_t * online[t]
                 req = np.maximum.accumulate(np.maximum(np.ceil(new_load / module_mw[t] - 1e-9) * module_mw[t], inst[t]))
                 if req[-1] > max_modules[t] * module_mw[t] + 1e-9:
                     continue
@@ -403,7 +412,7 @@ def _move_off(inputs: Inputs, plan: Plan, reach: dict[tuple[int, int], list[tupl
                 if st in caps and float((inst[states == st, -1] * pue[states == st]).sum()) + (req[-1] - inst[t, -1]) * pue[t] > caps[st] + 1e-9:
                     continue
                 load[t] = new_load
-                load[c] = np.maximum(load[c] - d * pair_load * online[c], 0.0)
+                load[c] = np.maximum(load[c] - d * pair_load * (1.0 if fk is None else float(fk[c, ci])) * online[c], 0.0)
                 inst[t] = np.where(online[t], req, 0.0)
                 a.loc[a.index[r], "share"] = float(a["share"].iat[r]) - d
                 hit = np.flatnonzero((a["point_index"].to_numpy() == pi) & (a["class_index"].to_numpy() == ci)

@@ -64,10 +64,15 @@ def resilient_start(
     served = np.zeros(groups.count)
     serving: dict[int, set[int]] = {}
     need = train.copy()  # (F, Y) MW of load, reserve and training
+    # IT MW per MW of load by facility and class (each tier's accelerator); None: 1 everywhere
+    fk: FloatArray | None = None
+    if full.mw_factor is not None and groups.count:
+        fk = np.ones((fac.count, int(groups.klass.max()) + 1))
+        fk[full.fac, groups.klass[full.group]] = full.mw_factor
     for (g, f), s in x.items():
         served[g] += s
         serving.setdefault(g, set()).add(f)
-        need[f] += s * groups.load_mw[g]
+        need[f] += s * (groups.load_mw[g] if fk is None else groups.load_mw[g] * fk[f, groups.klass[g]])
     room = np.where(online, fac.max_modules[:, None] * fac.module_mw[:, None] - need, np.inf)
     site_open = -np.ones(int(fac.site.max()) + 1, dtype=np.int64)
     is_open = n[:, -1] > 0
@@ -92,14 +97,15 @@ def resilient_start(
                 taken = site_open[fac.site[f]]
                 if f in srv or (taken >= 0 and taken != f) or (only_open and taken != f):
                     continue
-                on = online[f] & (load > 0)
-                cap = float((room[f][on] / load[on]).min()) if on.any() else left
+                lf = load if fk is None else load * fk[f, groups.klass[g]]
+                on = online[f] & (lf > 0)
+                cap = float((room[f][on] / lf[on]).min()) if on.any() else left
                 take = min(left, cap)
                 if take <= 1e-9:
                     continue
                 b[(int(g), f)] = b.get((int(g), f), 0.0) + take
-                room[f] -= take * load * online[f]
-                need[f] += take * load
+                room[f] -= take * lf * online[f]
+                need[f] += take * lf
                 site_open[fac.site[f]] = f
                 left -= take
         if left > 1e-9:

@@ -208,35 +208,57 @@ def single_site_failure_shortfall(
     load = inputs.load_mw[:, :, year_index]
     if reach is None:
         reach = reachable_pairs(inputs, plan.sites)
+    fk = site_class_factor(inputs, plan)
     todo = range(S) if sites is None else [int(j) for j in np.atleast_1d(np.asarray(sites))]
     for j in todo:
         items = failed_site_needs(plan, load, reach, j, exempt)
         if items:
-            short[j] = _rehoming_shortfall([it[2] for it in items], [it[3] for it in items], spare)
+            coef = None if fk is None else [fk[it[3], it[1]] for it in items]
+            short[j] = _rehoming_shortfall([it[2] for it in items], [it[3] for it in items], spare, coef)
     return short
 
 
-def greedy_place(need: float, alts: list[int], cap: FloatArray) -> float:
-    """Place `need` MW into `cap` over `alts` in order, taking from `cap` in place; what is left [MW]."""
-    for s in alts:
+def site_class_factor(inputs: Inputs, plan: Plan) -> FloatArray | None:
+    """IT MW each plan site installs per MW of each class's load (its tier's accelerator,
+    `coredge.inputs.build.Inputs.site_mw_factor`), shape (S, K); None without per-tier hardware."""
+    if not inputs.scenario.hardware.per_tier:
+        return None
+    return inputs.site_mw_factor(plan.sites["tier"].astype(str).to_numpy())
+
+
+def greedy_place(need: float, alts: list[int], cap: FloatArray, coef: npt.ArrayLike | None = None) -> float:
+    """Place `need` MW into `cap` over `alts` in order, taking from `cap` in place; what is left [MW].
+
+    With `coef` (one per alternative), placing 1 MW of the need at ``alts[i]`` takes ``coef[i]``
+    MW of its capacity (its tier's accelerator); the need stays in MW of load.
+    """
+    c = None if coef is None else np.asarray(coef, dtype=np.float64)
+    for i, s in enumerate(alts):
         if need <= 1e-12:
             break
-        take = min(need, cap[s])
-        cap[s] -= take
+        if c is None:
+            take = min(need, cap[s])
+            cap[s] -= take
+        else:
+            take = min(need, cap[s] / c[i])
+            cap[s] -= take * c[i]
         need -= take
     return need
 
 
-def _rehoming_shortfall(needs: list[float], alts: list[list[int]], spare: FloatArray) -> float:
+def _rehoming_shortfall(
+    needs: list[float], alts: list[list[int]], spare: FloatArray, coef: list[Any] | None = None
+) -> float:
     """Load of `needs` that no assignment to their `alts` within `spare` can place [MW].
 
     Greedy nearest-first first (enough when it places everything); otherwise the exact maximum
-    flow by LP: maximise ``sum f_ps`` with ``sum_s f_ps <= need_p``, ``sum_p f_ps <= spare_s``.
+    flow by LP: maximise ``sum f_ps`` with ``sum_s f_ps <= need_p``, ``sum_p c_ps f_ps <=
+    spare_s`` (``c_ps`` from `coef`, the site's IT MW per MW of the need's load; 1 without).
     """
     cap = spare.copy()
     left = 0.0
-    for need, alt in zip(needs, alts, strict=True):
-        left += max(greedy_place(need, alt, cap), 0.0)
+    for i, (need, alt) in enumerate(zip(needs, alts, strict=True)):
+        left += max(greedy_place(need, alt, cap, None if coef is None else coef[i]), 0.0)
     if left <= 0.0:
         return 0.0
     import scipy.sparse as sps
@@ -246,11 +268,14 @@ def _rehoming_shortfall(needs: list[float], alts: list[list[int]], spare: FloatA
     movable = [any(spare[s] > 0.0 for s in x) for x in alts]
     stranded = float(sum(n for n, mv in zip(needs, movable, strict=True) if not mv))
     needs = [n for n, mv in zip(needs, movable, strict=True) if mv]
+    coef = None if coef is None else [c for c, mv in zip(coef, movable, strict=True) if mv]
     alts = [x for x, mv in zip(alts, movable, strict=True) if mv]
     p_idx = np.repeat(np.arange(len(needs)), [len(x) for x in alts])
     s_idx = np.fromiter((s for x in alts for s in x), dtype=np.int64, count=int(p_idx.size))
     keep = spare[s_idx] > 0.0
-    p_idx, s_idx = p_idx[keep], s_idx[keep]
+    c_val = (np.ones(p_idx.size) if coef is None
+             else np.concatenate([np.asarray(c, dtype=np.float64).ravel() for c in coef]) if coef else np.ones(0))
+    p_idx, s_idx, c_val = p_idx[keep], s_idx[keep], c_val[keep]
     total = float(sum(needs))
     if p_idx.size == 0:
         return stranded
@@ -258,7 +283,7 @@ def _rehoming_shortfall(needs: list[float], alts: list[list[int]], spare: FloatA
     n_e = p_idx.size
     a_ub = sps.vstack([
         sps.csr_matrix((np.ones(n_e), (p_idx, np.arange(n_e))), shape=(len(needs), n_e)),
-        sps.csr_matrix((np.ones(n_e), (s_row, np.arange(n_e))), shape=(used_s.size, n_e)),
+        sps.csr_matrix((c_val, (s_row, np.arange(n_e))), shape=(used_s.size, n_e)),
     ]).tocsr()
     b_ub = np.r_[np.asarray(needs, dtype=np.float64), spare[used_s]]
     res = linprog(-np.ones(n_e), A_ub=a_ub, b_ub=b_ub, bounds=(0.0, None), method="highs")

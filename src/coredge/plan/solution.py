@@ -93,7 +93,7 @@ def start_vector(m: sm.PlannerModel, ws: dict[str, Any], training_mw: FloatArray
     v[lay.block("x")] = xs
     served = np.bincount(m.pairs.group, weights=xs, minlength=lay.G)
     v[lay.block("u")] = np.clip(1.0 - served, 0.0, 1.0)
-    gl = m.groups.load_mw[m.pairs.group]
+    gl = sm.pair_load_mw(m.groups, m.pairs)
     if lay.P == 1:
         v[lay.block("L")] = np.bincount(m.pairs.fac, weights=xs * gl[:, -1], minlength=lay.F)
     else:
@@ -177,7 +177,7 @@ def extract_plan(
     train = np.zeros((lay.F, Y))
     train[m.core] = t_core
     online = years[None, :] >= fac.online_year[:, None]
-    gl = m.groups.load_mw[m.pairs.group]
+    gl = sm.pair_load_mw(m.groups, m.pairs)
     inf_load = np.zeros((lay.F, Y))
     np.add.at(inf_load, m.pairs.fac, xs[:, None] * gl)
     inf_load *= online

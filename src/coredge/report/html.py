@@ -284,6 +284,7 @@ def assumptions(res: RunResult) -> list[tuple[str, str]]:
         ("Busy-hour / mean load", f"{d.peak_to_mean_ratio}"),
         ("Training IT load", _training_line(res)),
         ("Accelerator", f"{h.gpu}: {res.inputs.it_kw_per_gpu:.3f} kW IT per GPU, {usd(res.inputs.gpu_capex_usd, 'n/a')} per GPU"),
+        *_tier_accelerator_rows(res),
         ("GPU utilisation (energy, revenue)", f"{h.utilisation_frac:.0%}"),
         ("RTT model", (f"calibrated: {n.fixed_ms} ms + 2 x distance x (1 + {n.inflation_excess} / (1 + distance / {n.inflation_scale_km:g} km)) x {n.fiber_us_per_km} us/km"
                        if n.model == "calibrated" else
@@ -298,6 +299,20 @@ def assumptions(res: RunResult) -> list[tuple[str, str]]:
         rows.append((f"Class {k}", f"{w.model}, {w.tokens_in} in / {w.tokens_out} out tokens, "
                      f"{cap.output_tokens_per_s_per_gpu:,.0f} output tok/s per GPU at its targets, "
                      f"share {w.demand_share:.0%}"))
+    return rows
+
+
+def _tier_accelerator_rows(res: RunResult) -> list[tuple[str, str]]:
+    """One row per tier naming its accelerator, when some tier has its own (hardware.tiers)."""
+    inp = res.inputs
+    if not res.scenario.hardware.per_tier:
+        return []
+    rows = []
+    for t, th in inp.tier_hardware.items():
+        gpus = int(res.plan.sites.loc[res.plan.sites["tier"] == t, "gpus"].sum())
+        rows.append((f"Accelerator at {t} sites",
+                     f"{th.gpu} ({th.engine}): {th.it_kw_per_gpu:.3f} kW IT per GPU, {usd(th.gpu_capex_usd, 'n/a')} "
+                     f"per GPU; {gpus:,} GPUs in the final year"))
     return rows
 
 

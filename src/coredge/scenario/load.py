@@ -198,6 +198,12 @@ def semantic_problems(sc: Scenario) -> list[Problem]:
     gpus = known_gpu_ids()
     if gpus and sc.hardware.gpu not in gpus:
         problems.append(Problem("hardware.gpu", sc.hardware.gpu, f"one of: {', '.join(gpus)}"))
+    for tid, th in sc.hardware.tiers.items():
+        if gpus and th.gpu is not None and th.gpu not in gpus:
+            problems.append(Problem(f"hardware.tiers.{tid}.gpu", th.gpu, f"one of: {', '.join(gpus)}"))
+    from coredge.scenario.hardware import tier_hardware_problems
+
+    problems.extend(tier_hardware_problems(sc))
     problems.extend(_place_problems(sc))
     if sc.demand.source == "csv" and sc.demand.points_csv is None:
         problems.append(Problem("demand.points_csv", None, "a CSV path when demand.source is 'csv'"))

@@ -260,11 +260,46 @@ class TrainingSpec(StrictModel):
     )
 
 
+EngineId = Literal["trtllm", "vllm"]
+
+
+class TierHardware(StrictModel):
+    """One tier's own accelerator (``hardware.tiers.<tier>``): any field left null comes from
+    ``hardware`` (the per-GPU price and power from the catalog when the tier's GPU differs)."""
+
+    gpu: str | None = Field(
+        None, description="Accelerator id of this tier (see `coredge profile`); null = hardware.gpu."
+    )
+    engine: EngineId | None = Field(None, description="Serving engine of this tier; null = hardware.engine.")
+    gpu_capex_usd: PosFloat | None = Field(
+        None,
+        description="All-in IT capex per GPU of this tier incl. server and network [USD]; null = "
+        "hardware.gpu_capex_usd when the tier uses hardware.gpu, else the catalog.",
+    )
+    it_kw_per_gpu: PosFloat | None = Field(
+        None,
+        description="IT power per GPU of this tier incl. server overhead [kW]; null = "
+        "hardware.it_kw_per_gpu when the tier uses hardware.gpu, else the catalog.",
+    )
+
+
+class TierAccelerator(BaseModel):
+    """The accelerator one tier is sized with, every field resolved (`HardwareSpec.for_tier`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    gpu: str
+    engine: EngineId
+    gpu_capex_usd: float | None
+    it_kw_per_gpu: float | None
+
+
 class HardwareSpec(StrictModel):
-    """Accelerators installed at every site."""
+    """Accelerators installed at the sites: ``gpu`` everywhere, unless a tier names its own
+    under ``tiers`` (e.g. B200 at the core, H100 at regional sites, L40S at micro sites)."""
 
     gpu: str = Field("h100", description="Accelerator id (see `coredge profile`).")
-    engine: Literal["trtllm", "vllm"] = Field(
+    engine: EngineId = Field(
         "trtllm",
         description="Serving engine whose documented batching and KV-memory defaults size the "
         "GPUs (coredge.physics.engines). Default TensorRT-LLM: the engine of NVIDIA's published "
@@ -280,6 +315,43 @@ class HardwareSpec(StrictModel):
     utilisation_frac: Fraction = Field(
         0.6, description="Average GPU load over the year, for energy [fraction]. Assumption."
     )
+    tiers: dict[TierId, TierHardware] = Field(
+        default_factory=dict,
+        description="Per-tier accelerator overrides by tier id (core, regional, micro): gpu, "
+        "engine, gpu_capex_usd, it_kw_per_gpu; a tier not named uses the fields above. Each "
+        "tier is sized with its own accelerator's serving capacity, price and power "
+        "(docs/serving.md, 'Hardware per tier'); training runs on the core tier's.",
+    )
+
+    def for_tier(self, tier: str) -> TierAccelerator:
+        """The accelerator of one tier: its override where given, else this spec's fields.
+
+        A tier whose GPU differs from ``gpu`` takes its price and power from its own entry or
+        the catalog (null), never the figures given for ``gpu``.
+        """
+        o = self.tiers.get(tier)  # type: ignore[call-overload]
+        if o is None:
+            return self.base
+        gpu = self.gpu if o.gpu is None else o.gpu
+        same = gpu.lower() == self.gpu.lower()
+        return TierAccelerator(
+            gpu=gpu,
+            engine=self.engine if o.engine is None else o.engine,
+            gpu_capex_usd=o.gpu_capex_usd if o.gpu_capex_usd is not None else (self.gpu_capex_usd if same else None),
+            it_kw_per_gpu=o.it_kw_per_gpu if o.it_kw_per_gpu is not None else (self.it_kw_per_gpu if same else None),
+        )
+
+    @property
+    def base(self) -> TierAccelerator:
+        """The accelerator given for every site (``gpu``, ``engine`` and their figures): the
+        reference the loads are sized in (`coredge.inputs.build.Inputs.load_mw`)."""
+        return TierAccelerator(gpu=self.gpu, engine=self.engine,
+                               gpu_capex_usd=self.gpu_capex_usd, it_kw_per_gpu=self.it_kw_per_gpu)
+
+    @property
+    def per_tier(self) -> bool:
+        """Whether some tier's accelerator differs from the one given for every site."""
+        return any(self.for_tier(t) != self.base for t in TIER_IDS)
 
 
 class NetworkSpec(StrictModel):

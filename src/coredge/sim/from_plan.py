@@ -138,9 +138,11 @@ class ClassProfile:
         return self.prefill_ms + self.tokens_out * self.tpot_ms
 
 
-def class_profiles(inputs: Inputs) -> dict[str, ClassProfile]:
+def class_profiles(inputs: Inputs, tier: str | None = None) -> dict[str, ClassProfile]:
     """Operating point per class, exactly the one the planner sized GPUs with
     (``Inputs.capacity``, `coredge.inputs.build.class_capacity`): nothing is searched again.
+    With `tier`, the one of that tier's accelerator (``Inputs.tier_hardware``; the reference
+    point for a class the tier does not serve).
 
     Returns
     -------
@@ -150,12 +152,14 @@ def class_profiles(inputs: Inputs) -> dict[str, ClassProfile]:
     from coredge.physics.serving import board_power_w
 
     sc = inputs.scenario
-    idle_w = float(board_power_w(sc.hardware.gpu, 0.0))
-    host_w = float(get_accelerator(sc.hardware.gpu).server_overhead_w)
+    gpu = sc.hardware.gpu if tier is None else inputs.tier_gpu(tier)
+    caps = inputs.capacity if tier is None or tier not in inputs.tier_hardware else inputs.tier_hardware[tier].capacity
+    idle_w = float(board_power_w(gpu, 0.0))
+    host_w = float(get_accelerator(gpu).server_overhead_w)
     out: dict[str, ClassProfile] = {}
     for k, cid in enumerate(inputs.classes):
         w = sc.active_workloads[cid]
-        cap = inputs.capacity[cid]
+        cap = caps.get(cid, inputs.capacity[cid])
         tpot_t = w.tpot_target_ms if w.tpot_target_ms is not None else math.inf
         ttft_t = w.ttft_target_ms if w.ttft_target_ms is not None else math.inf
         # A request's own prompt is prefilled before its first token; the rest of the batch's
@@ -247,17 +251,22 @@ def inference_gpus(inputs: Inputs, plan: Plan, year_index: int = -1) -> npt.NDAr
     split by the classes' shares of the assigned load.
     """
     from coredge.plan.reach import tier_serves
+    from coredge.plan.result import site_class_factor
 
     load = inference_mw_by_site_class(inputs, plan, year_index)
+    tiers = plan.sites["tier"].astype(str).to_numpy()
+    fk = site_class_factor(inputs, plan)
+    if fk is not None:  # the site's IT MW for that load: its tier's accelerator
+        load = load * fk
+    kw = inputs.site_it_kw_per_gpu(tiers).reshape(-1, 1)
     total = load.sum(axis=1)
     inst = plan.it_mw_by_year[:, year_index] - plan.training_mw_by_year[:, year_index]
-    gpus = np.maximum(inst, 0.0) * 1000.0 / inputs.it_kw_per_gpu
+    gpus = np.maximum(inst, 0.0) * 1000.0 / kw[:, 0]
     share = np.divide(load, total[:, None], out=np.zeros_like(load), where=total[:, None] > 0)
     out = gpus[:, None] * share
-    needed = load * 1000.0 / inputs.it_kw_per_gpu
+    needed = load * 1000.0 / kw
     spare = gpus - needed.sum(axis=1)
     class_mw = inputs.load_mw[:, :, year_index].sum(axis=0)
-    tiers = plan.sites["tier"].astype(str).to_numpy()
     for j in np.flatnonzero(spare > 0):
         w = class_mw * np.array([tier_serves(inputs, str(tiers[j]), c) for c in inputs.classes])
         if w.sum() > 0:
@@ -358,26 +367,33 @@ def plan_sim(
     pue_s = sites["pue"].to_numpy(dtype=np.float64) if "pue" in sites.columns else None
     from coredge.plan.reach import tier_serves
 
-    # one pool per (site, model, TP): replicas of one model serve every class that uses it
-    keys: dict[tuple[str, int], list[int]] = {}
-    for k, cid in enumerate(inputs.classes):
-        keys.setdefault((profiles[cid].model, profiles[cid].tp), []).append(k)
+    # one pool per (site, model, TP): replicas of one model serve every class that uses it;
+    # each tier with its own accelerator (hardware.tiers) has its own operating points
+    per_tier = inputs.scenario.hardware.per_tier
+    tier_prof = {t: (class_profiles(inputs, t) if per_tier else profiles) for t in ("core", "regional", "micro")}
+    tier_keys: dict[str, dict[tuple[str, int], list[int]]] = {}
+    for t, prof_t in tier_prof.items():
+        keys: dict[tuple[str, int], list[int]] = {}
+        for k, cid in enumerate(inputs.classes):
+            keys.setdefault((prof_t[cid].model, prof_t[cid].tp), []).append(k)
+        tier_keys[t] = keys
     pools: list[dict[str, Any]] = []
     pool_site: list[str] = []
     for j in range(plan.n_sites):
         tier = str(sites["tier"].iat[j])
         sid = str(sites["site_id"].iat[j])
-        for (model, tp), ks in keys.items():
+        prof_j = tier_prof.get(tier, profiles)
+        for (model, tp), ks in tier_keys.get(tier, tier_keys["core"]).items():
             g = gpus[j, ks]
             replicas = math.floor(float(g.sum()) / tp + 1e-9)
             if replicas < 1:
                 continue
             # slots: replicas x the GPU-weighted batch of the classes planned here
-            batch = float((g * np.array([profiles[inputs.classes[k]].batch for k in ks])).sum() / g.sum())
+            batch = float((g * np.array([prof_j[inputs.classes[k]].batch for k in ks])).sum() / g.sum())
             slots = max(1, round(replicas * batch * f))
             serves = [inputs.classes[k] for k in ks if tier_serves(inputs, tier, inputs.classes[k])]
             qlim: int | None = None
-            ttft = [profiles[c].ttft_target_ms / profiles[c].mean_service_ms for c in serves]
+            ttft = [prof_j[c].ttft_target_ms / prof_j[c].mean_service_ms for c in serves]
             if tier != "core" and ttft and all(math.isfinite(x) for x in ttft):
                 qlim = math.ceil(slots * min(ttft))
             pool: dict[str, Any] = {
@@ -385,8 +401,14 @@ def plan_sim(
                 "tier": tier, "lat": float(lat_s[j]), "lon": float(lon_s[j]),
                 "serves": serves,
             }
-            if pue_s is not None and all(math.isfinite(profiles[c].power_w_per_gpu) for c in serves):
-                pool["power"] = pool_power([profiles[c] for c in serves], slots,
+            if per_tier and prof_j is not profiles:
+                # the classes' service times are the reference accelerator's; this pool's slots
+                # turn over at its own (GPU-weighted over the classes planned here)
+                ratio = np.array([profiles[inputs.classes[k]].mean_service_ms / prof_j[inputs.classes[k]].mean_service_ms
+                                  for k in ks])
+                pool["speed"] = float((g * ratio).sum() / g.sum())
+            if pue_s is not None and all(math.isfinite(prof_j[c].power_w_per_gpu) for c in serves):
+                pool["power"] = pool_power([prof_j[c] for c in serves], slots,
                                            slots * tp / batch, float(pue_s[j]))
             pools.append(pool)
             pool_site.append(sid)

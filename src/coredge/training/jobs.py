@@ -555,7 +555,8 @@ def training_from_plan(
 ) -> PlanTraining:
     """Simulate a year of training jobs at each core campus of a plan.
 
-    Campus GPUs = training MW of the year x 1000 / ``inputs.it_kw_per_gpu``; jobs of the `mix`
+    Campus GPUs = training MW of the year x 1000 / the core tier's IT kW per GPU (its own
+    accelerator under ``hardware.tiers.core``, else ``inputs.it_kw_per_gpu``); jobs of the `mix`
     classes arrive as Poisson processes whose rates make the offered GPU-hours ``load`` x the
     campus GPU-hours of the year, split by ``gpu_hours_share``; durations from the training
     estimator on the scenario's accelerator; power per busy GPU = the average system draw at
@@ -596,9 +597,11 @@ def training_from_plan(
         raise InputError.of("load", load, "offered GPU-hours / campus GPU-hours in (0, 1.5)")
     if not mix or abs(sum(c.gpu_hours_share for c in mix) - 1.0) > 1e-6:
         raise InputError.of("mix", [c.name for c in mix], "job classes whose gpu_hours_share add up to 1")
-    gpu = inputs.scenario.hardware.gpu
-    # sizing at the nameplate (it_kw_per_gpu), energy at the average draw of a busy GPU
-    power_w = float(inputs.energy_draw_frac * inputs.it_kw_per_gpu * 1000.0)
+    # training runs on the core tier's accelerator (hardware.tiers.core, else hardware.gpu):
+    # sizing at its nameplate (it_kw_per_gpu), energy at the average draw of a busy GPU
+    gpu = inputs.tier_gpu("core")
+    kw_core = float(inputs.site_it_kw_per_gpu(["core"])[0])
+    power_w = float(float(inputs.site_energy_draw_frac(["core"])[0]) * kw_core * 1000.0)
     power_source = training_power_w(gpu)[1]
     sites = plan.sites
     mw = plan.training_mw_by_year[:, year_index]
@@ -611,7 +614,7 @@ def training_from_plan(
     streams = np.random.SeedSequence(seed).spawn(len(campuses_idx))
     for i, stream in zip(campuses_idx, streams, strict=True):
         sid = str(sites["site_id"].iat[i])
-        g = int(mw[i] * 1000.0 / inputs.it_kw_per_gpu)
+        g = int(mw[i] * 1000.0 / kw_core)
         if g < 8:
             continue
         rates = []
@@ -648,7 +651,7 @@ def training_from_plan(
         "mean_queue_delay_h": float(jobs_all["queue_delay_h"].mean()),
         "load": load, "backfill": backfill, "mtbf_gpu_h": mtbf_gpu_h, "checkpoint_h": checkpoint_h,
         "restart_h": restart_h, "seed": seed, "power_w_per_gpu": power_w,
-        "nameplate_w_per_gpu": float(inputs.it_kw_per_gpu * 1000.0), "power_source": power_source,
+        "nameplate_w_per_gpu": float(kw_core * 1000.0), "power_source": power_source,
         "job_mix": [c.name for c in mix],
     }
     return PlanTraining(int(plan.years[year_index]), campuses, jobs_all, results, summary)
