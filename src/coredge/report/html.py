@@ -314,7 +314,7 @@ def write_report(
     compare : dict, optional
         A strategy comparison (`coredge.studies.compare.comparison_table`) to include.
     """
-    from coredge.report.finance_sections import compare_section_html, investor_sections_html
+    from coredge.report.finance_sections import break_even_bases, compare_section_html, investor_sections_html
 
     # every value is escaped (the template is .html.j2, which select_autoescape(["html"]) missed);
     # the figures' and sections' HTML is marked | safe in the template
@@ -377,7 +377,8 @@ def write_report(
         market_rows=market_rows(s.get("market")),
         range_rows=range_rows(s.get("market")),
         investor_html=investor_sections_html(
-            investor, s.get("finance_views") or {}, str((s.get("finance_views") or {}).get("power", ""))
+            investor, s.get("finance_views") or {}, str((s.get("finance_views") or {}).get("power", "")),
+            s.get("break_even") or {}, break_even_bases(res),
         ) if investor is not None else "",
         compare_html=compare_section_html(compare) if compare is not None else "",
     )
