@@ -306,10 +306,10 @@ def compare_section_html(table: dict[str, Any]) -> str:
 __all__ = [
     "SITE_COLUMNS",
     "SORT_JS",
-    "cash_flow_figure",
-    "compare_section_html",
     "break_even_bases",
     "break_even_table_html",
+    "cash_flow_figure",
+    "compare_section_html",
     "investor_sections_html",
     "site_table_html",
     "tornado_table_html",

@@ -314,7 +314,11 @@ def write_report(
     compare : dict, optional
         A strategy comparison (`coredge.studies.compare.comparison_table`) to include.
     """
-    from coredge.report.finance_sections import break_even_bases, compare_section_html, investor_sections_html
+    from coredge.report.finance_sections import (
+        break_even_bases,
+        compare_section_html,
+        investor_sections_html,
+    )
 
     # every value is escaped (the template is .html.j2, which select_autoescape(["html"]) missed);
     # the figures' and sections' HTML is marked | safe in the template
