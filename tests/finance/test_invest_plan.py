@@ -113,7 +113,14 @@ def _hand_npv(run: RunResult, site_id: str) -> tuple[float, np.ndarray]:
     t = np.arange(T, dtype=float)
     kw = run.inputs.it_kw_per_gpu
     gpu_usd = run.inputs.gpu_capex_usd
-    util = sc.hardware.utilisation_frac
+    # billed and busy shares by use: inference at hardware.utilisation_frac, training billed
+    # whole (take-or-pay, training.billed_utilisation_frac) and busy at training.busy_frac,
+    # blended by the site's final-year training share of load
+    load_f, train_f = run.plan.load_mw_by_year[i, -1], run.plan.training_mw_by_year[i, -1]
+    f = min(1.0, train_f / load_f) if load_f > 0 else 0.0
+    u = sc.hardware.utilisation_frac
+    util = f * sc.training.billed_utilisation_frac + (1 - f) * u
+    busy = f * sc.training.busy_frac + (1 - f) * u
     # energy at the average draw of a busy GPU (measured at training load), not its nameplate kw
     from coredge.physics.training import training_power_w
 
@@ -153,7 +160,7 @@ def _hand_npv(run: RunResult, site_id: str) -> tuple[float, np.ndarray]:
         p0 = gpus * 8760 * util * e.gpu_hour_price_usd[tier]  # type: ignore[index]
         d = fs.price_decline_rate
         rev = share * on * p0 * (1 - d) ** o + (1 - share) * ramp * p0 * (1 - d) ** t
-        energy = mw * util * draw * pue * 8760 * price_e * (1 + e.power_price_escalator_rate) ** t * vol
+        energy = mw * busy * draw * pue * 8760 * price_e * (1 + e.power_price_escalator_rate) ** t * vol
         infl = (1 + sc.finance.inflation_rate) ** t * on
         fixed = (fac * ts.opex_frac_of_facility_capex_per_year + mw * (ts.staff_usd_per_mw_year + fs.network_usd_per_mw_year)) * infl
         residual = np.zeros(T)
@@ -303,3 +310,26 @@ def test_risk_is_reproducible_by_seed(run: RunResult) -> None:
     assert not np.array_equal(a.npv_usd, c.npv_usd)
     # base case of the Monte Carlo model is the deterministic plan NPV
     assert a.base_npv_usd == pytest.approx(pf.portfolio["npv_usd"], rel=1e-9)
+
+
+def test_training_capacity_billed_whole_and_inference_at_its_load(run: RunResult) -> None:
+    """Take-or-pay training: a site's billed utilisation rises with its training share; the energy
+    it draws follows the busy share, not the billed one."""
+    from coredge.finance.from_plan import plan_site_table, site_utilisation
+
+    sc, plan = run.scenario, run.plan
+    billed, draw = site_utilisation(run.inputs, plan)
+    train = plan.training_mw_by_year[:, -1]
+    load = plan.load_mw_by_year[:, -1]
+    f = np.divide(train, load, out=np.zeros_like(load), where=load > 0)
+    u = sc.hardware.utilisation_frac
+    assert np.any(f > 0) and np.any(f == 0)
+    np.testing.assert_allclose(billed[f == 0], u)
+    np.testing.assert_allclose(draw[f == 0], run.inputs.energy_draw_frac)
+    assert np.all(billed[f > 0] > u)
+    # busy GPU-hours (billed x draw / nameplate draw) are the blend with training's busy share
+    busy = f * sc.training.busy_frac + (1 - f) * u
+    np.testing.assert_allclose(billed * draw / run.inputs.energy_draw_frac, busy)
+    rows = plan_site_table(run.inputs, plan, run.costs)
+    site0 = str(plan.sites["site_id"].iat[int(np.argmax(f))])
+    assert rows.loc[rows["site"] == site0, "utilisation_frac"].iloc[0] == pytest.approx(billed[int(np.argmax(f))])

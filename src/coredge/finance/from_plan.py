@@ -206,6 +206,35 @@ def _lead_years(months: FloatArray) -> npt.NDArray[np.int64]:
     return np.floor((months + 6.0) / 12.0).astype(np.int64)
 
 
+def site_utilisation(inputs: Inputs, plan: Plan) -> tuple[FloatArray, FloatArray]:
+    """Billed utilisation and energy draw share of each site, by the use of its load.
+
+    Inference is billed and draws energy at ``hardware.utilisation_frac``; training capacity is
+    billed at ``training.billed_utilisation_frac`` (take-or-pay: the contracted cluster is paid
+    for whole) and draws energy at ``training.busy_frac``. A site's figures are the blend by its
+    final-year training share of load. The finance core's energy is ``it_mw x utilisation x
+    energy_draw_frac``, so the draw share carries the busy/billed ratio.
+
+    Parameters
+    ----------
+    inputs : Inputs
+    plan : Plan
+
+    Returns
+    -------
+    utilisation_frac, energy_draw_frac : ndarray, shape (S,)
+        Billed utilisation [fraction] and energy draw of a billed GPU-hour [fraction].
+    """
+    sc = inputs.scenario
+    u_inf = float(sc.hardware.utilisation_frac)
+    load = plan.load_mw_by_year[:, -1] if plan.load_mw_by_year.size else np.zeros(plan.n_sites)
+    train = plan.training_mw_by_year[:, -1] if plan.training_mw_by_year.size else np.zeros(plan.n_sites)
+    f = np.clip(np.divide(train, load, out=np.zeros_like(load), where=load > 0), 0.0, 1.0)
+    billed = f * sc.training.billed_utilisation_frac + (1.0 - f) * u_inf
+    busy = f * sc.training.busy_frac + (1.0 - f) * u_inf
+    return billed, inputs.energy_draw_frac * busy / billed
+
+
 def plan_site_table(inputs: Inputs, plan: Plan, costs: SiteCosts) -> pd.DataFrame:
     """The finance core's site table: one row per build phase of every site.
 
@@ -254,7 +283,7 @@ def plan_site_table(inputs: Inputs, plan: Plan, costs: SiteCosts) -> pd.DataFram
         if "interconnect_wait_months" in s.columns
         else np.zeros(S)
     )
-    util = sc.hardware.utilisation_frac
+    util_site, draw_site = site_utilisation(inputs, plan)
     pue = s["pue"].to_numpy(dtype=np.float64)
     price = s["price_usd_per_mwh"].to_numpy(dtype=np.float64)
     rows: list[dict[str, Any]] = []
@@ -265,8 +294,8 @@ def plan_site_table(inputs: Inputs, plan: Plan, costs: SiteCosts) -> pd.DataFram
             "tier": tiers[i],
             "pue": float(pue[i]),
             "energy_price_usd_per_mwh": float(price[i]),
-            "utilisation_frac": util,
-            "energy_draw_frac": inputs.energy_draw_frac,
+            "utilisation_frac": float(util_site[i]),
+            "energy_draw_frac": float(draw_site[i]),
             "state": str(s["state"].iat[i]) if "state" in s.columns else "",
         }
         if existing[i] > 0:

@@ -274,7 +274,11 @@ def assumptions(res: RunResult) -> list[tuple[str, str]]:
         ("Busy-hour / mean load", f"{d.peak_to_mean_ratio}"),
         ("Training IT load", f"{sc.training.it_mw_start:,.0f} MW in {sc.horizon.start_year}, +{sc.training.growth_rate:.0%}/yr"),
         ("Accelerator", f"{h.gpu}: {res.inputs.it_kw_per_gpu:.3f} kW IT per GPU, {usd(res.inputs.gpu_capex_usd, 'n/a')} per GPU"),
-        ("GPU utilisation (energy, revenue)", f"{h.utilisation_frac:.0%}"),
+        ("GPU utilisation (energy, revenue)", f"inference {h.utilisation_frac:.0%}; training billed "
+         f"{sc.training.billed_utilisation_frac:.0%} (take-or-pay), busy {sc.training.busy_frac:.0%}"),
+        ("Facility capex per MW (with land and soft costs)", ", ".join(
+            f"{t} {usd(spec.facility_capex_usd_per_mw * (1 + spec.land_and_soft_cost_frac), 'n/a')}"
+            for t, spec in sc.tiers.items()) + " (coredge.physics.facility_cost at each tier's planning size)"),
         ("RTT model", (f"calibrated: {n.fixed_ms} ms + 2 x distance x (1 + {n.inflation_excess} / (1 + distance / {n.inflation_scale_km:g} km)) x {n.fiber_us_per_km} us/km"
                        if n.model == "calibrated" else
                        f"fixed inflation: 2 x distance x {n.route_inflation} x {n.fiber_us_per_km} us/km + {n.overhead_ms} ms")

@@ -246,6 +246,20 @@ class TrainingSpec(StrictModel):
     growth_rate: Annotated[float, Field(gt=-1, le=10)] = Field(
         0.22, description="Annual growth of training load [fraction/year]. McKinsey (Dec 2025): 22%."
     )
+    billed_utilisation_frac: Annotated[float, Field(gt=0, le=1)] = Field(
+        1.0,
+        description="Share of training capacity the operator bills [fraction]: training "
+        "clusters are rented whole on take-or-pay contracts (CoreWeave S-1, 2025: ~96% of 2024 "
+        "revenue under committed contracts), so the contracted GPUs are paid for busy or idle. "
+        "Assumption: 1.0. Inference bills hardware.utilisation_frac.",
+    )
+    busy_frac: Annotated[float, Field(gt=0, le=1)] = Field(
+        0.85,
+        description="Share of training GPU-hours busy over the year, for the energy of training "
+        "capacity [fraction]: the offered load of coredge's training simulation "
+        "(coredge.training.jobs.DEFAULT_LOAD, 0.85; the default run's simulated busy share is "
+        "86%). Inference draws energy at hardware.utilisation_frac.",
+    )
 
 
 class HardwareSpec(StrictModel):
