@@ -365,9 +365,9 @@ BACKUP: dict[str, BackupSpec] = {
         start_time_s=10.0,  # NFPA 110 Type 10 (10 s to carry load)
         permit_months=12.0,  # assumption; up to 24 in non-attainment zones (secondwatt 2026)
         lead_time_weeks=34.0,  # 30-38 weeks (C&W Oct 2024); 72-104 weeks in 2026 (secondwatt)
-        # standby ratings on offer from 250 kW to the 2,000 kW class (assumption: the common
+        # standby ratings on offer from 100 kW to the 2,000 kW class (assumption: the common
         # standby genset ratings of the large manufacturers' product ranges)
-        unit_kw_options=(250.0, 500.0, 750.0, 1_000.0, 1_500.0, 2_000.0),
+        unit_kw_options=(100.0, 250.0, 500.0, 750.0, 1_000.0, 1_500.0, 2_000.0),
     ),
     "fuel-cell": BackupSpec(
         # assumption between DOE's $6,100/kW (2015 status) and $1,000/kW (2020 target) for
@@ -465,7 +465,7 @@ def backup_plant(critical_kw: float, technology: str = "diesel") -> tuple[float,
     Examples
     --------
     >>> backup_plant(1_025.0), backup_plant(13_000.0), backup_plant(100.0)
-    ((500.0, 4), (2000.0, 8), (250.0, 2))
+    ((500.0, 4), (2000.0, 8), (100.0, 2))
     """
     s = BACKUP[backup_id(technology)]
     sizes = sorted(s.unit_kw_options or (s.unit_kw,))
