@@ -125,6 +125,10 @@ def _hand_npv(run: RunResult, site_id: str) -> tuple[float, np.ndarray]:
     from coredge.physics.training import training_power_w
 
     draw = min(1.0, training_power_w(sc.hardware.gpu)[0] / (kw * 1000.0))
+    # land (bought at the start, not depreciated): the tier's share of the facility cost model
+    from coredge.physics.facility_cost import tier_finance_split
+
+    land_share = tier_finance_split(tier)[0]
     pue = float(plan.sites["pue"].iat[i])
     price_e = float(plan.sites["price_usd_per_mwh"].iat[i])
     wait = float(plan.sites["interconnect_wait_months"].iat[i])
@@ -148,8 +152,8 @@ def _hand_npv(run: RunResult, site_id: str) -> tuple[float, np.ndarray]:
         w = smooth(np.clip((t + 1 - b) / n, 0, 1)) - smooth(np.clip((t - b) / n, 0, 1))
         w[0] += smooth(np.clip(-b / n, 0, 1))
         land = np.zeros(T)
-        land[max(b, 0)] = 0.03
-        capex_f = fac * (0.97 * w + land)
+        land[max(b, 0)] = land_share
+        capex_f = fac * ((1 - land_share) * w + land)
         on = (t >= o).astype(float)
         buys = [p for p in range(o, T, 5)]
         capex_it = np.zeros(T)
@@ -164,7 +168,7 @@ def _hand_npv(run: RunResult, site_id: str) -> tuple[float, np.ndarray]:
         infl = (1 + sc.finance.inflation_rate) ** t * on
         fixed = (fac * ts.opex_frac_of_facility_capex_per_year + mw * (ts.staff_usd_per_mw_year + fs.network_usd_per_mw_year)) * infl
         residual = np.zeros(T)
-        fac_book = 0.97 * fac * max(0.0, 1 - (T - o) / 20) + 0.03 * fac
+        fac_book = (1 - land_share) * fac * max(0.0, 1 - (T - o) / 20) + land_share * fac
         it_book = sum(gpus * gpu_usd * max(0.0, 1 - (T - p) / 5) for p in buys)
         residual[-1] = fac_book + it_book
         flows += rev - energy - fixed - capex_f - capex_it + residual
@@ -333,3 +337,18 @@ def test_training_capacity_billed_whole_and_inference_at_its_load(run: RunResult
     rows = plan_site_table(run.inputs, plan, run.costs)
     site0 = str(plan.sites["site_id"].iat[int(np.argmax(f))])
     assert rows.loc[rows["site"] == site0, "utilisation_frac"].iloc[0] == pytest.approx(billed[int(np.argmax(f))])
+
+
+def test_facility_capex_components_follow_the_facility_cost_model(run: RunResult) -> None:
+    """Each phase's facility capex is split by its tier's shares of the facility cost model."""
+    from coredge.finance.from_plan import COMPONENT_COLUMNS, plan_site_table
+    from coredge.physics.facility_cost import tier_finance_split
+
+    rows = plan_site_table(run.inputs, run.plan, run.costs)
+    comp = rows[list(COMPONENT_COLUMNS)].to_numpy(dtype=np.float64)
+    np.testing.assert_allclose(comp.sum(axis=1), rows["capex_facility_usd"].to_numpy(dtype=np.float64), rtol=1e-12)
+    for tier, grp in rows[rows["capex_facility_usd"] > 0].groupby("tier"):
+        share = grp[list(COMPONENT_COLUMNS)].to_numpy().sum(axis=0) / grp["capex_facility_usd"].sum()
+        np.testing.assert_allclose(share, tier_finance_split(str(tier)), rtol=1e-9)
+    pf = financials_from_plan(run.inputs, run.plan, run.costs)
+    assert pf.cash_flows is not None

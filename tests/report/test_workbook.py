@@ -152,3 +152,16 @@ def test_break_even_sheet_equals_summary(run_dir: Path) -> None:
     assert set(got) == set(want) and len(got) >= 2
     for k, m in want.items():
         assert got[k] == (pytest.approx(m) if m is not None else None), k
+
+
+def test_report_shows_capex_per_mw_by_component(run_dir: Path, tiny_result: RunResult) -> None:
+    from coredge.report.finance_sections import CAPEX_PARTS, capex_per_mw_rows
+
+    page = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert 'id="capex_per_mw"' in page and "backup [USD M/MW]" in page
+    rows = {str(r["tier"]): r for r in capex_per_mw_rows(tiny_result)}
+    assert set(rows) == {"core", "regional", "micro"}
+    for r in rows.values():
+        assert sum(float(r[k]) for k in CAPEX_PARTS) == pytest.approx(float(r["facility_total"]))
+        assert float(r["it"]) > float(r["facility_total"])  # GPUs dominate a MW's capex
+    assert rows["core"]["facility_total"] < rows["regional"]["facility_total"]

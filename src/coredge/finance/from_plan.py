@@ -39,7 +39,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from coredge.distributions import Distribution
-from coredge.finance.assumptions import FinanceAssumptions, TierFinance
+from coredge.finance.assumptions import FACILITY_COMPONENTS, FinanceAssumptions, TierFinance
 from coredge.finance.breakeven import view_break_even
 from coredge.finance.cashflow import CashFlows, tier_order
 from coredge.finance.metrics import present_value
@@ -206,6 +206,20 @@ def _lead_years(months: FloatArray) -> npt.NDArray[np.int64]:
     return np.floor((months + 6.0) / 12.0).astype(np.int64)
 
 
+COMPONENT_COLUMNS: tuple[str, ...] = tuple(f"capex_{c}_usd" for c in FACILITY_COMPONENTS)
+"""Facility capex by component per build phase: costing's facility capex split by the tier's
+shares of the facility cost model (`coredge.physics.facility_cost.tier_finance_split`)."""
+
+
+def _components(tier: str, capex_facility_usd: float) -> dict[str, float]:
+    from coredge.physics.facility_cost import tier_finance_split
+
+    split = tier_finance_split(tier)
+    out = {c: capex_facility_usd * f for c, f in zip(COMPONENT_COLUMNS, split, strict=True)}
+    out[COMPONENT_COLUMNS[-1]] = capex_facility_usd - sum(list(out.values())[:-1])  # sums exactly
+    return out
+
+
 def site_utilisation(inputs: Inputs, plan: Plan) -> tuple[FloatArray, FloatArray]:
     """Billed utilisation and energy draw share of each site, by the use of its load.
 
@@ -263,7 +277,7 @@ def plan_site_table(inputs: Inputs, plan: Plan, costs: SiteCosts) -> pd.DataFram
     cols = [
         "site_id", "site", "tier", "phase_year", "build_start_year", "online_year", "it_mw", "gpus",
         "pue", "capex_facility_usd", "capex_it_usd", "energy_price_usd_per_mwh", "utilisation_frac",
-        "mtok_per_year", "state", "energy_draw_frac",
+        "mtok_per_year", "state", "energy_draw_frac", *COMPONENT_COLUMNS,
     ]
     if S == 0:
         return pd.DataFrame(columns=cols)
@@ -310,6 +324,7 @@ def plan_site_table(inputs: Inputs, plan: Plan, costs: SiteCosts) -> pd.DataFram
                     "gpus": float(whole_gpus(existing[i], inputs.it_kw_per_gpu)),
                     "capex_facility_usd": 0.0,
                     "capex_it_usd": 0.0,
+                    **_components(tiers[i], 0.0),
                     "mtok_per_year": float(mtok[i] * existing[i] / final_mw[i]),
                 }
             )
@@ -330,6 +345,7 @@ def plan_site_table(inputs: Inputs, plan: Plan, costs: SiteCosts) -> pd.DataFram
                     "gpus": float(max(gpus_added[i, j], 0.0)),
                     "capex_facility_usd": float(capex_f[i, j]),
                     "capex_it_usd": float(capex_i[i, j]),
+                    **_components(tiers[i], float(capex_f[i, j])),
                     "mtok_per_year": float(mtok[i] * max(added[i, j], 0.0) / final_mw[i]),
                 }
             )

@@ -372,8 +372,60 @@ def site_facility_capex(
     return FacilityCapex(comp, total_fac / it_mw)
 
 
+FINANCE_COMPONENTS: dict[str, tuple[str, ...]] = {
+    "land": ("land",),
+    "shell": ("shell", "soft"),
+    "electrical_mechanical": ("electrical",),
+    "cooling": ("mechanical",),
+    "backup_power": ("backup",),
+}
+"""The finance core's facility components (`coredge.finance.assumptions.FACILITY_COMPONENTS`)
+as sums of this model's: soft costs (design, permits, fees) are booked with the shell."""
+
+
+@cache
+def tier_capex_shares(tier_id: str) -> dict[str, float]:
+    """Shares of a built-in tier's facility capex with land and soft costs, by component, at its
+    planning size with its cooling and backup (``shell``, ``electrical``, ``mechanical``,
+    ``backup``, ``land``, ``soft``) [fraction]; they sum to 1.
+
+    Examples
+    --------
+    >>> sh = tier_capex_shares("micro")
+    >>> round(sum(sh.values()), 12), sh["land"]
+    (1.0, 0.0)
+    """
+    from coredge.data import load_tiers
+    from coredge.physics import facility
+
+    tiers = load_tiers()
+    if tier_id not in tiers:
+        raise InputError.of("tier", tier_id, "one of: " + ", ".join(tiers))
+    t = tiers[tier_id]
+    size = tier_planning_it_mw(t)
+    kw = size * float(t["pue"]) * 1000.0
+    b = facility.backup_cost(kw, str(t["backup"]))
+    ref = facility.backup_cost(kw, "diesel")
+    comp = site_facility_capex(t, size, str(t["cooling"]), b.capex_usd, ref.capex_usd).components_usd
+    total = sum(comp.values())
+    return {k: float(v / total) for k, v in comp.items()}
+
+
+def tier_finance_split(tier_id: str) -> tuple[float, ...]:
+    """`tier_capex_shares` in the finance core's component order (`FINANCE_COMPONENTS`) [fraction].
+
+    Examples
+    --------
+    >>> round(sum(tier_finance_split("core")), 12)
+    1.0
+    """
+    sh = tier_capex_shares(tier_id)
+    return tuple(sum(sh[k] for k in parts) for parts in FINANCE_COMPONENTS.values())
+
+
 __all__ = [
     "BUILD_TYPES",
+    "FINANCE_COMPONENTS",
     "PRICE_YEAR",
     "Anchor",
     "FacilityCapex",
@@ -387,6 +439,8 @@ __all__ = [
     "site_facility_capex",
     "size_fit",
     "stick_built_anchor",
+    "tier_capex_shares",
     "tier_facility_usd_per_mw",
+    "tier_finance_split",
     "tier_planning_it_mw",
 ]

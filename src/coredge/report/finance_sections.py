@@ -190,6 +190,49 @@ def _break_even_values(driver: str, m: float, view: str, views: dict[str, Any],
     return ""
 
 
+CAPEX_PARTS: tuple[str, ...] = ("shell", "electrical", "mechanical", "backup", "land", "soft")
+"""Facility components of the capex-per-MW table (`coredge.physics.facility_cost`)."""
+
+
+def capex_per_mw_rows(res: Any) -> list[dict[str, float | str]]:
+    """Capex per MW of IT by component for each tier of a run (`coredge.results.RunResult`):
+    the scenario's tier price (facility with land and soft costs) split by the facility cost
+    model's shares at the tier's planning size, plus IT (GPUs per MW x capex per GPU) [USD/MW]."""
+    from coredge.physics.facility_cost import tier_capex_shares
+    from coredge.plan.costing import gpus_per_mw
+
+    sc, inp = res.scenario, res.inputs
+    it = gpus_per_mw(inp.it_kw_per_gpu) * inp.gpu_capex_usd
+    rows: list[dict[str, float | str]] = []
+    for tier, spec in sc.tiers.items():
+        total = spec.facility_capex_usd_per_mw * (1.0 + spec.land_and_soft_cost_frac)
+        shares = tier_capex_shares(str(tier))
+        row: dict[str, float | str] = {"tier": str(tier)}
+        row.update({k: total * shares[k] for k in CAPEX_PARTS})
+        row["facility_total"] = total
+        row["it"] = it
+        rows.append(row)
+    return rows
+
+
+def capex_per_mw_table_html(res: Any) -> str:
+    """The capex-per-MW-by-component table (id ``capex_per_mw``) for report.html."""
+    rows = capex_per_mw_rows(res)
+    cols = [*CAPEX_PARTS, "facility_total", "it"]
+    head = "".join(f"<th>{html.escape(c.replace('_', ' '))} [USD M/MW]</th>" for c in cols)
+    body = "".join(
+        "<tr><td>" + html.escape(str(r["tier"])) + "</td>"
+        + "".join(f"<td>{float(r[c]) / 1e6:,.2f}</td>" for c in cols) + "</tr>"
+        for r in rows
+    )
+    return ("<h2>Capex per MW by component</h2>"
+            '<div class="muted">Per MW of IT, each tier at its planning size (the midpoint of its size range): '
+            "the facility cost curve of coredge.physics.facility_cost on market_construction_cost.csv (economies "
+            "of scale, liquid-cooling premium, backup sized N+1 to the site), land and soft costs, and the IT of "
+            "the scenario's accelerator. `coredge site` prices any size. See docs/finance.md.</div>"
+            f'<table id="capex_per_mw"><thead><tr><th>tier</th>{head}</tr></thead><tbody>{body}</tbody></table>')
+
+
 def break_even_bases(res: Any) -> dict[str, dict[str, float]]:
     """Base values of the utilisation and capex-per-MW drivers of a run (`coredge.results.RunResult`):
     ``{"utilisation": {"*": u}, "capex_per_mw": {tier: facility capex with land and soft costs}}``
@@ -304,10 +347,13 @@ def compare_section_html(table: dict[str, Any]) -> str:
 
 
 __all__ = [
+    "CAPEX_PARTS",
     "SITE_COLUMNS",
     "SORT_JS",
     "break_even_bases",
     "break_even_table_html",
+    "capex_per_mw_rows",
+    "capex_per_mw_table_html",
     "cash_flow_figure",
     "compare_section_html",
     "investor_sections_html",

@@ -320,6 +320,7 @@ def write_report(
     """
     from coredge.report.finance_sections import (
         break_even_bases,
+        capex_per_mw_table_html,
         compare_section_html,
         investor_sections_html,
     )
@@ -384,7 +385,7 @@ def write_report(
         market=s.get("market"),
         market_rows=market_rows(s.get("market")),
         range_rows=range_rows(s.get("market")),
-        investor_html=investor_sections_html(
+        investor_html=capex_per_mw_table_html(res) + investor_sections_html(
             investor, s.get("finance_views") or {}, str((s.get("finance_views") or {}).get("power", "")),
             s.get("break_even") or {}, break_even_bases(res),
         ) if investor is not None else "",
