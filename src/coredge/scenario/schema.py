@@ -164,7 +164,10 @@ class TierSpec(StrictModel):
     it_mw_max: PosFloat = Field(..., description="Largest IT load of one site [MW].")
     module_it_mw: PosFloat = Field(..., description="Capacity step: IT MW added per module [MW].")
     facility_capex_usd_per_mw: PosFloat = Field(
-        ..., description="Facility (shell, power, cooling) capex per MW of IT load [USD/MW]."
+        ...,
+        description="Facility (shell, power, cooling, backup) capex per MW of IT load [USD/MW]; "
+        "built-in tiers: the facility cost curve of coredge.physics.facility_cost "
+        "(market_construction_cost.csv) at the tier's planning size, the midpoint of its range.",
     )
     land_and_soft_cost_frac: NonNegFloat = Field(
         0.0, description="Land, design and soft costs as a share of facility capex [fraction]."
