@@ -142,7 +142,8 @@ def test_site_json() -> None:
     d = _last_json(res.stdout)
     assert d["facility_mw"] >= 10.0  # type: ignore[operator]
     assert d["cooling"] == "direct-liquid" and d["backup"] == "fuel-cell"
-    assert set(d["capex_usd"]) >= {"power", "cooling", "backup"}  # type: ignore[arg-type]
+    parts = {"shell", "electrical", "mechanical", "backup", "land", "soft", "it"}
+    assert set(d["capex_usd"]) == parts == set(d["capex_usd_per_mw"])  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

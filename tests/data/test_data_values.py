@@ -235,7 +235,7 @@ def test_core_region_numbers() -> None:
 # ------------------------------------------------------------------ tiers and workloads
 
 TIER_FIELDS = {
-    "description", "it_mw_min", "it_mw_max", "module_it_mw", "facility_capex_usd_per_mw",
+    "description", "it_mw_min", "it_mw_max", "module_it_mw", "build", "land_acres_per_mw",
     "land_and_soft_cost_frac", "pue", "rack_density_kw", "cooling", "lead_time_months",
     "backup", "opex_frac_of_facility_capex_per_year", "staff_usd_per_mw_year",
     "allowed_workloads",
@@ -257,10 +257,10 @@ def test_tiers_are_consistent() -> None:
     # DESIGN.md size bands
     assert t["core"]["it_mw_min"] == 100 and t["regional"]["it_mw_max"] == 20
     assert (t["micro"]["it_mw_min"], t["micro"]["it_mw_max"]) == (0.1, 1)
-    # C&W 2025 shell+core $9.3-15 M/MW; AI liquid cooled $20M+; modular $7-12 M/MW
-    assert t["core"]["facility_capex_usd_per_mw"] >= 20e6
-    assert 9.3e6 <= t["regional"]["facility_capex_usd_per_mw"] <= 15e6
-    assert 7e6 <= t["micro"]["facility_capex_usd_per_mw"] <= 12e6
+    # facility cost is not an archetype figure: it comes from market_construction_cost.csv
+    # through coredge.physics.facility_cost (tests/physics/test_physics_facility_cost.py)
+    assert {tier["build"] for tier in t.values()} <= {"stick-built", "prefab"}
+    assert t["micro"]["build"] == "prefab" and t["core"]["build"] == "stick-built"
     # denser and more efficient at the core; micro builds fastest (Vertiv 4-6 months)
     assert t["core"]["pue"] < t["regional"]["pue"] < t["micro"]["pue"]
     assert t["core"]["rack_density_kw"] > t["regional"]["rack_density_kw"]

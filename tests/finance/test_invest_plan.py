@@ -113,11 +113,22 @@ def _hand_npv(run: RunResult, site_id: str) -> tuple[float, np.ndarray]:
     t = np.arange(T, dtype=float)
     kw = run.inputs.it_kw_per_gpu
     gpu_usd = run.inputs.gpu_capex_usd
-    util = sc.hardware.utilisation_frac
+    # billed and busy shares by use: inference at hardware.utilisation_frac, training billed
+    # whole (take-or-pay, training.billed_utilisation_frac) and busy at training.busy_frac,
+    # blended by the site's final-year training share of load
+    load_f, train_f = run.plan.load_mw_by_year[i, -1], run.plan.training_mw_by_year[i, -1]
+    f = min(1.0, train_f / load_f) if load_f > 0 else 0.0
+    u = sc.hardware.utilisation_frac
+    util = f * sc.training.billed_utilisation_frac + (1 - f) * u
+    busy = f * sc.training.busy_frac + (1 - f) * u
     # energy at the average draw of a busy GPU (measured at training load), not its nameplate kw
     from coredge.physics.training import training_power_w
 
     draw = min(1.0, training_power_w(sc.hardware.gpu)[0] / (kw * 1000.0))
+    # land (bought at the start, not depreciated): the tier's share of the facility cost model
+    from coredge.physics.facility_cost import tier_finance_split
+
+    land_share = tier_finance_split(tier)[0]
     pue = float(plan.sites["pue"].iat[i])
     price_e = float(plan.sites["price_usd_per_mwh"].iat[i])
     wait = float(plan.sites["interconnect_wait_months"].iat[i])
@@ -141,8 +152,8 @@ def _hand_npv(run: RunResult, site_id: str) -> tuple[float, np.ndarray]:
         w = smooth(np.clip((t + 1 - b) / n, 0, 1)) - smooth(np.clip((t - b) / n, 0, 1))
         w[0] += smooth(np.clip(-b / n, 0, 1))
         land = np.zeros(T)
-        land[max(b, 0)] = 0.03
-        capex_f = fac * (0.97 * w + land)
+        land[max(b, 0)] = land_share
+        capex_f = fac * ((1 - land_share) * w + land)
         on = (t >= o).astype(float)
         buys = [p for p in range(o, T, 5)]
         capex_it = np.zeros(T)
@@ -153,11 +164,11 @@ def _hand_npv(run: RunResult, site_id: str) -> tuple[float, np.ndarray]:
         p0 = gpus * 8760 * util * e.gpu_hour_price_usd[tier]  # type: ignore[index]
         d = fs.price_decline_rate
         rev = share * on * p0 * (1 - d) ** o + (1 - share) * ramp * p0 * (1 - d) ** t
-        energy = mw * util * draw * pue * 8760 * price_e * (1 + e.power_price_escalator_rate) ** t * vol
+        energy = mw * busy * draw * pue * 8760 * price_e * (1 + e.power_price_escalator_rate) ** t * vol
         infl = (1 + sc.finance.inflation_rate) ** t * on
         fixed = (fac * ts.opex_frac_of_facility_capex_per_year + mw * (ts.staff_usd_per_mw_year + fs.network_usd_per_mw_year)) * infl
         residual = np.zeros(T)
-        fac_book = 0.97 * fac * max(0.0, 1 - (T - o) / 20) + 0.03 * fac
+        fac_book = (1 - land_share) * fac * max(0.0, 1 - (T - o) / 20) + land_share * fac
         it_book = sum(gpus * gpu_usd * max(0.0, 1 - (T - p) / 5) for p in buys)
         residual[-1] = fac_book + it_book
         flows += rev - energy - fixed - capex_f - capex_it + residual
@@ -303,3 +314,41 @@ def test_risk_is_reproducible_by_seed(run: RunResult) -> None:
     assert not np.array_equal(a.npv_usd, c.npv_usd)
     # base case of the Monte Carlo model is the deterministic plan NPV
     assert a.base_npv_usd == pytest.approx(pf.portfolio["npv_usd"], rel=1e-9)
+
+
+def test_training_capacity_billed_whole_and_inference_at_its_load(run: RunResult) -> None:
+    """Take-or-pay training: a site's billed utilisation rises with its training share; the energy
+    it draws follows the busy share, not the billed one."""
+    from coredge.finance.from_plan import plan_site_table, site_utilisation
+
+    sc, plan = run.scenario, run.plan
+    billed, draw = site_utilisation(run.inputs, plan)
+    train = plan.training_mw_by_year[:, -1]
+    load = plan.load_mw_by_year[:, -1]
+    f = np.divide(train, load, out=np.zeros_like(load), where=load > 0)
+    u = sc.hardware.utilisation_frac
+    assert np.any(f > 0) and np.any(f == 0)
+    np.testing.assert_allclose(billed[f == 0], u)
+    np.testing.assert_allclose(draw[f == 0], run.inputs.energy_draw_frac)
+    assert np.all(billed[f > 0] > u)
+    # busy GPU-hours (billed x draw / nameplate draw) are the blend with training's busy share
+    busy = f * sc.training.busy_frac + (1 - f) * u
+    np.testing.assert_allclose(billed * draw / run.inputs.energy_draw_frac, busy)
+    rows = plan_site_table(run.inputs, plan, run.costs)
+    site0 = str(plan.sites["site_id"].iat[int(np.argmax(f))])
+    assert rows.loc[rows["site"] == site0, "utilisation_frac"].iloc[0] == pytest.approx(billed[int(np.argmax(f))])
+
+
+def test_facility_capex_components_follow_the_facility_cost_model(run: RunResult) -> None:
+    """Each phase's facility capex is split by its tier's shares of the facility cost model."""
+    from coredge.finance.from_plan import COMPONENT_COLUMNS, plan_site_table
+    from coredge.physics.facility_cost import tier_finance_split
+
+    rows = plan_site_table(run.inputs, run.plan, run.costs)
+    comp = rows[list(COMPONENT_COLUMNS)].to_numpy(dtype=np.float64)
+    np.testing.assert_allclose(comp.sum(axis=1), rows["capex_facility_usd"].to_numpy(dtype=np.float64), rtol=1e-12)
+    for tier, grp in rows[rows["capex_facility_usd"] > 0].groupby("tier"):
+        share = grp[list(COMPONENT_COLUMNS)].to_numpy().sum(axis=0) / grp["capex_facility_usd"].sum()
+        np.testing.assert_allclose(share, tier_finance_split(str(tier)), rtol=1e-9)
+    pf = financials_from_plan(run.inputs, run.plan, run.costs)
+    assert pf.cash_flows is not None

@@ -133,10 +133,12 @@ def test_site_report_invariants() -> None:
     assert r.annual_energy_mwh == pytest.approx(10.0 * 0.8 * 8760 * r.pue)
     assert r.price_usd_per_mwh == pytest.approx(66.0)  # EIA 2023 Texas industrial 6.60 c/kWh
     assert r.annual_energy_cost_usd == pytest.approx(r.annual_energy_mwh * 66.0)
-    assert r.backup_units == math.ceil(r.facility_mw * 1000 / 2000) + 1
+    # N+1 of units sized to the load: one unit out, the rest carries the facility load
+    unit_kw = r.backup_installed_kw / r.backup_units
+    assert r.backup_units == math.ceil(r.facility_mw * 1000 / unit_kw) + 1
     liquid = site_report("regional", 10.0, "TX", cooling="direct-liquid", backup="fuel-cell")
     assert liquid.pue < r.pue
-    assert liquid.capex_usd["cooling"] > r.capex_usd["cooling"]
+    assert liquid.capex_usd["mechanical"] > r.capex_usd["mechanical"]
     assert liquid.backup_co2_t_per_run_hour == 0.0 < r.backup_co2_t_per_run_hour
     with pytest.raises(InputError, match="--it-mw"):
         site_report("micro", 50.0, "TX")

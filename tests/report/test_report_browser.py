@@ -32,6 +32,7 @@ def test_report_offline_in_chromium(tmp_path: Path) -> None:
     for name in investor:
         assert plots[name]["svg"] >= 1 and plots[name]["traces"] >= 2, (name, plots[name])
     assert (out / "compare.json").is_file() and (out / "model.xlsx").is_file()
+    assert 'id="break_even"' in (out / "report.html").read_text(encoding="utf-8")
     m = plots["map"]
     # Outline lines, demand points and at least one site trace are drawn as SVG.
     assert m["svg"] >= 1 and m["lines"] >= 1, m

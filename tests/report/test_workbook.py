@@ -136,3 +136,32 @@ def test_report_has_the_investor_sections_and_the_comparison(run_dir: Path) -> N
     summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
     # blended is the run itself, not planned again
     assert cmp["strategies"]["blended"]["npv_usd"] == pytest.approx(summary["npv_usd"])
+
+
+def test_break_even_sheet_equals_summary(run_dir: Path) -> None:
+    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    be = summary["break_even"]
+    wb = openpyxl.load_workbook(run_dir / "model.xlsx", read_only=True)
+    try:
+        rows = list(wb["break-even"].iter_rows(values_only=True))
+    finally:
+        wb.close()
+    assert rows[0][2] == "break-even multiplier [ratio]"
+    got = {(r[0], r[1]): r[2] for r in rows[1:]}
+    want = {(v, d): m for v in ("landlord", "operator") for d, m in (be.get(v) or {}).items() if d != "npv_at_hurdle_usd"}
+    assert set(got) == set(want) and len(got) >= 2
+    for k, m in want.items():
+        assert got[k] == (pytest.approx(m) if m is not None else None), k
+
+
+def test_report_shows_capex_per_mw_by_component(run_dir: Path, tiny_result: RunResult) -> None:
+    from coredge.report.finance_sections import CAPEX_PARTS, capex_per_mw_rows
+
+    page = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert 'id="capex_per_mw"' in page and "backup [USD M/MW]" in page
+    rows = {str(r["tier"]): r for r in capex_per_mw_rows(tiny_result)}
+    assert set(rows) == {"core", "regional", "micro"}
+    for r in rows.values():
+        assert sum(float(r[k]) for k in CAPEX_PARTS) == pytest.approx(float(r["facility_total"]))
+        assert float(r["it"]) > float(r["facility_total"])  # GPUs dominate a MW's capex
+    assert rows["core"]["facility_total"] < rows["regional"]["facility_total"]

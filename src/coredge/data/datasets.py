@@ -265,9 +265,11 @@ DATASETS += [
         ("lease_terms", "Rent escalators, lease terms and opex recovery (NNN) by tier (edge rows are assumptions)",
          "Digital Realty / Realty Income 2023; Applied Digital 2025; secondary guides", "2023-2026",
          "fraction/year, years, fraction"),
-        ("construction_cost", "Construction cost per MW by market and tier, and the liquid-cooling (AI) premium",
-         "Cushman & Wakefield Development Cost Guide 2025; Turner & Townsend Cost Index 2025-2026; JLL 2026; secondary",
-         "2023-2026", "USD/MW of critical IT, fraction"),
+        ("construction_cost", "Construction cost per MW by market, tier and size, the liquid-cooling (AI) premium, cost "
+         "components, escalation and land price: the one source of facility cost (coredge.physics.facility_cost)",
+         "Cushman & Wakefield Development Cost Guide 2025; Turner & Townsend Cost Index 2025-2026; JLL 2026; "
+         "Schneider Electric / Vertiv 2023 (secondary); Applied Digital 2025; Digital Realty 2023",
+         "2023-2026", "USD/MW of critical IT, fraction, fraction/year, USD/acre"),
         ("gpu_hour", "Cloud GPU-hour prices by accelerator and provider class (on-demand)",
          "Mercatus AI (May 2026); pricegpu; gpu.blog; Deploybase (secondary compilations)", "2025-2026", "USD/GPU-hour"),
         ("token_prices", "Serverless LLM prices per million tokens by model size",

@@ -39,7 +39,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from coredge.distributions import Distribution
-from coredge.finance.assumptions import FinanceAssumptions, TierFinance
+from coredge.finance.assumptions import FACILITY_COMPONENTS, FinanceAssumptions, TierFinance
 from coredge.finance.breakeven import view_break_even
 from coredge.finance.cashflow import CashFlows, tier_order
 from coredge.finance.metrics import present_value
@@ -206,6 +206,51 @@ def _lead_years(months: FloatArray) -> npt.NDArray[np.int64]:
     return np.floor((months + 6.0) / 12.0).astype(np.int64)
 
 
+COMPONENT_COLUMNS: tuple[str, ...] = tuple(f"capex_{c}_usd" for c in FACILITY_COMPONENTS)
+"""Facility capex by component per build phase: costing's facility capex split by the tier's
+shares of the facility cost model (`coredge.physics.facility_cost.tier_finance_split`)."""
+
+
+def _components(tier: str, capex_facility_usd: float) -> dict[str, float]:
+    from coredge.physics.facility_cost import tier_finance_split
+
+    split = tier_finance_split(tier)
+    out = {c: capex_facility_usd * f for c, f in zip(COMPONENT_COLUMNS, split, strict=True)}
+    out[COMPONENT_COLUMNS[-1]] = capex_facility_usd - sum(list(out.values())[:-1])  # sums exactly
+    return out
+
+
+def site_utilisation(inputs: Inputs, plan: Plan) -> tuple[FloatArray, FloatArray]:
+    """Billed utilisation and energy draw share of each site, by the use of its load.
+
+    Inference is billed and draws energy at ``hardware.utilisation_frac``; training capacity is
+    billed at ``training.billed_utilisation_frac`` (take-or-pay: the contracted cluster is paid
+    for whole) and draws energy at ``training.busy_frac``. A site's figures are the blend by its
+    final-year training share of load. The finance core's energy is ``it_mw x utilisation x
+    energy_draw_frac``, so the draw share carries the busy/billed ratio.
+
+    Parameters
+    ----------
+    inputs : Inputs
+    plan : Plan
+
+    Returns
+    -------
+    utilisation_frac, energy_draw_frac : ndarray, shape (S,)
+        Billed utilisation [fraction] and energy draw of a billed GPU-hour [fraction].
+    """
+    sc = inputs.scenario
+    u_inf = float(sc.hardware.utilisation_frac)
+    load = plan.load_mw_by_year[:, -1] if plan.load_mw_by_year.size else np.zeros(plan.n_sites)
+    train = plan.training_mw_by_year[:, -1] if plan.training_mw_by_year.size else np.zeros(plan.n_sites)
+    f = np.clip(np.divide(train, load, out=np.zeros_like(load), where=load > 0), 0.0, 1.0)
+    billed = f * sc.training.billed_utilisation_frac + (1.0 - f) * u_inf
+    busy = f * sc.training.busy_frac + (1.0 - f) * u_inf
+    # each tier's accelerator has its own measured draw at load (hardware.tiers)
+    draw = inputs.site_energy_draw_frac(plan.sites["tier"].astype(str).to_numpy())
+    return billed, draw * busy / billed
+
+
 def plan_site_table(inputs: Inputs, plan: Plan, costs: SiteCosts) -> pd.DataFrame:
     """The finance core's site table: one row per build phase of every site.
 
@@ -234,7 +279,7 @@ def plan_site_table(inputs: Inputs, plan: Plan, costs: SiteCosts) -> pd.DataFram
     cols = [
         "site_id", "site", "tier", "phase_year", "build_start_year", "online_year", "it_mw", "gpus",
         "pue", "capex_facility_usd", "capex_it_usd", "energy_price_usd_per_mwh", "utilisation_frac",
-        "mtok_per_year", "state", "energy_draw_frac",
+        "mtok_per_year", "state", "energy_draw_frac", *COMPONENT_COLUMNS,
     ]
     if S == 0:
         return pd.DataFrame(columns=cols)
@@ -244,7 +289,6 @@ def plan_site_table(inputs: Inputs, plan: Plan, costs: SiteCosts) -> pd.DataFram
     inst = plan.it_mw_by_year
     tiers = s["tier"].astype(str).to_numpy()
     kw = inputs.site_it_kw_per_gpu(tiers)  # each tier's accelerator (hardware.tiers)
-    draw = inputs.site_energy_draw_frac(tiers)
     added, _gpus, gpus_added = capacity_additions(inst, existing, kw)
     capex_f = costs.capex_facility_usd
     capex_i = costs.capex_it_usd
@@ -256,7 +300,7 @@ def plan_site_table(inputs: Inputs, plan: Plan, costs: SiteCosts) -> pd.DataFram
         if "interconnect_wait_months" in s.columns
         else np.zeros(S)
     )
-    util = sc.hardware.utilisation_frac
+    util_site, draw_site = site_utilisation(inputs, plan)
     pue = s["pue"].to_numpy(dtype=np.float64)
     price = s["price_usd_per_mwh"].to_numpy(dtype=np.float64)
     rows: list[dict[str, Any]] = []
@@ -267,8 +311,8 @@ def plan_site_table(inputs: Inputs, plan: Plan, costs: SiteCosts) -> pd.DataFram
             "tier": tiers[i],
             "pue": float(pue[i]),
             "energy_price_usd_per_mwh": float(price[i]),
-            "utilisation_frac": util,
-            "energy_draw_frac": float(draw[i]),
+            "utilisation_frac": float(util_site[i]),
+            "energy_draw_frac": float(draw_site[i]),
             "state": str(s["state"].iat[i]) if "state" in s.columns else "",
         }
         if existing[i] > 0:
@@ -283,6 +327,7 @@ def plan_site_table(inputs: Inputs, plan: Plan, costs: SiteCosts) -> pd.DataFram
                     "gpus": float(whole_gpus(existing[i], float(kw[i]))),
                     "capex_facility_usd": 0.0,
                     "capex_it_usd": 0.0,
+                    **_components(tiers[i], 0.0),
                     "mtok_per_year": float(mtok[i] * existing[i] / final_mw[i]),
                 }
             )
@@ -303,6 +348,7 @@ def plan_site_table(inputs: Inputs, plan: Plan, costs: SiteCosts) -> pd.DataFram
                     "gpus": float(max(gpus_added[i, j], 0.0)),
                     "capex_facility_usd": float(capex_f[i, j]),
                     "capex_it_usd": float(capex_i[i, j]),
+                    **_components(tiers[i], float(capex_f[i, j])),
                     "mtok_per_year": float(mtok[i] * max(added[i, j], 0.0) / final_mw[i]),
                 }
             )

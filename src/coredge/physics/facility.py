@@ -333,6 +333,9 @@ class BackupSpec:
         Typical air-permit time [months].
     lead_time_weeks : float
         Equipment lead time [weeks].
+    unit_kw_options : tuple of float
+        Unit sizes on offer [kW]; the plant takes the one that needs the least installed kW for
+        N+1 (`backup_plant`). Empty: ``unit_kw`` only.
     """
 
     capex_usd_per_kw: float
@@ -346,6 +349,7 @@ class BackupSpec:
     start_time_s: float
     permit_months: float
     lead_time_weeks: float
+    unit_kw_options: tuple[float, ...] = ()
 
 
 BACKUP: dict[str, BackupSpec] = {
@@ -361,6 +365,9 @@ BACKUP: dict[str, BackupSpec] = {
         start_time_s=10.0,  # NFPA 110 Type 10 (10 s to carry load)
         permit_months=12.0,  # assumption; up to 24 in non-attainment zones (secondwatt 2026)
         lead_time_weeks=34.0,  # 30-38 weeks (C&W Oct 2024); 72-104 weeks in 2026 (secondwatt)
+        # standby ratings on offer from 100 kW to the 2,000 kW class (assumption: the common
+        # standby genset ratings of the large manufacturers' product ranges)
+        unit_kw_options=(100.0, 250.0, 500.0, 750.0, 1_000.0, 1_500.0, 2_000.0),
     ),
     "fuel-cell": BackupSpec(
         # assumption between DOE's $6,100/kW (2015 status) and $1,000/kW (2020 target) for
@@ -448,10 +455,29 @@ def backup_units(critical_kw: float, unit_kw: float) -> int:
     return math.ceil(critical_kw / unit_kw - 1e-9) + 1
 
 
+def backup_plant(critical_kw: float, technology: str = "diesel") -> tuple[float, int]:
+    """Unit size and count of an N+1 plant sized to the load [kW], [count].
+
+    The largest unit on offer that is at most half the load (at least two duty units, as few
+    units as that allows), else the smallest; plus one spare (`backup_units`). A 1 MW site gets
+    four 500 kW units, not two 2 MW ones.
+
+    Examples
+    --------
+    >>> backup_plant(1_025.0), backup_plant(13_000.0), backup_plant(100.0)
+    ((500.0, 4), (2000.0, 8), (100.0, 2))
+    """
+    s = BACKUP[backup_id(technology)]
+    sizes = sorted(s.unit_kw_options or (s.unit_kw,))
+    fit = [u for u in sizes if u <= critical_kw / 2.0]
+    best = fit[-1] if fit else sizes[0]
+    return best, backup_units(critical_kw, best)
+
+
 def backup_cost(
     critical_kw: float, technology: str = "diesel", run_hours_per_year: float = 20.0
 ) -> BackupCost:
-    """Size an N+1 backup plant for a critical load and price it.
+    """Size an N+1 backup plant for a critical load (`backup_plant`) and price it.
 
     Parameters
     ----------
@@ -471,15 +497,15 @@ def backup_cost(
     """
     tech = backup_id(technology)
     s = BACKUP[tech]
-    n = backup_units(critical_kw, s.unit_kw)
-    installed = n * s.unit_kw
+    unit_kw, n = backup_plant(critical_kw, tech)
+    installed = n * unit_kw
     fuel_per_h = critical_kw * s.fuel_per_kwh
     fuel_usd = fuel_per_h * s.fuel_price_usd
     om = installed * s.om_usd_per_kw_year
     return BackupCost(
         technology=tech,
         units=n,
-        unit_kw=s.unit_kw,
+        unit_kw=unit_kw,
         installed_kw=installed,
         capex_usd=installed * s.capex_usd_per_kw,
         om_usd_per_year=om,

@@ -4,10 +4,10 @@ Orchestrates `coredge.physics.facility` and `coredge.physics.carbon` with the ti
 state electricity prices and grid intensities of `coredge.data`:
 
 * PUE from tier, cooling, the state's climate and the tier's rack density;
-* capex by component: the tier's facility capex per MW split by `FACILITY_CAPEX_SPLIT`, with the
-  cooling share scaled by the chosen technology's capex multiplier relative to the tier's default
-  cooling and the diesel reference backup swapped for the chosen backup; plus land and soft
-  costs (the tier's share);
+* capex by component (shell, electrical, mechanical, backup, land, soft, IT) from the facility
+  cost curve of `coredge.physics.facility_cost` at the site's size and cooling (economies of
+  scale, cooling premium; ``data/market_construction_cost.csv``), the backup plant sized N+1 on
+  the facility load with units sized to it, and the IT of the default accelerator;
 * annual energy, its cost at the state's industrial price (EIA 2023) and its location-based
   emissions (eGRID2022), at a mean IT load ``it_load_frac`` (default 0.8: assumption);
 * backup plant sized N+1 on the facility load; grid interconnection wait; water use.
@@ -19,12 +19,15 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from coredge.errors import InputError
-from coredge.physics import facility
+from coredge.physics import facility, facility_cost
 from coredge.physics.carbon import emissions_t
 from coredge.units import HOURS_PER_YEAR
 
 DEFAULT_IT_LOAD_FRAC: float = 0.8
 """Mean IT load as a share of IT capacity (assumption: AI fleets run busy)."""
+
+DEFAULT_GPU: str = "h100"
+"""Accelerator whose servers price the IT component (the default scenario's ``hardware.gpu``)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class SiteReport:
     facility_mw: float
     it_load_frac: float
     capex_usd: dict[str, float]
+    capex_usd_per_mw: dict[str, float]
+    facility_capex_usd_per_mw: float
     capex_total_usd: float
     annual_energy_mwh: float
     price_usd_per_mwh: float
@@ -101,6 +106,9 @@ def site_report(
     >>> r = site_report("regional", 10.0, "TX")
     >>> r.facility_mw > r.it_mw, r.backup_units
     (True, 8)
+    >>> core = site_report("core", 500.0, "TX")
+    >>> core.facility_capex_usd_per_mw < r.facility_capex_usd_per_mw
+    True
     """
     from coredge import data
 
@@ -136,17 +144,16 @@ def site_report(
     p = facility.pue(tier, cool, mean_t, lat=lat, rack_kw=rack)
     fac_mw = float(facility.facility_mw(it_mw, p))
 
-    capex_per_mw = float(t["facility_capex_usd_per_mw"])
-    split = facility.FACILITY_CAPEX_SPLIT
-    base = {k: capex_per_mw * it_mw * v for k, v in split.items()}
-    tier_cool = str(t["cooling"]) if str(t["cooling"]) in facility.COOLING else "air"
-    base["cooling"] *= facility.COOLING[cool].capex_mult / facility.COOLING[tier_cool].capex_mult
     b = facility.backup_cost(fac_mw * 1000.0, bk, backup_run_hours_per_year)
     diesel_ref = facility.backup_cost(fac_mw * 1000.0, "diesel", backup_run_hours_per_year)
-    base["power"] = max(0.0, base["power"] - diesel_ref.capex_usd)
-    base["backup"] = b.capex_usd
-    base["land_and_soft"] = float(t.get("land_and_soft_cost_frac", 0.0)) * capex_per_mw * it_mw
+    fc = facility_cost.site_facility_capex(t, it_mw, cool, b.capex_usd, diesel_ref.capex_usd)
+    from coredge.catalog.accelerators import get_accelerator
+
+    acc = get_accelerator(DEFAULT_GPU)
+    gpus = float(int(it_mw * 1e6 / (acc.tdp_w + acc.server_overhead_w)))
+    base = {**fc.components_usd, "it": gpus * acc.system_price_usd_per_gpu}
     capex = {k: round(v, 2) for k, v in base.items()}
+    per_mw = {k: round(v / it_mw, 2) for k, v in base.items()}
 
     energy = it_mw * it_load_frac * HOURS_PER_YEAR * p
     price = float(data.state_price_usd_per_mwh(code, "industrial"))
@@ -164,6 +171,8 @@ def site_report(
         facility_mw=fac_mw,
         it_load_frac=it_load_frac,
         capex_usd=capex,
+        capex_usd_per_mw=per_mw,
+        facility_capex_usd_per_mw=fc.facility_usd_per_mw,
         capex_total_usd=float(sum(capex.values())),
         annual_energy_mwh=energy,
         price_usd_per_mwh=price,

@@ -167,23 +167,148 @@ def tornado_table_html(tornado: pd.DataFrame, view: str) -> str:
             f"<th>NPV high</th><th>swing</th><th>range source</th></tr>{rows}</table>")
 
 
+BREAK_EVEN_LABELS: dict[str, str] = {"rent": "rent per kW-month", "gpu_hour_price": "GPU-hour price",
+                                     "utilisation": "utilisation", "capex_per_mw": "facility capex per MW"}
+"""Row labels of the break-even table, by driver."""
+
+
+def _break_even_values(driver: str, m: float, view: str, views: dict[str, Any],
+                       bases: dict[str, dict[str, float]]) -> str:
+    """The driver's break-even value per tier, where the scenario's base value is known."""
+    tiers = ("core", "regional", "micro")
+    if driver in ("rent", "gpu_hour_price"):
+        key = "lease_usd_per_kw_month" if driver == "rent" else "gpu_hour_price_usd"
+        a = (views.get(view) or {}).get("assumptions") or {}
+        vals = {t: float(a[t][key]) for t in tiers if isinstance(a.get(t), dict) and key in a[t]}
+        unit = "/kW-month" if driver == "rent" else "/GPU-hour"
+        return ", ".join(f"{t} ${v * m:,.2f}{unit}" for t, v in vals.items())
+    base = bases.get(driver) or {}
+    if driver == "utilisation" and "*" in base:
+        return f"{base['*'] * m:.0%} (base {base['*']:.0%})"
+    if driver == "capex_per_mw":
+        return ", ".join(f"{t} ${v * m / 1e6:,.1f}M/MW" for t, v in base.items())
+    return ""
+
+
+CAPEX_PARTS: tuple[str, ...] = ("shell", "electrical", "mechanical", "backup", "land", "soft")
+"""Facility components of the capex-per-MW table (`coredge.physics.facility_cost`)."""
+
+
+def capex_per_mw_rows(res: Any) -> list[dict[str, float | str]]:
+    """Capex per MW of IT by component for each tier of a run (`coredge.results.RunResult`):
+    the scenario's tier price (facility with land and soft costs) split by the facility cost
+    model's shares at the tier's planning size, plus IT (GPUs per MW x capex per GPU) [USD/MW]."""
+    from coredge.physics.facility_cost import tier_capex_shares
+    from coredge.plan.costing import gpus_per_mw
+
+    sc, inp = res.scenario, res.inputs
+    rows: list[dict[str, float | str]] = []
+    for tier, spec in sc.tiers.items():
+        # each tier's accelerator (hardware.tiers): its kW and capex per GPU
+        kw = float(inp.site_it_kw_per_gpu([str(tier)])[0])
+        it = gpus_per_mw(kw) * float(inp.site_gpu_capex_usd([str(tier)])[0])
+        total = spec.facility_capex_usd_per_mw * (1.0 + spec.land_and_soft_cost_frac)
+        shares = tier_capex_shares(str(tier))
+        row: dict[str, float | str] = {"tier": str(tier)}
+        row.update({k: total * shares[k] for k in CAPEX_PARTS})
+        row["facility_total"] = total
+        row["it"] = it
+        rows.append(row)
+    return rows
+
+
+def capex_per_mw_table_html(res: Any) -> str:
+    """The capex-per-MW-by-component table (id ``capex_per_mw``) for report.html."""
+    rows = capex_per_mw_rows(res)
+    cols = [*CAPEX_PARTS, "facility_total", "it"]
+    head = "".join(f"<th>{html.escape(c.replace('_', ' '))} [USD M/MW]</th>" for c in cols)
+    body = "".join(
+        "<tr><td>" + html.escape(str(r["tier"])) + "</td>"
+        + "".join(f"<td>{float(r[c]) / 1e6:,.2f}</td>" for c in cols) + "</tr>"
+        for r in rows
+    )
+    return ("<h2>Capex per MW by component</h2>"
+            '<div class="muted">Per MW of IT, each tier at its planning size (the midpoint of its size range): '
+            "the facility cost curve of coredge.physics.facility_cost on market_construction_cost.csv (economies "
+            "of scale, liquid-cooling premium, backup sized N+1 to the site), land and soft costs, and the IT of "
+            "the scenario's accelerator. `coredge site` prices any size. See docs/finance.md.</div>"
+            f'<table id="capex_per_mw"><thead><tr><th>tier</th>{head}</tr></thead><tbody>{body}</tbody></table>')
+
+
+def break_even_bases(res: Any) -> dict[str, dict[str, float]]:
+    """Base values of the utilisation and capex-per-MW drivers of a run (`coredge.results.RunResult`):
+    ``{"utilisation": {"*": u}, "capex_per_mw": {tier: facility capex with land and soft costs}}``
+    [fraction], [USD/MW]."""
+    sc = res.scenario
+    tiers = {str(t): float(spec.facility_capex_usd_per_mw * (1.0 + spec.land_and_soft_cost_frac))
+             for t, spec in sc.tiers.items()}
+    return {"utilisation": {"*": float(sc.hardware.utilisation_frac)}, "capex_per_mw": tiers}
+
+
+def break_even_table_html(break_even: dict[str, Any], views: dict[str, Any],
+                          bases: dict[str, dict[str, float]] | None = None) -> str:
+    """The break-even table (id ``break_even``): per view and driver, the multiplier of the
+    scenario's value at which the portfolio's IRR reaches the hurdle rate, and the value it means.
+
+    Parameters
+    ----------
+    break_even : dict
+        `coredge.finance.breakeven.view_break_even` (summary.json ``break_even``).
+    views : dict
+        summary.json ``finance_views`` (their ``assumptions`` give rent and GPU-hour prices).
+    bases : dict, optional
+        ``{"utilisation": {"*": u}, "capex_per_mw": {tier: USD/MW}}``: base values of the other
+        drivers [fraction], [USD/MW].
+    """
+    bases = bases or {}
+    hurdle = break_even.get("hurdle_rate")
+    rows = []
+    for view in ("landlord", "operator"):
+        res = break_even.get(view) or {}
+        for driver, m in res.items():
+            if driver == "npv_at_hurdle_usd":
+                continue
+            label = BREAK_EVEN_LABELS.get(driver, driver)
+            if m is None:
+                mult, value = "none in x0-10", "the hurdle is not crossed by this driver alone"
+            else:
+                mult, value = f"x{float(m):.2f}", _break_even_values(driver, float(m), view, views, bases)
+            npv = usd(res.get("npv_at_hurdle_usd"), "n/a")
+            rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in (view, label, mult, value, npv)) + "</tr>")
+    if not rows:
+        return ""
+    head = "".join(f"<th>{h}</th>" for h in ("view", "driver", "break-even multiplier", "break-even value", "NPV at the hurdle"))
+    title = "Break-even" + (f" at a {float(hurdle):.1%} hurdle" if isinstance(hurdle, int | float) else "")
+    return (f"<h2>{html.escape(title)}</h2>"
+            '<div class="muted">One driver at a time, everything else at the base case: the multiplier of the '
+            "scenario's value at which the portfolio's IRR equals the hurdle rate (economics.hurdle_rate), the same "
+            "plan re-priced, not re-planned (coredge.finance.breakeven).</div>"
+            f'<table id="break_even"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
 def _div(fig: go.Figure, div_id: str) -> str:
     out: str = fig.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False,
                            div_id=div_id, config={"displaylogo": False, "responsive": True})
     return out
 
 
-def investor_sections_html(tables: InvestorTables, views: dict[str, Any], power_note: str = "") -> str:
-    """HTML of the investor sections (cash flows, site economics, tornados) for report.html.
+def investor_sections_html(tables: InvestorTables, views: dict[str, Any], power_note: str = "",
+                           break_even: dict[str, Any] | None = None,
+                           bases: dict[str, dict[str, float]] | None = None) -> str:
+    """HTML of the investor sections (views, break-even, cash flows, site economics, tornados)
+    for report.html.
 
     Chart ids: ``cf_<view>_<tier>`` (each tier with sites, and ``portfolio``) and
-    ``tornado_<view>``; tables ``views``, ``sites_<view>`` (sortable), ``tornado_<view>_table``.
+    ``tornado_<view>``; tables ``views``, ``break_even`` (`break_even_table_html`), ``sites_<view>``
+    (sortable), ``tornado_<view>_table``.
     """
     tf = tables.tier_flows
     parts = ["<h2>Two investor views</h2>",
              '<div class="muted">The same plan valued twice. '
              + html.escape(f"{VIEW_TITLES['landlord']}; {VIEW_TITLES['operator']}. {power_note}")
              + " See docs/finance.md.</div>", views_table_html(views)]
+    if break_even:
+        parts.append(break_even_table_html(break_even, views, bases))
     tiers = [t for t in ("core", "regional", "micro") if t in set(tf["tier"])] + ["portfolio"]
     parts.append("<h2>Cash flows by year</h2>")
     parts.append('<div class="muted">Capex by component and opex below zero, revenue and residual value above; '
@@ -224,8 +349,13 @@ def compare_section_html(table: dict[str, Any]) -> str:
 
 
 __all__ = [
+    "CAPEX_PARTS",
     "SITE_COLUMNS",
     "SORT_JS",
+    "break_even_bases",
+    "break_even_table_html",
+    "capex_per_mw_rows",
+    "capex_per_mw_table_html",
     "cash_flow_figure",
     "compare_section_html",
     "investor_sections_html",

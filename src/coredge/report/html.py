@@ -285,7 +285,11 @@ def assumptions(res: RunResult) -> list[tuple[str, str]]:
         ("Training IT load", _training_line(res)),
         ("Accelerator", f"{h.gpu}: {res.inputs.it_kw_per_gpu:.3f} kW IT per GPU, {usd(res.inputs.gpu_capex_usd, 'n/a')} per GPU"),
         *_tier_accelerator_rows(res),
-        ("GPU utilisation (energy, revenue)", f"{h.utilisation_frac:.0%}"),
+        ("GPU utilisation (energy, revenue)", f"inference {h.utilisation_frac:.0%}; training billed "
+         f"{sc.training.billed_utilisation_frac:.0%} (take-or-pay), busy {sc.training.busy_frac:.0%}"),
+        ("Facility capex per MW (with land and soft costs)", ", ".join(
+            f"{t} {usd(spec.facility_capex_usd_per_mw * (1 + spec.land_and_soft_cost_frac), 'n/a')}"
+            for t, spec in sc.tiers.items()) + " (coredge.physics.facility_cost at each tier's planning size)"),
         ("RTT model", (f"calibrated: {n.fixed_ms} ms + 2 x distance x (1 + {n.inflation_excess} / (1 + distance / {n.inflation_scale_km:g} km)) x {n.fiber_us_per_km} us/km"
                        if n.model == "calibrated" else
                        f"fixed inflation: 2 x distance x {n.route_inflation} x {n.fiber_us_per_km} us/km + {n.overhead_ms} ms")
@@ -339,7 +343,12 @@ def write_report(
     compare : dict, optional
         A strategy comparison (`coredge.studies.compare.comparison_table`) to include.
     """
-    from coredge.report.finance_sections import compare_section_html, investor_sections_html
+    from coredge.report.finance_sections import (
+        break_even_bases,
+        capex_per_mw_table_html,
+        compare_section_html,
+        investor_sections_html,
+    )
 
     # every value is escaped (the template is .html.j2, which select_autoescape(["html"]) missed);
     # the figures' and sections' HTML is marked | safe in the template
@@ -401,8 +410,9 @@ def write_report(
         market=s.get("market"),
         market_rows=market_rows(s.get("market")),
         range_rows=range_rows(s.get("market")),
-        investor_html=investor_sections_html(
-            investor, s.get("finance_views") or {}, str((s.get("finance_views") or {}).get("power", ""))
+        investor_html=capex_per_mw_table_html(res) + investor_sections_html(
+            investor, s.get("finance_views") or {}, str((s.get("finance_views") or {}).get("power", "")),
+            s.get("break_even") or {}, break_even_bases(res),
         ) if investor is not None else "",
         compare_html=compare_section_html(compare) if compare is not None else "",
     )

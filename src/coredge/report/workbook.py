@@ -12,6 +12,9 @@ Sheets (numbers are numbers, units are in the headers):
     stored as ``view_cashflows.parquet`` and ``view_cashflows_sites.parquet``.
 ``site economics``, ``sensitivity``
     ``view_sites.parquet`` and ``sensitivity.parquet``.
+``break-even``
+    Per view and driver, the multiplier of the scenario's value at which the portfolio's IRR
+    reaches the hurdle rate (summary.json ``break_even``; empty cell: none in 0-10).
 
 Written with openpyxl (write-only mode) to memory, then to disk by
 `coredge.files.atomic_write_bytes`.
@@ -202,6 +205,20 @@ def summary_rows(res: RunResult) -> tuple[list[list[Any]], list[str], list[list[
     return facts, head, rows
 
 
+def break_even_rows(res: RunResult) -> list[list[Any]]:
+    """The break-even sheet: a header, then one row per view and driver."""
+    be = res.summary.get("break_even") or {}
+    rows: list[list[Any]] = [["view", "driver", "break-even multiplier [ratio]", "NPV at the hurdle [USD]",
+                              "hurdle rate [fraction/year]"]]
+    for view in ("landlord", "operator"):
+        res_v = be.get(view) or {}
+        for driver, m in res_v.items():
+            if driver == "npv_at_hurdle_usd":
+                continue
+            rows.append([view, driver, _value(m), _value(res_v.get("npv_at_hurdle_usd")), _value(be.get("hurdle_rate"))])
+    return rows
+
+
 def write_workbook(path: Path, res: RunResult, tables: InvestorTables) -> None:
     """Write ``model.xlsx`` (see the module docstring) atomically to `path`.
 
@@ -229,9 +246,14 @@ def write_workbook(path: Path, res: RunResult, tables: InvestorTables) -> None:
         wa.append(r)
     for field_name, title in SHEETS.items():
         _frame_sheet(wb, title, getattr(tables, field_name))
+    wbe = wb.create_sheet("break-even")
+    head_be, *rows_be = break_even_rows(res)
+    _bold_row(wbe, head_be)
+    for r in rows_be:
+        wbe.append(r)
     buf = io.BytesIO()
     wb.save(buf)
     atomic_write_bytes(Path(path), buf.getvalue())
 
 
-__all__ = ["SHEETS", "assumption_rows", "header", "summary_rows", "unit_of", "write_workbook"]
+__all__ = ["SHEETS", "assumption_rows", "break_even_rows", "header", "summary_rows", "unit_of", "write_workbook"]

@@ -2,7 +2,10 @@
 
 The values and their sources live in ``coredge/data/site_tiers.yaml`` and
 ``coredge/data/workload_classes.yaml`` (``coredge data`` lists them); this module adapts them to
-the `coredge.scenario.schema` field names and exposes the ids other parts validate against.
+the `coredge.scenario.schema` field names and exposes the ids other parts validate against. A
+tier's ``facility_capex_usd_per_mw`` is not in the archetype: it is the facility cost curve
+(`coredge.physics.facility_cost`, on ``market_construction_cost.csv``) read at the tier's
+planning size (`coredge.physics.facility_cost.tier_planning_it_mw`).
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ _TIER_NAMES = {
 @lru_cache(maxsize=1)
 def _tiers() -> dict[str, dict[str, Any]]:
     from coredge.data import load_tiers
+    from coredge.physics.facility_cost import tier_facility_usd_per_mw
 
     out: dict[str, dict[str, Any]] = {}
     fields = set(TierSpec.model_fields)
     for tid, raw in load_tiers().items():
         entry: dict[str, Any] = {k: v for k, v in raw.items() if k in fields}
+        entry.setdefault("facility_capex_usd_per_mw", round(tier_facility_usd_per_mw(tid), -3))
         entry.setdefault("name", _TIER_NAMES.get(tid, tid))
         allowed = raw.get("allowed_workloads")
         if allowed is not None and "serves" not in raw:

@@ -164,7 +164,10 @@ class TierSpec(StrictModel):
     it_mw_max: PosFloat = Field(..., description="Largest IT load of one site [MW].")
     module_it_mw: PosFloat = Field(..., description="Capacity step: IT MW added per module [MW].")
     facility_capex_usd_per_mw: PosFloat = Field(
-        ..., description="Facility (shell, power, cooling) capex per MW of IT load [USD/MW]."
+        ...,
+        description="Facility (shell, power, cooling, backup) capex per MW of IT load [USD/MW]; "
+        "built-in tiers: the facility cost curve of coredge.physics.facility_cost "
+        "(market_construction_cost.csv) at the tier's planning size, the midpoint of its range.",
     )
     land_and_soft_cost_frac: NonNegFloat = Field(
         0.0, description="Land, design and soft costs as a share of facility capex [fraction]."
@@ -258,6 +261,20 @@ class TrainingSpec(StrictModel):
         description="With volume 'market': the portfolio's share of the market's training "
         "[fraction]; null = demand.market_share.",
     )
+    billed_utilisation_frac: Annotated[float, Field(gt=0, le=1)] = Field(
+        1.0,
+        description="Share of training capacity the operator bills [fraction]: training "
+        "clusters are rented whole on take-or-pay contracts (CoreWeave S-1, 2025: ~96% of 2024 "
+        "revenue under committed contracts), so the contracted GPUs are paid for busy or idle. "
+        "Assumption: 1.0. Inference bills hardware.utilisation_frac.",
+    )
+    busy_frac: Annotated[float, Field(gt=0, le=1)] = Field(
+        0.85,
+        description="Share of training GPU-hours busy over the year, for the energy of training "
+        "capacity [fraction]: the offered load of coredge's training simulation "
+        "(coredge.training.jobs.DEFAULT_LOAD, 0.85; the default run's simulated busy share is "
+        "86%). Inference draws energy at hardware.utilisation_frac.",
+    )
 
 
 EngineId = Literal["trtllm", "vllm"]
@@ -292,6 +309,7 @@ class TierAccelerator(BaseModel):
     engine: EngineId
     gpu_capex_usd: float | None
     it_kw_per_gpu: float | None
+
 
 
 class HardwareSpec(StrictModel):

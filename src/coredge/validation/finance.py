@@ -26,8 +26,9 @@ to the prediction):
   no tolerance promised (reported: the default GPU-hour price and utilisation do not carry
   5-year IT depreciation; see docs/finance.md);
 * Nebius core AI infrastructure Q3 2025 margin (ramp-up quarter): reported, no tolerance;
-* default facility capex per MW of each tier vs the published construction-cost band of the tier
-  (``market_construction_cost.csv``): reported, no tolerance.
+* the facility cost curve (`construction_cost_stats`): held-out rows of the cost-by-size series
+  inside their published ranges (tolerance 0); the two published budgets of known size and each
+  tier's planning price against the band of its build's rows (reported, no tolerance).
 """
 
 from __future__ import annotations
@@ -151,20 +152,66 @@ def check_finance() -> list[ErrorStat]:
         "ramp-up quarter (no tolerance)", [core_o["leased_ebitda_margin"]], nb["value_low"].to_numpy(dtype=np.float64),
         "Nebius Q3 2025 shareholder letter", "2025",
     ))
+    out.extend(construction_cost_stats(sc))
+    return out
+
+
+def construction_cost_stats(sc: Scenario) -> list[ErrorStat]:
+    """The facility cost curve (`coredge.physics.facility_cost`) against the rows it was not fitted on.
+
+    * each held-out row of the cost-by-size series (Schneider 100-250 kW band, DCF 250 kW unit)
+      against its published range: tolerance 0 (must lie inside);
+    * the two published budgets of known size (Digital Realty / Realty Income 16 MW build-to-suit,
+      Northern Virginia 2023; Applied Digital Polaris Forge 2, 280 MW, North Dakota 2025), all-in
+      with the tier's land and soft costs: reported (one market each, no tolerance);
+    * each tier's facility capex per MW at its planning size (the planner's price, without land
+      and soft costs) against the band of the published rows of its build (stick-built: the core
+      rows on a facility or shell-and-core basis; prefab: the modular rows): reported.
+    """
+    from coredge.physics import facility_cost as fcost
+
     cost = load_market("construction_cost")
-    cost = cost[cost["unit"] == "USD/MW"]
-    tiers: tuple[TierId, ...] = ("core", "regional", "micro")
-    for tier in tiers:
-        spec = sc.tiers[tier]
-        rows = cost[cost["tier"] == tier]
-        per_mw = spec.facility_capex_usd_per_mw * (1.0 + spec.land_and_soft_cost_frac)
+    out: list[ErrorStat] = []
+    fit = fcost.size_fit()
+    held = cost[cost["series"] == "size-held-out"]
+    for (item, _p, _mid, pred), (_, row) in zip(fit.held_out, held.iterrows(), strict=True):
         out.append(band_error(
-            f"{tier} facility capex per MW (with land and soft costs)", f"published construction cost, {tier} rows",
-            "band (no tolerance)", per_mw, (float(rows["value_low"].min()), float(rows["value_high"].max())),
+            f"prefab facility capex per MW, {item}", "published cost-by-size rows held out of the size fit",
+            "held-out band", pred, (float(row["value_low"]), float(row["value_high"])),
+            str(row["source"]), str(row["year"]),
+        ))
+    checks = cost[cost["series"] == "check"]
+    for _, row in checks.iterrows():
+        size = float(row["it_mw_low"])
+        tier: TierId = "core" if size >= sc.tiers["core"].it_mw_min else "regional"
+        spec = sc.tiers[tier]
+        cooling = "direct-liquid" if "AI" in str(row["item"]) else "air"
+        pred = fcost.facility_usd_per_mw("stick-built", size, cooling) * (1.0 + spec.land_and_soft_cost_frac)
+        out.append(error_stat(
+            f"stick-built all-in capex per MW at {size:g} MW ({row['market']})", "published budget of known size",
+            "held out (reported, no tolerance)", [pred], [float(row["value_low"])],
+            str(row["source"]), str(row["year"]),
+        ))
+    usd_mw = cost[cost["unit"] == "USD/MW"]
+    bands = {
+        "stick-built": usd_mw[(usd_mw["tier"] == "core") & usd_mw["basis"].isin(["facility", "shell_core"])],
+        "prefab": usd_mw[usd_mw["item"].str.startswith("modular") & (usd_mw["basis"] == "facility")],
+    }
+    from coredge.data import load_tiers
+
+    archetypes = load_tiers()
+    tiers: tuple[TierId, ...] = ("core", "regional", "micro")
+    for t in tiers:
+        build = str(archetypes[t]["build"])
+        rows = bands[build]
+        out.append(band_error(
+            f"{t} facility capex per MW at its planning size ({fcost.tier_planning_it_mw(archetypes[t]):g} MW, {build})",
+            f"published construction cost, {build} rows", "band (no tolerance)",
+            sc.tiers[t].facility_capex_usd_per_mw, (float(rows["value_low"].min()), float(rows["value_high"].max())),
             "Cushman & Wakefield 2025; Turner & Townsend 2025-2026; JLL 2026; Schneider 2023 (secondary)", "2023-2026",
             float("inf"),
         ))
     return out
 
 
-__all__ = ["REFERENCE_IT_MW", "band_error", "check_finance", "reference_table", "reference_views"]
+__all__ = ["REFERENCE_IT_MW", "band_error", "check_finance", "construction_cost_stats", "reference_table", "reference_views"]
