@@ -156,10 +156,11 @@ def create_app(store: Store, token: str, workers: int = 2, queue_limit: int = 16
     app.state.store, app.state.jobs, app.state.reader = store, jobs, reader
 
     def require_token(authorization: Annotated[str | None, Header()] = None) -> None:
-        if not authorization or not authorization.lower().startswith("bearer "):
+        scheme, _, given = (authorization or "").strip().partition(" ")
+        if scheme.lower() != "bearer" or not given.strip():
             raise HTTPException(401, "this request needs 'Authorization: Bearer <token>'",
                                 headers={"WWW-Authenticate": "Bearer"})
-        if not token_matches(authorization[7:].strip(), token):
+        if not token_matches(given.strip(), token):
             raise HTTPException(403, "wrong token")
 
     Auth = Depends(require_token)
