@@ -97,7 +97,10 @@ def check_text(text: str, builtin: str | None = None) -> Checked:
     with tempfile.TemporaryDirectory(prefix="coredge-validate-") as tmp:
         path = Path(tmp) / "scenario.yaml"
         path.write_text(text, encoding="utf-8")
-        base, variants = validate_file(builtin if builtin is not None else path)
+        try:
+            base, variants = validate_file(builtin if builtin is not None else path)
+        except InputError as exc:  # the temporary file's name means nothing to the sender
+            raise InputError(exc.problems, context=exc.context.replace(f" {path.name}", "")) from None
     for label, sc in [("base", base), *variants.items()]:
         try:
             build_demand_points(sc)
