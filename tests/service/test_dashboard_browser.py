@@ -15,8 +15,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from conftest import AUTH, FAST, TOKEN, wait_final
 
+from conftest import AUTH, FAST, TOKEN, wait_final
 from coredge_testing import TINY
 
 pytestmark = pytest.mark.browser
@@ -37,8 +37,9 @@ def _chromium() -> str:
 
 @pytest.fixture()
 def served(store: Any) -> Iterator[tuple[str, Any]]:
-    from coredge.service.app import create_app
     from live_server import live_server
+
+    from coredge.service.app import create_app
 
     app = create_app(store, TOKEN, workers=2, queue_limit=4)
     with live_server(app) as url:
