@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from coredge import __version__
 from coredge.errors import InputError
+from coredge.files import jsonable
 from coredge.service.catalogue import (
     FINAL,
     CatalogueReader,
@@ -99,6 +102,53 @@ def _job_view(store: Store, job: dict[str, Any], full: bool = True) -> dict[str,
     if not full:
         out.pop("scenario_text", None)
     return out
+
+
+def json_bytes(obj: Any) -> bytes:
+    """`obj` as compact JSON (numpy values converted, NaN as null)."""
+    return json.dumps(jsonable(obj), separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+class ViewCache:
+    """``GET /api/runs/{id}`` answers of ended runs, kept while their files are unchanged (a job
+    record or summary is replaced by a rename, never written in place, so a new file is a new
+    stamp). Runs still queued or running are read afresh each time (their progress moves)."""
+
+    LIMIT = 2048
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._items: OrderedDict[str, tuple[Any, bytes]] = OrderedDict()
+
+    def get(self, run_id: str) -> bytes | None:
+        folder = self.store.run_folder(run_id)
+        stamp = (_stamp(folder / "job.json"), _stamp(self.store.run_dir(run_id) / "summary.json"))
+        if stamp[0] is None:
+            return None
+        with self._lock:
+            hit = self._items.get(run_id)
+            if hit is not None and hit[0] == stamp:
+                self._items.move_to_end(run_id)
+                return hit[1]
+        job = self.store.read_job(run_id)
+        if job is None:
+            return None
+        body = json_bytes(_job_view(self.store, job))
+        if job.get("status") in FINAL:
+            with self._lock:
+                self._items[run_id] = (stamp, body)
+                while len(self._items) > self.LIMIT:
+                    self._items.popitem(last=False)
+        return body
 
 
 def compare_rows(store: Store, ids: list[str]) -> dict[str, Any]:
@@ -231,14 +281,21 @@ def create_app(store: Store, token: str, workers: int = 2, queue_limit: int = 16
     @app.get("/api/runs", tags=["runs"])
     def runs(status: Annotated[Literal["queued", "running", "done", "failed", "cancelled"] | None, Query()] = None,
              limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-             offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+             offset: Annotated[int, Query(ge=0)] = 0) -> Response:
         """The catalogue: one row per run, newest first (headline figures once done)."""
-        return {"runs": list_runs(reader, status, limit, offset)}
+        body = reader.memo(("runs", status, limit, offset),
+                           lambda r: json_bytes({"runs": list_runs(r, status, limit, offset)}))
+        return Response(body, media_type="application/json")
+
+    views = ViewCache(store)
 
     @app.get("/api/runs/{run_id}", tags=["runs"])
-    def run(run_id: str) -> dict[str, Any]:
+    def run(run_id: str) -> Response:
         """One run: status, progress while running, summary when done, error when failed."""
-        return _job_view(store, job_of(run_id))
+        body = views.get(run_id_of(run_id))
+        if body is None:
+            raise HTTPException(404, f"no run {run_id}")
+        return Response(body, media_type="application/json")
 
     @app.get("/api/runs/{run_id}/events", tags=["runs"])
     async def events(run_id: str) -> StreamingResponse:

@@ -28,7 +28,7 @@ import secrets
 import shutil
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -315,6 +315,7 @@ class CatalogueReader:
         self._lock = threading.Lock()
         self._con: Any = None
         self._key: tuple[int, int] | None = None
+        self._memo: dict[tuple[Any, ...], Any] = {}
 
     def _connection(self) -> Any:
         import duckdb
@@ -329,6 +330,7 @@ class CatalogueReader:
                 self._con.close()
             self._con = duckdb.connect(str(path), read_only=True)
             self._key = key
+            self._memo.clear()
         return self._con
 
     def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
@@ -336,6 +338,21 @@ class CatalogueReader:
         with self._lock:
             out: pd.DataFrame = self._connection().execute(sql, params or []).df()
         return out
+
+    def memo(self, key: tuple[Any, ...], compute: Callable[[CatalogueReader], Any]) -> Any:
+        """``compute(self)``, remembered under `key` until the catalogue file is replaced (the
+        answer to a query cannot change before: the file is never written in place)."""
+        with self._lock:
+            self._connection()
+            hit = self._memo.get((self._key, key))
+            if hit is not None:
+                return hit
+        value = compute(self)
+        with self._lock:
+            if len(self._memo) > 256:
+                self._memo.clear()
+            self._memo[(self._key, key)] = value
+        return value
 
     def close(self) -> None:
         with self._lock:
