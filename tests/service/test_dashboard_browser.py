@@ -98,7 +98,7 @@ def test_dashboard_end_to_end(served: tuple[str, Any], artefacts: Path) -> None:
         page.wait_for_url(re.compile(r".*/runs/[0-9a-f]{16}$"))
         run_id = page.url.rsplit("/", 1)[-1]
         page.wait_for_selector("#status.status-done")
-        page.wait_for_selector("#headline tr")
+        page.wait_for_selector("#headline .card")
         assert "capex" in page.inner_text("#headline")
         frame = page.frame_locator("#report")
         frame.locator(".js-plotly-plot").first.wait_for(timeout=SAFETY_MS)

@@ -227,11 +227,13 @@ async function runPage() {
 
 async function showDone(id, job) {
   document.getElementById("done").hidden = false;
-  const body = document.querySelector("#headline tbody");
-  body.replaceChildren();
+  const box = document.getElementById("headline");
+  box.replaceChildren();
   const h = job.headline || {};
   for (const [key, label, fmt] of HEADLINE) {
-    const tr = el("tr"); tr.append(el("th", label), el("td", fmt(h[key]))); body.appendChild(tr);
+    const card = el("div", null, "card");
+    card.append(el("span", label, "label"), el("b", fmt(h[key])));
+    box.appendChild(card);
   }
   const t = await api("/api/runs/" + id + "/tables");
   const p = document.getElementById("tables");
