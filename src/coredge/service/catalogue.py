@@ -314,7 +314,7 @@ class CatalogueReader:
         self.store = store
         self._lock = threading.Lock()
         self._con: Any = None
-        self._key: tuple[int, int] | None = None
+        self._key: tuple[int, int, int, int] | None = None
         self._memo: dict[tuple[Any, ...], Any] = {}
 
     def _connection(self) -> Any:
@@ -324,7 +324,7 @@ class CatalogueReader:
         if not path.is_file():
             self.store.rebuild_catalogue()
         st = path.stat()
-        key = (st.st_ino, st.st_mtime_ns)
+        key = (st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size)
         if self._con is None or key != self._key:
             if self._con is not None:
                 self._con.close()
