@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from service_helpers import AUTH, FAST, TOKEN, wait_final, wait_status
 
-from conftest import AUTH, FAST, TOKEN, wait_final, wait_status
 from coredge.errors import InputError
 from coredge_testing import TINY
 

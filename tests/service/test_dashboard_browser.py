@@ -15,8 +15,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from service_helpers import AUTH, FAST, TOKEN, wait_final
 
-from conftest import AUTH, FAST, TOKEN, wait_final
 from coredge_testing import TINY
 
 pytestmark = pytest.mark.browser

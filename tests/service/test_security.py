@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 from markupsafe import escape
+from service_helpers import AUTH, FAST, TOKEN, wait_final
 
-from conftest import AUTH, FAST, TOKEN, wait_final
 from coredge.errors import InputError
 from coredge_testing import TINY
 

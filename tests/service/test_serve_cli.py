@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
+from service_helpers import FAST, wait_final
 
-from conftest import FAST, wait_final
 from coredge_testing import TINY
 
 SAFETY_S = 300.0
