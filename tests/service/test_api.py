@@ -64,6 +64,21 @@ def test_validate_accepts_a_good_scenario(client: Any) -> None:
     assert r.status_code == 200 and r.json()["name"] == "us"
 
 
+def test_validation_is_bounded(client: Any) -> None:
+    from coredge.service.app import MAX_VALIDATIONS
+
+    sem = client.app.state.checking
+    for _ in range(MAX_VALIDATIONS):  # as if that many checks were running
+        assert sem.acquire(blocking=False)
+    try:
+        r = client.post("/api/validate", json={"scenario": TINY})
+        assert r.status_code == 429 and r.headers["retry-after"] == "1"
+    finally:
+        for _ in range(MAX_VALIDATIONS):
+            sem.release()
+    assert client.post("/api/validate", json={"scenario": TINY}).status_code == 200
+
+
 BAD = TINY.replace("end_year: 2030", "end_year: 1990").replace("it_mw_start: 50.0", "it_mw_start: -5")
 
 

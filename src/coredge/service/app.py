@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -52,6 +53,10 @@ from coredge.service.security import (
 TABLE_NAME = r"^[a-z][a-z0-9_]{0,63}$"
 """A table name: the stem of a Parquet file of the run directory."""
 
+MAX_VALIDATIONS = 4
+"""Scenario checks (``POST /api/validate``) running at once at most; one more gets 429. A check
+of the built-in ``us`` scenario (base and four variants) takes about 0.3 s of CPU."""
+
 HIDDEN_SUMMARY_KEYS = ("run_dir", "report", "files")
 """Summary entries that name the server's paths (left out of API answers)."""
 
@@ -88,8 +93,7 @@ def _problems_response(exc: InputError) -> JSONResponse:
 
 def _job_view(store: Store, job: dict[str, Any], full: bool = True) -> dict[str, Any]:
     run_id = str(job["id"])
-    out = {k: v for k, v in job.items() if k not in ("headline",)}
-    out["headline"] = job.get("headline")
+    out = dict(job)
     base = f"/api/runs/{run_id}"
     out["links"] = {"self": base, "events": f"{base}/events", "page": f"/runs/{run_id}"}
     if job.get("status") == "running":
@@ -170,8 +174,8 @@ def compare_rows(store: Store, ids: list[str]) -> dict[str, Any]:
             "id": run_id, "name": job.get("name"), "variant": job.get("variant"),
             "created": job.get("created"), **(job.get("headline") or {}),
             "sites_by_tier": s.get("sites_by_tier"), "it_mw_by_tier": s.get("it_mw_by_tier"),
-            "capex_usd_by_tier": (s.get("finance") or {}).get("tiers") and {
-                t: v.get("capex_usd") for t, v in (s["finance"]["tiers"] or {}).items()},
+            "capex_usd_by_tier": {t: (v or {}).get("capex_usd")
+                                  for t, v in ((s.get("finance") or {}).get("tiers") or {}).items()},
             "views": {name: (v or {}).get("portfolio") for name, v in (s.get("finance_views") or {}).items()
                       if isinstance(v, dict)},
             "coverage_by_class": cov,
@@ -214,6 +218,8 @@ def create_app(store: Store, token: str, workers: int = 2, queue_limit: int = 16
             raise HTTPException(403, "wrong token")
 
     Auth = Depends(require_token)
+    checking = threading.BoundedSemaphore(MAX_VALIDATIONS)
+    app.state.checking = checking
 
     def run_id_of(run_id: str) -> str:
         try:
@@ -263,8 +269,14 @@ def create_app(store: Store, token: str, workers: int = 2, queue_limit: int = 16
 
     @app.post("/api/validate", tags=["scenarios"])
     def validate(req: ScenarioRequest) -> Any:
-        """Check a scenario as ``coredge validate`` does: 200 when valid, 422 with every problem."""
-        checked = check_request(req.scenario, req.scenario_name, req.variant)
+        """Check a scenario as ``coredge validate`` does: 200 when valid, 422 with every problem
+        (429 while `MAX_VALIDATIONS` other checks are running)."""
+        if not checking.acquire(blocking=False):
+            raise HTTPException(429, "too many scenario checks at once; try again", headers={"Retry-After": "1"})
+        try:
+            checked = check_request(req.scenario, req.scenario_name, req.variant)
+        finally:
+            checking.release()
         return {"valid": True, "name": checked.name, "variants": checked.variants}
 
     @app.post("/api/runs", status_code=202, tags=["runs"], dependencies=[Auth])
@@ -335,11 +347,9 @@ def create_app(store: Store, token: str, workers: int = 2, queue_limit: int = 16
         """Delete a run and its files (a queued or running run is cancelled first)."""
         job_of(run_id)
         jobs.cancel(run_id)
-        for _ in range(100):
+        for _ in range(100):  # the manager notices an ended worker within its poll period
             if not jobs.is_live(run_id):
                 break
-            import time
-
             time.sleep(0.1)
         store.remove(run_id)
         store.rebuild_catalogue()

@@ -257,11 +257,12 @@ class Store:
             finally:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
-    def rows(self) -> list[dict[str, Any]]:
-        """One catalogue row per run, from the job records (newest first)."""
+    def rows(self, pending: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+        """One catalogue row per run, from the job records (newest first); `pending` holds
+        records about to be written, used instead of the ones on disk."""
         out = []
         for run_id in self.ids():
-            job = self.read_job(run_id)
+            job = (pending or {}).get(run_id) or self.read_job(run_id)
             if job is None:
                 continue
             row = {name: job.get(name) for name, _ in CATALOGUE_COLUMNS}
@@ -271,12 +272,17 @@ class Store:
         out.sort(key=lambda r: (str(r.get("created") or ""), r["id"]), reverse=True)
         return out
 
-    def rebuild_catalogue(self) -> Path:
-        """Rebuild ``catalogue.duckdb`` from the job records, atomically (see the module docstring)."""
+    def rebuild_catalogue(self, pending: dict[str, dict[str, Any]] | None = None) -> Path:
+        """Rebuild ``catalogue.duckdb`` from the job records, atomically (see the module docstring).
+
+        `pending`: job records (id -> record) about to be written; the job manager rebuilds with
+        a run's new status before writing its record, so that a run seen ended in its record is
+        ended in the catalogue too.
+        """
         import duckdb
 
         with self._locked():
-            rows = self.rows()
+            rows = self.rows(pending)
             final = self.catalogue_path
             tmp = self.root / f".{CATALOGUE}.{uuid.uuid4().hex}.tmp"
             try:

@@ -279,8 +279,8 @@ class JobManager:
         if job is None:  # removed while queued
             return
         job.update(status="running", started=now_iso())
+        self.store.rebuild_catalogue({live.run_id: job})
         self.store.write_job(job)
-        self.store.rebuild_catalogue()
         proc = self._ctx.Process(target=self.target, args=(str(self.store.root), live.run_id),
                                  name=f"coredge-run-{live.run_id}", daemon=True)
         proc.start()
@@ -313,8 +313,8 @@ class JobManager:
                 err = f"the worker process ended without a result ({how})"
             job.update(status="failed", error=err)
         job["finished"] = now_iso()
+        self.store.rebuild_catalogue({live.run_id: job})  # first: the catalogue never lags the record
         self.store.write_job(job)
-        self.store.rebuild_catalogue()  # the catalogue never lags a final status
 
 
 def new_manager(store: Store, workers: int, queue_limit: int) -> JobManager:
