@@ -146,3 +146,33 @@ def test_cli_runs_list_show_rm(store: Any, tmp_path: Path) -> None:
     assert [x["id"] for x in json.loads(r.stdout.strip().splitlines()[-1])["runs"]] == [live]
     r = run_cli("runs", "list", "--store", str(tmp_path / "nothing-here"))
     assert r.returncode == 2
+
+
+def test_cli_runs_add_imports_a_cli_run_directory(store: Any, tiny_yaml: Path, tmp_path: Path) -> None:
+    """A run directory from ``coredge plan`` joins the store: catalogued as done with its headline
+    figures, its files served by the API like a run the service made."""
+    from fastapi.testclient import TestClient
+    from service_helpers import TOKEN
+
+    from coredge.service.app import create_app
+
+    out = tmp_path / "cli-run"
+    r = run_cli("plan", str(tiny_yaml), "--planner", "greedy", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    bad = tmp_path / "not-a-run"
+    bad.mkdir()
+    r = run_cli("runs", "add", str(out), str(bad), "--store", str(store.root))
+    assert r.returncode == 2 and "not-a-run" in r.stderr
+    assert store.ids() == []  # nothing copied when one directory is wrong
+    r = run_cli("runs", "add", str(out), "--store", str(store.root), "--json")
+    assert r.returncode == 0, r.stderr
+    (run_id,) = json.loads(r.stdout.strip().splitlines()[-1])["added"]
+    summary = json.loads((out / "summary.json").read_text())
+    with TestClient(create_app(store, TOKEN, workers=1)) as c:
+        rows = c.get("/api/runs").json()["runs"]
+        assert [x["id"] for x in rows] == [run_id]
+        assert rows[0]["status"] == "done" and rows[0]["name"] == "tiny"
+        assert rows[0]["capex_usd"] == summary["capex_usd"]
+        assert c.get(f"/api/runs/{run_id}/report").text == (out / "report.html").read_text(encoding="utf-8")
+        # the stored scenario text validates and names the same scenario
+        assert c.post("/api/validate", json={"scenario": c.get(f"/api/runs/{run_id}").json()["scenario_text"]}).json()["name"] == "tiny"

@@ -20,7 +20,7 @@ StoreOpt = Annotated[
     typer.Option("--store", help="Store folder of coredge serve (default: $COREDGE_STORE or ./coredge-store)."),
 ]
 
-runs_app = typer.Typer(help="The runs of a coredge serve store: list, show, remove.", no_args_is_help=True,
+runs_app = typer.Typer(help="The runs of a coredge serve store: list, show, add, remove.", no_args_is_help=True,
                        rich_markup_mode=None)
 app.add_typer(runs_app, name="runs")
 
@@ -136,3 +136,24 @@ def rm_cmd(
         emit_json({"removed": [j["id"] for j in jobs]})
         return
     console.print(f"removed {len(jobs)} run(s) from {st.root}")
+
+
+@runs_app.command("add")
+def add_cmd(
+    run_dirs: Annotated[list[Path], typer.Argument(metavar="RUN_DIR...", help="Run directories of coredge run or plan.")],
+    store: StoreOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Copy run directories written by coredge run / plan into the store (catalogued as done)."""
+    st = _open(store, must_exist=False)
+    from coredge.store import read_run
+
+    for d in run_dirs:  # every directory is checked before anything is copied
+        read_run(d)
+    jobs = [st.import_run(d) for d in run_dirs]
+    st.rebuild_catalogue()
+    if json_out:
+        emit_json({"added": [j["id"] for j in jobs]})
+        return
+    for d, j in zip(run_dirs, jobs, strict=True):
+        console.print(f"{d} -> run {j['id']} ({j['name']})")

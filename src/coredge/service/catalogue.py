@@ -245,6 +245,42 @@ class Store:
         shutil.rmtree(gone, ignore_errors=True)
         return True
 
+    def import_run(self, run_dir: str | Path) -> dict[str, Any]:
+        """Copy a run directory written by ``coredge run`` / ``coredge plan`` into the store as a
+        finished run; returns its job record.
+
+        The directory is checked by `coredge.store.read_run` first (an `InputError` names what is
+        wrong, and nothing is written); the copy is made under a hidden name and renamed into
+        place with its job record, so the store never holds half an import.
+        """
+        import yaml
+
+        from coredge.store import read_run
+
+        src = Path(run_dir)
+        stored = read_run(src)
+        run_id = new_run_id()
+        text = yaml.safe_dump(stored.scenario.model_dump(mode="json"), sort_keys=False)
+        finished = datetime.fromtimestamp((src / "summary.json").stat().st_mtime, UTC)
+        job = {
+            "id": run_id, "name": stored.scenario.name, "variant": stored.variant, "status": "done",
+            "created": finished.isoformat(timespec="microseconds"), "started": None,
+            "finished": finished.isoformat(timespec="microseconds"), "error": None, "builtin": None,
+            "scenario_sha256": scenario_sha256(text), "scenario_text": text,
+            "options": {"imported_from": str(src.resolve())}, "headline": headline(stored.summary),
+        }
+        self.runs_dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.runs_dir / f".{run_id}.import-{uuid.uuid4().hex[:8]}"
+        try:
+            shutil.copytree(src, tmp / "run", symlinks=True)
+            atomic_write_text(tmp / "scenario.yaml", text)
+            atomic_write_text(tmp / "job.json", json.dumps(jsonable(job), indent=2, allow_nan=False) + "\n")
+            os.replace(tmp, self.run_folder(run_id))
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+        return job
+
     # --- the catalogue -----------------------------------------------------------------------
 
     @contextmanager
