@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import shutil
 import threading
 import time
 import traceback
@@ -158,10 +159,9 @@ class JobManager:
             job["finished"] = job.get("finished") or now_iso()
             self.store.write_job(job)
             changed.append(run_id)
-        for p in self.store.runs_dir.glob(".*.rm-*") if self.store.runs_dir.is_dir() else []:
-            import shutil
-
-            shutil.rmtree(p, ignore_errors=True)
+        if self.store.runs_dir.is_dir():  # leftovers of removals and imports cut short
+            for p in [*self.store.runs_dir.glob(".*.rm-*"), *self.store.runs_dir.glob(".*.import-*")]:
+                shutil.rmtree(p, ignore_errors=True)
         self.store.rebuild_catalogue()
         return changed
 
@@ -317,9 +317,4 @@ class JobManager:
         self.store.write_job(job)
 
 
-def new_manager(store: Store, workers: int, queue_limit: int) -> JobManager:
-    """A `JobManager` running `run_job` (the server's)."""
-    return JobManager(store, workers=workers, queue_limit=queue_limit)
-
-
-__all__ = ["INTERRUPTED", "JobManager", "QueueFull", "Target", "new_manager", "run_job"]
+__all__ = ["INTERRUPTED", "JobManager", "QueueFull", "Target", "run_job"]
