@@ -19,7 +19,7 @@ from rich.markup import escape
 from coredge.cli.app import app, err_console
 from coredge.errors import InputError
 
-_COMMAND_MODULES = ("run", "data", "physics", "cflp", "sim", "finance", "validation")
+_COMMAND_MODULES = ("run", "data", "physics", "cflp", "sim", "finance", "validation", "power")
 
 
 def _register() -> None:
