@@ -79,8 +79,10 @@ def test_accounting_identities(real, which: str) -> None:  # type: ignore[no-unt
 def test_every_shifted_job_meets_its_deadline(real) -> None:  # type: ignore[no-untyped-def]
     cs, jobs = real
     s = schedule_flexible(cs, jobs, 700.0)
-    assert s.summary["late_jobs"] == 0
-    assert (s.jobs["finish_h"] <= s.jobs["deadline_h"] + 1e-9).all()
+    shifted = s.jobs[s.jobs["shifted"]]
+    assert len(shifted) > 0.9 * len(jobs)
+    assert (shifted["finish_h"] <= shifted["deadline_h"] + 1e-9).all()
+    assert s.summary["late_jobs"] == int(s.jobs["late"].sum()) == 0
 
 
 def test_shifting_saves_money_against_the_baseline_on_real_prices(real) -> None:  # type: ignore[no-untyped-def]

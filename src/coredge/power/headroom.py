@@ -27,7 +27,7 @@ import pandas as pd
 from scipy.optimize import brentq
 
 from coredge.errors import InputError
-from coredge.power.grid import balancing_areas, check_ba, demand_local_mw
+from coredge.power.grid import balancing_areas, check_ba, demand_local_mw, demand_mw
 
 LIMITS: tuple[float, ...] = (0.0025, 0.005, 0.01)
 """The curtailment limits of the study [fraction of the new load's annual energy]."""
@@ -273,3 +273,36 @@ def curtailment_profile_mw(ba: str, new_load_mw: float, year: int) -> pd.Series:
     sel = idx.year == year
     t = threshold_mw(month[sel], summer, winter)
     return pd.Series(curtailment_mw(s.to_numpy()[sel], t, new_load_mw), index=s.index[sel])
+
+
+def curtailment_share(ba: str, limit: float, hours_utc: pd.DatetimeIndex) -> tuple[npt.NDArray[np.float64], Headroom]:
+    """Hourly curtailed share of a flexible new load on the given UTC hours [fraction].
+
+    The load is the BA's headroom at ``limit`` (thresholds from 2016-2024); a campus on a
+    flexible connection is curtailed by the same share as that aggregate new load. Hours outside
+    the shipped demand count as uncurtailed. Returns the share and the BA's `Headroom`.
+    """
+    h = ba_headroom(ba, [limit])[0]
+    s = demand_mw(h.ba).reindex(hours_utc)
+    off = float(balancing_areas()["utc_offset_h"].loc[h.ba])
+    month = (pd.DatetimeIndex(hours_utc).tz_convert("UTC").tz_localize(None)
+             + pd.to_timedelta(off, unit="h")).month.to_numpy()
+    t = threshold_mw(month, h.summer_threshold_mw, h.winter_threshold_mw)
+    d = s.to_numpy(np.float64)
+    c = np.where(np.isfinite(d), curtailment_mw(np.nan_to_num(d, nan=-np.inf), t, h.headroom_mw), 0.0)
+    return np.asarray(c / h.headroom_mw, dtype=np.float64), h
+
+
+def longest_run_h(mask: npt.ArrayLike) -> int:
+    """Longest run of consecutive True hours.
+
+    Examples
+    --------
+    >>> longest_run_h([0, 1, 1, 0, 1, 1, 1, 0])
+    3
+    """
+    m = np.asarray(mask, dtype=bool)
+    if not m.any():
+        return 0
+    edges = np.diff(np.concatenate(([0], m.astype(np.int8), [0])))
+    return int(np.max(np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)))

@@ -93,7 +93,8 @@ class Schedule:
         ``"always-on"`` or ``"shifted"``.
     jobs : pandas.DataFrame
         Per job: job_id, site_id, gpus, duration_h, release_h, deadline_h, start_h, finish_h,
-        segments, run_h, energy_mwh, cost_usd, co2_t, delay_h, late.
+        segments, run_h, energy_mwh, cost_usd, co2_t, delay_h, late, shifted (placed by the
+        price rule; False = the always-on rule).
     load_mw : numpy.ndarray
         Hourly facility draw per campus, shape (campuses, hours) [MW].
     summary : dict
@@ -205,7 +206,9 @@ def _check(campuses: Sequence[FlexCampus], jobs: pd.DataFrame, power_w_per_gpu: 
 def _horizon(campuses: Sequence[FlexCampus], jobs: pd.DataFrame) -> int:
     year = len(campuses[0].price_usd_per_mwh)
     span = float((jobs["release_h"] + 3.0 * jobs["duration_h"]).max()) if len(jobs) else 0.0
-    return int(max(2, math.ceil(max(span, jobs["deadline_h"].max() if len(jobs) else 0.0) / year) + 1) * year)
+    dls = jobs["deadline_h"].to_numpy(np.float64) if len(jobs) else np.zeros(1)
+    dl = float(dls[np.isfinite(dls)].max()) if np.isfinite(dls).any() else 0.0
+    return int(max(2, math.ceil(max(span, dl) / year) + 1) * year)
 
 
 def _book(g: _Grid, ci: int, slots: npt.NDArray[np.int64], gpus: int, duration_h: float,
@@ -245,8 +248,14 @@ def _job_list(jobs: pd.DataFrame) -> list[_Job]:
 
 def _asap(g: _Grid, ci: int, job: _Job, restart_h: float) -> npt.NDArray[np.int64] | None:
     r0 = math.ceil(job.release_h - 1e-9)
-    ok = np.flatnonzero(g.free[ci, r0:] >= job.gpus) + r0
-    return _take(ok.astype(np.int64), job.duration_h, restart_h)
+    width = int(2 * job.duration_h) + 48
+    while True:
+        r1 = min(r0 + width, g.h)
+        ok = np.flatnonzero(g.free[ci, r0:r1] >= job.gpus) + r0
+        chosen = _take(ok.astype(np.int64), job.duration_h, restart_h)
+        if chosen is not None or r1 >= g.h:
+            return chosen
+        width *= 4
 
 
 def _shift(g: _Grid, job: _Job, cands: Sequence[int], power_w_per_gpu: float, restart_h: float,
@@ -299,7 +308,8 @@ def _run(name: str, campuses: Sequence[FlexCampus], jobs: pd.DataFrame, power_w_
         rows.append({"job_id": job.job_id, "site_id": g.ids[ci], "home": job.home, "gpus": job.gpus,
                      "duration_h": job.duration_h, "release_h": job.release_h,
                      "deadline_h": job.deadline_h, **acc, "delay_h": delay,
-                     "late": bool(acc["finish_h"] > job.deadline_h + 1e-9)})
+                     "late": bool(acc["finish_h"] > job.deadline_h + 1e-9),
+                     "shifted": found is not None})
     out = pd.DataFrame(rows)
     return Schedule(name, out, g.load_mw, _summary(out, g, restart_h))
 
@@ -308,7 +318,7 @@ def _summary(jobs: pd.DataFrame, g: _Grid, restart_h: float) -> dict[str, Any]:
     if jobs.empty:
         return {"jobs": 0, "energy_mwh": 0.0, "cost_usd": 0.0, "co2_hourly_t": 0.0,
                 "co2_annual_avg_t": 0.0, "useful_gpu_h": 0.0, "lost_gpu_h": 0.0,
-                "delayed_gpu_h": 0.0, "late_jobs": 0}
+                "delayed_gpu_h": 0.0, "late_jobs": 0, "shifted_jobs": 0}
     energy_by_campus = g.load_mw.sum(axis=1)
     return {
         "jobs": len(jobs),
@@ -320,6 +330,7 @@ def _summary(jobs: pd.DataFrame, g: _Grid, restart_h: float) -> dict[str, Any]:
         "lost_gpu_h": float((jobs["gpus"] * (jobs["run_h"] - jobs["duration_h"])).sum()),
         "delayed_gpu_h": float((jobs["gpus"] * jobs["delay_h"]).sum()),
         "late_jobs": int(jobs["late"].sum()),
+        "shifted_jobs": int(jobs["shifted"].sum()),
         "mean_delay_h": float(jobs["delay_h"].mean()),
         "restart_h": restart_h,
     }
