@@ -35,10 +35,10 @@ def _site(**kw: float) -> SiteGrid:
 
 def test_flexible_value_is_rent_times_months_uncurtailed_at_zero_rate() -> None:
     paths = {p.path: p for p in evaluate_site(_site())}
-    assert paths["firm"].npv_usd == 0.0 and paths["firm"].first_power_month == 60.0
+    assert paths["firm"].npv_usd == 0.0 and paths["firm"].first_power_month == BUILD_MONTHS + 60.0
     flex = paths["flexible"]
-    months = 60.0 - max(FLEX_WAIT_MONTHS, BUILD_MONTHS)
-    assert flex.first_power_month == max(FLEX_WAIT_MONTHS, BUILD_MONTHS)
+    months = 60.0 - FLEX_WAIT_MONTHS
+    assert flex.first_power_month == BUILD_MONTHS + FLEX_WAIT_MONTHS
     assert flex.months_earlier == pytest.approx(months)
     assert flex.npv_usd == pytest.approx(100.0 * 100.0 * 1000.0 * months * (1 - 0.005))
 
@@ -60,8 +60,8 @@ def test_flexible_needs_headroom_and_a_load_series() -> None:
     assert best_path(list(none.values())).path.startswith(("bridge", "firm"))
 
 
-def test_short_wait_leaves_only_firm() -> None:
-    paths = evaluate_site(_site(firm_wait_months=12.0))
+def test_no_wait_leaves_only_firm() -> None:
+    paths = evaluate_site(_site(firm_wait_months=0.0))
     assert best_path(paths).path == "firm"
     assert all(p.months_earlier == 0 for p in paths)
 

@@ -2,17 +2,18 @@
 
 A campus of ``it_mw`` of IT (``facility_mw`` = IT x PUE at the meter) can be energised by:
 
-* **firm** grid service after the region's interconnection wait (``interconnect_wait_months``,
-  data/core_regions.csv) and the build (`BUILD_MONTHS`): the reference every option is valued
-  against;
+* **firm** grid service after the build and the region's interconnection wait
+  (``interconnect_wait_months``, data/core_regions.csv), the planner's online date: the
+  reference every option is valued against;
 * a **flexible** (curtailable) connection, available after `FLEX_WAIT_MONTHS` (study and
   energisation without network upgrades; assumption), in exchange for being curtailed in the
-  hours the balancing area nears its peak (`coredge.power.headroom`, at a share ``limit`` of the
+  hours the balancing area nears its peak (build + flexible wait) (`coredge.power.headroom`, at a share ``limit`` of the
   campus's energy, Norris et al. 2025); only where the campus fits in the BA's headroom at that
   limit. Curtailed energy abates the rent pro rata (assumption), unless a **battery** sized to
   the longest curtailment event carries the campus through it;
 * **bridge** generation on site (reciprocating engines, aeroderivative gas turbines, fuel cells on
-  natural gas; `BRIDGE_TECHS`) after permitting and equipment lead time, until the grid arrives;
+  natural gas; `BRIDGE_TECHS`) once the build is done and permits and units are in (they run
+  during the build), until the grid arrives;
   afterwards the units serve as the campus's backup (credited with the avoided diesel backup,
   `coredge.physics.facility.BACKUP`).
 
@@ -158,6 +159,9 @@ class SiteGrid:
         Longest curtailment event in the reference year [h].
     curtailed_share : float
         Share of the campus's energy curtailed per year at the limit [fraction].
+    build_months : float
+        Campus build before the grid wait starts counting [months] (the planner's core lead
+        time, data/site_tiers.yaml).
     """
 
     site_id: str
@@ -172,6 +176,7 @@ class SiteGrid:
     flex_limit: float = 0.005
     longest_event_h: float = 0.0
     curtailed_share: float = 0.0
+    build_months: float = BUILD_MONTHS
 
     @property
     def facility_mw(self) -> float:
@@ -255,12 +260,13 @@ def evaluate_site(site: SiteGrid) -> list[PowerPath]:
     >>> s = SiteGrid("a", 100.0, 1.2, 60.0, 60.0, 400.0, 138.9, 0.08, 5000.0, 0.005, 6.0, 0.005)
     >>> paths = {p.path: p for p in evaluate_site(s)}
     >>> paths["firm"].first_power_month, paths["flexible"].first_power_month
-    (60.0, 21.0)
+    (81.0, 39.0)
     >>> paths["flexible"].npv_usd > 0
     True
     """
     _check_site(site)
-    firm = max(site.firm_wait_months, BUILD_MONTHS)
+    build = site.build_months
+    firm = build + site.firm_wait_months  # the planner's online date: lead time + grid wait
     r = site.discount_rate
     fac_mw = site.facility_mw
     rent_month = site.rent_usd_per_kw_month * site.it_mw * 1000.0
@@ -268,7 +274,7 @@ def evaluate_site(site: SiteGrid) -> list[PowerPath]:
     out = [PowerPath(site.site_id, "firm", firm, firm, 0.0, 0.0, 0.0, 0.0, 0.0, True, "reference")]
 
     flex_ok = site.flex_headroom_mw >= fac_mw > 0
-    flex_start = max(min(FLEX_WAIT_MONTHS, firm), BUILD_MONTHS)
+    flex_start = build + min(FLEX_WAIT_MONTHS, site.firm_wait_months)
     flex_note = ("" if flex_ok else
                  "no shipped load series for the region" if site.flex_headroom_mw <= 0 else
                  f"campus {fac_mw:.0f} MW above the BA headroom {site.flex_headroom_mw:.0f} MW")
@@ -301,7 +307,7 @@ def evaluate_site(site: SiteGrid) -> list[PowerPath]:
 
     backup_credit_usd_per_kw = BACKUP["diesel"].capex_usd_per_kw
     for tech in BRIDGE_TECHS.values():
-        start = max(tech.ready_months, BUILD_MONTHS)
+        start = max(tech.ready_months, build)  # permits and delivery run during the build
         for then_flex in (False, True):
             if then_flex and not (flex_ok and flex_start < firm and flex_start > start):
                 continue

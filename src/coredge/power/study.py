@@ -75,7 +75,8 @@ class PowerStudy:
 
 
 def _site_grid(row: pd.Series, limit: float, discount_rate: float, rent: float,
-               cache: dict[str, tuple[np.ndarray, float]]) -> tuple[SiteGrid, dict[str, Any]]:
+               cache: dict[str, tuple[np.ndarray, float]],
+               build_months: float) -> tuple[SiteGrid, dict[str, Any]]:
     region = str(row.get("region_id", ""))
     try:
         ba = region_grid(region)["headroom_ba"]
@@ -99,6 +100,7 @@ def _site_grid(row: pd.Series, limit: float, discount_rate: float, rent: float,
         grid_gco2_per_kwh=float(row.get("gco2_per_kwh", 400.0)),
         rent_usd_per_kw_month=rent, discount_rate=discount_rate, flex_headroom_mw=headroom_mw,
         flex_limit=limit, longest_event_h=longest, curtailed_share=float(share.mean()),
+        build_months=build_months,
     )
     extra = {"region": region, "ba": ba, "headroom_mw": headroom_mw,
              "curtailment_h_per_year": float(np.count_nonzero(share > 0)),
@@ -130,15 +132,17 @@ def power_study(inputs: Any, plan: Any, training: Any | None = None, *, limit: f
     core = sites[sites["tier"].astype(str) == "core"]
     rate = float(inputs.scenario.economics.discount_rate)
     rent = market_rent_usd_per_kw_month("core")
+    build = float(inputs.scenario.tiers["core"].lead_time_months)
     cache: dict[str, tuple[np.ndarray, float]] = {}
     rows, all_paths, shares = [], [], {}
     for _, row in core.iterrows():
         if float(row["it_mw"]) <= 0:
             continue
-        sg, extra = _site_grid(row, limit, rate, rent, cache)
+        sg, extra = _site_grid(row, limit, rate, rent, cache, build)
         paths = evaluate_site(sg)
         best = best_path(paths)
-        shares[sg.site_id] = extra.pop("_share") if "flexible" in best.path else np.zeros(len(YEAR_HOURS))
+        share = extra.pop("_share")
+        shares[sg.site_id] = share if "flexible" in best.path else np.zeros(len(YEAR_HOURS))
         all_paths += [p.as_dict() for p in paths]
         rows.append({"site_id": sg.site_id, **extra, "it_mw": sg.it_mw, "facility_mw": sg.facility_mw,
                      "firm_month": best.firm_month, "path": best.path,
@@ -149,7 +153,7 @@ def power_study(inputs: Any, plan: Any, training: Any | None = None, *, limit: f
     summary: dict[str, Any] = {
         "flexible_limit": limit,
         "campuses": len(site_df),
-        "paths": {} if site_df.empty else site_df["path"].value_counts().to_dict(),
+        "paths": {} if site_df.empty else {str(k): int(v) for k, v in site_df["path"].value_counts().items()},
         "npv_gain_usd": float(site_df["npv_usd"].sum()) if len(site_df) else 0.0,
         "months_earlier_mean": float(site_df["months_earlier"].mean()) if len(site_df) else 0.0,
         "rent_usd_per_kw_month": rent,

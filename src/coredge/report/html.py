@@ -315,6 +315,7 @@ def write_report(
         A strategy comparison (`coredge.studies.compare.comparison_table`) to include.
     """
     from coredge.report.finance_sections import compare_section_html, investor_sections_html
+    from coredge.report.power import power_section_html
 
     # every value is escaped (the template is .html.j2, which select_autoescape(["html"]) missed);
     # the figures' and sections' HTML is marked | safe in the template
@@ -380,5 +381,6 @@ def write_report(
             investor, s.get("finance_views") or {}, str((s.get("finance_views") or {}).get("power", ""))
         ) if investor is not None else "",
         compare_html=compare_section_html(compare) if compare is not None else "",
+        power_html=power_section_html(res),
     )
     path.write_text(page, encoding="utf-8")
