@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -57,3 +57,22 @@ def headroom_cmd(
             total = sum(r["headroom_gw"] for r in records if r["limit"] == lim)
             t.add_row("total", num(lim * 100.0, 2) + "%", num(total, 1), "", "", "", "")
     console.print(t)
+
+
+def power_line(summary: dict[str, Any]) -> str | None:
+    """One terminal line of a run's power study (None without one)."""
+    from coredge.formatting import usd
+
+    p = summary.get("power")
+    if not p:
+        return None
+    paths = ", ".join(f"{k} {v}" for k, v in sorted(p["paths"].items()))
+    line = (f"power: {p['campuses']} core campuses ({paths}) · NPV gain over waiting for firm grid "
+            f"{usd(p['npv_gain_usd'])} · first capacity {p['months_earlier_mean']:.1f} months earlier on average")
+    ts = p.get("training_shift")
+    if ts:
+        sv = ts["savings"]
+        line += (f" · training shifted by price and carbon saves {usd(sv['cost_usd'])} ({sv['cost_pct']:.1f}%) "
+                 f"energy cost and {sv['co2_hourly_pct']:.1f}% CO2 (hourly), "
+                 f"{ts['shifted']['delayed_gpu_h'] - ts['always_on']['delayed_gpu_h']:+,.0f} GPU-h delayed")
+    return line
