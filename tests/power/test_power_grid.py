@@ -14,7 +14,7 @@ import pytest
 
 from coredge.data import DATASETS, dataset_rows
 from coredge.power import grid
-from coredge_testing import SHARED_DIR
+from coredge_testing import shared_file
 
 
 def test_demand_is_complete_for_22_bas_and_9_years() -> None:
@@ -64,9 +64,8 @@ def test_region_hourly_has_8760_finite_hours_and_labels_fallbacks() -> None:
 def test_carbon_from_fuel_mix_matches_the_source_average_with_its_factors() -> None:
     # the dc-rl extraction carried its own generation-weighted intensity (IPCC AR5 factors);
     # coredge's formula with the same factors must give it back
-    path = SHARED_DIR / "data/grid_hourly/carbon/eia930_net_generation_by_fuel_mwh_2022_8ba.csv.gz"
-    if not path.exists():
-        pytest.skip("needs ../shared/data/grid_hourly (source average intensity)")
+    path = shared_file("data/grid_hourly/carbon/eia930_net_generation_by_fuel_mwh_2022_8ba.csv.gz",
+                       "the dc-rl extraction's own average intensity")
     src = pd.read_csv(path).dropna()
     fuels = ["WND", "SUN", "WAT", "OIL", "NG", "COL", "NUC", "OTH"]
     ci = grid.carbon_intensity_g_per_kwh(src[fuels], "ipcc_ar5_lifecycle_g_per_kwh")
@@ -77,10 +76,9 @@ def test_carbon_from_fuel_mix_matches_the_source_average_with_its_factors() -> N
 @pytest.mark.parametrize("ba", ["CISO", "ERCO", "NYIS", "PJM"])
 def test_fuel_mix_carbon_tracks_electricity_maps(ba: str) -> None:
     # Electricity Maps (ODbL, not shipped) life-cycle, consumption-based intensity, 2022
-    path = SHARED_DIR / ("data/grid_hourly/carbon/"
-                         "electricitymaps_carbon_intensity_lca_gco2eq_per_kwh_2021-2024.csv.gz")
-    if not path.exists():
-        pytest.skip("needs ../shared/data/grid_hourly carbon (Electricity Maps, ODbL)")
+    path = shared_file("data/grid_hourly/carbon/"
+                       "electricitymaps_carbon_intensity_lca_gco2eq_per_kwh_2021-2024.csv.gz",
+                       "Electricity Maps hourly carbon (ODbL: not redistributed with coredge)")
     em = pd.read_csv(path, index_col="time_utc", parse_dates=True)[ba].reindex(grid.YEAR_HOURS)
     ours, _ = grid.hourly_carbon_g_per_kwh(ba, "ipcc_ar5_lifecycle_g_per_kwh")
     ok = em.notna().to_numpy()
