@@ -135,7 +135,12 @@ def _generation() -> pd.DataFrame:
 
 def fuel_mix_bas() -> list[str]:
     """BAs with shipped hourly generation by fuel (2022)."""
-    return sorted(set(_generation().index.get_level_values("ba")))
+    return list(_fuel_mix_bas())
+
+
+@lru_cache(maxsize=1)
+def _fuel_mix_bas() -> tuple[str, ...]:
+    return tuple(sorted({str(b) for b in _generation().index.get_level_values("ba").unique()}))
 
 
 @lru_cache(maxsize=1)

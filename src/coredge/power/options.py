@@ -21,7 +21,8 @@ Every path ends on firm service at the same month, so the value of a path is wha
 then (monthly cash flows discounted at the scenario's rate): the rent of the energised IT
 (`coredge.data.market.market_rent_usd_per_kw_month`, core tier; power is a pass-through billed
 to the tenant at grid price) minus the option's capex, fixed O&M, the fuel and O&M premium over
-the grid price of the same energy, and curtailment losses. `evaluate_site` returns each path's
+the grid price of the same energy (and, with ``carbon_usd_per_t``, the price of the CO2 above the
+grid's), and curtailment losses. `evaluate_site` returns each path's
 months to first capacity, NPV gain over firm and CO2; `best_path` picks the largest NPV.
 """
 
@@ -47,10 +48,11 @@ MMBTU_PER_MWH: float = 3.412
 BUILD_MONTHS: float = 21.0
 """Campus build [months]: 18-24 months (JLL 2026, facts.md 6; data/site_tiers.yaml core tier)."""
 
-FLEX_WAIT_MONTHS: float = 18.0
-"""Months to a flexible connection. Assumption: a transmission-level study of about a year
-(facts.md 6: >50 MW loads need a transmission study, >= 1 year) plus six months to energise, no
-network upgrades (what curtailability avoids: Norris et al. 2025)."""
+FLEX_WAIT_MONTHS: float = 6.0
+"""Months from the end of the build to a flexible connection (in the planner's convention, where
+the firm wait follows the build). Assumption: the transmission-level study (>= 1 year for >50 MW
+loads, facts.md 6) runs during the 21-month build, and without network upgrades (what
+curtailability avoids: Norris et al. 2025) energising takes about six months."""
 
 BRIDGE_RESERVE: float = 1.10
 """Bridge capacity / facility MW [ratio]: N+1 with ~10 % spare units (assumption)."""
@@ -162,6 +164,8 @@ class SiteGrid:
     build_months : float
         Campus build before the grid wait starts counting [months] (the planner's core lead
         time, data/site_tiers.yaml).
+    carbon_usd_per_t : float
+        Price of the CO2 a path emits above the grid's [USD/t] (0 = not priced).
     """
 
     site_id: str
@@ -177,6 +181,7 @@ class SiteGrid:
     longest_event_h: float = 0.0
     curtailed_share: float = 0.0
     build_months: float = BUILD_MONTHS
+    carbon_usd_per_t: float = 0.0
 
     @property
     def facility_mw(self) -> float:
@@ -260,7 +265,7 @@ def evaluate_site(site: SiteGrid) -> list[PowerPath]:
     >>> s = SiteGrid("a", 100.0, 1.2, 60.0, 60.0, 400.0, 138.9, 0.08, 5000.0, 0.005, 6.0, 0.005)
     >>> paths = {p.path: p for p in evaluate_site(s)}
     >>> paths["firm"].first_power_month, paths["flexible"].first_power_month
-    (81.0, 39.0)
+    (81.0, 27.0)
     >>> paths["flexible"].npv_usd > 0
     True
     """
@@ -315,13 +320,15 @@ def evaluate_site(site: SiteGrid) -> list[PowerPath]:
             feasible = start < bridge_end
             kw = fac_mw * 1000.0 * BRIDGE_RESERVE
             capex = kw * tech.capex_usd_per_kw
-            premium = tech.fuel_usd_per_mwh + tech.vom_usd_per_mwh - site.grid_price_usd_per_mwh
+            co2_delta = tech.co2_t_per_mwh - site.grid_gco2_per_kwh / 1000.0  # [t/MWh]
+            premium = (tech.fuel_usd_per_mwh + tech.vom_usd_per_mwh - site.grid_price_usd_per_mwh
+                       + site.carbon_usd_per_t * co2_delta)
             v = _stream(start, bridge_end, r, rent_month - premium * mwh_month)
             v -= capex * _df(np.array([start]), r)[0]
             # after the grid arrives the units are the campus's backup: the diesel plant not bought
             v += min(capex, fac_mw * 1000.0 * BRIDGE_RESERVE * backup_credit_usd_per_kw) * _df(np.array([firm]), r)[0]
             months = max(bridge_end - start, 0.0)
-            co2 = (tech.co2_t_per_mwh - site.grid_gco2_per_kwh / 1000.0) * mwh_month * months
+            co2 = co2_delta * mwh_month * months
             curt = 0.0
             if then_flex:
                 fv, _, curt = flex_value(flex_start, False)

@@ -76,7 +76,7 @@ class PowerStudy:
 
 def _site_grid(row: pd.Series, limit: float, discount_rate: float, rent: float,
                cache: dict[str, tuple[np.ndarray, float]],
-               build_months: float) -> tuple[SiteGrid, dict[str, Any]]:
+               build_months: float, carbon_usd_per_t: float) -> tuple[SiteGrid, dict[str, Any]]:
     region = str(row.get("region_id", ""))
     try:
         ba = region_grid(region)["headroom_ba"]
@@ -100,7 +100,7 @@ def _site_grid(row: pd.Series, limit: float, discount_rate: float, rent: float,
         grid_gco2_per_kwh=float(row.get("gco2_per_kwh", 400.0)),
         rent_usd_per_kw_month=rent, discount_rate=discount_rate, flex_headroom_mw=headroom_mw,
         flex_limit=limit, longest_event_h=longest, curtailed_share=float(share.mean()),
-        build_months=build_months,
+        build_months=build_months, carbon_usd_per_t=carbon_usd_per_t,
     )
     extra = {"region": region, "ba": ba, "headroom_mw": headroom_mw,
              "curtailment_h_per_year": float(np.count_nonzero(share > 0)),
@@ -120,7 +120,7 @@ def power_study(inputs: Any, plan: Any, training: Any | None = None, *, limit: f
     limit : float
         Curtailment limit of flexible connections [fraction of annual energy].
     carbon_usd_per_t : float
-        Weight of CO2 in the training scheduler [USD/t].
+        Price of CO2 in the power paths' value and weight of CO2 in the training scheduler [USD/t].
     slack : float or None
         Deadline slack of training jobs [fraction of duration] (None: `DEFAULT_SLACK`).
     """
@@ -138,7 +138,7 @@ def power_study(inputs: Any, plan: Any, training: Any | None = None, *, limit: f
     for _, row in core.iterrows():
         if float(row["it_mw"]) <= 0:
             continue
-        sg, extra = _site_grid(row, limit, rate, rent, cache, build)
+        sg, extra = _site_grid(row, limit, rate, rent, cache, build, carbon_usd_per_t)
         paths = evaluate_site(sg)
         best = best_path(paths)
         share = extra.pop("_share")

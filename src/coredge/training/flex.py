@@ -15,7 +15,9 @@ Model (hourly slots over one price year, tiled to two so that jobs arriving late
   (the naive plan: start as soon as possible, run until done, pause only when curtailed).
 * **Shifted schedule** (`schedule_flexible`): in release order each job takes, at the campus and
   in the hours of its window ``[release, deadline)`` where its GPUs are free, the cheapest set of
-  hours by ``price + carbon_usd_per_t x intensity`` (a greedy list scheduler with perfect
+  hours by ``price + carbon_usd_per_t x intensity``, ranked in blocks of `DEFAULT_BLOCK_H`
+  hours, at its home campus or one of the `DEFAULT_CANDIDATES` cheapest others over its window
+  (a greedy list scheduler with perfect
   foresight of the year's prices, carbon and curtailment: an upper bound on what a day-ahead
   scheduler would get). A job that fits nowhere in its window falls back to the always-on rule
   at its home campus and is counted late.
@@ -47,6 +49,14 @@ F64 = npt.NDArray[np.float64]
 DEFAULT_SLACK: float = 0.25
 """Deadline slack of a shifted job: deadline = release + duration x (1 + slack) [fraction].
 Assumption: a pre-training run tolerates finishing a quarter later than flat out."""
+
+DEFAULT_BLOCK_H: int = 6
+"""Hours ranked together when a job is shifted [h]. Assumption: a job runs in stretches of
+about six hours, so that restarts (`DEFAULT_RESTART_H` each) stay a small share of its time."""
+
+DEFAULT_CANDIDATES: int = 2
+"""Campuses besides its home one a shifted job is tried at: those of lowest mean price + carbon
+over its window (a pruning of the search; the home campus is always tried)."""
 
 DEFAULT_MIN_SLACK_H: float = 24.0
 """Smallest deadline slack of a job [h]. Assumption: a day, so a fine-tune can wait for the night."""
@@ -162,7 +172,8 @@ def _take(order: npt.NDArray[np.int64], duration_h: float, restart_h: float) -> 
 class _Grid:
     """Campus arrays tiled over the horizon, and the GPUs still free in each hour."""
 
-    def __init__(self, campuses: Sequence[FlexCampus], horizon_h: int) -> None:
+    def __init__(self, campuses: Sequence[FlexCampus], horizon_h: int,
+                 carbon_usd_per_t: float = 0.0) -> None:
         self.campuses = list(campuses)
         self.ids = [c.site_id for c in campuses]
         self.h = horizon_h
@@ -178,6 +189,8 @@ class _Grid:
         self.free = cap.astype(np.int64)
         self.mean_carbon = np.array([float(np.mean(c.carbon_g_per_kwh)) for c in campuses])
         self.load_mw = np.zeros((len(campuses), horizon_h))
+        self.score = self.price + carbon_usd_per_t * self.carbon / 1000.0  # [USD/MWh]
+        self.cum = np.concatenate([np.zeros((len(campuses), 1)), np.cumsum(self.score, axis=1)], axis=1)
 
 
 def _check(campuses: Sequence[FlexCampus], jobs: pd.DataFrame, power_w_per_gpu: float,
@@ -259,8 +272,13 @@ def _asap(g: _Grid, ci: int, job: _Job, restart_h: float) -> npt.NDArray[np.int6
 
 
 def _shift(g: _Grid, job: _Job, cands: Sequence[int], power_w_per_gpu: float, restart_h: float,
-           carbon_usd_per_t: float) -> tuple[int, npt.NDArray[np.int64]] | None:
-    """The campus and hours of least price + carbon within the job's window (None: no fit)."""
+           block_h: int) -> tuple[int, npt.NDArray[np.int64]] | None:
+    """The campus and hours of least price + carbon within the job's window (None: no fit).
+
+    Hours are ranked by the mean score of their block of ``block_h`` hours (blocks aligned on
+    the window's start), then by time, so a job runs in stretches rather than paying a restart
+    for every isolated cheap hour.
+    """
     r0 = math.ceil(job.release_h - 1e-9)
     r1 = min(math.floor(job.deadline_h), g.h)
     best: tuple[float, int, npt.NDArray[np.int64]] | None = None
@@ -271,30 +289,44 @@ def _shift(g: _Grid, job: _Job, cands: Sequence[int], power_w_per_gpu: float, re
         hours = np.flatnonzero(g.free[ci, r0:r1] >= job.gpus) + r0
         if hours.size < job.duration_h:
             continue
-        score = g.price[ci, hours] + carbon_usd_per_t * g.carbon[ci, hours] / 1000.0
-        # cheapest first; ties (flat prices) broken by time, so a flat campus runs ASAP
-        ranked = hours[np.lexsort((hours, score))].astype(np.int64)
+        score = g.score[ci, hours]
+        block = (hours - r0) // block_h
+        sums = np.bincount(block, weights=score)
+        counts = np.bincount(block)
+        bscore = (sums / np.maximum(counts, 1))[block]
+        ranked = hours[np.lexsort((hours, bscore))].astype(np.int64)
         chosen = _take(ranked, job.duration_h, restart_h)
         if chosen is None or chosen[-1] + 1 > job.deadline_h + 1e-9:
             continue
-        total = mw * float(np.sum(score[np.searchsorted(hours, chosen)]))
+        total = mw * float(np.sum(g.score[ci, chosen]))
         if best is None or total < best[0] - 1e-9:
             best = (total, ci, chosen)
     return None if best is None else (best[1], best[2])
 
 
+def _candidates(g: _Grid, job: _Job, home: int, migrate: bool, top: int) -> list[int]:
+    """Home campus plus the ``top`` others of lowest mean score over the job's window."""
+    if not migrate or len(g.ids) == 1:
+        return [home]
+    r0 = math.ceil(job.release_h - 1e-9)
+    r1 = max(min(math.floor(job.deadline_h), g.h), r0 + 1)
+    mean = (g.cum[:, r1] - g.cum[:, r0]) / (r1 - r0)
+    order = [int(i) for i in np.argsort(mean, kind="stable") if int(i) != home]
+    return [home, *order[:top]]
+
+
 def _run(name: str, campuses: Sequence[FlexCampus], jobs: pd.DataFrame, power_w_per_gpu: float,
          restart_h: float, carbon_usd_per_t: float | None, migrate: bool) -> Schedule:
     _check(campuses, jobs, power_w_per_gpu, restart_h)
-    g = _Grid(campuses, _horizon(campuses, jobs))
+    g = _Grid(campuses, _horizon(campuses, jobs), carbon_usd_per_t or 0.0)
     home_idx = {sid: i for i, sid in enumerate(g.ids)}
     rows = []
     for job in _job_list(jobs):
         home = home_idx[job.home]
         found = None
         if carbon_usd_per_t is not None:
-            cands = range(len(g.ids)) if migrate else [home]
-            found = _shift(g, job, cands, power_w_per_gpu, restart_h, carbon_usd_per_t)
+            cands = _candidates(g, job, home, migrate, DEFAULT_CANDIDATES)
+            found = _shift(g, job, cands, power_w_per_gpu, restart_h, DEFAULT_BLOCK_H)
         if found is None:  # the baseline rule (always-on, or no feasible shift)
             ci = home
             chosen = _asap(g, ci, job, restart_h)
