@@ -80,9 +80,26 @@ def test_every_shifted_job_meets_its_deadline(real) -> None:  # type: ignore[no-
     cs, jobs = real
     s = schedule_flexible(cs, jobs, 700.0)
     shifted = s.jobs[s.jobs["shifted"]]
-    assert len(shifted) > 0.9 * len(jobs)
+    assert len(shifted) > 0.5 * len(jobs)
     assert (shifted["finish_h"] <= shifted["deadline_h"] + 1e-9).all()
+
+
+def test_deadlines_from_the_always_on_finish_are_all_met(real) -> None:  # type: ignore[no-untyped-def]
+    # the run's rule (coredge.power.study): deadline = always-on finish + slack; the shifting pass
+    # gives a job's own hours back before moving it, so it can always stay where it was
+    cs, jobs = real
+    base = schedule_always_on(cs, jobs, 700.0)
+    fin = base.jobs.set_index("job_id")["finish_h"].reindex(jobs["job_id"]).to_numpy()
+    timed = jobs.assign(deadline_h=make_deadlines(fin - jobs["duration_h"].to_numpy(), jobs["duration_h"]))
+    s = schedule_flexible(cs, timed, 700.0, carbon_usd_per_t=30.0)
     assert s.summary["late_jobs"] == int(s.jobs["late"].sum()) == 0
+    assert (s.jobs["finish_h"] <= s.jobs["deadline_h"] + 1e-9).all()
+    assert s.summary["shifted_jobs"] > 0
+    # each job was moved only when it scored cheaper, so the schedule scores no more than always-on
+    score = [c.price_usd_per_mwh + 30.0 * c.carbon_g_per_kwh / 1000.0 for c in cs]
+    def scored(x):  # type: ignore[no-untyped-def]
+        return sum(float(np.dot(x.load_mw[i], np.resize(score[i], x.load_mw.shape[1]))) for i in range(len(cs)))
+    assert scored(s) <= scored(base) + 1e-6
 
 
 def test_shifting_saves_money_against_the_baseline_on_real_prices(real) -> None:  # type: ignore[no-untyped-def]

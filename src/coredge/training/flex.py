@@ -13,14 +13,16 @@ Model (hourly slots over one price year, tiled to two so that jobs arriving late
 * **Always-on baseline** (`schedule_always_on`): in release order each job runs at its home
   campus in the first hours from its release in which its GPUs are free and not curtailed
   (the naive plan: start as soon as possible, run until done, pause only when curtailed).
-* **Shifted schedule** (`schedule_flexible`): in release order each job takes, at the campus and
-  in the hours of its window ``[release, deadline)`` where its GPUs are free, the cheapest set of
+* **Shifted schedule** (`schedule_flexible`): starting from the always-on schedule, in release
+  order each job gives back its hours and takes, at the campus and in the hours of its window
+  ``[release, deadline)`` where GPUs are free, the cheapest set of
   hours by ``price + carbon_usd_per_t x intensity``, ranked in blocks of `DEFAULT_BLOCK_H`
   hours, at its home campus or one of the `DEFAULT_CANDIDATES` cheapest others over its window
   (a greedy list scheduler with perfect
   foresight of the year's prices, carbon and curtailment: an upper bound on what a day-ahead
-  scheduler would get). A job that fits nowhere in its window falls back to the always-on rule
-  at its home campus and is counted late.
+  scheduler would get), if that costs less than its hours before (or meets a deadline they
+  miss); otherwise it keeps them. So no job ends later than its deadline if its always-on hours
+  met it, and no job costs more than always-on at the weight.
 
 Accounting (tested as identities): a job's run hours = ``duration_h + (segments - 1) x
 restart_h``; its energy = GPUs x ``power_w_per_gpu`` x PUE x run hours; the campus hourly load
@@ -224,20 +226,29 @@ def _horizon(campuses: Sequence[FlexCampus], jobs: pd.DataFrame) -> int:
     return int(max(2, math.ceil(max(span, dl) / year) + 1) * year)
 
 
-def _book(g: _Grid, ci: int, slots: npt.NDArray[np.int64], gpus: int, duration_h: float,
-          restart_h: float, mw_per_h: float) -> dict[str, float]:
-    """Reserve ``slots`` at campus ``ci``; returns the job's accounting."""
+def _draw(slots: npt.NDArray[np.int64], duration_h: float, restart_h: float,
+          mw_per_h: float) -> tuple[npt.NDArray[np.float64], int, float]:
+    """Hourly draw of a job on ``slots`` [MWh per slot], its segments and run hours [h]."""
     segs = segments(slots)
     run_h = run_hours(duration_h, segs, restart_h)
     frac = np.ones(slots.size)
     frac[-1] = run_h - (slots.size - 1)
-    g.free[ci, slots] -= gpus
-    draw = mw_per_h * frac
-    g.load_mw[ci, slots] += draw
-    energy = float(draw.sum())
+    return mw_per_h * frac, segs, run_h
+
+
+def _reserve(g: _Grid, ci: int, slots: npt.NDArray[np.int64], gpus: int, draw: npt.NDArray[np.float64],
+             sign: int = 1) -> None:
+    """Take (``sign`` 1) or give back (-1) a job's GPUs and draw at campus ``ci``."""
+    g.free[ci, slots] -= sign * gpus
+    g.load_mw[ci, slots] += sign * draw
+
+
+def _account(g: _Grid, ci: int, slots: npt.NDArray[np.int64], draw: npt.NDArray[np.float64],
+             segs: int, run_h: float) -> dict[str, float]:
+    """A booked job's accounting."""
     return {
-        "start_h": float(slots[0]), "finish_h": float(slots[-1] + frac[-1]), "segments": segs,
-        "run_h": run_h, "energy_mwh": energy,
+        "start_h": float(slots[0]), "finish_h": float(slots[-1] + run_h - (slots.size - 1)),
+        "segments": segs, "run_h": run_h, "energy_mwh": float(draw.sum()),
         "cost_usd": float(np.dot(draw, g.price[ci, slots])),
         "co2_t": float(np.dot(draw, g.carbon[ci, slots]) / 1000.0),
     }
@@ -317,31 +328,54 @@ def _candidates(g: _Grid, job: _Job, home: int, migrate: bool, top: int) -> list
 
 def _run(name: str, campuses: Sequence[FlexCampus], jobs: pd.DataFrame, power_w_per_gpu: float,
          restart_h: float, carbon_usd_per_t: float | None, migrate: bool) -> Schedule:
+    """Book every job always-on; with a carbon weight, then move each job (in release order) to
+    cheaper hours or another campus when that costs less (or meets a deadline its always-on
+    hours miss): its own hours are given back first, so its always-on placement stays possible
+    and the pass never makes a job late that was on time."""
     _check(campuses, jobs, power_w_per_gpu, restart_h)
     g = _Grid(campuses, _horizon(campuses, jobs), carbon_usd_per_t or 0.0)
     home_idx = {sid: i for i, sid in enumerate(g.ids)}
+    job_list = _job_list(jobs)
+
+    def mw_at(ci: int, job: _Job) -> float:
+        return job.gpus * power_w_per_gpu * g.campuses[ci].pue / 1e6
+
+    book: list[tuple[int, npt.NDArray[np.int64]]] = []
+    for job in job_list:
+        ci = home_idx[job.home]
+        chosen = _asap(g, ci, job, restart_h)
+        if chosen is None:
+            raise InputError.of("jobs", str(job.job_id), "jobs that fit within the horizon")
+        _reserve(g, ci, chosen, job.gpus, _draw(chosen, job.duration_h, restart_h, mw_at(ci, job))[0])
+        book.append((ci, chosen))
+    moved = [False] * len(job_list)
+    if carbon_usd_per_t is not None:
+        for k, job in enumerate(job_list):
+            ci0, slots0 = book[k]
+            draw0, _, run0 = _draw(slots0, job.duration_h, restart_h, mw_at(ci0, job))
+            cost0 = float(np.dot(draw0, g.score[ci0, slots0]))
+            late0 = slots0[-1] + run0 - (slots0.size - 1) > job.deadline_h + 1e-9
+            _reserve(g, ci0, slots0, job.gpus, draw0, -1)
+            found = _shift(g, job, _candidates(g, job, ci0, migrate, DEFAULT_CANDIDATES),
+                           power_w_per_gpu, restart_h, DEFAULT_BLOCK_H)
+            if found is not None:
+                ci, chosen = found
+                draw = _draw(chosen, job.duration_h, restart_h, mw_at(ci, job))[0]
+                if late0 or float(np.dot(draw, g.score[ci, chosen])) < cost0 - 1e-9:
+                    book[k] = (ci, chosen)
+                    moved[k] = True
+            ci, chosen = book[k]
+            _reserve(g, ci, chosen, job.gpus, _draw(chosen, job.duration_h, restart_h, mw_at(ci, job))[0])
     rows = []
-    for job in _job_list(jobs):
-        home = home_idx[job.home]
-        found = None
-        if carbon_usd_per_t is not None:
-            cands = _candidates(g, job, home, migrate, DEFAULT_CANDIDATES)
-            found = _shift(g, job, cands, power_w_per_gpu, restart_h, DEFAULT_BLOCK_H)
-        if found is None:  # the baseline rule (always-on, or no feasible shift)
-            ci = home
-            chosen = _asap(g, ci, job, restart_h)
-            if chosen is None:
-                raise InputError.of("jobs", str(job.job_id), "jobs that fit within the horizon")
-        else:
-            ci, chosen = found
-        mw = job.gpus * power_w_per_gpu * g.campuses[ci].pue / 1e6
-        acc = _book(g, ci, chosen, job.gpus, job.duration_h, restart_h, mw)
-        delay = acc["finish_h"] - job.release_h - job.duration_h
+    for k, job in enumerate(job_list):
+        ci, chosen = book[k]
+        draw, segs, run_h = _draw(chosen, job.duration_h, restart_h, mw_at(ci, job))
+        acc = _account(g, ci, chosen, draw, segs, run_h)
         rows.append({"job_id": job.job_id, "site_id": g.ids[ci], "home": job.home, "gpus": job.gpus,
                      "duration_h": job.duration_h, "release_h": job.release_h,
-                     "deadline_h": job.deadline_h, **acc, "delay_h": delay,
-                     "late": bool(acc["finish_h"] > job.deadline_h + 1e-9),
-                     "shifted": found is not None})
+                     "deadline_h": job.deadline_h, **acc,
+                     "delay_h": acc["finish_h"] - job.release_h - job.duration_h,
+                     "late": bool(acc["finish_h"] > job.deadline_h + 1e-9), "shifted": moved[k]})
     out = pd.DataFrame(rows)
     return Schedule(name, out, g.load_mw, _summary(out, g, restart_h))
 
