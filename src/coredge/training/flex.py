@@ -305,7 +305,7 @@ def _shift(g: _Grid, job: _Job, cands: Sequence[int], power_w_per_gpu: float, re
         sums = np.bincount(block, weights=score)
         counts = np.bincount(block)
         bscore = (sums / np.maximum(counts, 1))[block]
-        ranked = hours[np.lexsort((hours, bscore))].astype(np.int64)
+        ranked = hours[np.argsort(bscore, kind="stable")].astype(np.int64)  # ties: earlier first
         chosen = _take(ranked, job.duration_h, restart_h)
         if chosen is None or chosen[-1] + 1 > job.deadline_h + 1e-9:
             continue
