@@ -92,6 +92,10 @@ def test_deadlines_from_the_always_on_finish_are_all_met(real) -> None:  # type:
     fin = base.jobs.set_index("job_id")["finish_h"].reindex(jobs["job_id"]).to_numpy()
     timed = jobs.assign(deadline_h=make_deadlines(fin - jobs["duration_h"].to_numpy(), jobs["duration_h"]))
     s = schedule_flexible(cs, timed, 700.0, carbon_usd_per_t=30.0)
+    # starting from the always-on schedule's bookings gives the same schedule
+    again = schedule_flexible(cs, timed, 700.0, carbon_usd_per_t=30.0,
+                              start=schedule_always_on(cs, timed, 700.0))
+    assert again.summary == s.summary
     assert s.summary["late_jobs"] == int(s.jobs["late"].sum()) == 0
     assert (s.jobs["finish_h"] <= s.jobs["deadline_h"] + 1e-9).all()
     assert s.summary["shifted_jobs"] > 0

@@ -198,7 +198,7 @@ def _training_shift(inputs: Any, plan: Any, training: Any, shares: dict[str, np.
     # a shifted job may finish at most its slack after the always-on plan would have finished it
     fin = base.jobs.set_index("job_id")["finish_h"].reindex(jobs["job_id"]).to_numpy()
     jobs["deadline_h"] = make_deadlines(fin - jobs["duration_h"].to_numpy(), jobs["duration_h"], slack)
-    shifted = schedule_flexible(campuses, jobs, power_w, carbon_usd_per_t=carbon_usd_per_t)
+    shifted = schedule_flexible(campuses, jobs, power_w, carbon_usd_per_t=carbon_usd_per_t, start=base)
     n = len(YEAR_HOURS)
     parts = []
     for i, c in enumerate(campuses):

@@ -118,6 +118,8 @@ class Schedule:
     jobs: pd.DataFrame
     load_mw: F64
     summary: dict[str, Any] = field(default_factory=dict)
+    bookings: list[tuple[int, npt.NDArray[np.int64]]] = field(default_factory=list, repr=False)
+    """(campus index, hours) of each job, in release order (to start another pass from)."""
 
 
 def make_deadlines(release_h: npt.ArrayLike, duration_h: npt.ArrayLike,
@@ -327,7 +329,8 @@ def _candidates(g: _Grid, job: _Job, home: int, migrate: bool, top: int) -> list
 
 
 def _run(name: str, campuses: Sequence[FlexCampus], jobs: pd.DataFrame, power_w_per_gpu: float,
-         restart_h: float, carbon_usd_per_t: float | None, migrate: bool) -> Schedule:
+         restart_h: float, carbon_usd_per_t: float | None, migrate: bool,
+         start: Schedule | None = None) -> Schedule:
     """Book every job always-on; with a carbon weight, then move each job (in release order) to
     cheaper hours or another campus when that costs less (or meets a deadline its always-on
     hours miss): its own hours are given back first, so its always-on placement stays possible
@@ -341,11 +344,17 @@ def _run(name: str, campuses: Sequence[FlexCampus], jobs: pd.DataFrame, power_w_
         return job.gpus * power_w_per_gpu * g.campuses[ci].pue / 1e6
 
     book: list[tuple[int, npt.NDArray[np.int64]]] = []
-    for job in job_list:
-        ci = home_idx[job.home]
-        chosen = _asap(g, ci, job, restart_h)
-        if chosen is None:
-            raise InputError.of("jobs", str(job.job_id), "jobs that fit within the horizon")
+    reuse = (start is not None and len(start.bookings) == len(job_list)
+             and start.load_mw.shape[0] == len(g.ids) and start.load_mw.shape[1] <= g.h)
+    for k, job in enumerate(job_list):
+        if reuse and start is not None:
+            ci, chosen = start.bookings[k]
+        else:
+            ci = home_idx[job.home]
+            found_asap = _asap(g, ci, job, restart_h)
+            if found_asap is None:
+                raise InputError.of("jobs", str(job.job_id), "jobs that fit within the horizon")
+            chosen = found_asap
         _reserve(g, ci, chosen, job.gpus, _draw(chosen, job.duration_h, restart_h, mw_at(ci, job))[0])
         book.append((ci, chosen))
     moved = [False] * len(job_list)
@@ -377,7 +386,7 @@ def _run(name: str, campuses: Sequence[FlexCampus], jobs: pd.DataFrame, power_w_
                      "delay_h": acc["finish_h"] - job.release_h - job.duration_h,
                      "late": bool(acc["finish_h"] > job.deadline_h + 1e-9), "shifted": moved[k]})
     out = pd.DataFrame(rows)
-    return Schedule(name, out, g.load_mw, _summary(out, g, restart_h))
+    return Schedule(name, out, g.load_mw, _summary(out, g, restart_h), book)
 
 
 def _summary(jobs: pd.DataFrame, g: _Grid, restart_h: float) -> dict[str, Any]:
@@ -421,7 +430,7 @@ def schedule_always_on(campuses: Sequence[FlexCampus], jobs: pd.DataFrame, power
 
 def schedule_flexible(campuses: Sequence[FlexCampus], jobs: pd.DataFrame, power_w_per_gpu: float,
                       restart_h: float = DEFAULT_RESTART_H, carbon_usd_per_t: float = 0.0,
-                      migrate: bool = True) -> Schedule:
+                      migrate: bool = True, start: Schedule | None = None) -> Schedule:
     """Jobs placed and shifted to the cheapest hours (price + carbon) within their deadlines.
 
     Parameters
@@ -433,10 +442,13 @@ def schedule_flexible(campuses: Sequence[FlexCampus], jobs: pd.DataFrame, power_
     migrate : bool
         Whether a job may run at another campus than its home one (placement across campuses;
         a job never moves once started).
+    start : Schedule, optional
+        The always-on schedule of the same campuses and jobs (saves computing it again).
     """
     if not (np.isfinite(carbon_usd_per_t) and carbon_usd_per_t >= 0):
         raise InputError.of("carbon_usd_per_t", carbon_usd_per_t, ">= 0 USD/t")
-    return _run("shifted", campuses, jobs, power_w_per_gpu, restart_h, float(carbon_usd_per_t), migrate)
+    return _run("shifted", campuses, jobs, power_w_per_gpu, restart_h, float(carbon_usd_per_t), migrate,
+                start)
 
 
 def savings(baseline: Schedule, shifted: Schedule) -> dict[str, float]:
