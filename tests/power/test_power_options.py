@@ -93,6 +93,9 @@ def test_plan_study_on_the_tiny_run(tiny_result) -> None:  # type: ignore[no-unt
     core = r.plan.sites[(r.plan.sites["tier"] == "core") & (r.plan.sites["it_mw"] > 0)]
     assert set(ps.sites["site_id"]) == set(core["site_id"])
     assert ps.summary["campuses"] == len(core)
+    # a path never energises later than firm service; the planner's 1-July rule gives the years
+    assert (ps.sites["earliest_year_with_path"] <= ps.sites["earliest_year_firm"]).all()
+    assert ps.summary["first_core_year_with_paths"] <= ps.summary["first_core_year_firm"]
     for sid, g in ps.paths.groupby("site_id"):
         chosen = ps.sites.set_index("site_id").loc[sid, "path"]
         assert chosen in set(g["path"])

@@ -54,7 +54,9 @@ class PowerStudy:
     sites : pandas.DataFrame
         One row per core campus: site_id, region, ba, it_mw, facility_mw, firm_month, chosen
         path, first_power_month, months_earlier, npv_usd, capex_usd, co2_t, curtailment_h_per_year,
-        curtailed_share, longest_event_h, headroom_mw.
+        curtailed_share, longest_event_h, headroom_mw, earliest_year_firm and
+        earliest_year_with_path (the first plan year the campus could count, by the planner's
+        1-July rule, `coredge.plan.result.online_year`).
     paths : pandas.DataFrame
         Every evaluated path of every campus (`coredge.power.options.PowerPath` records).
     baseline, shifted : Schedule or None
@@ -150,6 +152,14 @@ def power_study(inputs: Any, plan: Any, training: Any | None = None, *, limit: f
                      "npv_usd": best.npv_usd, "capex_usd": best.capex_usd, "co2_t": best.co2_t,
                      "curtailed_mwh": best.curtailed_mwh})
     site_df = pd.DataFrame(rows)
+    y0 = int(plan.years[0])
+    if len(site_df):
+        from coredge.plan.result import online_year
+
+        site_df["earliest_year_firm"] = online_year(y0, site_df["firm_month"].to_numpy(np.float64))
+        site_df["earliest_year_with_path"] = online_year(y0, site_df["first_power_month"].to_numpy(np.float64))
+        for r, a, b in zip(rows, site_df["earliest_year_firm"], site_df["earliest_year_with_path"], strict=True):
+            r["earliest_year_firm"], r["earliest_year_with_path"] = int(a), int(b)
     summary: dict[str, Any] = {
         "flexible_limit": limit,
         "campuses": len(site_df),
@@ -157,6 +167,9 @@ def power_study(inputs: Any, plan: Any, training: Any | None = None, *, limit: f
         "npv_gain_usd": float(site_df["npv_usd"].sum()) if len(site_df) else 0.0,
         "months_earlier_mean": float(site_df["months_earlier"].mean()) if len(site_df) else 0.0,
         "rent_usd_per_kw_month": rent,
+        # what the planner would gain if it saw the paths (it plans with the firm dates today)
+        "first_core_year_firm": int(site_df["earliest_year_firm"].min()) if len(site_df) else None,
+        "first_core_year_with_paths": int(site_df["earliest_year_with_path"].min()) if len(site_df) else None,
         "sites": [{k: v for k, v in r.items()} for r in rows],
         "source": "EIA-930 demand 2016-2024 (Ruggles et al., CC BY 4.0); Norris et al. 2025 method",
     }

@@ -133,7 +133,10 @@ def power_section_html(res: RunResult) -> str:
         parts.append("<tr>" + "".join(_td(c) for c in r) + "</tr>")
     parts.append("</table>")
     parts.append(f"<p>Total NPV gain over waiting for firm service: {html.escape(usd(float(s['npv_gain_usd'])))}; "
-                 f"first capacity {html.escape(num(float(s['months_earlier_mean']), 1))} months earlier on average.</p>")
+                 f"first capacity {html.escape(num(float(s['months_earlier_mean']), 1))} months earlier on average"
+                 + (f"; the earliest core capacity could count in {int(s['first_core_year_with_paths'])} instead of "
+                    f"{int(s['first_core_year_firm'])} (the planner still plans with the firm dates)"
+                    if s.get("first_core_year_firm") is not None else "") + ".</p>")
     ts = s.get("training_shift")
     if ts:
         parts.append(f"<h3>Training as a flexible load ({int(ts['price_year'])} prices and carbon)</h3>")
