@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("coredge.cflp",),
     ("coredge.plan",),
     ("coredge.finance",),
-    ("coredge.sim", "coredge.training"),
+    ("coredge.sim", "coredge.training", "coredge.power"),
     ("coredge.results",),
     ("coredge.store",),
     ("coredge.report",),

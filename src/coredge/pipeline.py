@@ -70,17 +70,22 @@ class Compute:
     training : bool
         A year of training jobs at the core campuses (when the scenario's
         ``simulation.training`` and the plan hosts training).
+    power : bool
+        The power study (`coredge.power.study`: power paths per core campus, the training year
+        shifted by price and carbon) when the scenario's ``power.study`` and the plan has a core
+        campus.
     """
 
     finance: bool = True
     simulation: bool = True
     training: bool = True
+    power: bool = True
 
 
 EVERYTHING = Compute()
 """`coredge run` / `coredge plan`: every stage."""
 
-PLAN_AND_FINANCE = Compute(finance=True, simulation=False, training=False)
+PLAN_AND_FINANCE = Compute(finance=True, simulation=False, training=False, power=False)
 """`finance`, `risk`, `compare` and sweeps: the plan and its money, nothing simulated."""
 
 
@@ -155,11 +160,23 @@ def execute(
         training = training_from_plan(inputs, plan, seed=sc.seed)
         timings["training_sim_s"] = time.perf_counter() - t3
         summary["training_simulation"] = training.summary
+    power = None
+    if compute.power and sc.power.study and bool((plan.sites["tier"].astype(str) == "core").any()):
+        from coredge.power.study import power_study
+
+        t4 = time.perf_counter()
+        say("evaluating power paths per core campus" + (" and shifting the training year by price "
+                                                         "and carbon" if training is not None else ""))
+        power = power_study(inputs, plan, training, limit=sc.power.flexible_limit,
+                            carbon_usd_per_t=sc.power.carbon_usd_per_t, slack=sc.power.deadline_slack)
+        timings["power_s"] = time.perf_counter() - t4
+        summary["power"] = power.summary
     summary["warnings"] = run_warnings(inputs, plan, summary)
     timings["total_s"] = time.perf_counter() - t0
     summary["timings_s"] = timings
     return RunResult(
-        sc, variant, inputs, plan, costs, fin, coverage, summary, timings, sim, whatif, training
+        sc, variant, inputs, plan, costs, fin, coverage, summary, timings, sim, whatif, training,
+        power=power,
     )
 
 

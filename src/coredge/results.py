@@ -28,8 +28,9 @@ from coredge.sim.engine import SimResult
 class RunResult:
     """Everything a run produced, in memory.
 
-    ``finance`` is None when the run did not ask for it; ``sim``, ``whatif`` and ``training``
-    are None when not asked for or not applicable (see `coredge.pipeline.Compute`).
+    ``finance`` is None when the run did not ask for it; ``sim``, ``whatif``, ``training`` and
+    ``power`` (a `coredge.power.study.PowerStudy`) are None when not asked for or not applicable
+    (see `coredge.pipeline.Compute`).
     """
 
     scenario: Scenario
@@ -44,6 +45,7 @@ class RunResult:
     sim: SimResult | None = None
     whatif: dict[str, Any] | None = None
     training: Any = None
+    power: Any = None
 
 
 def tier_table(plan: Plan, costs: SiteCosts, fin: PlanFinancials) -> pd.DataFrame:

@@ -115,6 +115,7 @@ def test_datasets_complete_and_cover_every_file() -> None:
     shipped = {p.name for p in DATA.glob("*.csv")} | {p.name for p in DATA.glob("*.yaml")}
     shipped |= {f"topo/{p.name}" for p in (DATA / "topo").glob("*.json")}
     shipped |= {f"orlib/{p.name}" for p in (DATA / "orlib").glob("*.csv")}
+    shipped |= {f"grid/{p.name}" for p in (DATA / "grid").iterdir() if p.suffix in (".csv", ".parquet")}
     assert shipped == listed
 
 

@@ -19,7 +19,9 @@ from rich.markup import escape
 from coredge.cli.app import app, err_console
 from coredge.errors import InputError
 
-_COMMAND_MODULES = ("run", "data", "physics", "cflp", "sim", "finance", "validation", "runs", "serve")
+_COMMAND_MODULES = (
+    "run", "data", "physics", "cflp", "sim", "finance", "validation", "power", "runs", "serve",
+)
 
 
 def _register() -> None:

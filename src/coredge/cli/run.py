@@ -77,6 +77,11 @@ def print_summary(summary: dict[str, Any]) -> None:
     be = summary.get("break_even") or {}
     if be.get("landlord") or be.get("operator"):
         console.print(break_even_line(be))
+    from coredge.cli.power import power_line
+
+    pl = power_line(summary)
+    if pl:
+        console.print(pl, markup=False)
     for w in summary.get("warnings") or []:
         console.print(Text("warning: ", style="bold yellow") + Text(str(w["message"])))
     console.print(f"run directory: {summary['run_dir']}\nreport: {summary['report']}")

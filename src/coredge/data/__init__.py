@@ -116,12 +116,16 @@ def dataset_path(name: str) -> Path:
 def dataset_rows(name: str) -> int:
     """Number of rows (records) in a built-in dataset.
 
-    CSV: data rows; YAML: top-level entries (tiers, classes); TopoJSON: geometries of its
+    CSV and Parquet: data rows; YAML: top-level entries (tiers, classes); TopoJSON: geometries of its
     first object (states, countries).
     """
     file = _dataset(name).file
     if file.endswith(".csv"):
         return len(_read_csv(file))
+    if file.endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        return int(pq.ParquetFile(DATA_DIR / file).metadata.num_rows)
     if file.endswith(".yaml"):
         return len(_read_yaml(file))
     topo = read_topo(file)

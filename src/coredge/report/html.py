@@ -349,6 +349,7 @@ def write_report(
         compare_section_html,
         investor_sections_html,
     )
+    from coredge.report.power import power_section_html
 
     # every value is escaped (the template is .html.j2, which select_autoescape(["html"]) missed);
     # the figures' and sections' HTML is marked | safe in the template
@@ -415,5 +416,6 @@ def write_report(
             s.get("break_even") or {}, break_even_bases(res),
         ) if investor is not None else "",
         compare_html=compare_section_html(compare) if compare is not None else "",
+        power_html=power_section_html(res),
     )
     path.write_text(page, encoding="utf-8")

@@ -547,6 +547,22 @@ class ExistingSite(StrictModel):
     it_mw: PosFloat = Field(..., description="Installed IT load [MW].")
 
 
+class PowerSpec(StrictModel):
+    """The power study of a run (docs/power.md): power paths per core campus, flexible training."""
+
+    study: bool = Field(True, description="Evaluate firm, flexible, bridge and battery power paths "
+                        "per core campus and shift the training year by price and carbon.")
+    flexible_limit: Annotated[float, Field(gt=0, le=0.5)] = Field(
+        0.005, description="Curtailment a flexible connection accepts [fraction of the campus's "
+        "annual energy]; 0.005 is the Duke study's central case (Norris et al. 2025).")
+    carbon_usd_per_t: NonNegFloat = Field(
+        0.0, description="Weight of CO2 in the training scheduler's choice of campus and hours "
+        "[USD/t CO2] (0 = energy cost only; CO2 is reported either way).")
+    deadline_slack: Annotated[float, Field(ge=0, le=10)] = Field(
+        0.25, description="How much later than the always-on plan a shifted training job may "
+        "finish [fraction of its duration; at least 24 h].")
+
+
 class Scenario(StrictModel):
     """A whole coredge scenario. See the README for an annotated example."""
 
@@ -574,6 +590,7 @@ class Scenario(StrictModel):
         "lat, lon, state, it_mw); their capacity is not bought again.",
     )
     finance: FinanceSpec = Field(default_factory=FinanceSpec)
+    power: PowerSpec = Field(default_factory=PowerSpec)
     seed: Annotated[int, Field(ge=0)] = Field(0, description="Seed for every random draw.")
 
     @property
