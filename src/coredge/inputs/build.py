@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from coredge.errors import InputError
+from coredge.errors import InputError, Problem
 from coredge.scenario.schema import TIER_IDS, Scenario, TierId
 
 SECONDS_PER_DAY = 86_400.0
@@ -239,6 +239,7 @@ def class_capacity(sc: Scenario) -> dict[str, ClassCapacity]:
         A class whose model, accelerator and dtype meet its targets at no TP degree.
     """
     out: dict[str, ClassCapacity] = {}
+    problems: list[Problem] = []
     for wid, w in sc.active_workloads.items():
         point = best_capacity_point(
             w.model,
@@ -252,13 +253,14 @@ def class_capacity(sc: Scenario) -> dict[str, ClassCapacity]:
         )
         tok_s = 0.0 if point is None else float(point.tokens_per_s_per_gpu)
         if point is None or not tok_s > 0:
-            raise InputError.of(
+            problems.append(Problem(
                 f"workloads.{wid}",
                 {"model": w.model, "dtype": w.dtype, "gpu": sc.hardware.gpu,
                  "tpot_target_ms": w.tpot_target_ms, "ttft_target_ms": w.ttft_target_ms},
                 "a model/accelerator/dtype that fits one 8-GPU server and meets the class's "
                 "TTFT and TPOT targets",
-            )
+            ))
+            continue
         out[wid] = ClassCapacity(
             output_tokens_per_s_per_gpu=tok_s,
             gpus_per_request_per_s=w.tokens_out / tok_s,
@@ -270,6 +272,8 @@ def class_capacity(sc: Scenario) -> dict[str, ClassCapacity]:
             power_w_per_gpu=float(point.power_w_per_gpu),
             joules_per_token=float(point.joules_per_token),
         )
+    if problems:
+        raise InputError(problems, "classes no accelerator operating point can serve")
     return out
 
 
@@ -289,29 +293,38 @@ def _tariffs(sc: Scenario, states: pd.Series, countries: pd.Series) -> tuple[np.
     price = np.empty(len(states))
     carbon = np.empty(len(states))
     fixed = sc.economics.electricity_price_usd_per_mwh
+    problems: dict[str, Problem] = {}  # one problem per missing tariff, not per site
     for i, (st, cc) in enumerate(zip(states, countries, strict=True)):
         us = cc in ("US", "USA", "")
         if us and not st and fixed is None:
-            raise InputError.of(
+            problems.setdefault("", Problem(
                 "economics.electricity_price_usd_per_mwh",
                 None,
                 "a price [USD/MWh], or a 'state' column in the demand CSV: a site "
                 "is not near any US state, so no built-in tariff applies",
-            )
-        if fixed is not None:
+            ))
+            price[i] = np.nan
+        elif fixed is not None:
             price[i] = fixed
         elif us:
             price[i] = state_price_usd_per_mwh(st, sc.economics.electricity_sector)
         else:
-            raise InputError.of(
+            problems.setdefault(str(cc), Problem(
                 "economics.electricity_price_usd_per_mwh",
                 None,
                 f"a price [USD/MWh]: built-in tariffs cover US states only (site in {cc})",
-            )
-        if us and not st:
-            carbon[i] = country_gco2_per_kwh("USA")
-        else:
-            carbon[i] = state_gco2_per_kwh(st) if us else country_gco2_per_kwh(_iso3(cc))
+            ))
+            price[i] = np.nan
+        try:
+            if us and not st:
+                carbon[i] = country_gco2_per_kwh("USA")
+            else:
+                carbon[i] = state_gco2_per_kwh(st) if us else country_gco2_per_kwh(_iso3(cc))
+        except InputError as exc:
+            for p in exc.problems:
+                problems.setdefault(f"carbon:{cc}:{st}:{p.field}", p)
+    if problems:
+        raise InputError(list(problems.values()), "missing tariff or grid data")
     return price, carbon
 
 
