@@ -5,7 +5,8 @@
 * data availability: the demand points, the serving operating point of every class, the
   electricity price and grid carbon intensity of every candidate's country or state;
 * reachability: every class with an RTT budget is within budget of some candidate of a tier
-  that serves it (error when of none, warning when part of its load is out of reach);
+  that serves it (a warning with the share of its load out of reach; the run goes ahead and
+  leaves that load unserved);
 * training: the core candidates can host the training load of every year (a warning naming the
   unserved MW, never an error: the plan still runs and prices what can be built).
 
@@ -39,6 +40,7 @@ from coredge.inputs.build import (
     build_inputs,
     class_capacity,
 )
+from coredge.plan.facilities import Facilities, build_facilities
 from coredge.scenario.schema import Scenario
 
 UNREACHABLE_WARN_FRAC = 1e-3
@@ -106,17 +108,22 @@ def gate(sc: Scenario) -> Findings:
         return _LAST[0][1]
     errors: list[Problem] = []
     stages: list[str] = []
-    demand = _collect(errors, stages, build_demand_points, sc)
-    _collect(errors, stages, class_capacity, sc)
-    if demand is not None:
-        _collect(errors, stages, build_candidates, sc, demand)
     inputs: Inputs | None = None
-    if not errors:
-        inputs = _collect(errors, stages, build_inputs, sc)
+    try:
+        inputs = build_inputs(sc)
+    except InputError:
+        # find every problem, not only the first stage's: each stage on its own
+        demand = _collect(errors, stages, build_demand_points, sc)
+        _collect(errors, stages, class_capacity, sc)
+        if demand is not None:
+            _collect(errors, stages, build_candidates, sc, demand)
+        if not errors:
+            inputs = _collect(errors, stages, build_inputs, sc)
     warnings: list[dict[str, Any]] = []
     if inputs is not None:
-        errors.extend(_reach_checks(inputs, warnings))
-        warnings.extend(_training_checks(inputs))
+        fac = build_facilities(inputs)
+        errors.extend(_reach_checks(inputs, fac, warnings))
+        warnings.extend(_training_checks(inputs, fac))
     out = Findings(_dedupe(errors), warnings, inputs if not errors else None, stages)
     _LAST[:] = [(sc, out)]
     return out
@@ -133,13 +140,15 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-def _reach_checks(inputs: Inputs, warnings: list[dict[str, Any]]) -> list[Problem]:
-    """Classes with an RTT budget that no candidate (of a tier serving them) reaches."""
-    from coredge.plan.facilities import build_facilities
+def _reach_checks(inputs: Inputs, fac: Facilities, warnings: list[dict[str, Any]]) -> list[Problem]:
+    """Classes whose load no candidate (of a tier serving them) can reach within budget.
+
+    Warnings, not errors: the plan still runs and leaves that load unserved (the strategy
+    comparison's all-core plan of a scenario whose campuses come online late, for instance);
+    the list of errors stays for checks that stop a run.
+    """
     from coredge.plan.reach import class_pairs, tier_serves
 
-    problems: list[Problem] = []
-    fac = build_facilities(inputs)
     lat = fac.table["lat"].to_numpy(dtype=np.float64)
     lon = fac.table["lon"].to_numpy(dtype=np.float64)
     for k, cid in enumerate(inputs.classes):
@@ -150,11 +159,11 @@ def _reach_checks(inputs: Inputs, warnings: list[dict[str, Any]]) -> list[Proble
         if not total > 0:
             continue
         if not serves.any():
-            problems.append(Problem(
-                f"workloads.{cid}", cid,
-                "a class that some candidate site can serve: no candidate of the tiers serving it "
-                "(tiers.*.serves) comes online within the horizon",
-            ))
+            warnings.append({
+                "kind": "unreachable", "class": cid, "share_of_load": 1.0,
+                "message": f"{cid}: no candidate site of the tiers serving it (tiers.*.serves) comes "
+                           "online within the horizon; all of its load will go unserved",
+            })
             continue
         if math.isinf(budget):
             continue
@@ -162,29 +171,20 @@ def _reach_checks(inputs: Inputs, warnings: list[dict[str, Any]]) -> list[Proble
         reached = np.zeros(inputs.n_points, dtype=bool)
         reached[pr.point] = True
         share_out = float(load[~reached].sum()) / total
-        if share_out >= 1.0 - 1e-12:
-            problems.append(Problem(
-                f"workloads.{cid}.rtt_budget_ms", budget,
-                "a budget within which some candidate site of a tier serving the class reaches "
-                "some demand point (none does)",
-            ))
-        elif share_out > UNREACHABLE_WARN_FRAC:
+        if share_out > UNREACHABLE_WARN_FRAC:
             warnings.append({
                 "kind": "unreachable", "class": cid, "share_of_load": share_out,
                 "message": f"{cid}: {share_out:.1%} of its load is beyond every candidate site's "
                            f"reach within its {budget:g} ms budget and will go unserved",
             })
-    return problems
+    return []
 
 
-def _training_checks(inputs: Inputs) -> list[dict[str, Any]]:
+def _training_checks(inputs: Inputs, fac: Facilities) -> list[dict[str, Any]]:
     """The training load the core candidates cannot host, per year (a warning, not an error)."""
-    from coredge.plan.facilities import build_facilities
-
     training = np.asarray(inputs.training_mw, dtype=np.float64)
     if not (training > 0).any():
         return []
-    fac = build_facilities(inputs)
     years = [int(y) for y in inputs.years]
     cap = np.array([
         float((fac.max_modules * fac.module_mw)[fac.serves_training & (fac.online_year <= y)].sum())
