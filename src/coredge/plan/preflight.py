@@ -203,11 +203,12 @@ def _training_checks(inputs: Inputs, fac: Facilities) -> list[dict[str, Any]]:
         "training_mw": float(training[worst]), "hostable_mw": float(cap[worst]),
         "message": (
             f"training: {short[worst]:,.0f} MW of {training[worst]:,.0f} MW cannot be hosted in "
-            f"{years[worst]} (unserved from {first}): the {n_core} core candidate(s) hold at most "
-            f"{cap[worst]:,.0f} MW IT at their grid and size limits"
-            + ("; no candidate site can hold one core campus module online within the horizon "
-               "(outside the US the candidates are cities, with an edge-sized grid connection): "
-               "add existing_sites of tier core, or lower training.it_mw_start" if n_core == 0 else "")
+            f"{years[worst]} (unserved from {first}): "
+            + (f"the {n_core} core candidate(s) hold at most {cap[worst]:,.0f} MW IT at their grid "
+               "and size limits" if n_core else
+               "no candidate site can hold one core campus module online within the horizon "
+               "(outside the US the candidates are cities, with an edge-sized grid connection); "
+               "add existing_sites of tier core, or lower training.it_mw_start")
         ),
     }]
 
