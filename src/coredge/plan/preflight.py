@@ -26,6 +26,7 @@ Examples
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,12 +64,15 @@ class Findings:
         The planner's inputs, when they could be built (reused by `coredge.pipeline.execute`).
     stages : list of str
         The stages that failed, in words (``missing tariff or grid data``), for the message.
+    seconds : float
+        Wall time the checks took, building the inputs included [s].
     """
 
     errors: list[Problem] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
     inputs: Inputs | None = None
     stages: list[str] = field(default_factory=list)
+    seconds: float = 0.0
 
     def raise_errors(self, context: str = "scenario cannot be run") -> None:
         """Raise one `InputError` with every error, if there is any."""
@@ -108,6 +112,7 @@ def gate(sc: Scenario) -> Findings:
     """
     if _LAST and _LAST[0][0] is sc:
         return _LAST[0][1]
+    t0 = time.perf_counter()
     errors: list[Problem] = []
     stages: list[str] = []
     inputs: Inputs | None = None
@@ -126,7 +131,8 @@ def gate(sc: Scenario) -> Findings:
         fac = build_facilities(inputs)
         warnings.extend(_reach_warnings(inputs, fac))
         warnings.extend(_training_warnings(inputs, fac))
-    out = Findings(_dedupe(errors), warnings, inputs if not errors else None, stages)
+    out = Findings(_dedupe(errors), warnings, inputs if not errors else None, stages,
+                   time.perf_counter() - t0)
     _LAST[:] = [(sc, out)]
     return out
 
