@@ -102,3 +102,15 @@ def test_load_out_of_every_candidates_reach_is_a_warning(tmp_path: Path) -> None
     assert train and "comes online in" in train[0]["message"]
     val = run_cli("validate", str(p))
     assert val.returncode == 0 and "warning: financial:" in " ".join(val.stdout.split())
+
+
+def test_a_check_behind_a_rejected_field_still_runs(tmp_path: Path) -> None:
+    """The horizon's own check (end after start) runs only once its fields are valid: dropping the
+    rejected planner lets it run, so both problems come in one message, and nothing more."""
+    p = tmp_path / "two.yaml"
+    p.write_text("name: two\nplanning: {planner: simplex}\nhorizon: {start_year: 2030, end_year: 2026}\n",
+                 encoding="utf-8")
+    val = run_cli("validate", str(p))
+    assert val.returncode == 2
+    flat = " ".join(val.stderr.split())
+    assert "planning.planner" in flat and "horizon" in flat and "(2 problems)" in flat, val.stderr
