@@ -20,7 +20,7 @@ from coredge_testing import TINY_BASE
 GREEDY = TINY_BASE + "planning: {planner: greedy}\nsimulation: {requests: 20000}\n"
 """The tiny scenario with the greedy planner (deterministic) and a short simulation."""
 
-SIMULATED_KEYS = ("simulation", "training_simulation", "timings_s")
+SIMULATED_KEYS = ("simulation", "training_simulation", "power", "timings_s")  # power: the study runs with compute.power
 
 
 @pytest.fixture(scope="module")
