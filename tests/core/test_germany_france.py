@@ -50,3 +50,20 @@ def test_the_run_warns_loudly_about_its_unserved_training(tmp_path: Path) -> Non
     summary = json.loads((tmp_path / "run" / "summary.json").read_text(encoding="utf-8"))
     train = [w for w in summary["warnings"] if w.get("class") == "training"]
     assert train and train[0]["unmet_mw"] > 100.0
+
+
+def test_greedy_plans_edge_sites_where_city_candidates_allow_the_core() -> None:
+    # outside the US the city candidates allow every tier on an edge-sized grid connection, too
+    # small for one core module: the greedy planner opens them at the largest tier that fits one
+    # module (before, it opened them as campuses of zero capacity and planned nothing)
+    from coredge.plan.greedy import greedy_plan
+
+    inputs = execute(load_scenario(SCENARIO, "quick"), "quick", compute=PLAN_AND_FINANCE).inputs
+    plan = greedy_plan(inputs)
+    tiers = set(plan.sites["tier"].astype(str))
+    assert len(plan.sites) > 0 and "core" not in tiers
+    latency_bound = [k for k, b in enumerate(inputs.rtt_budget_ms) if b != float("inf")]
+    served = plan.assignments[plan.assignments["class_index"].isin(latency_bound)]
+    assert not served.empty
+    # training still has no campus: left unserved, never placed on an edge site
+    assert float(plan.training_mw_by_year.sum()) == 0.0

@@ -109,8 +109,17 @@ def greedy_plan(inputs: Inputs) -> Plan:
     grid = cand["grid_available_mw"].to_numpy()
     states = cand["state"].astype(str).to_numpy()
 
-    # Capacity of each candidate if opened at its largest allowed tier [IT MW].
+    # Capacity of each candidate if opened at its largest allowed tier that fits at least one of
+    # its modules on the candidate's grid connection [IT MW] (a city candidate that allows the core
+    # tier on an edge-sized connection is opened as a regional or micro site, not as a campus
+    # that cannot hold one module).
     tier_of_cap = np.where(allow["core"], "core", np.where(allow["regional"], "regional", "micro"))
+    fitted = np.zeros(n_cand, dtype=bool)
+    for t in TIER_IDS:
+        pue_t = cand[f"pue_{t}"].to_numpy(dtype=np.float64)
+        fits = allow[t] & ~fitted & (np.minimum(tiers[t].it_mw_max, grid / pue_t) >= tiers[t].module_it_mw - 1e-9)
+        tier_of_cap = np.where(fits, t, tier_of_cap)
+        fitted |= fits
     pue_cap = np.array([cand[f"pue_{t}"].iat[j] for j, t in enumerate(tier_of_cap)], dtype=np.float64)
     max_cap = np.array([tiers[t].it_mw_max for t in tier_of_cap])
     site_cap = np.minimum(max_cap, grid / pue_cap)
@@ -124,7 +133,7 @@ def greedy_plan(inputs: Inputs) -> Plan:
     # the core tier's IT MW for batch load (its own accelerator: `Inputs.tier_mw_factor`)
     f_core = inputs.tier_mw_factor[TIER_IDS.index("core")]
     core_series = inputs.training_mw + (inputs.load_mw[:, batch, :] * f_core[batch][None, :, None]).sum(axis=(0, 1))
-    core_idx = np.flatnonzero(allow["core"])
+    core_idx = np.flatnonzero(allow["core"] & (tier_of_cap == "core"))
     need = float(core_series.max())
     if core_idx.size and need > 0:
         got = 0.0

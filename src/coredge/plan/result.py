@@ -132,10 +132,10 @@ def coverage_by_class(inputs: Inputs, plan: Plan, year_index: int = -1) -> dict[
         rows = a[a["class_index"] == k]
         budget = inputs.rtt_budget_ms[k]
         ok = (rows["rtt_ms"].to_numpy() <= budget + 1e-9) & (
-            online[rows["site_index"].to_numpy()] <= year
-        )
+            online[rows["site_index"].to_numpy(dtype=np.int64)] <= year
+        )  # int64: a plan with no assignment has empty float columns
         served = float(
-            (demand[rows["point_index"].to_numpy()] * rows["share"].to_numpy() * ok).sum()
+            (demand[rows["point_index"].to_numpy(dtype=np.int64)] * rows["share"].to_numpy() * ok).sum()
         )
         out[cid] = {
             "rtt_budget_ms": None if math.isinf(budget) else float(budget),
