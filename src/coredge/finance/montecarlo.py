@@ -576,8 +576,8 @@ def run_monte_carlo(drivers: Drivers, spec: RiskSpec | None = None, with_tornado
     disc = (1.0 + rates[:, None]) ** -t
     npv_ = (port_flows * disc).sum(axis=1)
     tier_npv = (tier_flows_all * disc[:, None, :]).sum(axis=2)
-    irr_ = irr_detail(port_flows).irr
-    tier_irr = irr_detail(tier_flows_all).irr
+    irr_ = irr_detail(port_flows, count_roots=False).irr
+    tier_irr = irr_detail(tier_flows_all, count_roots=False).irr
     base_flows, _ = evaluate_compiled(drivers, Shocks.neutral(1, S))
     base_npv = float((base_flows.sum(axis=1)[0] * (1.0 + drivers.discount_rate) ** -t).sum())
     return RiskResult(
