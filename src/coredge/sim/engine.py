@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -461,14 +461,9 @@ def simulate(
     done = 0
     rec_parts: list[pd.DataFrame] = []
     last_t_ms = 0.0
-    while True:
-        n = chunk_size if target is None else min(chunk_size, target - done)
-        if n <= 0:
-            break
-        ch = src.next_chunk(n, t_end_ms)
+    chunks = _prefetched(src, chunk_size, target, t_end_ms)
+    for ch in chunks:
         m = len(ch.arr_ms)
-        if m == 0:
-            break
         if warm_ms > 0:
             ch.arr_ms = ch.arr_ms - warm_ms
         last_t_ms = float(ch.arr_ms[-1])
@@ -505,6 +500,55 @@ def simulate(
     if spec.sites[0].power is not None:
         _add_energy(res, spec, acc, servers, src, horizon_ms, set(samplers or {}))
     return res
+
+
+def _prefetched(
+    src: TrafficSource, chunk_size: int, target: int | None, t_end_ms: float
+) -> Iterator[Any]:
+    """The counted chunks of `src`, in order, generated one chunk ahead in a second thread.
+
+    Generation (numpy, mostly outside the GIL) then overlaps the kernel (compiled without the
+    GIL), so the two use both cores; the chunks and their order are exactly those of generating
+    them in turn (the source is drawn by one thread only, in the same sequence of calls)."""
+    import queue
+    import threading
+
+    q: queue.Queue[Any] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def produce() -> None:
+        done = 0
+        try:
+            while not stop.is_set():
+                n = chunk_size if target is None else min(chunk_size, target - done)
+                if n <= 0:
+                    break
+                ch = src.next_chunk(n, t_end_ms)
+                if len(ch.arr_ms) == 0:
+                    break
+                done += len(ch.arr_ms)
+                q.put(ch)
+            q.put(None)
+        except BaseException as exc:  # handed to the consumer, raised there
+            q.put(exc)
+
+    worker = threading.Thread(target=produce, name="coredge-traffic", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = q.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                worker.join(0.01)
 
 
 def _add_energy(res: SimResult, spec: NetworkSpec, acc: _Accumulators,
