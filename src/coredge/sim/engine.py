@@ -21,6 +21,7 @@ import pandas as pd
 
 from coredge.errors import InputError
 from coredge.sim import kernel as K
+from coredge.sim.batch_means import slo_ci
 from coredge.sim.energy import J_PER_KWH, per_unit, site_class_energy_j
 from coredge.sim.hist import COARSE, N_BINS, N_COARSE, quantiles_ms
 from coredge.sim.policies import RoutingInputs, get_policy
@@ -297,6 +298,7 @@ def simulate(
     record: bool = False,
     progress: Callable[[int], None] | None = None,
     warmup_s: float = 0.0,
+    slo_batches: int = 0,
 ) -> SimResult:
     """Simulate a network spec request by request.
 
@@ -331,6 +333,12 @@ def simulate(
         servers and queues but are not counted, so a system that starts empty does not
         under-state waits. Times in the results (minutes, faults, ``horizon_s``) are measured
         from the end of the warm-up; ``requests`` and ``hours`` count after it.
+    slo_batches : int
+        With a request count and a finite SLO: split the counted requests into this many
+        batches of consecutive arrivals (the generation chunks, which do not change the
+        results) and add ``slo_ci`` to the summary, the batch-means 95 % confidence interval of
+        the SLO attainment overall and per class
+        (`coredge.sim.batch_means.batch_means_ci`). 0: none.
 
     Returns
     -------
@@ -461,6 +469,9 @@ def simulate(
     done = 0
     rec_parts: list[pd.DataFrame] = []
     last_t_ms = 0.0
+    if slo_batches > 0 and target is not None:
+        chunk_size = max(1, -(-target // slo_batches))
+    batch_counts: list[npt.NDArray[np.int64]] = []  # (classes, 2): arrivals, SLO met, cumulative
     chunks = _prefetched(src, chunk_size, target, t_end_ms)
     for ch in chunks:
         m = len(ch.arr_ms)
@@ -487,6 +498,8 @@ def simulate(
                 "latency_ms": rt + rec_wait + sv,
             }))
         done += m
+        if slo_batches > 0:
+            batch_counts.append(acc.class_i[:, [K.G_ARR, K.G_SLO_MET]].copy())
         if progress is not None:
             progress(done)
     wall_s = time.perf_counter() - t_wall
@@ -494,6 +507,8 @@ def simulate(
     res = _result(spec, pol.name, seed, acc, servers, qlim, n_class, src, horizon_ms, wall_s,
                   has_slo, fa, rec_parts if record else None)
     res.summary["warmup_s"] = warmup_s
+    if has_slo and len(batch_counts) >= 2:
+        res.summary["slo_ci"] = slo_ci(batch_counts, src.class_ids)
     all_bursts = [*spec.bursts, *bursts]
     if all_bursts:
         res.summary["bursts"] = [b.model_dump(exclude_none=True) for b in all_bursts]
