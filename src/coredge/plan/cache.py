@@ -145,6 +145,12 @@ def store_plan(key: str, plan: Plan) -> Path | None:
     return meta
 
 
+def has_plan(key: str) -> bool:
+    """True if the store holds a complete entry under `key` (it may still prove unreadable)."""
+    root = cache_dir()
+    return root is not None and all(p.is_file() for p in _paths(root, key))
+
+
 def load_plan(key: str) -> Plan | None:
     """The plan kept under `key`, or None (store off, absent or unreadable). Its ``solver``
     gains ``cache``: ``{"key", "path", "made_utc"}``."""
@@ -185,4 +191,13 @@ def load_plan(key: str) -> Plan | None:
     return plan
 
 
-__all__ = ["CACHE_FORMAT", "ENV", "cache_dir", "code_fingerprint", "load_plan", "plan_key", "store_plan"]
+__all__ = [
+    "CACHE_FORMAT",
+    "ENV",
+    "cache_dir",
+    "code_fingerprint",
+    "has_plan",
+    "load_plan",
+    "plan_key",
+    "store_plan",
+]

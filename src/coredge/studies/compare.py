@@ -168,12 +168,19 @@ def compare_strategies(
             done[name] = StrategyResult(name, known.scenario, pf, strategy_row(known, pf), known.coverage)
         else:
             todo[name] = override
+    if reuse_plans:  # strategies the plan store holds: priced here, no worker needed
+        from coredge.plan.cache import has_plan, plan_key
+
+        for name in list(todo):
+            s = strategy_scenario(sc, todo[name], name)
+            if has_plan(plan_key(s, s.planning.planner, None, None)):
+                done[name] = plan_strategy(sc, name, todo.pop(name), True, say)
     n_workers = min(len(todo), os.cpu_count() or 1) if workers is None else max(1, min(workers, len(todo)))
     if n_workers <= 1:
         for name, override in todo.items():
             say(f"strategy {name}: planning")
             done[name] = plan_strategy(sc, name, override, reuse_plans, say)
-    else:
+    elif todo:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
