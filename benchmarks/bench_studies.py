@@ -61,6 +61,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--peer-src", type=Path, required=True, help="src/ of the earlier tree")
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--src", type=Path, default=HERE,
+                    help="src/ of the tree timed as coredge (default: this one); use a frozen copy "
+                    "(git archive) so that edits during the run do not change the code, and so "
+                    "the plan store's keys, between its cold and warm runs")
     args = ap.parse_args()
     load = os.getloadavg()[0]
     rows: list[tuple[str, str, float, float]] = []
@@ -72,8 +76,8 @@ def main() -> None:
                 # plans the cold run stored (warm)
                 store = Path(tmp) / f"plans-{name}-{rep}"
                 for label, src, st in (("peer", args.peer_src.resolve(), None),
-                                       ("coredge (cold)", HERE, store),
-                                       ("coredge (warm store)", HERE, store)):
+                                       ("coredge (cold)", args.src.resolve(), store),
+                                       ("coredge (warm store)", args.src.resolve(), store)):
                     r = time_command(src, name, Path(tmp), st)
                     rows.append((name, label, float(r["wall_s"]), float(r["cpu_s"])))  # type: ignore[arg-type]
                     out = r["out"]
