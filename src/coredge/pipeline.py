@@ -70,18 +70,26 @@ class Compute:
     training : bool
         A year of training jobs at the core campuses (when the scenario's
         ``simulation.training`` and the plan hosts training).
+    failure_check : bool
+        The summary's ``single_site_failure`` block (the plan's load re-homed with each site
+        down in turn); None without it.
     """
 
     finance: bool = True
     simulation: bool = True
     training: bool = True
+    failure_check: bool = True
 
 
 EVERYTHING = Compute()
 """`coredge run` / `coredge plan`: every stage."""
 
 PLAN_AND_FINANCE = Compute(finance=True, simulation=False, training=False)
-"""`finance`, `risk`, `compare` and sweeps: the plan and its money, nothing simulated."""
+"""`finance` and sweeps: the plan and its money, nothing simulated."""
+
+MONEY_ONLY = Compute(finance=True, simulation=False, training=False, failure_check=False)
+"""`risk` and `compare`: the plan and its money, without the summary's single-site-failure
+check (neither reads it)."""
 
 
 def execute(
@@ -136,7 +144,7 @@ def execute(
     costs = site_costs(inputs, plan)
     fin = financials_from_plan(inputs, plan, costs) if compute.finance else None
     coverage = coverage_by_class(inputs, plan)
-    summary = summarise(sc, variant, inputs, plan, costs, fin, coverage)
+    summary = summarise(sc, variant, inputs, plan, costs, fin, coverage, compute.failure_check)
     summary["plan_source"] = plan_source
     sim, whatif = None, None
     inference_final_mw = float(

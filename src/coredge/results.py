@@ -101,8 +101,12 @@ def summarise(
     costs: SiteCosts,
     fin: PlanFinancials | None,
     coverage: dict[str, dict[str, Any]],
+    failure_check: bool = True,
 ) -> dict[str, Any]:
     """The summary object (``summary.json`` and the ``--json`` line).
+
+    ``failure_check`` False leaves ``single_site_failure`` None (the check re-homes the load of
+    every site in turn: seconds on the default plan, and no study reads it).
 
     Without financials (``fin`` None) the money figures (NPV, IRR, payback, MOIC, peak funding,
     levelised costs, ``finance``) are left out; capex, opex, energy and CO2 come from the costs
@@ -143,7 +147,10 @@ def summarise(
         "first_capacity_year_by_tier": first_year,
         # what one site's loss costs, the load left unprotected on purpose and why
         # (coredge.plan.resilience: survives / survives_all defined there)
-        "single_site_failure": single_site_failure_summary(inputs, plan, sc.planning.single_site_failure),
+        "single_site_failure": (
+            single_site_failure_summary(inputs, plan, sc.planning.single_site_failure)
+            if failure_check else None
+        ),
         "capex_usd": float(costs.capex_usd.sum()),
         "opex_usd_final_year": float(costs.opex_usd[:, -1].sum()) if len(s) else 0.0,
         "energy_mwh_final_year": float(costs.energy_mwh[:, -1].sum()) if len(s) else 0.0,

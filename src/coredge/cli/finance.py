@@ -69,7 +69,9 @@ class PlannedSource:
     label: str
 
 
-def plan_from_source(source: str | None, variant: str | None, replan: bool = False) -> PlannedSource:
+def plan_from_source(
+    source: str | None, variant: str | None, replan: bool = False, failure_check: bool = True
+) -> PlannedSource:
     """The plan of a run directory or a scenario, costed and priced once.
 
     A scenario is planned by `coredge.pipeline.execute` with
@@ -90,13 +92,14 @@ def plan_from_source(source: str | None, variant: str | None, replan: bool = Fal
         costs = site_costs(run.inputs, run.plan)
         pf = financials_from_plan(run.inputs, run.plan, costs)
         return PlannedSource(run.scenario, run.inputs, run.plan, costs, pf, f"run {source}")
-    from coredge.pipeline import PLAN_AND_FINANCE, execute
+    from coredge.pipeline import MONEY_ONLY, PLAN_AND_FINANCE, execute
     from coredge.scenario.load import load_scenario
 
     sc = load_scenario(source, variant)
     _say(f"planning scenario {sc.name}" + (f" (variant {variant})" if variant else ""))
-    res = execute(sc, variant, progress=_say, compute=PLAN_AND_FINANCE, reuse_plan=not replan)
-    assert res.finance is not None  # PLAN_AND_FINANCE computes it
+    compute = PLAN_AND_FINANCE if failure_check else MONEY_ONLY
+    res = execute(sc, variant, progress=_say, compute=compute, reuse_plan=not replan)
+    assert res.finance is not None  # both compute the financials
     label = f"scenario {sc.name}" + (f" ({variant})" if variant else "")
     if res.summary.get("plan_source", {}).get("reused"):
         label += ", stored plan"
@@ -213,7 +216,7 @@ def risk_cmd(
         from coredge.files import check_out
 
         check_out(out, overwrite)
-    src = plan_from_source(source, scenario_variant, replan)
+    src = plan_from_source(source, scenario_variant, replan, failure_check=False)
     sc, pf, label = src.scenario, src.finance, src.label
     check_trials(trials or sc.finance.risk.n_trials, len(pf.rows), yes)
     _say(f"Monte Carlo: {trials or sc.finance.risk.n_trials:,} trials x {len(pf.rows)} build phases")

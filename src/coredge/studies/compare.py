@@ -207,14 +207,14 @@ def plan_strategy(
     progress: Callable[[str], None] | None = None,
 ) -> StrategyResult:
     """Plan, cost and price one strategy (`coredge.pipeline.execute` with
-    `coredge.pipeline.PLAN_AND_FINANCE`); a module-level function so that a worker process can
+    `coredge.pipeline.MONEY_ONLY`); a module-level function so that a worker process can
     run it."""
-    from coredge.pipeline import PLAN_AND_FINANCE, execute
+    from coredge.pipeline import MONEY_ONLY, execute
 
     s = strategy_scenario(sc, override, name)
-    res = execute(s, name, progress=progress, compute=PLAN_AND_FINANCE, reuse_plan=reuse_plans)
+    res = execute(s, name, progress=progress, compute=MONEY_ONLY, reuse_plan=reuse_plans)
     pf = res.finance
-    assert pf is not None  # PLAN_AND_FINANCE computes it
+    assert pf is not None  # MONEY_ONLY computes it
     row = strategy_row(res, pf)
     row["plan_reused"] = bool(res.summary.get("plan_source", {}).get("reused", False))
     return StrategyResult(name, s, pf, row, res.coverage)
