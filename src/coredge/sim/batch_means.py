@@ -44,7 +44,7 @@ def batch_means_ci(
     --------
     >>> lo, hi = batch_means_ci(np.array([90.0, 92, 91, 89]), np.full(4, 100.0))
     >>> round(lo, 4), round(hi, 4)
-    (0.8846, 0.9254)
+    (0.8845, 0.9255)
     """
     from scipy.stats import t as student_t
 
