@@ -39,12 +39,14 @@ def _child_cpu_s() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def time_command(src: Path, name: str, workdir: Path) -> dict[str, object]:
-    """Run one command with ``src`` first on the path; wall [s], child CPU [s], last JSON line."""
+def time_command(src: Path, name: str, workdir: Path, store: Path | None = None) -> dict[str, object]:
+    """Run one command with ``src`` first on the path; wall [s], child CPU [s], last JSON line.
+
+    ``store`` is the plan store folder (``COREDGE_PLAN_CACHE``); None turns it off."""
     args = list(COMMANDS[name])
     if name == "compare":
         args += ["--out", str(workdir / f"compare-{src.parent.name}-{time.time_ns()}")]
-    env = {**os.environ, "PYTHONPATH": str(src)}
+    env = {**os.environ, "PYTHONPATH": str(src), "COREDGE_PLAN_CACHE": str(store) if store else "off"}
     cpu0, t0 = _child_cpu_s(), time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "coredge", *args], env=env, capture_output=True,
                           text=True, check=False)
@@ -59,21 +61,32 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--peer-src", type=Path, required=True, help="src/ of the earlier tree")
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--src", type=Path, default=HERE,
+                    help="src/ of the tree timed as coredge (default: this one); use a frozen copy "
+                    "(git archive) so that edits during the run do not change the code, and so "
+                    "the plan store's keys, between its cold and warm runs")
     args = ap.parse_args()
     load = os.getloadavg()[0]
     rows: list[tuple[str, str, float, float]] = []
     checks: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         for name in COMMANDS:
-            for _ in range(args.repeat):
-                for label, src in (("peer", args.peer_src.resolve()), ("coredge", HERE)):
-                    r = time_command(src, name, Path(tmp))
+            for rep in range(args.repeat):
+                # peer; coredge with an empty plan store (cold: it plans); coredge again with the
+                # plans the cold run stored (warm)
+                store = Path(tmp) / f"plans-{name}-{rep}"
+                for label, src, st in (("peer", args.peer_src.resolve(), None),
+                                       ("coredge (cold)", args.src.resolve(), store),
+                                       ("coredge (warm store)", args.src.resolve(), store)):
+                    r = time_command(src, name, Path(tmp), st)
                     rows.append((name, label, float(r["wall_s"]), float(r["cpu_s"])))  # type: ignore[arg-type]
                     out = r["out"]
                     if name == "risk":
-                        checks.append(f"{label} risk base NPV {out['base_npv_usd']:.6e}")  # type: ignore[index]
+                        checks.append(f"{label} risk base NPV {out['base_npv_usd']:.6e}, source {out.get('source')}")  # type: ignore[index,union-attr]
                     else:
-                        checks.append(f"{label} compare strategies {sorted(out.get('strategies', out))}")  # type: ignore[union-attr]
+                        st_ = out.get("strategies", out)  # type: ignore[union-attr]
+                        checks.append(f"{label} compare NPV by strategy "
+                                      + ", ".join(f"{k} {v['npv_usd']:.4e}" for k, v in st_.items()))
                     print(f"{name} {label}: {r['wall_s']:.1f} s wall, {r['cpu_s']:.1f} s CPU", file=sys.stderr)
     print("## Studies (`coredge compare`, `coredge risk`)\n")
     print(f"Machine: {platform.machine()}, {os.cpu_count()} cores shared (load average at start "
@@ -85,10 +98,12 @@ def main() -> None:
         print(f"| `coredge {' '.join(COMMANDS[name])}` | {label} | {wall:.1f} | {cpu:.1f} |")
     print()
     for name in COMMANDS:
-        w = {lab: [r[2] for r in rows if r[0] == name and r[1] == lab] for lab in ("peer", "coredge")}
-        c = {lab: [r[3] for r in rows if r[0] == name and r[1] == lab] for lab in ("peer", "coredge")}
-        print(f"Ratio `{name}` peer / coredge: {min(w['peer']) / min(w['coredge']):.1f}x wall, "
-              f"{min(c['peer']) / min(c['coredge']):.1f}x CPU (best of each).")
+        labs = ("peer", "coredge (cold)", "coredge (warm store)")
+        w = {lab: [r[2] for r in rows if r[0] == name and r[1] == lab] for lab in labs}
+        c = {lab: [r[3] for r in rows if r[0] == name and r[1] == lab] for lab in labs}
+        for lab in labs[1:]:
+            print(f"Ratio `{name}` peer / {lab}: {min(w['peer']) / min(w[lab]):.1f}x wall, "
+                  f"{min(c['peer']) / min(c[lab]):.1f}x CPU (best of each).")
     print()
     for line in checks:
         print(f"- {line}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ORDER = ("sim", "planner", "cflp", "finance", "studies", "physics", "data")
+ORDER = ("sim", "planner", "cflp", "finance", "irr", "studies", "physics", "data")
 
 HEADER = """# coredge benchmarks
 

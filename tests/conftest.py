@@ -9,6 +9,7 @@ a changed copy builds its own.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
     from coredge.plan.result import Plan
     from coredge.results import RunResult
     from coredge.scenario.schema import Scenario
+
+# the plan store (coredge.plan.cache) stays off in tests (and their subprocesses): every test
+# plans what it reads; tests of the store turn it on in a temporary folder
+os.environ["COREDGE_PLAN_CACHE"] = "off"
 
 TINY_MILP_TIME_LIMIT_S = 30.0
 """HiGHS limit of the shared MILP plan [s] (what the planner tests used per module)."""

@@ -1,3 +1,4 @@
 from coredge.cli import main
 
-main()
+if __name__ == "__main__":  # not when a worker process (spawn) imports it as __mp_main__
+    main()

@@ -105,6 +105,8 @@ def bool_for_number(ann: Any, value: Any) -> bool:
             if any(bool_for_number(args[1], v) for v in value.values()):
                 return True
         elif origin in (list, tuple) and isinstance(value, list | tuple) and args:
+            if all(type(v) is float or type(v) is int for v in value):
+                continue  # plain numbers (a bool is neither): nothing nested to look into
             if any(bool_for_number(args[0], v) for v in value):
                 return True
     return False

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.spatial import cKDTree
 
 EARTH_RADIUS_KM: float = 6371.0088
 """Mean Earth radius [km] (IUGG mean radius R1, Moritz 2000, Geodetic Reference System 1980)."""
@@ -150,6 +149,8 @@ class SpatialIndex:
     def __init__(self, lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike) -> None:
         self.lat_deg = np.asarray(lat_deg, dtype=np.float64)
         self.lon_deg = np.asarray(lon_deg, dtype=np.float64)
+        from scipy.spatial import cKDTree  # imported when first needed (start-up time)
+
         self._tree = cKDTree(to_unit_xyz(self.lat_deg, self.lon_deg))
 
     def __len__(self) -> int:
@@ -174,6 +175,8 @@ class SpatialIndex:
         """
         qlat = np.asarray(lat_deg, dtype=np.float64)
         qlon = np.asarray(lon_deg, dtype=np.float64)
+        from scipy.spatial import cKDTree
+
         other = cKDTree(to_unit_xyz(qlat, qlon))
         # A tiny slack on the chord so that pairs exactly at the radius are not lost to rounding;
         # the exact haversine filter below decides.

@@ -75,19 +75,27 @@ class Compute:
         The power study (`coredge.power.study`: power paths per core campus, the training year
         shifted by price and carbon) when the scenario's ``power.study`` and the plan has a core
         campus.
+    failure_check : bool
+        The summary's ``single_site_failure`` block (the plan's load re-homed with each site
+        down in turn); None without it.
     """
 
     finance: bool = True
     simulation: bool = True
     training: bool = True
     power: bool = True
+    failure_check: bool = True
 
 
 EVERYTHING = Compute()
 """`coredge run` / `coredge plan`: every stage."""
 
 PLAN_AND_FINANCE = Compute(finance=True, simulation=False, training=False, power=False)
-"""`finance`, `risk`, `compare` and sweeps: the plan and its money, nothing simulated."""
+"""`finance` and sweeps: the plan and its money, nothing simulated."""
+
+MONEY_ONLY = Compute(finance=True, simulation=False, training=False, power=False, failure_check=False)
+"""`risk` and `compare`: the plan and its money, without the summary's single-site-failure
+check (neither reads it)."""
 
 
 def execute(
@@ -98,6 +106,7 @@ def execute(
     time_limit_s: float | None = None,
     mip_rel_gap: float | None = None,
     compute: Compute = EVERYTHING,
+    reuse_plan: bool = False,
 ) -> RunResult:
     """Run the stages `compute` asks for, in memory (no files).
 
@@ -115,6 +124,10 @@ def execute(
         Override the scenario's planner, its time limit [s] and relative gap [fraction].
     compute : Compute
         What to compute besides the plan (default: everything).
+    reuse_plan : bool
+        Take the plan from the plan store (`coredge.plan.cache`) when it holds one for this
+        scenario, planner settings and code; the summary's ``plan_source`` then says where it
+        came from. Every plan made is stored either way (unless ``COREDGE_PLAN_CACHE=off``).
 
     Returns
     -------
@@ -133,13 +146,14 @@ def execute(
     timings["inputs_s"] = findings.seconds  # the gate builds the inputs (before `execute` in the CLI)
     say(f"planning {inputs.n_points} demand points x {inputs.n_classes} classes over {len(inputs.candidates)} candidates")
     t1 = time.perf_counter()
-    plan = make_plan(inputs, progress, planner, time_limit_s, mip_rel_gap)
+    plan, plan_source = _plan_once(inputs, say, progress, planner, time_limit_s, mip_rel_gap, reuse_plan)
     timings["plan_s"] = time.perf_counter() - t1
     say("costing sites" + (" and computing returns" if compute.finance else ""))
     costs = site_costs(inputs, plan)
     fin = financials_from_plan(inputs, plan, costs) if compute.finance else None
     coverage = coverage_by_class(inputs, plan)
-    summary = summarise(sc, variant, inputs, plan, costs, fin, coverage)
+    summary = summarise(sc, variant, inputs, plan, costs, fin, coverage, compute.failure_check)
+    summary["plan_source"] = plan_source
     sim, whatif = None, None
     inference_final_mw = float(
         (plan.load_mw_by_year[:, -1] - plan.training_mw_by_year[:, -1]).sum()
@@ -190,6 +204,36 @@ def with_gate_warnings(
     the run's own warnings do not already report unserved."""
     told = {str(w.get("class")) for w in warnings if w.get("kind") == "unserved"}
     return [*warnings, *(w for w in gate_warnings if str(w.get("class")) not in told)]
+
+
+def _plan_once(
+    inputs: Inputs,
+    say: Progress,
+    progress: Progress | None,
+    planner: str | None,
+    time_limit_s: float | None,
+    mip_rel_gap: float | None,
+    reuse: bool,
+) -> tuple[Plan, dict[str, Any]]:
+    """The plan (from the plan store when `reuse` and it holds one, else made and stored) and
+    where it came from: ``{"reused": bool, "key", "path", "made_utc"}``."""
+    from coredge.plan.cache import load_plan, plan_key, store_plan
+
+    which = planner or inputs.scenario.planning.planner
+    key = plan_key(inputs.scenario, which, time_limit_s, mip_rel_gap)
+    if reuse:
+        kept = load_plan(key)
+        if kept is not None:
+            info = dict(kept.solver.get("cache") or {})
+            say(
+                f"plan: reused from the plan store ({info.get('path')}, made "
+                f"{info.get('made_utc')} by the same code for the same scenario and planner "
+                f"settings; {kept.method}, {kept.solver.get('status', '')}); --replan plans again"
+            )
+            return kept, {"reused": True, **info}
+    plan = make_plan(inputs, progress, planner, time_limit_s, mip_rel_gap)
+    path = store_plan(key, plan)
+    return plan, {"reused": False, "key": key, "path": None if path is None else str(path)}
 
 
 def simulate_busy_hour(

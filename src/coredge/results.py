@@ -103,8 +103,12 @@ def summarise(
     costs: SiteCosts,
     fin: PlanFinancials | None,
     coverage: dict[str, dict[str, Any]],
+    failure_check: bool = True,
 ) -> dict[str, Any]:
     """The summary object (``summary.json`` and the ``--json`` line).
+
+    ``failure_check`` False leaves ``single_site_failure`` None (the check re-homes the load of
+    every site in turn: seconds on the default plan, and no study reads it).
 
     Without financials (``fin`` None) the money figures (NPV, IRR, payback, MOIC, peak funding,
     levelised costs, ``finance``) are left out; capex, opex, energy and CO2 come from the costs
@@ -147,7 +151,10 @@ def summarise(
         "first_capacity_year_by_tier": first_year,
         # what one site's loss costs, the load left unprotected on purpose and why
         # (coredge.plan.resilience: survives / survives_all defined there)
-        "single_site_failure": single_site_failure_summary(inputs, plan, sc.planning.single_site_failure),
+        "single_site_failure": (
+            single_site_failure_summary(inputs, plan, sc.planning.single_site_failure)
+            if failure_check else None
+        ),
         "capex_usd": float(costs.capex_usd.sum()),
         "opex_usd_final_year": float(costs.opex_usd[:, -1].sum()) if len(s) else 0.0,
         "energy_mwh_final_year": float(costs.energy_mwh[:, -1].sum()) if len(s) else 0.0,
@@ -290,7 +297,8 @@ def sim_summary(sim: SimResult, whatif: dict[str, Any] | None) -> dict[str, Any]
     s = sim.summary
     keys = ("requests", "completed", "dropped", "p50_ms", "p95_ms", "p99_ms", "mean_wait_ms",
             "slo_attainment", "spilled_frac", "dropped_frac", "utilization", "plan_year", "scale",
-            "busy_hour_rate_per_s", "sim_wall_s", "requests_per_s", "policy")
+            "busy_hour_rate_per_s", "sim_wall_s", "requests_per_s", "policy", "pool_scale",
+            "window_s", "slo_ci")
     out: dict[str, Any] = {k: s.get(k) for k in keys}
     classes = s.get("classes") or {}
     out["slo_attainment_by_class"] = {

@@ -156,3 +156,15 @@ def test_compare_three_strategies(tiny: Path, tmp_path: Path) -> None:
     assert "Plotly" in page and "<script src=" not in page and 'src="http' not in page
     assert json.loads((out / "compare.json").read_text())["strategies"]["blended"]["npv_usd"] == pytest.approx(s["blended"]["npv_usd"])
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary leftovers
+
+
+def test_risk_reuses_the_plan_an_earlier_command_made(tiny: Path, tmp_path: Path) -> None:
+    env = {"COREDGE_PLAN_CACHE": str(tmp_path / "plans")}
+    a = last_json(cli("risk", str(tiny), "--trials", "1000", "--seed", "3", "--json", env=env))
+    b = last_json(cli("risk", str(tiny), "--trials", "1000", "--seed", "3", "--json", env=env))
+    c = last_json(cli("risk", str(tiny), "--trials", "1000", "--seed", "3", "--json", "--replan", env=env))
+    assert not a["source"].endswith("stored plan")
+    assert b["source"].endswith("stored plan")
+    assert not c["source"].endswith("stored plan")
+    assert a["base_npv_usd"] == b["base_npv_usd"]
+    assert a["npv_p50_usd"] == b["npv_p50_usd"]

@@ -24,7 +24,17 @@ _COMMAND_MODULES = (
 )
 
 
-def _register() -> None:
+_FAST_COMMANDS = {"simulate": "sim"}
+"""Commands whose module is imported alone when the command line names them (the rest of the
+CLI imports planner, finance and report modules that a simulation never uses)."""
+
+
+def _register(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    first = next((a for a in args if not a.startswith("-")), None)
+    if first in _FAST_COMMANDS and not any(a in ("--help", "-h") for a in args[:1]):
+        importlib.import_module(f"coredge.cli.{_FAST_COMMANDS[first]}")
+        return
     for name in _COMMAND_MODULES:
         try:
             importlib.import_module(f"coredge.cli.{name}")

@@ -40,6 +40,16 @@ SourceArg = Annotated[
 ]
 
 
+ReplanOpt = Annotated[
+    bool,
+    typer.Option(
+        "--replan",
+        help="Plan the scenario again instead of taking the plan an earlier command made for the "
+        "same scenario, planner settings and code (the plan store, docs/architecture.md).",
+    ),
+]
+
+
 def _say(msg: str) -> None:
     err_console.print(f"[dim]·[/] {escape(msg)}", highlight=False)
 
@@ -59,12 +69,16 @@ class PlannedSource:
     label: str
 
 
-def plan_from_source(source: str | None, variant: str | None) -> PlannedSource:
+def plan_from_source(
+    source: str | None, variant: str | None, replan: bool = False, failure_check: bool = True
+) -> PlannedSource:
     """The plan of a run directory or a scenario, costed and priced once.
 
     A scenario is planned by `coredge.pipeline.execute` with
     `coredge.pipeline.PLAN_AND_FINANCE`: `finance` and `risk` use only the plan's money, so the
-    busy-hour and training simulations are not run.
+    busy-hour and training simulations are not run. Its plan comes from the plan store
+    (`coredge.plan.cache`: the plan an earlier `run`, `finance`, `risk` or `compare` made for
+    the same scenario, planner settings and code) unless `replan`; the label says which.
     """
     from coredge.finance.from_plan import financials_from_plan
 
@@ -78,14 +92,17 @@ def plan_from_source(source: str | None, variant: str | None) -> PlannedSource:
         costs = site_costs(run.inputs, run.plan)
         pf = financials_from_plan(run.inputs, run.plan, costs)
         return PlannedSource(run.scenario, run.inputs, run.plan, costs, pf, f"run {source}")
-    from coredge.pipeline import PLAN_AND_FINANCE, execute
+    from coredge.pipeline import MONEY_ONLY, PLAN_AND_FINANCE, execute
     from coredge.plan.preflight import check_source
 
     sc, _ = check_source(source, variant)  # every problem at once, as `coredge validate` lists them
     _say(f"planning scenario {sc.name}" + (f" (variant {variant})" if variant else ""))
-    res = execute(sc, variant, compute=PLAN_AND_FINANCE)
-    assert res.finance is not None  # PLAN_AND_FINANCE computes it
+    compute = PLAN_AND_FINANCE if failure_check else MONEY_ONLY
+    res = execute(sc, variant, progress=_say, compute=compute, reuse_plan=not replan)
+    assert res.finance is not None  # both compute the financials
     label = f"scenario {sc.name}" + (f" ({variant})" if variant else "")
+    if res.summary.get("plan_source", {}).get("reused"):
+        label += ", stored plan"
     return PlannedSource(sc, res.inputs, res.plan, res.costs, res.finance, label)
 
 
@@ -128,9 +145,14 @@ def _views_table(pf: PlanFinancials) -> Table:
 
 
 @app.command("finance")
-def finance_cmd(source: SourceArg = None, scenario_variant: VariantOpt = None, json_out: JsonOpt = False) -> None:
+def finance_cmd(
+    source: SourceArg = None,
+    scenario_variant: VariantOpt = None,
+    json_out: JsonOpt = False,
+    replan: ReplanOpt = False,
+) -> None:
     """NPV, IRR, payback, MOIC, peak funding and levelised costs per tier and for the portfolio."""
-    src = plan_from_source(source, scenario_variant)
+    src = plan_from_source(source, scenario_variant, replan)
     sc, pf, label = src.scenario, src.finance, src.label
     from coredge.results import readable_finance
 
@@ -180,6 +202,7 @@ def risk_cmd(
     overwrite: OverwriteOpt = False,
     json_out: JsonOpt = False,
     yes: Annotated[bool, typer.Option("--yes", help="Run past the trial limit (see docs/reliability.md) after the estimate.")] = False,
+    replan: ReplanOpt = False,
 ) -> None:
     """Monte Carlo risk of a plan: NPV and IRR quantiles, probability of loss, tornado."""
     from coredge.cli.limits import check_trials
@@ -193,7 +216,7 @@ def risk_cmd(
         from coredge.files import check_out
 
         check_out(out, overwrite)
-    src = plan_from_source(source, scenario_variant)
+    src = plan_from_source(source, scenario_variant, replan, failure_check=False)
     sc, pf, label = src.scenario, src.finance, src.label
     check_trials(trials or sc.finance.risk.n_trials, len(pf.rows), yes)
     _say(f"Monte Carlo: {trials or sc.finance.risk.n_trials:,} trials x {len(pf.rows)} build phases")
@@ -255,6 +278,7 @@ def compare_cmd(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: runs/<scenario>-compare-<time>).")] = None,
     overwrite: OverwriteOpt = False,
     json_out: JsonOpt = False,
+    replan: ReplanOpt = False,
 ) -> None:
     """All-core vs edge-heavy vs blended on the same demand: money, SLO coverage, time, energy, carbon."""
     from coredge.files import check_out
@@ -266,7 +290,7 @@ def compare_cmd(
     sc, _ = check_source(scenario, scenario_variant)
     target = out if out is not None else default_run_dir(f"{sc.name}-compare", scenario_variant)
     check_out(target, overwrite)
-    results = compare_strategies(sc, progress=_say)
+    results = compare_strategies(sc, progress=_say, reuse_plans=not replan)
     table = comparison_table(results)
     table["scenario"] = sc.name
     table["variant"] = scenario_variant

@@ -21,6 +21,14 @@ import numpy as np
 import numpy.typing as npt
 
 from coredge.errors import InputError
+from coredge.finance.irr_newton import (
+    NEWTON_MAX_ITER,
+    NEWTON_RESTART_RATES,
+    NEWTON_START_RATE,
+    newton_certified,
+    no_bracket,
+)
+from coredge.finance.irr_newton import npv_and_slope as _npv_and_slope
 from coredge.units import discount_factors as units_discount_factors
 
 FloatArray = npt.NDArray[np.float64]
@@ -184,6 +192,21 @@ def _irr_grid(rate_min: float, rate_max: float) -> FloatArray:
     return np.unique(np.concatenate([grid, [0.0, rate_min, rate_max]]))
 
 
+@numba.njit(parallel=True, cache=True)
+def _sign_changes_kernel(flows: FloatArray, counts: npt.NDArray[np.int64]) -> None:
+    """Sign changes of each row, zeros skipped, as in `count_sign_changes`."""
+    for i in numba.prange(flows.shape[0]):
+        last = 0  # sign of the last non-zero flow (0: none yet, or NaN)
+        c = 0
+        for t in range(flows.shape[1]):
+            v = flows[i, t]
+            s = int(v > 0.0) - int(v < 0.0)
+            if v != 0.0:  # NaN too: it breaks the run (no change counted across it)
+                c += int(s * last < 0)
+                last = s
+        counts[i] = c
+
+
 def count_sign_changes(flows: npt.ArrayLike) -> npt.NDArray[np.int64]:
     """Number of sign changes along the last axis, zeros skipped (Descartes' rule bound on IRRs).
 
@@ -203,6 +226,12 @@ def count_sign_changes(flows: npt.ArrayLike) -> npt.NDArray[np.int64]:
     2
     """
     f = _as_flows(flows)
+    if f.ndim >= 1 and f.size > 0:
+        flat = np.ascontiguousarray(f.reshape(-1, f.shape[-1]))
+        counts = np.empty(flat.shape[0], dtype=np.int64)
+        _sign_changes_kernel(flat, counts)
+        out_fast: npt.NDArray[np.int64] = counts.reshape(f.shape[:-1])
+        return out_fast
     s = np.sign(f)
     # carry the last non-zero sign forward so that zeros are skipped
     idx = np.where(s != 0, np.arange(f.shape[-1]), 0)
@@ -211,18 +240,6 @@ def count_sign_changes(flows: npt.ArrayLike) -> npt.NDArray[np.int64]:
     changes = (filled[..., 1:] * filled[..., :-1]) < 0
     out: npt.NDArray[np.int64] = changes.sum(axis=-1).astype(np.int64)
     return out
-
-
-@numba.njit(cache=True, inline="always")
-def _npv_and_slope(row: FloatArray, rate: float) -> tuple[float, float]:
-    """NPV(rate) and dNPV/drate of one series by Horner's rule in x = 1/(1+rate)."""
-    x = 1.0 / (1.0 + rate)
-    p = 0.0
-    dp = 0.0
-    for t in range(row.size - 1, -1, -1):
-        dp = dp * x + p
-        p = p * x + row[t]
-    return p, -dp * x * x
 
 
 @numba.njit(cache=True)
@@ -311,6 +328,7 @@ def irr_detail(
     rate_max: float = IRR_RATE_MAX,
     tol: float = 1e-13,
     max_iter: int = 100,
+    count_roots: bool = True,
 ) -> IrrResult:
     """Internal rate of return of many cash-flow series at once, with diagnostics.
 
@@ -321,6 +339,15 @@ def irr_detail(
     zero on each side of zero is refined by Newton's method safeguarded by bisection (to a
     relative step of ``tol``), and the refined root with the smaller ``|r|`` is returned.
     The loop over series is compiled with numba and runs in parallel.
+
+    With ``count_roots=False`` most series skip the scan: Newton's method runs on all series at
+    once and a root it finds is kept where the grid values between ``-|r|`` and ``|r|`` show
+    that the scan would pick the same root (`coredge.finance.irr_newton`); the scan answers
+    only the rest (no convergence, ``|r| > 0.49``, grid values within rounding of zero). The
+    IRRs are the same as the scan's to the refinement tolerance; ``n_roots_found`` is then 1
+    for the series Newton answered (only the grid near zero was looked at), so `multiple`
+    flags only the series the scan answered. ``count_roots=True`` (default) scans every series
+    and counts all roots on the grid.
 
     Where no IRR is returned (NaN, ``exists`` False), ``reason`` says why:
 
@@ -343,7 +370,10 @@ def irr_detail(
     tol : float
         Relative step tolerance of the refinement [fraction].
     max_iter : int
-        Iteration cap of the refinement.
+        Iteration cap of the refinement (and of the Newton pass).
+    count_roots : bool
+        Scan every series and count its roots on the whole grid (True), or answer by Newton
+        where certified and scan only the rest (False, faster; same IRRs).
 
     Returns
     -------
@@ -366,9 +396,39 @@ def irr_detail(
     nsc = count_sign_changes(flat)
     grid = _irr_grid(rate_min, rate_max)
     k0 = int(np.flatnonzero(grid == 0.0)[0])
+    flat = np.ascontiguousarray(flat)
     out = np.empty(n)
     n_found = np.empty(n, dtype=np.int64)
-    _irr_kernel(np.ascontiguousarray(flat), grid, k0, tol, max_iter, out, n_found)
+    if count_roots or n == 0 or flat.shape[-1] < 2:
+        _irr_kernel(flat, grid, k0, tol, max_iter, out, n_found)
+    else:
+        todo = np.arange(n)
+        sub = flat
+        for start in (NEWTON_START_RATE, *NEWTON_RESTART_RATES):
+            o_sub = np.empty(todo.size)
+            newton_certified(
+                sub, grid, k0, rate_min, rate_max, 1e-14, min(max_iter, NEWTON_MAX_ITER), start,
+                o_sub,
+            )
+            done = np.isfinite(o_sub)
+            out[todo[done]] = o_sub[done]
+            n_found[todo[done]] = 1
+            keep = ~done & (nsc[todo] > 0)
+            todo, sub = todo[keep], sub[keep]
+            if todo.size < n // 1000:  # too few to be worth another pass
+                break
+        # series with one NPV sign on the whole grid: no bracket, no root (what the scan says)
+        none = np.empty(todo.size, dtype=np.bool_)
+        no_bracket(np.ascontiguousarray(flat[todo]), grid, k0, none)
+        out[todo[none]] = np.nan
+        n_found[todo[none]] = 0
+        rest = todo[~none]
+        if rest.size:
+            o_rest = np.empty(rest.size)
+            n_rest = np.empty(rest.size, dtype=np.int64)
+            _irr_kernel(np.ascontiguousarray(flat[rest]), grid, k0, tol, max_iter, o_rest, n_rest)
+            out[rest] = o_rest
+            n_found[rest] = n_rest
     # without a sign change no rate > -1 zeroes NPV, except for all-zero flows (every rate
     # does); report those as "no sign change" too
     out[nsc == 0] = np.nan
@@ -409,7 +469,7 @@ def irr(flows: npt.ArrayLike) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
     >>> round(float(r), 5), bool(ok)
     (-0.0955, True)
     """
-    res = irr_detail(flows)
+    res = irr_detail(flows, count_roots=False)
     return res.irr, res.exists
 
 

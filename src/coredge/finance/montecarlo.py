@@ -46,6 +46,11 @@ FloatArray = npt.NDArray[np.float64]
 RNG_BLOCK_TRIALS: Final = 1024
 """Trials drawn from one child seed; chunks are whole multiples of it."""
 
+CHUNK_CELLS: Final = 4_000_000
+"""Most trial x site cells evaluated at once [count]: a chunk holds fewer trials than
+``chunk_trials`` when the portfolio has many sites (at least one RNG block), so that its
+draws are not copied block by block into arrays of hundreds of MB."""
+
 VARIABLES: Final[dict[str, str]] = {
     "demand_growth": "demand_growth",
     "power_price": "power_price_mult",
@@ -116,6 +121,8 @@ class RiskSpec:
         Seed of ``numpy.random.SeedSequence``.
     chunk_trials : int
         Trials evaluated at once (rounded up to a multiple of `RNG_BLOCK_TRIALS`); bounds memory.
+        Fewer when trials x sites would exceed `CHUNK_CELLS`. NPVs, IRRs and loss probabilities
+        do not depend on it.
     """
 
     variables: tuple[UncertainVariable, ...] = field(default_factory=lambda: default_variables())
@@ -547,7 +554,7 @@ def run_monte_carlo(drivers: Drivers, spec: RiskSpec | None = None, with_tornado
     N = spec.n_trials
     n_blocks = -(-N // RNG_BLOCK_TRIALS)
     children = np.random.SeedSequence(spec.seed).spawn(n_blocks)
-    per_chunk = max(1, -(-spec.chunk_trials // RNG_BLOCK_TRIALS))
+    per_chunk = max(1, -(-min(spec.chunk_trials, CHUNK_CELLS // max(S, 1)) // RNG_BLOCK_TRIALS))
     port_flows = np.empty((N, T))
     tier_flows_all = np.empty((N, G, T))
     rates = np.empty(N)
@@ -562,8 +569,11 @@ def run_monte_carlo(drivers: Drivers, spec: RiskSpec | None = None, with_tornado
             f, r = _draw_block(spec, np.random.default_rng(children[b]), nb, site_tiers)
             parts.append(f)
             rate_parts.append(r if r is not None else np.full(nb, drivers.discount_rate))
-        fields = {k: np.concatenate([p[k] for p in parts]) for k in SHOCK_NEUTRAL}
-        rate = np.concatenate(rate_parts)
+        if len(parts) == 1:  # one block: its draws as they are
+            fields, rate = parts[0], rate_parts[0]
+        else:
+            fields = {k: np.concatenate([p[k] for p in parts]) for k in SHOCK_NEUTRAL}
+            rate = np.concatenate(rate_parts)
         lo = blocks[0] * RNG_BLOCK_TRIALS
         hi = lo + rate.size
         tf, snpv = evaluate_compiled(drivers, Shocks(**fields), rate)
@@ -576,8 +586,8 @@ def run_monte_carlo(drivers: Drivers, spec: RiskSpec | None = None, with_tornado
     disc = (1.0 + rates[:, None]) ** -t
     npv_ = (port_flows * disc).sum(axis=1)
     tier_npv = (tier_flows_all * disc[:, None, :]).sum(axis=2)
-    irr_ = irr_detail(port_flows).irr
-    tier_irr = irr_detail(tier_flows_all).irr
+    irr_ = irr_detail(port_flows, count_roots=False).irr
+    tier_irr = irr_detail(tier_flows_all, count_roots=False).irr
     base_flows, _ = evaluate_compiled(drivers, Shocks.neutral(1, S))
     base_npv = float((base_flows.sum(axis=1)[0] * (1.0 + drivers.discount_rate) ** -t).sum())
     return RiskResult(

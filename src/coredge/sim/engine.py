@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ import pandas as pd
 
 from coredge.errors import InputError
 from coredge.sim import kernel as K
+from coredge.sim.batch_means import slo_ci
 from coredge.sim.energy import J_PER_KWH, per_unit, site_class_energy_j
 from coredge.sim.hist import COARSE, N_BINS, N_COARSE, quantiles_ms
 from coredge.sim.policies import RoutingInputs, get_policy
@@ -297,6 +298,7 @@ def simulate(
     record: bool = False,
     progress: Callable[[int], None] | None = None,
     warmup_s: float = 0.0,
+    slo_batches: int = 0,
 ) -> SimResult:
     """Simulate a network spec request by request.
 
@@ -331,6 +333,12 @@ def simulate(
         servers and queues but are not counted, so a system that starts empty does not
         under-state waits. Times in the results (minutes, faults, ``horizon_s``) are measured
         from the end of the warm-up; ``requests`` and ``hours`` count after it.
+    slo_batches : int
+        With a request count and a finite SLO: split the counted requests into this many
+        batches of consecutive arrivals (the generation chunks, which do not change the
+        results) and add ``slo_ci`` to the summary, the batch-means 95 % confidence interval of
+        the SLO attainment overall and per class
+        (`coredge.sim.batch_means.batch_means_ci`). 0: none.
 
     Returns
     -------
@@ -461,14 +469,12 @@ def simulate(
     done = 0
     rec_parts: list[pd.DataFrame] = []
     last_t_ms = 0.0
-    while True:
-        n = chunk_size if target is None else min(chunk_size, target - done)
-        if n <= 0:
-            break
-        ch = src.next_chunk(n, t_end_ms)
+    if slo_batches > 0 and target is not None:
+        chunk_size = max(1, -(-target // slo_batches))
+    batch_counts: list[npt.NDArray[np.int64]] = []  # (classes, 2): arrivals, SLO met, cumulative
+    chunks = _prefetched(src, chunk_size, target, t_end_ms)
+    for ch in chunks:
         m = len(ch.arr_ms)
-        if m == 0:
-            break
         if warm_ms > 0:
             ch.arr_ms = ch.arr_ms - warm_ms
         last_t_ms = float(ch.arr_ms[-1])
@@ -492,6 +498,8 @@ def simulate(
                 "latency_ms": rt + rec_wait + sv,
             }))
         done += m
+        if slo_batches > 0:
+            batch_counts.append(acc.class_i[:, [K.G_ARR, K.G_SLO_MET]].copy())
         if progress is not None:
             progress(done)
     wall_s = time.perf_counter() - t_wall
@@ -499,12 +507,63 @@ def simulate(
     res = _result(spec, pol.name, seed, acc, servers, qlim, n_class, src, horizon_ms, wall_s,
                   has_slo, fa, rec_parts if record else None)
     res.summary["warmup_s"] = warmup_s
+    if has_slo and len(batch_counts) >= 2:
+        res.summary["slo_ci"] = slo_ci(batch_counts, src.class_ids)
     all_bursts = [*spec.bursts, *bursts]
     if all_bursts:
         res.summary["bursts"] = [b.model_dump(exclude_none=True) for b in all_bursts]
     if spec.sites[0].power is not None:
         _add_energy(res, spec, acc, servers, src, horizon_ms, set(samplers or {}))
     return res
+
+
+def _prefetched(
+    src: TrafficSource, chunk_size: int, target: int | None, t_end_ms: float
+) -> Iterator[Any]:
+    """The counted chunks of `src`, in order, generated one chunk ahead in a second thread.
+
+    Generation (numpy, mostly outside the GIL) then overlaps the kernel (compiled without the
+    GIL), so the two use both cores; the chunks and their order are exactly those of generating
+    them in turn (the source is drawn by one thread only, in the same sequence of calls)."""
+    import queue
+    import threading
+
+    q: queue.Queue[Any] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def produce() -> None:
+        done = 0
+        try:
+            while not stop.is_set():
+                n = chunk_size if target is None else min(chunk_size, target - done)
+                if n <= 0:
+                    break
+                ch = src.next_chunk(n, t_end_ms)
+                if len(ch.arr_ms) == 0:
+                    break
+                done += len(ch.arr_ms)
+                q.put(ch)
+            q.put(None)
+        except BaseException as exc:  # handed to the consumer, raised there
+            q.put(exc)
+
+    worker = threading.Thread(target=produce, name="coredge-traffic", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = q.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                worker.join(0.01)
 
 
 def _add_energy(res: SimResult, spec: NetworkSpec, acc: _Accumulators,

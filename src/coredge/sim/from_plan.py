@@ -86,6 +86,12 @@ stable pool reach their stationary level within a few service times."""
 DEFAULT_REQUESTS: int = 1_000_000
 """Counted requests of `simulate_plan` and `coredge simulate RUN_DIR` by default."""
 
+SLO_BATCHES: int = 20
+"""Batches of the batch-means confidence intervals of the busy hour's SLO attainment [count]:
+with the default `HORIZON_S` each batch spans 15 s of counted time (about the mean service of
+the interactive classes; the longest classes' batches are correlated, so their intervals are
+on the narrow side)."""
+
 SEP = "|"
 """Separator of plan site id and class id in pool ids (``"<site_id>|<class_id>"``)."""
 
@@ -573,7 +579,9 @@ def simulate_plan(
     Returns
     -------
     SimResult
-        ``summary`` gains ``plan_year``, ``scale``, ``failed_site``; ``sites`` has one row per
+        ``summary`` gains ``plan_year``, ``scale`` (= ``pool_scale``: the factor on rates and
+        slots), ``window_s`` (counted simulated time), ``failed_site`` and ``slo_ci`` (batch
+        means, `SLO_BATCHES` batches); ``sites`` has one row per
         pool (``"<site_id>|<model>|tp<N>"``) and `plan_site_table` aggregates them per plan site.
     """
     ps = plan_sim(inputs, plan, year_index, requests, policy=policy, scale=scale)
@@ -584,9 +592,11 @@ def simulate_plan(
             known = sorted(set(ps.pool_site))
             raise InputError.of("fail_site", fail_site, "a plan site with inference pools: " + ", ".join(known[:10]) + ("..." if len(known) > 10 else ""))
         all_faults += [FaultSpec(site=p, at_s=0.0, for_s=1e12) for p in pools]
-    res = simulate(ps.spec, requests=requests, seed=seed, faults=all_faults, warmup_s=ps.warmup_s)
+    res = simulate(ps.spec, requests=requests, seed=seed, faults=all_faults, warmup_s=ps.warmup_s,
+                   slo_batches=SLO_BATCHES)
     res.summary.update({"plan_year": ps.year, "scale": ps.scale, "failed_site": fail_site,
-                        "busy_hour_rate_per_s": ps.rate_per_s})
+                        "busy_hour_rate_per_s": ps.rate_per_s, "pool_scale": ps.scale,
+                        "window_s": res.summary.get("horizon_s")})
     return res
 
 

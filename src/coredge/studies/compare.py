@@ -15,6 +15,8 @@ prices, hardware), planned and costed by the ordinary pipeline, then priced by
 from __future__ import annotations
 
 import math
+import os
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -120,12 +122,14 @@ def compare_strategies(
     strategies: Mapping[str, Mapping[str, Any]] | None = None,
     progress: Callable[[str], None] | None = None,
     reuse: Mapping[str, Any] | None = None,
+    reuse_plans: bool = False,
+    workers: int | None = None,
 ) -> list[StrategyResult]:
     """Plan, cost and price each strategy on the scenario's demand.
 
-    Each strategy is planned once (`coredge.pipeline.execute` with
-    `coredge.pipeline.PLAN_AND_FINANCE`): no column of the comparison comes from the busy-hour
-    or training simulation, so neither is run; the financials of that one plan give the row.
+    Each strategy is planned once (`plan_strategy`): no column of the comparison comes from the
+    busy-hour or training simulation, so neither is run; the financials of that one plan give
+    the row (``plan_reused`` says whether the plan came from the plan store).
 
     Parameters
     ----------
@@ -138,28 +142,82 @@ def compare_strategies(
     reuse : mapping, optional
         Strategy name -> a `coredge.pipeline.RunResult` already computed for it (e.g. the run of
         the scenario as given for ``blended``, whose override is empty): not planned again.
+    reuse_plans : bool
+        Take each strategy's plan from the plan store (`coredge.plan.cache`) when an earlier
+        command planned the same strategy scenario with the same settings and code (a
+        ``coredge run`` of the scenario as given supplies ``blended``'s).
+    workers : int, optional
+        Processes planning strategies at the same time; default one per strategy to plan, at
+        most one per CPU. The planner (HiGHS) uses about one core, so on an otherwise idle
+        machine each strategy gets the CPU it would get planned alone; 1 plans them in turn in
+        this process.
 
     Returns
     -------
     list of StrategyResult
         In the order of `strategies`.
     """
-    from coredge.pipeline import PLAN_AND_FINANCE, execute
-
     say = progress or (lambda _m: None)
-    out: list[StrategyResult] = []
-    for name, override in (strategies or STRATEGIES).items():
+    todo: dict[str, Mapping[str, Any]] = {}
+    done: dict[str, StrategyResult] = {}
+    order = list((strategies or STRATEGIES).items())
+    for name, override in order:
         known = (reuse or {}).get(name)
         if known is not None and known.finance is not None:
-            s, res = known.scenario, known
+            pf = known.finance
+            done[name] = StrategyResult(name, known.scenario, pf, strategy_row(known, pf), known.coverage)
         else:
-            s = strategy_scenario(sc, override, name)
+            todo[name] = override
+    if reuse_plans:  # strategies the plan store holds: priced here, no worker needed
+        from coredge.plan.cache import has_plan, plan_key
+
+        for name in list(todo):
+            s = strategy_scenario(sc, todo[name], name)
+            if has_plan(plan_key(s, s.planning.planner, None, None)):
+                done[name] = plan_strategy(sc, name, todo.pop(name), True, say)
+    n_workers = min(len(todo), os.cpu_count() or 1) if workers is None else max(1, min(workers, len(todo)))
+    if n_workers <= 1:
+        for name, override in todo.items():
             say(f"strategy {name}: planning")
-            res = execute(s, name, compute=PLAN_AND_FINANCE)
-        pf = res.finance
-        assert pf is not None  # PLAN_AND_FINANCE computes it
-        out.append(StrategyResult(name, s, pf, strategy_row(res, pf), res.coverage))
-    return out
+            done[name] = plan_strategy(sc, name, override, reuse_plans, say)
+    elif todo:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        say(f"planning {len(todo)} strategies in {n_workers} processes: {', '.join(todo)}")
+        t0 = time.perf_counter()
+        with ProcessPoolExecutor(n_workers, mp_context=mp.get_context("spawn")) as pool:
+            futs = {
+                pool.submit(plan_strategy, sc, name, override, reuse_plans, None): name
+                for name, override in todo.items()
+            }
+            for fut in as_completed(futs):
+                name = futs[fut]
+                done[name] = fut.result()
+                src = "stored plan" if done[name].row.get("plan_reused") else "planned"
+                say(f"strategy {name}: {src} ({time.perf_counter() - t0:.0f} s)")
+    return [done[name] for name, _ in order]
+
+
+def plan_strategy(
+    sc: Scenario,
+    name: str,
+    override: Mapping[str, Any],
+    reuse_plans: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> StrategyResult:
+    """Plan, cost and price one strategy (`coredge.pipeline.execute` with
+    `coredge.pipeline.MONEY_ONLY`); a module-level function so that a worker process can
+    run it."""
+    from coredge.pipeline import MONEY_ONLY, execute
+
+    s = strategy_scenario(sc, override, name)
+    res = execute(s, name, progress=progress, compute=MONEY_ONLY, reuse_plan=reuse_plans)
+    pf = res.finance
+    assert pf is not None  # MONEY_ONLY computes it
+    row = strategy_row(res, pf)
+    row["plan_reused"] = bool(res.summary.get("plan_source", {}).get("reused", False))
+    return StrategyResult(name, s, pf, row, res.coverage)
 
 
 def comparison_table(results: list[StrategyResult]) -> dict[str, Any]:
@@ -185,6 +243,7 @@ __all__ = [
     "StrategyResult",
     "compare_strategies",
     "comparison_table",
+    "plan_strategy",
     "strategy_row",
     "strategy_scenario",
 ]
