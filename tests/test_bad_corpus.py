@@ -1,6 +1,7 @@
 """The bad-input corpus (tests/data/bad/cases.yaml): every bad scenario, CSV, network spec,
 OR-Library file, damaged run directory and CLI flag exits with its code (2) and a message holding
-the expected substrings, never a traceback or an internal error."""
+the expected substrings, never a traceback or an internal error. Every bad scenario file goes
+through both `coredge validate` and `coredge run`, and they agree (one gate)."""
 
 from __future__ import annotations
 
@@ -65,3 +66,38 @@ def test_bad_input_case(case: dict[str, Any], tmp_path: Path, request: pytest.Fi
     for s in case["expect"]:
         assert s in flat, (s, msg)
     assert not (tmp_path / "out").exists()  # nothing written for bad input
+
+
+GATED = [c for c in CASES if c["id"].split("-", 1)[0] in ("scenario", "csv")
+         and c["argv"][0] in ("validate", "run")]
+"""Cases that are a bad scenario file: `validate` and `run` must reject each alike."""
+
+
+def _problem_lines(text: str) -> list[str]:
+    return sorted(" ".join(line.split()) for line in text.replace("│", " ").splitlines()
+                  if line.strip().startswith("- "))
+
+
+def test_every_scenario_case_goes_through_the_gate() -> None:
+    assert len(GATED) >= 50
+
+
+@pytest.mark.parametrize("case", GATED, ids=[c["id"] for c in GATED])
+def test_validate_and_run_agree(case: dict[str, Any], tmp_path: Path) -> None:
+    """The scenario file of the case is rejected by both commands with the same problems."""
+    path = case["argv"][1].replace("{bad}", str(BAD)).replace("{tmp}", str(tmp_path))
+    val = run_cli("validate", path)
+    flagged = {line.split(".")[1].split(":")[0] for line in _problem_lines(val.stderr)
+               if line.startswith("- variants.")}
+    # a bad variant is rejected when it is the one run (validate checks them all)
+    variant = ["--scenario-variant", flagged.pop()] if len(flagged) == 1 else []
+    run = run_cli("run", path, *variant, "--out", str(tmp_path / "out"))
+    for res in (val, run):
+        msg = res.stderr + res.stdout
+        flat = " ".join(msg.replace("│", " ").split())
+        assert res.returncode == case["exit"], msg
+        assert "Traceback" not in msg and "internal error" not in msg, msg
+        for s in case["expect"]:
+            assert s in flat, (s, msg)
+    assert _problem_lines(val.stderr) == _problem_lines(run.stderr)
+    assert not (tmp_path / "out").exists()

@@ -18,6 +18,7 @@ from coredge.files import MARKER, atomic_dir, write_json
 from coredge.finance.from_plan import financials_from_plan
 from coredge.inputs.build import Inputs, build_inputs
 from coredge.plan.costing import site_costs
+from coredge.plan.preflight import gate
 from coredge.plan.result import Plan, coverage_by_class
 from coredge.results import RunResult, run_warnings, sim_summary, summarise, tier_table
 from coredge.scenario.schema import Scenario
@@ -121,7 +122,9 @@ def execute(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     say("building demand points, candidates and loads")
-    inputs = build_inputs(sc)
+    findings = gate(sc)  # every pre-solve check at once (`coredge validate` runs the same)
+    findings.raise_errors(f"scenario {sc.name} cannot be run")
+    inputs = findings.inputs if findings.inputs is not None else build_inputs(sc)
     timings["inputs_s"] = time.perf_counter() - t0
     say(f"planning {inputs.n_points} demand points x {inputs.n_classes} classes over {len(inputs.candidates)} candidates")
     t1 = time.perf_counter()
@@ -155,12 +158,21 @@ def execute(
         training = training_from_plan(inputs, plan, seed=sc.seed)
         timings["training_sim_s"] = time.perf_counter() - t3
         summary["training_simulation"] = training.summary
-    summary["warnings"] = run_warnings(inputs, plan, summary)
+    summary["warnings"] = with_gate_warnings(run_warnings(inputs, plan, summary), findings.warnings)
     timings["total_s"] = time.perf_counter() - t0
     summary["timings_s"] = timings
     return RunResult(
         sc, variant, inputs, plan, costs, fin, coverage, summary, timings, sim, whatif, training
     )
+
+
+def with_gate_warnings(
+    warnings: list[dict[str, Any]], gate_warnings: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The run's warnings plus the gate's (`coredge.plan.preflight`) about a class or training
+    the run's own warnings do not already report unserved."""
+    told = {str(w.get("class")) for w in warnings if w.get("kind") == "unserved"}
+    return [*warnings, *(w for w in gate_warnings if str(w.get("class")) not in told)]
 
 
 def simulate_busy_hour(

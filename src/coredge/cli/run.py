@@ -111,14 +111,15 @@ def _execute_and_write(
     `compare`, the strategy comparison (`coredge.studies.compare`) goes into the same report."""
     from coredge.files import check_out
     from coredge.pipeline import execute, write_run
-    from coredge.scenario.load import load_scenario
+    from coredge.plan.preflight import check_source
     from coredge.store import default_run_dir
 
     say = _progress(False)
-    sc = load_scenario(scenario, variant)
+    sc, findings = check_source(scenario, variant)  # the same gate as `coredge validate`
     target = out if out is not None else default_run_dir(sc.name, variant)
     check_out(target, overwrite)  # refuse a folder that is not ours before any work
     say(f"scenario {sc.name}" + (f" (variant {variant})" if variant else ""))
+    print_gate_warnings(findings.warnings)
     res = execute(sc, variant, progress=say, **planner)
     table = None
     if compare:
@@ -132,29 +133,39 @@ def _execute_and_write(
         print_summary(res.summary)
 
 
+def print_gate_warnings(warnings: list[dict[str, Any]]) -> None:
+    """The gate's warnings (`coredge.plan.preflight`), loud, on stderr."""
+    for w in warnings:
+        err_console.print(Text("warning: ", style="bold yellow") + Text(str(w["message"])))
+
+
 @app.command("validate")
 def validate_cmd(
     scenario: Annotated[str, typer.Argument(help="Scenario YAML file or built-in name.")],
     json_out: JsonOpt = False,
 ) -> None:
-    """Check a scenario (base and every variant); report every problem (exit 2 if any)."""
-    from coredge.inputs.build import build_demand_points
-    from coredge.scenario.load import validate_file
+    """Run every check `coredge run` makes before solving, on the base and every variant:
+    schema, semantics, data (tariffs, grid carbon, demand points), reachability of each class,
+    training hosting; report every problem at once (exit 2 if any) and every warning."""
+    from coredge.plan.preflight import check_file
 
-    base, variants = validate_file(scenario)
-    for label, sc in [("base", base), *variants.items()]:
-        try:
-            build_demand_points(sc)
-        except InputError as exc:
-            raise InputError(exc.problems, context=f"invalid scenario ({label}): {exc.context}") from None
+    base, variants, findings = check_file(scenario)
+    warnings = [
+        {**w, "scenario": label} for label, f in findings.items() for w in f.warnings
+    ]
     if json_out:
-        emit_json({"valid": True, "scenario": base.name, "variants": list(variants)})
-    else:
-        console.print(
-            f"[green]ok[/]: scenario '{base.name}' is valid"
-            + (f" with variants: {', '.join(variants)}" if variants else ""),
-            markup=True,
-        )
+        emit_json({"valid": True, "scenario": base.name, "variants": list(variants),
+                   "warnings": warnings})
+        return
+    for w in warnings:
+        prefix = "" if w["scenario"] == "base" else f"(variant {w['scenario']}) "
+        console.print(Text("warning: ", style="bold yellow") + Text(prefix + str(w["message"])))
+    console.print(
+        f"[green]ok[/]: scenario '{escape(base.name)}' is valid"
+        + (f" with variants: {escape(', '.join(variants))}" if variants else "")
+        + (f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else ""),
+        markup=True,
+    )
 
 
 @app.command("scenarios")

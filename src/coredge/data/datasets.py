@@ -151,6 +151,29 @@ DATASETS: list[DatasetInfo] = [
         "CC-BY-4.0 (GeoNames)",
     ),
     DatasetInfo(
+        "geonames_features",
+        "geonames_features.csv",
+        "GeoNames feature code (PPLX = section of a populated place) and admin2-4 codes of the "
+        "non-US cities near a larger city (for dropping city sections from demand points)",
+        "GeoNames cities15000 dump of 2012-06 (copy in the public repository "
+        "CliveEvans/lucene-spike), made by scripts/geonames_features.py",
+        "2012",
+        "codes (no unit)",
+        "CC-BY-4.0 (GeoNames)",
+    ),
+    DatasetInfo(
+        "city_limits",
+        "city_limits.csv",
+        "Published population and land area of the largest city of eleven countries and Hamburg "
+        "(city limits for dropping districts; reference populations for the demand test)",
+        "national and city statistics offices (one per row: Destatis/Amt fuer Statistik "
+        "Berlin-Brandenburg, Statistikamt Nord, INSEE, ONS, Statistics Bureau of Japan, INE, "
+        "Statistics Canada, Census of India, US Census Bureau, GUS, KNBS, City of Helsinki)",
+        "2011-2022",
+        "persons; km2",
+        "official statistics (facts), reuse with attribution",
+    ),
+    DatasetInfo(
         "training_power",
         "training_power.csv",
         "Average system power per accelerator at training load (run and node measurements, "

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from coredge.errors import InputError
+from coredge.errors import InputError, Problem
 from coredge.inputs.capacity import (  # noqa: F401  (re-exported: the capacity API as before)
     TP_DEGREES,
     ClassCapacity,
@@ -224,29 +224,38 @@ def _tariffs(sc: Scenario, states: pd.Series, countries: pd.Series) -> tuple[np.
     price = np.empty(len(states))
     carbon = np.empty(len(states))
     fixed = sc.economics.electricity_price_usd_per_mwh
+    problems: dict[str, Problem] = {}  # one problem per missing tariff, not per site
     for i, (st, cc) in enumerate(zip(states, countries, strict=True)):
         us = cc in ("US", "USA", "")
         if us and not st and fixed is None:
-            raise InputError.of(
+            problems.setdefault("", Problem(
                 "economics.electricity_price_usd_per_mwh",
                 None,
                 "a price [USD/MWh], or a 'state' column in the demand CSV: a site "
                 "is not near any US state, so no built-in tariff applies",
-            )
-        if fixed is not None:
+            ))
+            price[i] = np.nan
+        elif fixed is not None:
             price[i] = fixed
         elif us:
             price[i] = state_price_usd_per_mwh(st, sc.economics.electricity_sector)
         else:
-            raise InputError.of(
+            problems.setdefault(str(cc), Problem(
                 "economics.electricity_price_usd_per_mwh",
                 None,
                 f"a price [USD/MWh]: built-in tariffs cover US states only (site in {cc})",
-            )
-        if us and not st:
-            carbon[i] = country_gco2_per_kwh("USA")
-        else:
-            carbon[i] = state_gco2_per_kwh(st) if us else country_gco2_per_kwh(_iso3(cc))
+            ))
+            price[i] = np.nan
+        try:
+            if us and not st:
+                carbon[i] = country_gco2_per_kwh("USA")
+            else:
+                carbon[i] = state_gco2_per_kwh(st) if us else country_gco2_per_kwh(_iso3(cc))
+        except InputError as exc:
+            for p in exc.problems:
+                problems.setdefault(f"carbon:{cc}:{st}:{p.field}", p)
+    if problems:
+        raise InputError(list(problems.values()), "missing tariff or grid data")
     return price, carbon
 
 

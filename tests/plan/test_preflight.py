@@ -1,0 +1,86 @@
+"""The one gate (`coredge.plan.preflight`): `coredge validate` runs every check `coredge run`
+makes before solving, reports every problem at once, and warns about what the run goes ahead with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from coredge.plan.preflight import gate
+from coredge.scenario.load import load_scenario
+from coredge_testing import run_cli
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "scenarios"
+GERMANY_FRANCE = DATA / "germany_france.yaml"
+
+FOUR_MISTAKES = """
+name: four-mistakes
+demand: {source: cities, countries: [DE], min_population: 200000}
+planning: {planner: simplex}
+candidates: {core_regions: [atlantis]}
+workloads:
+  voice-agent: {tpot_target_ms: 0.01}
+"""
+"""A schema error (planner), a semantic one (unknown core region), a data one (no electricity
+price for Germany) and a serving one (a TPOT target no accelerator meets)."""
+
+
+def _problems(text: str) -> list[str]:
+    return sorted(" ".join(line.split()) for line in text.replace("│", " ").splitlines()
+                  if line.strip().startswith("- "))
+
+
+def test_four_mistakes_in_one_validate_call(tmp_path: Path) -> None:
+    p = tmp_path / "four.yaml"
+    p.write_text(FOUR_MISTAKES, encoding="utf-8")
+    val = run_cli("validate", str(p))
+    assert val.returncode == 2, val.stderr
+    flat = " ".join(val.stderr.split())
+    for field in ("planning.planner", "candidates.core_regions[0]", "workloads.voice-agent:",
+                  "economics.electricity_price_usd_per_mwh"):
+        assert field in flat, (field, val.stderr)
+    assert "(4 problems)" in flat
+    run = run_cli("run", str(p), "--out", str(tmp_path / "out"))
+    assert run.returncode == 2
+    assert _problems(run.stderr) == _problems(val.stderr)
+    assert not (tmp_path / "out").exists()
+
+
+def test_validate_rejects_a_missing_electricity_price(tmp_path: Path) -> None:
+    """Outside the US there is no built-in tariff: `run` has always rejected this; now `validate` does."""
+    p = tmp_path / "noprice.yaml"
+    p.write_text(GERMANY_FRANCE.read_text(encoding="utf-8").replace(
+        "economics:\n  electricity_price_usd_per_mwh: 150.0\n", ""), encoding="utf-8")
+    val = run_cli("validate", str(p))
+    assert val.returncode == 2
+    flat = " ".join(val.stderr.split())
+    assert "economics.electricity_price_usd_per_mwh" in flat and "site in DE" in flat and "site in FR" in flat
+
+
+def test_germany_france_validates_with_a_loud_training_warning() -> None:
+    val = run_cli("validate", str(GERMANY_FRANCE), "--json")
+    assert val.returncode == 0, val.stderr
+    import json
+
+    out = json.loads(val.stdout.strip().splitlines()[-1])
+    assert out["valid"] is True
+    train = [w for w in out["warnings"] if w["kind"] == "training_unhostable" and w["scenario"] == "base"]
+    assert len(train) == 1
+    sc = load_scenario(GERMANY_FRANCE)
+    f = gate(sc)
+    assert f.errors == [] and f.inputs is not None
+    final = float(f.inputs.training_mw[-1])
+    assert train[0]["worst_year"] == sc.horizon.years[-1]
+    assert 0 < train[0]["unserved_mw"] <= final + 1e-9
+    assert f"{train[0]['unserved_mw']:,.0f} MW" in train[0]["message"]
+    text = run_cli("validate", str(GERMANY_FRANCE))
+    assert "warning:" in text.stdout and "training:" in text.stdout and "cannot be hosted" in text.stdout
+
+
+def test_gate_passes_the_default_scenario_without_errors() -> None:
+    """The US campuses host all training once they are online (before, lead times leave it unserved)."""
+    sc = load_scenario("us")
+    f = gate(sc)
+    assert f.errors == [] and f.inputs is not None
+    for w in f.warnings:
+        if w["kind"] == "training_unhostable":
+            assert sc.horizon.years[-1] not in w["years"]
