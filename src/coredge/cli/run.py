@@ -150,8 +150,10 @@ def validate_cmd(
     from coredge.plan.preflight import check_file
 
     base, variants, findings = check_file(scenario)
-    warnings = [
+    base_said = {str(w["message"]) for w in findings["base"].warnings} if "base" in findings else set()
+    warnings = [  # a variant's warning the base already gives is said once
         {**w, "scenario": label} for label, f in findings.items() for w in f.warnings
+        if label == "base" or str(w["message"]) not in base_said
     ]
     if json_out:
         emit_json({"valid": True, "scenario": base.name, "variants": list(variants),

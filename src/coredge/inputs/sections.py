@@ -21,8 +21,9 @@ city it is a section of, by three rules (each over points of the same country, w
    name another municipality than the city's, or, where the city has no code below admin1, as a
    populated place at all (Tokyo's separate cities such as Chofu and Musashino). For other
    cities of at least `CITY_MIN_POPULATION` the radius follows from the population at
-   `ASSUMED_DENSITY_PER_KM2`, and only points GeoNames did not list as cities in 2012 are
-   dropped (Barcelona's districts and barris, added since, but not L'Hospitalet); the same
+   `ASSUMED_DENSITY_PER_KM2`, and only points GeoNames did not list as cities in 2012 and that
+   hold at most `DISTRICT_MAX_SHARE` of the city's people are dropped (Barcelona's districts and
+   barris, but not L'Hospitalet; Shanghai's districts, but not Caloocan next to Quezon City); the same
    applies beyond the published radius of a listed city (Tokyo's Ota ward, 14.4 km from the
    city's point, past the 14.1 km equal-area radius of the 23 wards).
 
@@ -68,6 +69,12 @@ ASSUMED_DENSITY_PER_KM2 = 3_000.0
 cities listed there (Hamburg 2,600, Warsaw 3,600, Berlin 3,800, Toronto 4,400, London 5,600 per
 km2 of land; their rows) so that the radius errs large; it applies only to points GeoNames did not
 list as cities in 2012, which near a big city are districts and neighbourhoods added since."""
+
+DISTRICT_MAX_SHARE = 0.25
+"""Largest share of a city's people one of its districts holds, for the cities rule 3 estimates
+[fraction]. From the sections found in the cities of ``city_limits.csv``: the largest is Hamburg's
+Wandsbek, 411,422 of 1,973,896 (21%; GeoNames); Tokyo's Setagaya holds 10%, Berlin's largest
+borough under 5%. A larger neighbour (Caloocan next to Quezon City, 56%) is a city of its own."""
 
 SECTION_CODE = "PPLX"
 """GeoNames feature code of a section of a populated place."""
@@ -123,14 +130,16 @@ def _own_municipality(child: int, parent: int, feats: pd.DataFrame) -> bool:
 
 
 def _within_city_limits(
-    child: int, parent: int, dist_km: float, parent_pop: float, radius: dict[int, float],
-    feats: pd.DataFrame,
+    child: int, parent: int, dist_km: float, child_pop: float, parent_pop: float,
+    radius: dict[int, float], feats: pd.DataFrame,
 ) -> bool:
     """Rule 3: the child lies within the parent city's limits and is not a place of its own."""
     if parent in radius and dist_km <= radius[parent] and not _own_municipality(child, parent, feats):
         return True  # within published city limits
     if (parent_pop < CITY_MIN_POPULATION and parent not in radius) or child in feats.index:
         return False
+    if child_pop > DISTRICT_MAX_SHARE * parent_pop:
+        return False  # too large a share of the city's people to be one of its districts
     return dist_km <= min(SECTION_MAX_KM, math.sqrt(parent_pop / (math.pi * ASSUMED_DENSITY_PER_KM2)))
 
 
@@ -196,7 +205,9 @@ def section_parents(
             parent[i], rule[i] = j, "feature_code"
         elif _name_says_section(str(names[i]), str(names[j])):
             parent[i], rule[i] = j, "name"
-        elif a1[i] == a1[j] and _within_city_limits(int(gid[i]), int(gid[j]), dist, pop[j], radius, feats):
+        elif a1[i] == a1[j] and _within_city_limits(
+            int(gid[i]), int(gid[j]), dist, float(pop[i]), float(pop[j]), radius, feats
+        ):
             parent[i], rule[i] = j, "city_limits"
     # a section of a section belongs to the root city (the chain ends: parents are more populous)
     for i in np.flatnonzero(parent >= 0):
@@ -208,6 +219,7 @@ def section_parents(
 __all__ = [
     "ASSUMED_DENSITY_PER_KM2",
     "CITY_MIN_POPULATION",
+    "DISTRICT_MAX_SHARE",
     "SECTION_CODE",
     "SECTION_MAX_KM",
     "SUBDIVISION_WORDS",

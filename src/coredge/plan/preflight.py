@@ -26,6 +26,7 @@ Examples
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,12 +62,17 @@ class Findings:
         ``unreachable``).
     inputs : Inputs or None
         The planner's inputs, when they could be built (reused by `coredge.pipeline.execute`).
+    stages : list of str
+        The stages that failed, in words (``missing tariff or grid data``), for the message.
+    seconds : float
+        Wall time the checks took, building the inputs included [s].
     """
 
     errors: list[Problem] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
     inputs: Inputs | None = None
     stages: list[str] = field(default_factory=list)
+    seconds: float = 0.0
 
     def raise_errors(self, context: str = "scenario cannot be run") -> None:
         """Raise one `InputError` with every error, if there is any."""
@@ -106,6 +112,7 @@ def gate(sc: Scenario) -> Findings:
     """
     if _LAST and _LAST[0][0] is sc:
         return _LAST[0][1]
+    t0 = time.perf_counter()
     errors: list[Problem] = []
     stages: list[str] = []
     inputs: Inputs | None = None
@@ -122,9 +129,10 @@ def gate(sc: Scenario) -> Findings:
     warnings: list[dict[str, Any]] = []
     if inputs is not None:
         fac = build_facilities(inputs)
-        errors.extend(_reach_checks(inputs, fac, warnings))
-        warnings.extend(_training_checks(inputs, fac))
-    out = Findings(_dedupe(errors), warnings, inputs if not errors else None, stages)
+        warnings.extend(_reach_warnings(inputs, fac))
+        warnings.extend(_training_warnings(inputs, fac))
+    out = Findings(_dedupe(errors), warnings, inputs if not errors else None, stages,
+                   time.perf_counter() - t0)
     _LAST[:] = [(sc, out)]
     return out
 
@@ -140,15 +148,15 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-def _reach_checks(inputs: Inputs, fac: Facilities, warnings: list[dict[str, Any]]) -> list[Problem]:
+def _reach_warnings(inputs: Inputs, fac: Facilities) -> list[dict[str, Any]]:
     """Classes whose load no candidate (of a tier serving them) can reach within budget.
 
     Warnings, not errors: the plan still runs and leaves that load unserved (the strategy
-    comparison's all-core plan of a scenario whose campuses come online late, for instance);
-    the list of errors stays for checks that stop a run.
+    comparison's all-core plan of a scenario whose campuses come online late, for instance).
     """
     from coredge.plan.reach import class_pairs, tier_serves
 
+    warnings: list[dict[str, Any]] = []
     lat = fac.table["lat"].to_numpy(dtype=np.float64)
     lon = fac.table["lon"].to_numpy(dtype=np.float64)
     for k, cid in enumerate(inputs.classes):
@@ -177,10 +185,10 @@ def _reach_checks(inputs: Inputs, fac: Facilities, warnings: list[dict[str, Any]
                 "message": f"{cid}: {share_out:.1%} of its load is beyond every candidate site's "
                            f"reach within its {budget:g} ms budget and will go unserved",
             })
-    return []
+    return warnings
 
 
-def _training_checks(inputs: Inputs, fac: Facilities) -> list[dict[str, Any]]:
+def _training_warnings(inputs: Inputs, fac: Facilities) -> list[dict[str, Any]]:
     """The training load the core candidates cannot host, per year (a warning, not an error)."""
     training = np.asarray(inputs.training_mw, dtype=np.float64)
     if not (training > 0).any():
@@ -197,6 +205,8 @@ def _training_checks(inputs: Inputs, fac: Facilities) -> list[dict[str, Any]]:
     worst = int(np.argmax(short))
     n_core = int(np.unique(fac.site[fac.serves_training & (fac.online_year <= years[-1])]).size)
     first = years[int(np.flatnonzero(bad)[0])]
+    core_years = fac.online_year[fac.serves_training]
+    first_online = int(core_years.min()) if core_years.size else 0
     return [{
         "kind": "training_unhostable", "class": "training", "years": [years[i] for i in np.flatnonzero(bad)],
         "worst_year": years[worst], "unserved_mw": float(short[worst]),
@@ -204,8 +214,9 @@ def _training_checks(inputs: Inputs, fac: Facilities) -> list[dict[str, Any]]:
         "message": (
             f"training: {short[worst]:,.0f} MW of {training[worst]:,.0f} MW cannot be hosted in "
             f"{years[worst]} (unserved from {first}): "
-            + (f"the {n_core} core candidate(s) hold at most {cap[worst]:,.0f} MW IT at their grid "
-               "and size limits" if n_core else
+            + (f"the core candidates online by then hold at most {cap[worst]:,.0f} MW IT at their "
+               f"grid and size limits (the first of {n_core} comes online in {first_online})"
+               if n_core else
                "no candidate site can hold one core campus module online within the horizon "
                "(outside the US the candidates are cities, with an edge-sized grid connection); "
                "add existing_sites of tier core, or lower training.it_mw_start")

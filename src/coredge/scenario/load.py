@@ -256,20 +256,23 @@ def _resolve_source(source: str | Path | None) -> tuple[Path, str]:
     return path, path.stem
 
 
-def _prune(data: dict[str, Any], loc: tuple[Any, ...]) -> bool:
-    """Delete the deepest mapping key on `loc` from `data` (so its default applies); True if done."""
+def _prune(data: dict[str, Any], loc: tuple[Any, ...]) -> str | None:
+    """Delete the deepest mapping key on `loc` from `data` (so its default applies); the dotted
+    path deleted, or None when nothing could be."""
     node: Any = data
     parent: dict[str, Any] | None = None
     key: Any = None
+    path: list[str] = []
     for part in loc:
         if isinstance(node, dict) and part in node:
             parent, key, node = node, part, node[part]
+            path.append(str(part))
         else:
             break
     if parent is None:
-        return False
+        return None
     del parent[key]
-    return True
+    return ".".join(path)
 
 
 MAX_PRUNE_ROUNDS = 4
@@ -300,15 +303,20 @@ def validate_collect(
     problems: list[Problem] = []
     work = copy.deepcopy(data)
     sc: Scenario | None = None
+    pruned: list[str] = []
     for _ in range(MAX_PRUNE_ROUNDS):
         try:
             sc = Scenario.model_validate(work)
             break
         except ValidationError as err:
-            problems.extend(problems_from_validation(err))
-            pruned = [_prune(work, tuple(e["loc"])) for e in err.errors()]
-            if not any(pruned):
+            # a later round's complaint about a field already reported and dropped is an
+            # artefact of the dropping, not a problem of the file
+            problems.extend(p for p in problems_from_validation(err)
+                            if not any(p.field == q or p.field.startswith((q + ".", q + "[")) for q in pruned))
+            now = [q for q in (_prune(work, tuple(e["loc"])) for e in err.errors()) if q is not None]
+            if not now:
                 break
+            pruned.extend(now)
     if sc is not None:
         seen = {p.field for p in problems}
         problems.extend(p for p in semantic_problems(sc) if p.field not in seen)
