@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from coredge.plan.preflight import gate
 from coredge.scenario.load import load_scenario
 from coredge_testing import run_cli
@@ -19,9 +21,12 @@ planning: {planner: simplex}
 candidates: {core_regions: [atlantis]}
 workloads:
   voice-agent: {tpot_target_ms: 0.01}
+existing_sites:
+  - {id: berlin-dc, tier: micro, lat: 52.52, lon: 13.40, it_mw: 1.0}
 """
 """A schema error (planner), a semantic one (unknown core region), a data one (no electricity
-price for Germany) and a serving one (a TPOT target no accelerator meets)."""
+price for an existing site without a state, far from every US state) and a serving one (a TPOT
+target no accelerator meets)."""
 
 
 def _problems(text: str) -> list[str]:
@@ -46,14 +51,21 @@ def test_four_mistakes_in_one_validate_call(tmp_path: Path) -> None:
 
 
 def test_validate_rejects_a_missing_electricity_price(tmp_path: Path) -> None:
-    """Outside the US there is no built-in tariff: `run` has always rejected this; now `validate` does."""
+    """A site no built-in tariff covers (an existing site without a state, far from every US
+    state): `run` has always rejected this; now `validate` does. German and French sites take
+    their country's built-in price (`coredge.data.world`)."""
+    text = GERMANY_FRANCE.read_text(encoding="utf-8").replace(
+        "economics:\n  electricity_price_usd_per_mwh: 150.0\n", "")
+    p = tmp_path / "country_prices.yaml"
+    p.write_text(text, encoding="utf-8")
+    assert run_cli("validate", str(p)).returncode == 0
     p = tmp_path / "noprice.yaml"
-    p.write_text(GERMANY_FRANCE.read_text(encoding="utf-8").replace(
-        "economics:\n  electricity_price_usd_per_mwh: 150.0\n", ""), encoding="utf-8")
+    p.write_text(text + "existing_sites:\n  - {id: berlin-dc, tier: micro, lat: 52.52, lon: 13.40, it_mw: 1.0}\n",
+                 encoding="utf-8")
     val = run_cli("validate", str(p))
     assert val.returncode == 2
     flat = " ".join(val.stderr.split())
-    assert "economics.electricity_price_usd_per_mwh" in flat and "site in DE" in flat and "site in FR" in flat
+    assert "economics.electricity_price_usd_per_mwh" in flat and "not near any US state" in flat
 
 
 def test_germany_france_validates_with_a_loud_training_warning() -> None:
@@ -68,9 +80,13 @@ def test_germany_france_validates_with_a_loud_training_warning() -> None:
     sc = load_scenario(GERMANY_FRANCE)
     f = gate(sc)
     assert f.errors == [] and f.inputs is not None
-    final = float(f.inputs.training_mw[-1])
-    assert train[0]["worst_year"] == sc.horizon.years[-1]
-    assert 0 < train[0]["unserved_mw"] <= final + 1e-9
+    # the built-in Frankfurt and Paris regions host part of it: the worst year is the one with
+    # the largest shortfall, no more than that year's training load
+    worst = train[0]["worst_year"]
+    assert worst in train[0]["years"]
+    in_worst = float(f.inputs.training_mw[list(sc.horizon.years).index(worst)])
+    assert 0 < train[0]["unserved_mw"] <= in_worst + 1e-9
+    assert train[0]["unserved_mw"] == pytest.approx(in_worst - train[0]["hostable_mw"])
     assert f"{train[0]['unserved_mw']:,.0f} MW" in train[0]["message"]
     text = run_cli("validate", str(GERMANY_FRANCE))
     assert "warning:" in text.stdout and "training:" in text.stdout and "cannot be hosted" in text.stdout

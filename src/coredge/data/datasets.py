@@ -89,6 +89,38 @@ DATASETS: list[DatasetInfo] = [
         "Apache-2.0 (coredge)",
     ),
     DatasetInfo(
+        "core_regions_world",
+        "core_regions_world.csv",
+        "Candidate core-campus regions outside the US, on every inhabited continent, with grid MW "
+        "and interconnection waits",
+        "coredge compilation of established and announced hyperscale markets; grid MW and "
+        "interconnection waits are assumptions",
+        "2023-2026",
+        "degrees, MW, months",
+        "Apache-2.0 (coredge)",
+    ),
+    DatasetInfo(
+        "electricity_prices_countries",
+        "electricity_prices_countries.csv",
+        "Business electricity price by country outside the US, and business averages by "
+        "continent (the fallback for a country without its own row)",
+        "GlobalPetrolPrices.com business prices (March 2025 by country, Q4 2024 by continent); "
+        "UK DESNZ non-domestic Q2 2025; Saudi SEC industrial tariff 2025; Eskom Megaflex 2025/26",
+        "2024-2025",
+        "USD/MWh",
+        "published prices (facts); compilation Apache-2.0 (coredge)",
+    ),
+    DatasetInfo(
+        "ember_country_intensity_all",
+        "ember_country_intensity_all.csv",
+        "Grid carbon intensity of every country and regional aggregate Ember lists (complete "
+        "table; ember_country_intensity is its 38-row extract)",
+        "Ember via thegreenwebfoundation/co2.js average-intensities.json (commit 03b5e45)",
+        "2021-2023",
+        "g CO2/kWh",
+        "CC-BY-4.0 (Ember)",
+    ),
+    DatasetInfo(
         "site_tiers",
         "site_tiers.yaml",
         "Core / regional / micro site archetypes (size, capex, PUE, racks, lead time, backup)",

@@ -240,23 +240,55 @@ def _tariffs(sc: Scenario, states: pd.Series, countries: pd.Series) -> tuple[np.
         elif us:
             price[i] = state_price_usd_per_mwh(st, sc.economics.electricity_sector)
         else:
-            problems.setdefault(str(cc), Problem(
-                "economics.electricity_price_usd_per_mwh",
-                None,
-                f"a price [USD/MWh]: built-in tariffs cover US states only (site in {cc})",
-            ))
-            price[i] = np.nan
+            # outside the US: the country's business price, else its continent's (coredge.data.world)
+            looked = _country_price(str(cc))
+            if isinstance(looked, InputError):
+                problems.setdefault(str(cc), Problem(
+                    "economics.electricity_price_usd_per_mwh",
+                    None,
+                    f"a price [USD/MWh]: no built-in tariff for the country of a site (site in {cc})",
+                ))
+                price[i] = np.nan
+            else:
+                price[i] = looked
         try:
             if us and not st:
                 carbon[i] = country_gco2_per_kwh("USA")
+            elif us:
+                carbon[i] = state_gco2_per_kwh(st)
             else:
-                carbon[i] = state_gco2_per_kwh(st) if us else country_gco2_per_kwh(_iso3(cc))
+                carbon[i] = _country_carbon(str(cc))
         except InputError as exc:
             for p in exc.problems:
                 problems.setdefault(f"carbon:{cc}:{st}:{p.field}", p)
     if problems:
         raise InputError(list(problems.values()), "missing tariff or grid data")
     return price, carbon
+
+
+@lru_cache(maxsize=512)
+def _country_price(code: str) -> float | InputError:
+    """Built-in business electricity price of a non-US country [USD/MWh] (`coredge.data.world`),
+    or the InputError that says why there is none."""
+    from coredge.data.world import country_price_usd_per_mwh
+
+    try:
+        return country_price_usd_per_mwh(code).price_usd_per_mwh
+    except InputError as exc:
+        return exc
+
+
+@lru_cache(maxsize=512)
+def _country_carbon(code: str) -> float:
+    """Grid carbon of a non-US country [g CO2/kWh]: the Ember extract where it lists the
+    country, else the complete Ember table or the continent's aggregate (`coredge.data.world`)."""
+    from coredge.data import country_gco2_per_kwh
+    from coredge.data.world import country_grid_gco2_per_kwh
+
+    try:
+        return country_gco2_per_kwh(_iso3(code))
+    except InputError:
+        return country_grid_gco2_per_kwh(code).gco2_per_kwh
 
 
 def _iso3(code: str) -> str:
@@ -337,16 +369,28 @@ def _us_city_index() -> tuple[Any, np.ndarray]:
     return SpatialIndex(lat, lon), states
 
 
+def _region_countries(sc: Scenario) -> set[str]:
+    """ISO2 codes whose built-in core regions a scenario may use: its demand countries (every
+    country for ``world``), the US for a CSV of points."""
+    if sc.demand.source == "csv":
+        return {"US"}
+    from coredge.inputs.demand import _iso2_codes
+
+    return set(_iso2_codes(sc.demand.countries))
+
+
 def build_candidates(sc: Scenario, demand: pd.DataFrame) -> pd.DataFrame:
     """Candidate sites: built-in core regions plus demand cities large enough for each edge tier."""
-    from coredge.data import load_core_regions
+    from coredge.data.world import load_all_core_regions
 
     c = sc.candidates
     scale = c.grid_available_mw_scale
     rows: list[dict[str, Any]] = []
     us = any(x.upper() in ("US", "USA") for x in sc.demand.countries) or sc.demand.source == "csv"
-    if us:
-        regions = load_core_regions()
+    # the built-in core regions of the scenario's countries (the US ones for a CSV of points)
+    regions = load_all_core_regions()
+    regions = regions[regions["country"].isin(_region_countries(sc))]
+    if regions.size:
         if c.core_regions is not None:
             regions = regions[regions["id"].isin(c.core_regions)]
         for r in regions.to_dict(orient="records"):
@@ -357,7 +401,7 @@ def build_candidates(sc: Scenario, demand: pd.DataFrame) -> pd.DataFrame:
                     "lat": float(r['lat']),
                     "lon": float(r['lon']),
                     "state": str(r['state']),
-                    "country": "US",
+                    "country": str(r['country']),
                     "population": 0,
                     "allow_core": True,
                     "allow_regional": False,
@@ -527,6 +571,7 @@ def demand_volume(
         class_share_paths,
         region_population,
     )
+    from coredge.inputs.world import is_world, world_region
 
     d = sc.demand
     active = sc.active_workloads
@@ -554,6 +599,8 @@ def demand_volume(
             from coredge.inputs.market import share_range
 
             factor, region = people / share_range("us_population", 2024)[0], "demand points (CSV)"
+        elif is_world(sc):
+            people, factor, region = world_region()
         else:
             people, factor, region = region_population(list(d.countries), d.contiguous_us)
         market = calibrated_market(

@@ -114,6 +114,10 @@ def world_sections(cities: pd.DataFrame, keep: np.ndarray) -> np.ndarray:
     return out
 
 
+WORLD = "WORLD"
+"""The ``demand.countries`` entry that stands for every country GeoNames knows (the ``world`` scenario)."""
+
+
 def _iso2_codes(countries: Sequence[str] | str) -> list[str]:
     if isinstance(countries, str):
         countries = (countries,)
@@ -122,7 +126,9 @@ def _iso2_codes(countries: Sequence[str] | str) -> list[str]:
     problems: list[Problem] = []
     for i, code in enumerate(countries):
         key = code.strip().upper() if isinstance(code, str) else ""
-        if key in iso2:
+        if key == WORLD:
+            out.extend(sorted(iso2))
+        elif key in iso2:
             out.append(iso2[key])
         elif key in iso3:
             out.append(iso3[key])

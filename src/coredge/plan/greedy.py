@@ -83,6 +83,12 @@ def _core_ranking(inputs: Inputs, core_idx: npt.NDArray[np.int64], core_series_m
 def greedy_plan(inputs: Inputs) -> Plan:
     """Build a feasible plan quickly (see the module docstring).
 
+    Where the plan serves less of a latency-bound class than the MILP's coverage target
+    (``planning.min_coverage_frac``) because the sites that cover its points fill up (steps 2-3
+    open sites for coverage, not for capacity), more sites are opened where the unserved
+    load is (`coredge.plan.greedy_topup.top_up_sites`) and the plan is rebuilt, a few rounds at
+    most; a plan that meets the target is returned as before.
+
     Parameters
     ----------
     inputs : Inputs
@@ -93,6 +99,21 @@ def greedy_plan(inputs: Inputs) -> Plan:
     Plan
         With ``method == "greedy"``.
     """
+    from coredge.plan.greedy_topup import TOP_UP_ROUNDS, top_up_sites
+
+    plan = _greedy_plan(inputs, None)
+    extra = np.zeros(len(inputs.candidates), dtype=bool)
+    for _ in range(TOP_UP_ROUNDS):
+        add = top_up_sites(inputs, plan, extra)
+        if not add.any():
+            break
+        extra |= add
+        plan = _greedy_plan(inputs, extra)
+    return plan
+
+
+def _greedy_plan(inputs: Inputs, extra_open: npt.NDArray[np.bool_] | None) -> Plan:
+    """`greedy_plan` with the candidates of ``extra_open`` opened after the coverage step."""
     sc = inputs.scenario
     cand = inputs.candidates
     tiers = sc.tiers
@@ -178,6 +199,9 @@ def greedy_plan(inputs: Inputs) -> Plan:
                 break
             opened[j] = True
             covered |= np.asarray(a[:, j].toarray()).ravel() > 0
+
+    if extra_open is not None:
+        opened |= extra_open
 
     # 3. Assignment with capacities (final year), nearest first.
     open_idx = np.flatnonzero(opened)

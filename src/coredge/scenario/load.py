@@ -233,7 +233,7 @@ def _place_problems(sc: Scenario) -> list[Problem]:
             problems.append(Problem(f"existing_sites[{i}].state", site.state,
                                     "'' or " + errors.did_you_mean(site.state.upper(), states, "USPS state codes")))
     if sc.demand.source == "cities":
-        known = _country_codes()
+        known = _country_codes() | {"WORLD"}  # 'world': every country (coredge.inputs.demand.WORLD)
         for i, code in enumerate(sc.demand.countries):
             if code.strip().upper() not in known:
                 problems.append(Problem(f"demand.countries[{i}]", code,

@@ -72,7 +72,8 @@ class DemandSpec(StrictModel):
     countries: list[str] = Field(
         default_factory=lambda: ["US"],
         min_length=1,
-        description="ISO 3166 alpha-2 or alpha-3 codes of the countries whose cities are demand points.",
+        description="ISO 3166 alpha-2 or alpha-3 codes of the countries whose cities are demand points "
+        "('world': every country).",
     )
     contiguous_us: bool = Field(
         True, description="Keep only the 48 contiguous states and DC when the US is selected."
