@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, ValidationInfo, field_validator
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,19 @@ def bool_for_number(ann: Any, value: Any) -> bool:
             if any(bool_for_number(args[0], v) for v in value):
                 return True
     return False
+
+
+class NoBooleanNumbers(BaseModel):
+    """Base of coredge's input models: a boolean is never read as a number (`bool_for_number`),
+    and the error names the field. Subclasses set their own ``model_config``."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and bool_for_number(field.annotation, value):
+            raise ValueError("must be a number, not a boolean")
+        return value
 
 
 def model_at(loc: Sequence[int | str], root: type[BaseModel]) -> type[BaseModel] | None:

@@ -41,7 +41,7 @@ logits buffers) is modelled per step in `coredge.physics.throughput` from ``max_
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from coredge.catalog.accelerators import Accelerator
 from coredge.errors import InputError
@@ -135,41 +135,35 @@ class EngineSpec:
 
 _TRT = EngineLimits(max_batch=2048, max_num_tokens=8192)
 
+_TRTLLM = EngineSpec(
+    id="trtllm",
+    name="TensorRT-LLM",
+    version="0.17",
+    kv_memory_policy="free_fraction",
+    kv_memory_frac=0.90,
+    block_tokens=64,
+    reserve_full_output=True,
+    limits_large=_TRT,
+    limits_small=_TRT,
+    offline_large=_TRT,
+    offline_small=_TRT,
+    large_memory_gib=0.0,
+    small_override_ids=(),
+    source="TensorRT-LLM 0.17 docs: trtllm-build defaults (max_batch_size 2048, "
+    "max_num_tokens 8192, tokens_per_block 64), KvCacheConfig "
+    "(free_gpu_memory_fraction 0.9), SchedulerConfig (GUARANTEED_NO_EVICT)",
+)
+
 ENGINES: dict[str, EngineSpec] = {
     e.id: e
     for e in (
-        EngineSpec(
-            id="trtllm",
-            name="TensorRT-LLM",
-            version="0.17",
-            kv_memory_policy="free_fraction",
-            kv_memory_frac=0.90,
-            block_tokens=64,
-            reserve_full_output=True,
-            limits_large=_TRT,
-            limits_small=_TRT,
-            offline_large=_TRT,
-            offline_small=_TRT,
-            large_memory_gib=0.0,
-            small_override_ids=(),
-            source="TensorRT-LLM 0.17 docs: trtllm-build defaults (max_batch_size 2048, "
-            "max_num_tokens 8192, tokens_per_block 64), KvCacheConfig "
-            "(free_gpu_memory_fraction 0.9), SchedulerConfig (GUARANTEED_NO_EVICT)",
-        ),
-        EngineSpec(
+        _TRTLLM,
+        # the same defaults, its own fitted efficiencies (the older runtime)
+        replace(
+            _TRTLLM,
             id="trtllm-0.12",
             name="TensorRT-LLM 0.12",
             version="0.12.0",
-            kv_memory_policy="free_fraction",
-            kv_memory_frac=0.90,
-            block_tokens=64,
-            reserve_full_output=True,
-            limits_large=_TRT,
-            limits_small=_TRT,
-            offline_large=_TRT,
-            offline_small=_TRT,
-            large_memory_gib=0.0,
-            small_override_ids=(),
             source="TensorRT-LLM 0.12.0 (2024): the build and runtime defaults of 0.17 "
             "(max_batch_size 2048, max_num_tokens 8192, tokens_per_block 64, free fraction 0.9, "
             "GUARANTEED_NO_EVICT); its efficiencies are fitted on the 0.12 H100 rows",

@@ -27,10 +27,10 @@ from __future__ import annotations
 import copy
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from coredge.data.market import market_exit_cap_rate, market_tier_defaults
-from coredge.errors import bool_for_number
+from coredge.errors import NoBooleanNumbers
 
 RiskVariableName = Literal[
     "demand_growth",
@@ -47,18 +47,10 @@ Fraction = Annotated[float, Field(ge=0, le=1)]
 NonNegFloat = Annotated[float, Field(ge=0)]
 
 
-class _Strict(BaseModel):
+class _Strict(NoBooleanNumbers):
     """Unknown keys are errors, values immutable, numbers finite and never booleans."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_bool_numbers(cls, value: Any, info: ValidationInfo) -> Any:
-        field = cls.model_fields.get(info.field_name or "")
-        if field is not None and bool_for_number(field.annotation, value):
-            raise ValueError("must be a number, not a boolean")
-        return value
 
 
 class TierFinanceSpec(_Strict):

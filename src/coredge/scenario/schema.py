@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from coredge.catalog.routing import routing_policy_names
-from coredge.errors import bool_for_number
+from coredge.errors import NoBooleanNumbers
 from coredge.scenario.finance_spec import FinanceSpec
 
 TierId = Literal["core", "regional", "micro"]
@@ -24,7 +24,7 @@ NonNegFloat = Annotated[float, Field(ge=0)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
 
 
-class StrictModel(BaseModel):
+class StrictModel(NoBooleanNumbers):
     """Base for every scenario section: unknown keys are errors and values are immutable.
 
     Numbers must be finite (``.inf`` and ``.nan`` are refused: ``allow_inf_nan=False``) and a
@@ -32,14 +32,6 @@ class StrictModel(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_bool_numbers(cls, value: Any, info: ValidationInfo) -> Any:
-        field = cls.model_fields.get(info.field_name or "")
-        if field is not None and bool_for_number(field.annotation, value):
-            raise ValueError("must be a number, not a boolean")
-        return value
 
 
 class Horizon(StrictModel):

@@ -30,9 +30,9 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from coredge.errors import InputError, Problem, bool_for_number, problems_from_validation
+from coredge.errors import InputError, NoBooleanNumbers, Problem, problems_from_validation
 from coredge.geo import haversine_km
 from coredge.latency import (
     CALIBRATED_FIXED_MS,
@@ -51,18 +51,10 @@ Pos = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
-class _Model(BaseModel):
+class _Model(NoBooleanNumbers):
     """Unknown keys are errors; a boolean is never read as a number (``"servers": true``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_bool_numbers(cls, value: Any, info: ValidationInfo) -> Any:
-        field = cls.model_fields.get(info.field_name or "")
-        if field is not None and bool_for_number(field.annotation, value):
-            raise ValueError("must be a number, not a boolean")
-        return value
 
 
 class ServiceSpec(_Model):
@@ -257,8 +249,8 @@ class NetworkSpec(_Model):
     latency: LatencySpec | None = None
     diurnal: DiurnalSpec | None = None
     start_utc_h: float = Field(0.0, ge=0, lt=24)
-    faults: list[FaultSpec] = []
-    bursts: list[BurstSpec] = []
+    faults: list[FaultSpec] = Field(default_factory=list)
+    bursts: list[BurstSpec] = Field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict (defaults included); `spec_from_dict` reads it back."""
