@@ -29,19 +29,22 @@ discount_rate          discount rate of the trial (portfolio scope only) [fracti
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
-import numba
 import numpy as np
 import numpy.typing as npt
 
 from coredge.distributions import Distribution
 from coredge.errors import InputError
 from coredge.finance.cashflow import SHOCK_NEUTRAL, Drivers, Shocks
+from coredge.finance.mc_draws import fill
+from coredge.finance.mc_kernel import SHOCK_FIELDS, kernel_args, run_kernel
 from coredge.finance.metrics import irr_detail
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 RNG_BLOCK_TRIALS: Final = 1024
 """Trials drawn from one child seed; chunks are whole multiples of it."""
@@ -178,155 +181,22 @@ def default_variables() -> tuple[UncertainVariable, ...]:
 # ------------------------------------------------------------------ compiled evaluation
 
 
-@numba.njit(parallel=True, cache=True)
-def _mc_kernel(
-    g: FloatArray,
-    pm: FloatArray,
-    gd: FloatArray,
-    um: FloatArray,
-    sh: FloatArray,
-    dl: FloatArray,
-    ov: FloatArray,
-    rate: FloatArray,
-    on: FloatArray,
-    ramp: FloatArray,
-    share0: FloatArray,
-    cap: FloatArray,
-    usage: npt.NDArray[np.bool_],
-    decline0: FloatArray,
-    p_con: FloatArray,
-    p_mer: FloatArray,
-    e_inv: FloatArray,
-    opex: FloatArray,
-    capex_fac: FloatArray,
-    capex_it: FloatArray,
-    dep_fac: FloatArray,
-    dep_it: FloatArray,
-    residual_fac: FloatArray,
-    tier_index: npt.NDArray[np.int64],
-    tax_rate: float,
-    carry: bool,
-    tier_flows: FloatArray,
-    site_npv: npt.NDArray[np.float32],
-) -> None:
-    n = rate.shape[0]
-    S = on.shape[0]
-    T = on.shape[1]
-    # shock arrays are (n, S) or (n, 1) (one value per trial): column index s or 0
-    cg = g.shape[1] > 1
-    cpm = pm.shape[1] > 1
-    cgd = gd.shape[1] > 1
-    cum = um.shape[1] > 1
-    csh = sh.shape[1] > 1
-    cdl = dl.shape[1] > 1
-    cov = ov.shape[1] > 1
-    B = 64  # trials per block: a site's driver rows stay in cache while the block runs
-    n_blocks = (n + B - 1) // B
-    for blk in numba.prange(n_blocks):
-        i0 = blk * B
-        i1 = min(n, i0 + B)
-        buf = np.empty(T)
-        disc = np.empty((i1 - i0, T))
-        for i in range(i0, i1):
-            x = 1.0 / (1.0 + rate[i])
-            d = 1.0
-            for t in range(T):
-                disc[i - i0, t] = d
-                d *= x
-        for s in range(S):
-            ti = tier_index[s]
-            for i in range(i0, i1):
-                share = sh[i, s if csh else 0]
-                if np.isnan(share):
-                    share = share0[s]
-                decl = gd[i, s if cgd else 0]
-                if np.isnan(decl):
-                    decl = decline0[s]
-                gfac = (1.0 - decl) / (1.0 - decline0[s]) if usage[s] else 1.0
-                delay = dl[i, s if cdl else 0]
-                k = int(np.floor(delay))
-                f = delay - k
-                ovf = 1.0 + ov[i, s if cov else 0]
-                grow = 1.0 + g[i, s if cg else 0]
-                pmi = pm[i, s if cpm else 0]
-                gpow = um[i, s if cum else 0]
-                fpow = 1.0
-                pool = 0.0
-                sum_cit = 0.0
-                sum_dit = 0.0
-                for t in range(T):
-                    a = t - k
-                    b = a - 1
-                    on_t = 0.0
-                    ramp_t = 0.0
-                    cit = 0.0
-                    dit = 0.0
-                    if a >= 0:
-                        on_t += (1.0 - f) * on[s, a]
-                        ramp_t += (1.0 - f) * ramp[s, a]
-                        cit += (1.0 - f) * capex_it[s, a]
-                        dit += (1.0 - f) * dep_it[s, a]
-                    if b >= 0 and f > 0.0:
-                        on_t += f * on[s, b]
-                        ramp_t += f * ramp[s, b]
-                        cit += f * capex_it[s, b]
-                        dit += f * dep_it[s, b]
-                    m = ramp_t * gpow
-                    if m > cap[s]:
-                        m = cap[s]
-                    vol = share * on_t + (1.0 - share) * m
-                    rev = share * on_t * p_con[s, t] + (1.0 - share) * m * p_mer[s, t] * fpow
-                    ebitda = rev - e_inv[s, t] * pmi * vol - opex[s, t]
-                    dep = dep_fac[s, t] * ovf + dit
-                    tax = 0.0
-                    if tax_rate != 0.0:
-                        base = ebitda - dep
-                        if carry:
-                            base -= pool
-                            pool = -base if base < 0.0 else 0.0
-                        if base > 0.0:
-                            tax = tax_rate * base
-                    buf[t] = ebitda - capex_fac[s, t] * ovf - cit - tax
-                    sum_cit += cit
-                    sum_dit += dit
-                    gpow *= grow
-                    fpow *= gfac
-                buf[T - 1] += residual_fac[s] * ovf + sum_cit - sum_dit
-                acc = 0.0
-                for t in range(T):
-                    acc += buf[t] * disc[i - i0, t]
-                    tier_flows[i, ti, t] += buf[t]
-                site_npv[i, s] = acc
-
-
-def _kernel_args(dv: Drivers) -> tuple[Any, ...]:
-    c = np.ascontiguousarray
-    return (
-        c(dv.on),
-        c(dv.ramp),
-        c(dv.share),
-        c(dv.cap),
-        c(dv.usage_priced),
-        c(dv.base_decline),
-        c(dv.p_con),
-        c(dv.p_mer),
-        c(dv.e_inv),
-        c(dv.opex_fixed),
-        c(dv.capex_fac),
-        c(dv.capex_it_inv),
-        c(dv.dep_fac),
-        c(dv.dep_it_inv),
-        c(dv.residual_fac),
-        c(dv.tier_index),
-        float(dv.tax_rate),
-        bool(dv.tax_loss_carryforward),
-    )
+def _as_layout(arrays: list[FloatArray], n: int, S: int) -> tuple[list[FloatArray], IntArray]:
+    """(n, S) / (n, 1) shock arrays as the kernel's draws and column map."""
+    cols = np.empty((len(SHOCK_FIELDS), S), dtype=np.int64)
+    full = []
+    for f, arr in enumerate(arrays):
+        if arr.shape[1] not in (1, S):
+            raise InputError.of("shocks", arr.shape, f"broadcastable to (trials, {S})")
+        cols[f] = 0 if arr.shape[1] == 1 else np.arange(S)
+        full.append(np.ascontiguousarray(np.broadcast_to(arr, (n, arr.shape[1]))))
+    return full, cols
 
 
 def evaluate_compiled(
     drivers: Drivers, shocks: Shocks, discount_rate: npt.ArrayLike | None = None
 ) -> tuple[FloatArray, npt.NDArray[np.float32]]:
-    """Net flows summed per tier, and NPV per site, for N trials (compiled, parallel).
+    """Net flows summed per tier, and NPV per site, for N trials (compiled).
 
     Parameters
     ----------
@@ -343,57 +213,73 @@ def evaluate_compiled(
     site_npv : ndarray (N, S), float32
         NPV per trial and site [USD].
     """
-    S, T, G = drivers.n_sites, drivers.n_years, len(drivers.tiers)
-    arrays = [np.asarray(getattr(shocks, f), dtype=np.float64) for f in SHOCK_NEUTRAL]
+    S, G = drivers.n_sites, len(drivers.tiers)
+    arrays = [np.asarray(getattr(shocks, f), dtype=np.float64) for f in SHOCK_FIELDS]
     arrays = [a if a.ndim == 2 else np.atleast_2d(a) for a in arrays]
     n = max(a.shape[0] for a in arrays)
     if discount_rate is not None:
         n = max(n, np.atleast_1d(np.asarray(discount_rate)).shape[0])
-    full = []
-    for arr in arrays:
-        if arr.shape[1] not in (1, S):
-            raise InputError.of("shocks", arr.shape, f"broadcastable to (trials, {S})")
-        full.append(np.ascontiguousarray(np.broadcast_to(arr, (n, arr.shape[1]))))
-    if np.any(full[5] < 0):
+    full, cols = _as_layout(arrays, n, S)
+    if np.any(full[SHOCK_FIELDS.index("delay_years")] < 0):
         raise InputError.of("delay_years", float(full[5].min()), ">= 0 years")
     rate = np.broadcast_to(
         np.asarray(drivers.discount_rate if discount_rate is None else discount_rate, dtype=np.float64),
         (n,),
     )
-    tier_flows = np.zeros((n, G, T))
-    site_npv = np.zeros((n, S), dtype=np.float32)
-    kernel: Any = _mc_kernel  # numba dispatcher; argument types are checked at compile time
-    kernel(*full, np.ascontiguousarray(rate), *_kernel_args(drivers), tier_flows, site_npv)
-    return tier_flows, site_npv
+    flows, _, _, site_npv = run_kernel(full, cols, rate, kernel_args(drivers), G, max(n, 1),
+                                       keep_site_npv=True)
+    return flows, site_npv
 
 
 # ------------------------------------------------------------------ sampling
 
 
-def _draw_block(
-    spec: RiskSpec, rng: np.random.Generator, n: int, site_tiers: npt.NDArray[np.str_]
-) -> tuple[dict[str, FloatArray], FloatArray | None]:
-    """Draws of every variable for ``n`` trials: Shocks fields, (n, S) where they differ by
-    site and (n, 1) where one value per trial serves every site, and the rate (n,)."""
+@dataclass(frozen=True)
+class _Draw:
+    """How one variable is drawn: the kernel field it sets (-1: the discount rate) and the
+    number of columns of a trial's draw."""
+
+    var: UncertainVariable
+    field: int
+    width: int
+
+
+def _layout(spec: RiskSpec, site_tiers: npt.NDArray[np.str_]) -> tuple[list[_Draw], IntArray]:
+    """The draws of a trial, in the order they consume the generator, and the kernel's column
+    map: a portfolio-scope variable is one value per trial (column 0 for the sites of its
+    tiers), a site-scope one a value per site of its tiers (the site's rank among them)."""
     S = site_tiers.size
-    fields: dict[str, FloatArray] = {f: np.full((n, 1), v) for f, v in SHOCK_NEUTRAL.items()}
-    rate: FloatArray | None = None
+    cols = np.full((len(SHOCK_FIELDS), S), -1, dtype=np.int64)
+    draws: list[_Draw] = []
     for var in spec.variables:
-        lo, hi = _BOUNDS[var.name]
         if var.name == "discount_rate":
-            rate = np.clip(var.dist.sample(rng, n), lo, hi)
+            draws.append(_Draw(var, -1, 1))
             continue
         mask = np.ones(S, dtype=bool) if var.tiers is None else np.isin(site_tiers, var.tiers)
-        k = int(mask.sum())
-        draws = np.clip(var.dist.sample(rng, (n, k) if var.scope == "site" else (n, 1)), lo, hi)
-        name = VARIABLES[var.name]
-        if k == S:
-            fields[name] = draws if draws.shape[1] == S else draws.reshape(n, 1)
+        f = SHOCK_FIELDS.index(VARIABLES[var.name])
+        if var.scope == "site":
+            cols[f, mask] = np.arange(int(mask.sum()))
+            draws.append(_Draw(var, f, int(mask.sum())))
         else:
-            target = np.full((n, S), SHOCK_NEUTRAL[name])
-            target[:, mask] = np.broadcast_to(draws, (n, k))
-            fields[name] = target
-    return fields, rate
+            cols[f, mask] = 0
+            draws.append(_Draw(var, f, 1))
+    return draws, cols
+
+
+def _draw_block(
+    draws: list[_Draw], rng: np.random.Generator, bufs: list[FloatArray], rate: FloatArray
+) -> bool:
+    """Fill one RNG block's rows of every variable's buffer (``bufs[field]`` (n, width), the
+    rate (n,)) in the order of ``draws``; True if the discount rate was drawn."""
+    drew_rate = False
+    for d in draws:
+        lo, hi = _BOUNDS[d.var.name]
+        if d.field < 0:
+            fill(d.var.dist, rng, rate, lo, hi)
+            drew_rate = True
+        else:
+            fill(d.var.dist, rng, bufs[d.field], lo, hi)
+    return drew_rate
 
 
 def _summary(values: FloatArray) -> dict[str, float]:
@@ -521,7 +407,17 @@ def tornado(drivers: Drivers, spec: RiskSpec, low_q: float = 0.10, high_q: float
     return rows
 
 
-def run_monte_carlo(drivers: Drivers, spec: RiskSpec | None = None, with_tornado: bool = True) -> RiskResult:
+def _chunks(n_blocks: int, per_chunk: int, workers: int) -> list[range]:
+    """RNG blocks grouped into chunks of at most ``per_chunk``; with several workers, at
+    least about four chunks per worker where there are blocks enough (load balance)."""
+    if workers > 1:
+        per_chunk = max(1, min(per_chunk, -(-n_blocks // (4 * workers))))
+    return [range(c0, min(n_blocks, c0 + per_chunk)) for c0 in range(0, n_blocks, per_chunk)]
+
+
+def run_monte_carlo(
+    drivers: Drivers, spec: RiskSpec | None = None, with_tornado: bool = True, workers: int = 1
+) -> RiskResult:
     """Monte Carlo over ``spec.variables``: NPV/IRR distributions per tier and portfolio.
 
     Parameters
@@ -532,6 +428,11 @@ def run_monte_carlo(drivers: Drivers, spec: RiskSpec | None = None, with_tornado
         Variables, trials, seed, chunk size (defaults: `default_variables`, 10,000 trials).
     with_tornado : bool
         Also compute the one-at-a-time tornado.
+    workers : int
+        Threads evaluating chunks of trials at once (the draws and the compiled kernel release
+        the GIL). Every trial's numbers, and the per-site sums, are the same whatever the
+        number of workers (and the chunk size): each RNG block is drawn from its own child
+        seed and its per-site sums are kept apart until they are added in block order.
 
     Returns
     -------
@@ -549,39 +450,52 @@ def run_monte_carlo(drivers: Drivers, spec: RiskSpec | None = None, with_tornado
     True
     """
     spec = spec or RiskSpec()
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InputError.of("workers", workers, "an integer >= 1")
     S, T, G = drivers.n_sites, drivers.n_years, len(drivers.tiers)
     site_tiers = np.array([drivers.tiers[i] for i in drivers.tier_index])
     N = spec.n_trials
-    n_blocks = -(-N // RNG_BLOCK_TRIALS)
+    B = RNG_BLOCK_TRIALS
+    n_blocks = -(-N // B)
     children = np.random.SeedSequence(spec.seed).spawn(n_blocks)
-    per_chunk = max(1, -(-min(spec.chunk_trials, CHUNK_CELLS // max(S, 1)) // RNG_BLOCK_TRIALS))
+    draws, cols = _layout(spec, site_tiers)
+    widths = {d.field: d.width for d in draws if d.field >= 0}
+    args = kernel_args(drivers)
+    per_chunk = max(1, -(-spec.chunk_trials // B))
+    per_chunk = min(per_chunk, max(1, CHUNK_CELLS // max(S, 1) // B))
     port_flows = np.empty((N, T))
-    tier_flows_all = np.empty((N, G, T))
+    tier_flows_all = np.zeros((N, G, T))
     rates = np.empty(N)
-    site_sum = np.zeros(S)
-    site_loss = np.zeros(S)
-    for c0 in range(0, n_blocks, per_chunk):
-        blocks = range(c0, min(n_blocks, c0 + per_chunk))
-        parts: list[dict[str, FloatArray]] = []
-        rate_parts: list[FloatArray] = []
+    site_sums = np.empty((n_blocks, S))
+    site_losses = np.empty((n_blocks, S))
+    dummy = np.zeros((1, 1))
+
+    def run_chunk(blocks: range) -> None:
+        lo = blocks[0] * B
+        hi = min(N, (blocks[-1] + 1) * B)
+        bufs = [np.empty((hi - lo, widths[f])) if f in widths else dummy
+                for f in range(len(SHOCK_FIELDS))]
+        rate = rates[lo:hi]
         for b in blocks:
-            nb = min(RNG_BLOCK_TRIALS, N - b * RNG_BLOCK_TRIALS)
-            f, r = _draw_block(spec, np.random.default_rng(children[b]), nb, site_tiers)
-            parts.append(f)
-            rate_parts.append(r if r is not None else np.full(nb, drivers.discount_rate))
-        if len(parts) == 1:  # one block: its draws as they are
-            fields, rate = parts[0], rate_parts[0]
-        else:
-            fields = {k: np.concatenate([p[k] for p in parts]) for k in SHOCK_NEUTRAL}
-            rate = np.concatenate(rate_parts)
-        lo = blocks[0] * RNG_BLOCK_TRIALS
-        hi = lo + rate.size
-        tf, snpv = evaluate_compiled(drivers, Shocks(**fields), rate)
-        tier_flows_all[lo:hi] = tf
+            r0, r1 = b * B - lo, min(N, (b + 1) * B) - lo
+            rows = [x[r0:r1] if f in widths else x for f, x in enumerate(bufs)]
+            if not _draw_block(draws, np.random.default_rng(children[b]), rows, rate[r0:r1]):
+                rate[r0:r1] = drivers.discount_rate
+        tf = tier_flows_all[lo:hi]
+        _, ssum, sloss, _ = run_kernel(bufs, cols, rate, args, G, B, tier_flows=tf)
         port_flows[lo:hi] = tf.sum(axis=1)
-        rates[lo:hi] = rate
-        site_sum += snpv.sum(axis=0, dtype=np.float64)
-        site_loss += (snpv < 0).sum(axis=0)
+        site_sums[blocks[0]: blocks[-1] + 1] = ssum
+        site_losses[blocks[0]: blocks[-1] + 1] = sloss
+
+    chunks = _chunks(n_blocks, per_chunk, workers)
+    if workers == 1 or len(chunks) == 1:
+        for ch in chunks:
+            run_chunk(ch)
+    else:
+        with ThreadPoolExecutor(max_workers=min(workers, len(chunks))) as pool:
+            list(pool.map(run_chunk, chunks))
+    site_sum = site_sums.sum(axis=0)
+    site_loss = site_losses.sum(axis=0)
     t = np.arange(T)
     disc = (1.0 + rates[:, None]) ** -t
     npv_ = (port_flows * disc).sum(axis=1)
