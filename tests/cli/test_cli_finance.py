@@ -68,8 +68,9 @@ def test_finance_json_from_scenario_and_from_run_dir_agree(tiny: Path, tmp_path:
 def test_risk_json_is_reproducible_by_seed(
     tiny: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def risk(seed: str) -> dict[str, Any]:
-        code, out, err = cli_inproc(capsys, monkeypatch, "risk", str(tiny), "--trials", "2000", "--seed", seed, "--json")
+    def risk(seed: str, workers: str = "1") -> dict[str, Any]:
+        code, out, err = cli_inproc(capsys, monkeypatch, "risk", str(tiny), "--trials", "2000", "--seed", seed,
+                                    "--json", "--workers", workers)
         assert code == 0, err
         res: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
         return res
@@ -78,6 +79,8 @@ def test_risk_json_is_reproducible_by_seed(
     for key in ("npv_p10_usd", "npv_p50_usd", "npv_p90_usd", "prob_loss", "irr_p50"):
         assert a[key] == b[key], key
     assert a["npv_p50_usd"] != c["npv_p50_usd"]
+    # two threads (two RNG blocks, one each): the same answer to the last digit
+    assert json.dumps(risk("5", "2"), sort_keys=True) == json.dumps(a, sort_keys=True)
     assert a["npv_p10_usd"] < a["npv_p50_usd"] < a["npv_p90_usd"]
     assert 0.0 <= a["prob_loss"] <= 1.0 and a["n_trials"] == 2000
     assert len(a["tornado"]) == 8
@@ -90,6 +93,7 @@ def test_risk_json_is_reproducible_by_seed(
     [
         (("finance", "no-such-scenario.yaml"), "no-such-scenario"),
         (("risk", "TINY", "--trials", "0"), "--trials"),
+        (("risk", "TINY", "--workers", "0"), "--workers"),
         (("finance", "TINY", "--scenario-variant", "nope"), "--scenario-variant"),
         (("sweep", "TINY", "--vary", "demand.growth_ratee=0.1,0.2", "--out", "OUT"), "growth_ratee"),
         (("sweep", "TINY", "--vary", "demand.growth_rate=0.1,abc", "--out", "OUT"), "demand.growth_rate"),
@@ -160,9 +164,9 @@ def test_compare_three_strategies(tiny: Path, tmp_path: Path) -> None:
 
 def test_risk_reuses_the_plan_an_earlier_command_made(tiny: Path, tmp_path: Path) -> None:
     env = {"COREDGE_PLAN_CACHE": str(tmp_path / "plans")}
-    a = last_json(cli("risk", str(tiny), "--trials", "1000", "--seed", "3", "--json", env=env))
-    b = last_json(cli("risk", str(tiny), "--trials", "1000", "--seed", "3", "--json", env=env))
-    c = last_json(cli("risk", str(tiny), "--trials", "1000", "--seed", "3", "--json", "--replan", env=env))
+    a = last_json(cli("risk", str(tiny), "--trials", "1000", "--seed", "3", "--json", "--workers", "1", env=env))
+    b = last_json(cli("risk", str(tiny), "--trials", "1000", "--seed", "3", "--json", "--workers", "1", env=env))
+    c = last_json(cli("risk", str(tiny), "--trials", "1000", "--seed", "3", "--json", "--workers", "1", "--replan", env=env))
     assert not a["source"].endswith("stored plan")
     assert b["source"].endswith("stored plan")
     assert not c["source"].endswith("stored plan")

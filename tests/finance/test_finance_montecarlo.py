@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -194,3 +195,97 @@ def test_distributions_ppf_and_validation() -> None:
         {"n_trials": 10, "variables": {"utilisation": {"dist": "uniform", "params": [0.9, 1.0], "scope": "site"}}}
     )
     assert spec.n_trials == 10 and spec.variables[0].scope == "site"
+
+
+def _old_style_draws(spec: RiskSpec, rng: np.random.Generator, n: int, site_tiers: np.ndarray):
+    """The draws of one RNG block as full (n, S) Shocks, written the plain way (a reference
+    for the compact layout of `run_monte_carlo`)."""
+    from coredge.finance.cashflow import SHOCK_NEUTRAL
+    from coredge.finance.montecarlo import _BOUNDS, VARIABLES
+
+    S = site_tiers.size
+    fields = {f: np.full((n, S), v) for f, v in SHOCK_NEUTRAL.items()}
+    rate = None
+    for var in spec.variables:
+        lo, hi = _BOUNDS[var.name]
+        if var.name == "discount_rate":
+            rate = np.clip(var.dist.sample(rng, n), lo, hi)
+            continue
+        mask = np.ones(S, dtype=bool) if var.tiers is None else np.isin(site_tiers, var.tiers)
+        k = int(mask.sum())
+        draws = np.clip(var.dist.sample(rng, (n, k) if var.scope == "site" else (n, 1)), lo, hi)
+        fields[VARIABLES[var.name]][:, mask] = np.broadcast_to(draws, (n, k))
+    return Shocks(**fields), rate
+
+
+def test_compact_draws_give_the_numbers_of_full_shock_arrays() -> None:
+    """Trial by trial, the NPVs equal those of the same draws laid out as (trials, sites)
+    arrays and evaluated by `evaluate_compiled` (tier-restricted, site- and portfolio-scope
+    variables, a drawn discount rate), bit for bit."""
+    from coredge.finance.montecarlo import RNG_BLOCK_TRIALS
+
+    a = FinanceAssumptions(tax_rate=0.21)
+    dv = build_drivers(_inputs(30), a)
+    variables = (
+        UncertainVariable("demand_growth", Distribution("normal", (0.0, 0.05)), "site", ("regional",)),
+        UncertainVariable("power_price", Distribution("lognormal", (0.0, 0.2)), tiers=("micro", "core")),
+        UncertainVariable("utilisation", Distribution("triangular", (0.8, 1.0, 1.1)), "site"),
+        UncertainVariable("pre_leased_share", Distribution("uniform", (0.6, 0.9)), tiers=("core",)),
+        UncertainVariable("interconnection_delay", Distribution("triangular", (0.0, 0.5, 3.0)), "site", ("core",)),
+        UncertainVariable("discount_rate", Distribution("uniform", (0.06, 0.10))),
+    )
+    n = 2 * RNG_BLOCK_TRIALS + 100
+    spec = RiskSpec(variables, n_trials=n, seed=11, chunk_trials=1024)
+    res = run_monte_carlo(dv, spec, with_tornado=False)
+    site_tiers = np.array([dv.tiers[i] for i in dv.tier_index])
+    children = np.random.SeedSequence(11).spawn(3)
+    t = np.arange(dv.n_years)
+    for b in range(3):
+        nb = min(RNG_BLOCK_TRIALS, n - b * RNG_BLOCK_TRIALS)
+        shocks, rate = _old_style_draws(spec, np.random.default_rng(children[b]), nb, site_tiers)
+        flows, _ = evaluate_compiled(dv, shocks, rate)
+        ref = (flows.sum(axis=1) * (1.0 + rate[:, None]) ** -t).sum(axis=1)
+        np.testing.assert_array_equal(res.npv_usd[b * RNG_BLOCK_TRIALS: b * RNG_BLOCK_TRIALS + nb], ref)
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_workers_give_the_numbers_of_one(workers: int) -> None:
+    dv = build_drivers(_inputs(), FinanceAssumptions(tax_rate=0.21))
+    spec = RiskSpec(n_trials=6500, seed=9, chunk_trials=1024)
+    one = run_monte_carlo(dv, spec, workers=1)
+    many = run_monte_carlo(dv, spec, workers=workers)
+    one_chunk = run_monte_carlo(dv, RiskSpec(n_trials=6500, seed=9, chunk_trials=8192), workers=1)
+    for other in (many, one_chunk):
+        for name in ("npv_usd", "irr", "tier_npv_usd", "tier_irr", "site_mean_npv_usd", "site_prob_loss"):
+            np.testing.assert_array_equal(getattr(one, name), getattr(other, name), err_msg=name)
+        assert json.dumps(other.summary()) == json.dumps(one.summary())
+
+
+def test_workers_must_be_a_positive_integer() -> None:
+    dv = build_drivers(_inputs(6), FinanceAssumptions())
+    for bad in (0, -1, True, 1.5):
+        with pytest.raises(InputError, match="workers"):
+            run_monte_carlo(dv, RiskSpec(n_trials=10), workers=bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "dist",
+    [
+        Distribution("triangular", (0.8, 1.0, 1.1)),
+        Distribution("triangular", (0.0, 0.0, 1.0)),
+        Distribution("triangular", (0.0, 1.0, 1.0)),
+        Distribution("uniform", (0.6, 0.9)),
+        Distribution("normal", (1.3, 2.7)),
+        Distribution("lognormal", (0.0, 0.2)),
+        Distribution("fixed", (3.0,)),
+    ],
+)
+def test_fill_draws_what_sample_draws(dist: Distribution) -> None:
+    from coredge.finance.mc_draws import fill
+
+    for lo, hi in ((-np.inf, np.inf), (0.85, 1.05), (0.0, np.inf)):
+        r1, r2 = np.random.default_rng(5), np.random.default_rng(5)
+        out = np.empty((129, 17))
+        fill(dist, r1, out, lo, hi)
+        np.testing.assert_array_equal(out, np.clip(dist.sample(r2, (129, 17)), lo, hi))
+        assert r1.random() == r2.random()  # the generator advanced by the same draws

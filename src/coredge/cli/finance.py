@@ -203,11 +203,16 @@ def risk_cmd(
     json_out: JsonOpt = False,
     yes: Annotated[bool, typer.Option("--yes", help="Run past the trial limit (see docs/reliability.md) after the estimate.")] = False,
     replan: ReplanOpt = False,
+    workers: Annotated[int | None, typer.Option("--workers", help="Threads running the trials (default: the cores available); the numbers do not depend on it.")] = None,
 ) -> None:
     """Monte Carlo risk of a plan: NPV and IRR quantiles, probability of loss, tornado."""
     from coredge.cli.limits import check_trials
     from coredge.finance.from_plan import risk_from_plan
+    from coredge.finance.montecarlo import available_cores
 
+    if workers is not None and workers < 1:
+        raise InputError.of("--workers", workers, "an integer >= 1")
+    n_workers = available_cores() if workers is None else workers
     if trials is not None:
         check_trials(trials, None, yes)
     if seed is not None and seed < 0:
@@ -219,8 +224,9 @@ def risk_cmd(
     src = plan_from_source(source, scenario_variant, replan, failure_check=False)
     sc, pf, label = src.scenario, src.finance, src.label
     check_trials(trials or sc.finance.risk.n_trials, len(pf.rows), yes)
-    _say(f"Monte Carlo: {trials or sc.finance.risk.n_trials:,} trials x {len(pf.rows)} build phases")
-    res = risk_from_plan(pf, sc, trials, seed)
+    _say(f"Monte Carlo: {trials or sc.finance.risk.n_trials:,} trials x {len(pf.rows)} build phases"
+         f" on {n_workers} thread{'s' if n_workers > 1 else ''}")
+    res = risk_from_plan(pf, sc, trials, seed, workers=n_workers)
     s = res.summary()
     port = s["portfolio"]
     result = {

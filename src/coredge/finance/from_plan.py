@@ -690,11 +690,12 @@ def edge_premium(inputs: Inputs, plan: Plan, pf: PlanFinancials) -> dict[str, di
 
 def risk_from_plan(
     pf: PlanFinancials, sc: Scenario, n_trials: int | None = None, seed: int | None = None,
-    with_tornado: bool = True,
+    with_tornado: bool = True, workers: int = 1,
 ) -> RiskResult:
     """Monte Carlo of a plan's financials with the scenario's ``finance.risk`` section.
 
-    Site-scope variables are drawn per build phase (row). Same seed, same numbers.
+    Site-scope variables are drawn per build phase (row). Same seed, same numbers, whatever
+    the number of ``workers`` (threads, `coredge.finance.montecarlo.run_monte_carlo`).
     """
     from coredge.finance.cashflow import build_drivers
     from coredge.finance.montecarlo import run_monte_carlo
@@ -705,7 +706,7 @@ def risk_from_plan(
         raise InputError.of("plan", "no sites", "a plan with at least one site to run risk on")
     spec = risk_spec_from_scenario(sc, n_trials, seed)
     dv = build_drivers(site_inputs_from_table(pf.rows, pf.assumptions), pf.assumptions)
-    return run_monte_carlo(dv, spec, with_tornado=with_tornado)
+    return run_monte_carlo(dv, spec, with_tornado=with_tornado, workers=workers)
 
 
 __all__ = [

@@ -28,6 +28,8 @@ discount_rate          discount rate of the trial (portfolio scope only) [fracti
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -407,6 +409,15 @@ def tornado(drivers: Drivers, spec: RiskSpec, low_q: float = 0.10, high_q: float
     return rows
 
 
+def available_cores() -> int:
+    """CPU cores this process may run on [count] (the default number of Monte Carlo workers
+    of `coredge risk`)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not every platform has CPU affinity
+        return max(1, os.cpu_count() or 1)
+
+
 def _chunks(n_blocks: int, per_chunk: int, workers: int) -> list[range]:
     """RNG blocks grouped into chunks of at most ``per_chunk``; with several workers, at
     least about four chunks per worker where there are blocks enough (load balance)."""
@@ -470,11 +481,16 @@ def run_monte_carlo(
     site_losses = np.empty((n_blocks, S))
     dummy = np.zeros((1, 1))
 
+    local = threading.local()  # each worker's draw buffers, reused chunk after chunk
+
     def run_chunk(blocks: range) -> None:
         lo = blocks[0] * B
         hi = min(N, (blocks[-1] + 1) * B)
-        bufs = [np.empty((hi - lo, widths[f])) if f in widths else dummy
-                for f in range(len(SHOCK_FIELDS))]
+        if getattr(local, "rows", 0) < hi - lo:
+            local.rows = hi - lo
+            local.bufs = [np.empty((hi - lo, widths[f])) if f in widths else dummy
+                          for f in range(len(SHOCK_FIELDS))]
+        bufs = [x[: hi - lo] if f in widths else x for f, x in enumerate(local.bufs)]
         rate = rates[lo:hi]
         for b in blocks:
             r0, r1 = b * B - lo, min(N, (b + 1) * B) - lo
@@ -555,6 +571,7 @@ __all__ = [
     "RiskResult",
     "RiskSpec",
     "UncertainVariable",
+    "available_cores",
     "default_variables",
     "evaluate_compiled",
     "risk_spec_from_dict",
