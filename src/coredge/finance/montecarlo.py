@@ -475,7 +475,7 @@ def run_monte_carlo(
     per_chunk = max(1, -(-spec.chunk_trials // B))
     per_chunk = min(per_chunk, max(1, CHUNK_CELLS // max(S, 1) // B))
     port_flows = np.empty((N, T))
-    tier_flows_all = np.zeros((N, G, T))
+    tier_flows_all = np.empty((N, G, T))
     rates = np.empty(N)
     site_sums = np.empty((n_blocks, S))
     site_losses = np.empty((n_blocks, S))
