@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import resource
 import subprocess
 import sys
@@ -55,6 +56,9 @@ def time_command(src: Path, name: str, workdir: Path, store: Path | None = None)
     if proc.returncode != 0:
         raise SystemExit(f"{name} with {src} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
     last = json.loads(proc.stdout.strip().splitlines()[-1])
+    phases = re.search(r"trials x (\d+) build phases", proc.stderr)
+    if phases:  # risk: the size of the plan priced (a time-limited MILP differs from run to run)
+        last["build_phases"] = int(phases.group(1))
     return {"wall_s": wall, "cpu_s": cpu, "out": last}
 
 
@@ -100,6 +104,7 @@ def main() -> None:
                     if name == "risk":
                         checks.append(f"{label} risk base NPV {out['base_npv_usd']:.6e}, P50 "
                                       f"{out['npv_p50_usd']:.6e}, IRR P50 {out['irr_p50']:.6f}, "
+                                      f"{out.get('build_phases')} build phases, "
                                       f"source {out.get('source')}")
                     else:
                         st_ = out.get("strategies", out)
