@@ -78,6 +78,10 @@ class Compute:
     failure_check : bool
         The summary's ``single_site_failure`` block (the plan's load re-homed with each site
         down in turn); None without it.
+    investor_views : bool
+        With ``finance``: the landlord and operator views and their break-even multipliers
+        (`PlanFinancials.views` / ``break_even``, the summary's ``finance_views`` and
+        ``break_even``); empty without them.
     """
 
     finance: bool = True
@@ -85,6 +89,7 @@ class Compute:
     training: bool = True
     power: bool = True
     failure_check: bool = True
+    investor_views: bool = True
 
 
 EVERYTHING = Compute()
@@ -94,8 +99,13 @@ PLAN_AND_FINANCE = Compute(finance=True, simulation=False, training=False, power
 """`finance` and sweeps: the plan and its money, nothing simulated."""
 
 MONEY_ONLY = Compute(finance=True, simulation=False, training=False, power=False, failure_check=False)
-"""`risk` and `compare`: the plan and its money, without the summary's single-site-failure
-check (neither reads it)."""
+"""`compare`: the plan and its money, without the summary's single-site-failure check (it does
+not read it)."""
+
+RISK_INPUTS = Compute(finance=True, simulation=False, training=False, power=False, failure_check=False,
+                      investor_views=False)
+"""`risk`: the plan and the cash-flow rows its Monte Carlo prices, without the investor views
+and break-even multipliers (the risk command shows neither)."""
 
 
 def execute(
@@ -150,7 +160,7 @@ def execute(
     timings["plan_s"] = time.perf_counter() - t1
     say("costing sites" + (" and computing returns" if compute.finance else ""))
     costs = site_costs(inputs, plan)
-    fin = financials_from_plan(inputs, plan, costs) if compute.finance else None
+    fin = financials_from_plan(inputs, plan, costs, views=compute.investor_views) if compute.finance else None
     coverage = coverage_by_class(inputs, plan)
     summary = summarise(sc, variant, inputs, plan, costs, fin, coverage, compute.failure_check)
     summary["plan_source"] = plan_source

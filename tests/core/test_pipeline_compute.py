@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coredge.pipeline import EVERYTHING, PLAN_AND_FINANCE, Compute, execute, write_run
+from coredge.pipeline import EVERYTHING, PLAN_AND_FINANCE, RISK_INPUTS, Compute, execute, write_run
 from coredge.results import RunResult
 from coredge.scenario.load import load_scenario
 from coredge_testing import TINY_BASE
@@ -161,3 +161,23 @@ def test_sweep_chunk_does_not_simulate(greedy_path: Path, monkeypatch: pytest.Mo
     assert calls == [] and len(df) == 200
     assert lean.finance is not None
     assert float(df["base_npv_usd"].to_numpy()[0]) == lean.finance.portfolio["npv_usd"]
+
+
+def test_risk_inputs_price_the_same_rows_without_the_investor_views(
+    greedy_path: Path, lean: RunResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import coredge.finance.from_plan
+
+    def boom(*_a: Any, **_k: Any) -> Any:
+        raise AssertionError("investor views priced for risk")
+
+    monkeypatch.setattr(coredge.finance.from_plan, "finance_views_and_flows", boom)
+    monkeypatch.setattr(coredge.finance.from_plan, "view_break_even", boom)
+    res = execute(load_scenario(greedy_path), compute=RISK_INPUTS)
+    assert res.finance is not None and lean.finance is not None
+    assert lean.finance.views and lean.finance.break_even  # the reference has them
+    assert res.finance.views == {} and res.finance.break_even == {} and res.finance.view_flows == {}
+    pd.testing.assert_frame_equal(res.finance.rows, lean.finance.rows, check_exact=True)
+    assert _same(res.finance.portfolio, lean.finance.portfolio)
+    assert _same(res.finance.tiers, lean.finance.tiers)
+    assert _same(res.finance.edge_premium, lean.finance.edge_premium)

@@ -70,7 +70,8 @@ class PlannedSource:
 
 
 def plan_from_source(
-    source: str | None, variant: str | None, replan: bool = False, failure_check: bool = True
+    source: str | None, variant: str | None, replan: bool = False, failure_check: bool = True,
+    investor_views: bool = True,
 ) -> PlannedSource:
     """The plan of a run directory or a scenario, costed and priced once.
 
@@ -79,6 +80,8 @@ def plan_from_source(
     busy-hour and training simulations are not run. Its plan comes from the plan store
     (`coredge.plan.cache`: the plan an earlier `run`, `finance`, `risk` or `compare` made for
     the same scenario, planner settings and code) unless `replan`; the label says which.
+    Without `investor_views` the landlord and operator views and break-even are left empty
+    (`coredge.pipeline.RISK_INPUTS`).
     """
     from coredge.finance.from_plan import financials_from_plan
 
@@ -90,14 +93,19 @@ def plan_from_source(
 
         run = read_run(source)
         costs = site_costs(run.inputs, run.plan)
-        pf = financials_from_plan(run.inputs, run.plan, costs)
+        pf = financials_from_plan(run.inputs, run.plan, costs, views=investor_views)
         return PlannedSource(run.scenario, run.inputs, run.plan, costs, pf, f"run {source}")
-    from coredge.pipeline import MONEY_ONLY, PLAN_AND_FINANCE, execute
+    from dataclasses import replace
+
+    from coredge.pipeline import MONEY_ONLY, PLAN_AND_FINANCE, RISK_INPUTS, execute
     from coredge.plan.preflight import check_source
 
     sc, _ = check_source(source, variant)  # every problem at once, as `coredge validate` lists them
     _say(f"planning scenario {sc.name}" + (f" (variant {variant})" if variant else ""))
-    compute = PLAN_AND_FINANCE if failure_check else MONEY_ONLY
+    if failure_check:
+        compute = replace(PLAN_AND_FINANCE, investor_views=investor_views)
+    else:
+        compute = MONEY_ONLY if investor_views else RISK_INPUTS
     res = execute(sc, variant, progress=_say, compute=compute, reuse_plan=not replan)
     assert res.finance is not None  # both compute the financials
     label = f"scenario {sc.name}" + (f" ({variant})" if variant else "")
@@ -221,7 +229,7 @@ def risk_cmd(
         from coredge.files import check_out
 
         check_out(out, overwrite)
-    src = plan_from_source(source, scenario_variant, replan, failure_check=False)
+    src = plan_from_source(source, scenario_variant, replan, failure_check=False, investor_views=False)
     sc, pf, label = src.scenario, src.finance, src.label
     check_trials(trials or sc.finance.risk.n_trials, len(pf.rows), yes)
     _say(f"Monte Carlo: {trials or sc.finance.risk.n_trials:,} trials x {len(pf.rows)} build phases"

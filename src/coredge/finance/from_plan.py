@@ -453,7 +453,9 @@ def _metrics_rows(
     return out
 
 
-def financials_from_plan(inputs: Inputs, plan: Plan, costs: SiteCosts) -> PlanFinancials:
+def financials_from_plan(
+    inputs: Inputs, plan: Plan, costs: SiteCosts, views: bool = True
+) -> PlanFinancials:
     """Cash flows and metrics of a plan per site, per tier and for the portfolio.
 
     Parameters
@@ -464,6 +466,9 @@ def financials_from_plan(inputs: Inputs, plan: Plan, costs: SiteCosts) -> PlanFi
         The planner's result.
     costs : SiteCosts
         `coredge.plan.costing.site_costs(inputs, plan)`.
+    views : bool
+        Also price the landlord and operator views and their break-even multipliers
+        (``views``, ``view_flows``, ``break_even``; left empty otherwise).
 
     Returns
     -------
@@ -539,10 +544,12 @@ def financials_from_plan(inputs: Inputs, plan: Plan, costs: SiteCosts) -> PlanFi
     portfolio = {"n_sites": S, **p_row}
     yearly = _yearly(cf, table, onehot, t_onehot, tier_ids, mtok_s, years)
     pf = PlanFinancials(a, table, cf, sites, tiers, portfolio, yearly)
-    views, flows = finance_views_and_flows(table, a, sc.finance.exit_cap_rate)
+    if not views:
+        return PlanFinancials(a, table, cf, sites, tiers, portfolio, yearly, edge_premium(inputs, plan, pf))
+    views_, flows = finance_views_and_flows(table, a, sc.finance.exit_cap_rate)
     hurdle = sc.economics.hurdle_rate if sc.economics.hurdle_rate is not None else sc.economics.discount_rate
     return PlanFinancials(
-        a, table, cf, sites, tiers, portfolio, yearly, edge_premium(inputs, plan, pf), views, flows,
+        a, table, cf, sites, tiers, portfolio, yearly, edge_premium(inputs, plan, pf), views_, flows,
         view_break_even(table, a, hurdle, sc.finance.exit_cap_rate),
     )
 
