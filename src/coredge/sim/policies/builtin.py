@@ -7,7 +7,14 @@ import math
 
 import numpy as np
 
-from coredge.sim.policies.base import TIER_RANK, Candidates, RoutingInputs, pack, rows_per_class
+from coredge.sim.policies.base import (
+    EXCLUDED,
+    TIER_RANK,
+    Candidates,
+    RoutingInputs,
+    pack,
+    rows_per_class,
+)
 
 
 def nearest_candidates(inp: RoutingInputs) -> Candidates:
@@ -23,18 +30,21 @@ def nearest_candidates(inp: RoutingInputs) -> Candidates:
 def tiered_candidates(inp: RoutingInputs) -> Candidates:
     rtt = rows_per_class(inp)
     budget = np.tile(inp.rtt_budget_ms, len(inp.rtt_ms))[:, None]
-    rank = np.array([TIER_RANK.get(t or "", 2) for t in inp.tier], dtype=np.float64)[None, :]
+    rank = np.array([TIER_RANK.get(t or "", 2) for t in inp.tier], dtype=np.int8)[None, :]
     is_core = rank == 2
     ok = np.isfinite(rtt) & (is_core | (rtt <= budget))
     if inp.restricted():
         ok &= inp.serve_rows()
-    # key: tier first, RTT inside a tier
-    keys = np.where(ok, rank, math.inf)
-    return pack(keys, rtt, inp.max_hops, np.arange(len(rtt), dtype=np.int64), then=rtt)
+    # key: tier first, RTT inside a tier (the demand point's RTT row sorted once for its classes)
+    keys = np.where(ok, rank, np.int8(EXCLUDED)).astype(np.int8)
+    k = len(inp.rtt_budget_ms)
+    return pack(keys, inp.rtt_ms, inp.max_hops, np.arange(len(rtt), dtype=np.int64), then=inp.rtt_ms,
+                rows=np.arange(len(rtt), dtype=np.int64) // k)
 
 
-FAILOVER_AFTER: float = 10.0
-"""Key offset that puts same- and lower-tier failover sites after every spill-up site."""
+FAILOVER_AFTER: int = 3
+"""Key-code offset that puts same- and lower-tier failover sites (codes 4..6) after every
+spill-up site (codes 1..3, tier rank + 1)."""
 
 
 def plan_share_candidates(inp: RoutingInputs) -> Candidates:
@@ -78,19 +88,21 @@ def plan_share_candidates(inp: RoutingInputs) -> Candidates:
     c_all = np.tile(np.arange(width), n_rows)
     r_all = np.repeat(np.arange(n_rows), width)
     row_map = (first_list[r_all] + np.minimum(c_all, n_real[r_all] - 1)).astype(np.int64)
-    rtt_x = rtt[src_row]
     ok_x = ok[src_row]
     reach_x = reach[src_row]
     j = choice[src_row, src_c]
     rank_j = np.where(j >= 0, rank[np.maximum(j, 0)], -1.0)[:, None]
     # spill up first (higher tiers, by tier then RTT); then, before a request is dropped, every
-    # other site that serves the class within its budget (core at any RTT), same or lower tier
+    # other site that serves the class within its budget (core at any RTT), same or lower tier.
+    # Keys as int8 codes: 0 (the drawn site) < rank + 1 (spill up) < rank + 1 +
+    # FAILOVER_AFTER (fail over) < EXCLUDED; ties by RTT (the demand point's row, sorted once)
     up = rank[None, :] > rank_j
-    keys = np.where(ok_x, np.where(up, rank[None, :], rank[None, :] + FAILOVER_AFTER) + np.zeros_like(rtt_x),
-                    math.inf)
+    code = np.where(up, rank[None, :] + 1, rank[None, :] + 1 + FAILOVER_AFTER).astype(np.int8)
+    keys = np.where(ok_x, code, np.int8(EXCLUDED)).astype(np.int8)
     first = (np.arange(n_s)[None, :] == j[:, None]) & reach_x
-    keys = np.where(first, -1.0, keys)
-    packed = pack(keys, rtt_x, inp.max_hops, row_map, then=rtt_x)
+    keys[first] = 0
+    k = len(inp.rtt_budget_ms)
+    packed = pack(keys, inp.rtt_ms, inp.max_hops, row_map, then=inp.rtt_ms, rows=src_row // k)
     return Candidates(packed.row_map, packed.order, packed.order_len, packed.rtt_ord,
                       np.ascontiguousarray(cum))
 
