@@ -164,12 +164,78 @@ def simulate(
     >>> r.summary["completed"] + r.summary["dropped"]
     20000
     """
-    if requests is not None and hours is not None:
-        raise InputError.of("--hours", hours, "give either --requests or --hours, not both")
-    if requests is not None and requests < 1:
-        raise InputError.of("--requests", requests, "an integer >= 1")
-    if hours is not None and not (hours > 0 and math.isfinite(hours)):
-        raise InputError.of("--hours", hours, "a positive number of hours")
+    return simulate_windows(
+        spec, [Window(requests, hours, tuple(faults))], seed=seed, policy=policy,
+        max_hops=max_hops, samplers=samplers, chunk_size=chunk_size, bursts=bursts, record=record,
+        progress=progress, warmup_s=warmup_s, slo_batches=slo_batches, start=start,
+        replications=replications, workers=workers)[0]
+
+
+@dataclass(frozen=True)
+class Window:
+    """One counted window of `simulate_windows`: a request count or a duration, and faults.
+
+    Attributes
+    ----------
+    requests : int, optional
+        Counted requests (over all replications; default 1e6 when ``hours`` is None too).
+    hours : float, optional
+        Counted simulated time [h] instead (over all replications).
+    faults : tuple of FaultSpec
+        Faults in addition to ``spec.faults``, in the window's own time (from its start).
+    """
+
+    requests: int | None = None
+    hours: float | None = None
+    faults: tuple[FaultSpec, ...] = ()
+
+
+def simulate_windows(
+    spec: NetworkSpec,
+    windows: Sequence[Window],
+    *,
+    seed: int = 0,
+    policy: str | None = None,
+    max_hops: int | None = None,
+    samplers: Mapping[str, ServiceSampler] | None = None,
+    chunk_size: int = CHUNK,
+    bursts: Sequence[BurstSpec] = (),
+    record: bool = False,
+    progress: Callable[[int], None] | None = None,
+    warmup_s: float = 0.0,
+    slo_batches: int = 0,
+    start: str = "empty",
+    replications: int = 1,
+    workers: int = 1,
+) -> list[SimResult]:
+    """Consecutive counted windows of one run, one `SimResult` each (see `simulate`).
+
+    Each replication starts (and warms up) once; its windows follow one another and the sites'
+    state carries over from one window to the next (window w + 1 starts at the last arrival
+    of window w), so a later window, such as a failure what-if, starts from the state the
+    earlier one left instead of a new start. Each window's times (minutes, fault windows,
+    ``horizon_s``) are measured from its own start. ``simulate(...)`` is the run of one window.
+
+    Examples
+    --------
+    >>> from coredge.sim.spec import spec_from_dict
+    >>> s = spec_from_dict({"sites": [{"id": "s0", "servers": 2, "queue_limit": 10}],
+    ...     "demand": [{"id": "d0", "rate_per_s": 20.0}], "rtt_ms": [[0.0]],
+    ...     "service": {"distribution": "exponential", "mean_ms": 50.0}})
+    >>> a, b = simulate_windows(s, [Window(5_000), Window(3_000, faults=(
+    ...     FaultSpec(site="s0", at_s=10.0, for_s=20.0),))], seed=1)
+    >>> a.summary["requests"], b.summary["requests"], b.summary["faults"]["requests_during"] > 0
+    (5000, 3000, True)
+    """
+    if not windows:
+        raise InputError.of("windows", [], "at least one counted window")
+    for w in windows:
+        if w.requests is not None and w.hours is not None:
+            raise InputError.of("--hours", w.hours, "give either --requests or --hours, not both")
+        if w.requests is not None and w.requests < 1:
+            raise InputError.of("--requests", w.requests, "an integer >= 1")
+        if w.hours is not None and not (w.hours > 0 and math.isfinite(w.hours)):
+            raise InputError.of("--hours", w.hours, "a positive number of hours")
     if max_hops is not None and max_hops < 1:
         raise InputError.of("--max-hops", max_hops, "an integer >= 1")
     if not (warmup_s >= 0 and math.isfinite(warmup_s)):
@@ -182,57 +248,76 @@ def simulate(
         raise InputError.of("--replications", replications, "an integer >= 1")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InputError.of("--workers", workers, "an integer >= 1")
-    if requests is None and hours is None:
-        requests = DEFAULT_REQUESTS
-    if requests is not None and requests < replications:
-        raise InputError.of("--replications", replications, f"at most the requests ({requests})")
-    if record and (requests is None or requests > RECORD_LIMIT):
-        raise InputError.of("record", requests, f"record needs --requests <= {RECORD_LIMIT}")
+    n_rep = replications
+    windows = [w if w.requests is not None or w.hours is not None else replace(w, requests=DEFAULT_REQUESTS)
+               for w in windows]
+    for w in windows:
+        if w.requests is not None and w.requests < n_rep:
+            raise InputError.of("--replications", n_rep, f"at most the requests ({w.requests})")
+        if record and (w.requests is None or w.requests > RECORD_LIMIT):
+            raise InputError.of("record", w.requests, f"record needs --requests <= {RECORD_LIMIT}")
     pol = get_policy(policy if policy is not None else spec.routing.policy,
                      "--policy" if policy is not None else "routing.policy")
     if pol.name == "tiered-spill" and any(s.tier is None for s in spec.sites):
         raise InputError.of("--policy", pol.name, "needs a tier on every site (sites[].tier)")
-    n_rep = replications
-    opts = _Opts(policy, max_hops, tuple(faults), tuple(bursts), chunk_size, record, warmup_s, start,
-                 None if hours is None else hours / n_rep, -(-slo_batches // n_rep) if slo_batches > 0 else 0)
-    targets: list[int | None] = (
-        [requests // n_rep + (1 if r < requests % n_rep else 0) for r in range(n_rep)]
-        if requests is not None else [None] * n_rep)
+    opts = _Opts(policy, max_hops, tuple(bursts), chunk_size, record, warmup_s, start,
+                 tuple(_Win(tuple(w.faults), None if w.hours is None else w.hours / n_rep) for w in windows),
+                 -(-slo_batches // n_rep) if slo_batches > 0 else 0)
+    targets = [[None if w.requests is None else w.requests // n_rep + (1 if r < w.requests % n_rep else 0)
+                for w in windows] for r in range(n_rep)]
     seeds = [replication_seed(seed, r) for r in range(n_rep)]
+    n_w = 1 if samplers else max(1, min(workers, n_rep))
     t_wall = time.perf_counter()
-    st = _Setup(spec, opts, samplers, seed)
-    outs = _run_replications(st, seeds, targets, 1 if samplers else workers, progress)
+    st, outs = _run_replications(spec, opts, samplers, seed, seeds, targets, n_w, progress)
     wall_s = time.perf_counter() - t_wall
+    results = []
+    for i in range(len(windows)):
+        res = _combine(st, [o[i] for o in outs], seed, wall_s, n_rep)
+        res.summary.update(warmup_s=warmup_s if i == 0 else 0.0, start=start, replications=n_rep,
+                           workers=n_w, window=i)
+        all_bursts = [*spec.bursts, *bursts]
+        if all_bursts:
+            res.summary["bursts"] = [b.model_dump(exclude_none=True) for b in all_bursts]
+        results.append(res)
+    return results
+
+
+def _combine(st: _Setup, outs: list[_RepOut], seed: int, wall_s: float, n_rep: int) -> SimResult:
+    """One window's result from its replications (accumulators added in replication order)."""
+    w = outs[0].window
+    fa = st.win_fa[w]
     acc = outs[0].acc
     for o in outs[1:]:
         acc.add(o.acc)
     horizon_ms = float(sum(o.horizon_ms for o in outs))
     recs: list[pd.DataFrame] | None = None
-    if record:
+    if st.o.record:
         recs = []
         for r, o in enumerate(outs):
             df = o.records if o.records is not None else pd.DataFrame()
             if n_rep > 1:
                 df.insert(0, "replication", r)
             recs.append(df)
-    res = build_result(spec, st.pol.name, seed, acc, st.servers, st.qlim, st.n_class, st.src,
-                       horizon_ms, wall_s, st.has_slo, st.fa, recs)
+    res = build_result(st.spec, st.pol.name, seed, acc, st.servers, st.qlim, st.n_class, st.src,
+                       horizon_ms, wall_s, st.has_slo, fa, recs)
     if n_rep > 1:  # per-minute rows: minutes since each replication's counted start
         n_min = max(1, math.ceil(max(o.horizon_ms for o in outs) / K.MS_PER_MINUTE))
         res.timeseries = res.timeseries.iloc[:n_min].reset_index(drop=True)
-    res.summary["warmup_s"] = warmup_s
-    res.summary["start"] = start
-    res.summary["replications"] = n_rep
-    res.summary["workers"] = min(workers, n_rep) if not samplers else 1
     batches = [b for o in outs for b in o.batches]
     if st.has_slo and len(batches) >= 2:
         res.summary["slo_ci"] = slo_ci(list(np.cumsum(np.stack(batches), axis=0)), st.src.class_ids)
-    all_bursts = [*spec.bursts, *bursts]
-    if all_bursts:
-        res.summary["bursts"] = [b.model_dump(exclude_none=True) for b in all_bursts]
-    if spec.sites[0].power is not None:
-        add_energy(res, spec, acc, st.servers, st.src, horizon_ms, set(samplers or {}))
+    if st.spec.sites[0].power is not None:
+        add_energy(res, st.spec, acc, st.servers, st.src, horizon_ms, set(st.samplers or {}))
     return res
+
+
+@dataclass(frozen=True)
+class _Win:
+    """A counted window as one replication runs it."""
+
+    faults: tuple[FaultSpec, ...]
+    hours: float | None
+    """Counted time of the window in one replication [h] (None: a request count)."""
 
 
 @dataclass(frozen=True)
@@ -241,21 +326,19 @@ class _Opts:
 
     policy: str | None
     max_hops: int | None
-    faults: tuple[FaultSpec, ...]
     bursts: tuple[BurstSpec, ...]
     chunk_size: int
     record: bool
     warmup_s: float
     start: str
-    hours: float | None
-    """Counted time of one replication [h] (None: a request count)."""
+    windows: tuple[_Win, ...]
     slo_batches: int
-    """Batches of one replication (0: none)."""
+    """Batches of one replication's window (0: none)."""
 
 
 class _Setup:
-    """What every replication of a run shares: arrays, candidate lists, faults (built once per
-    process from the spec and options)."""
+    """What every replication of a run shares: arrays, candidate lists, faults of each window
+    (built once per process from the spec and options)."""
 
     def __init__(self, spec: NetworkSpec, o: _Opts, samplers: Mapping[str, ServiceSampler] | None,
                  seed: int) -> None:
@@ -284,12 +367,12 @@ class _Setup:
             self.slo_fac = np.zeros(1)
         self.slo = slo
         self.has_slo = bool(np.isfinite(slo).any())
-        self.fa = fa = fault_arrays(spec, o.faults, self.servers, rtt)
         rinp = RoutingInputs(rtt, [s.tier for s in spec.sites], budget, hops, serves_matrix(spec),
                              share_rows(spec))
         self.base = base = self.pol.build(rinp)
-        self.cands = [base] + [base if m is rtt else self.pol.build(replace(rinp, rtt_ms=m))
-                               for m in fa.epoch_rtt[1:]]
+        self.win_fa = [fault_arrays(spec, w.faults, self.servers, rtt) for w in o.windows]
+        self.win_cands = [[base] + [base if m is rtt else self.pol.build(replace(rinp, rtt_ms=m))
+                                    for m in fa.epoch_rtt[1:]] for fa in self.win_fa]
         rows_all = np.arange(len(spec.demand) * n_class, dtype=np.int64)
         self.n_choice = 1
         if base.draw_cum is not None:
@@ -337,21 +420,24 @@ class _Setup:
 
 @dataclass
 class _RepOut:
-    """What one replication returns: its accumulators (state arrays dropped), counted time,
-    per-batch (class, [arrivals, SLO met]) counts and per-request records."""
+    """What one replication returns for one window: its accumulators (state arrays dropped
+    when sent back), counted time, per-batch (class, [arrivals, SLO met]) counts and
+    per-request records."""
 
+    window: int
     acc: Accumulators
     horizon_ms: float
     batches: list[npt.NDArray[np.int64]]
     records: pd.DataFrame | None
 
 
-def _run_replications(st: _Setup, seeds: list[int], targets: list[int | None], workers: int,
-                      progress: Callable[[int], None] | None) -> list[_RepOut]:
-    """Replication r in worker ``r % workers`` (worker 0: this process); results in order."""
+def _run_replications(spec: NetworkSpec, o: _Opts, samplers: Mapping[str, ServiceSampler] | None,
+                      seed: int, seeds: list[int], targets: list[list[int | None]], n_w: int,
+                      progress: Callable[[int], None] | None) -> tuple[_Setup, list[list[_RepOut]]]:
+    """Replication r in worker ``r % n_w`` (worker 0: this process); results in order. The
+    worker processes are started first, so their start-up overlaps this one's set-up."""
     n_rep = len(seeds)
-    n_w = max(1, min(workers, n_rep))
-    outs: dict[int, _RepOut] = {}
+    outs: dict[int, list[_RepOut]] = {}
     pool = None
     futs: list[tuple[list[int], Any]] = []
     if n_w > 1:
@@ -361,9 +447,9 @@ def _run_replications(st: _Setup, seeds: list[int], targets: list[int | None], w
         pool = ProcessPoolExecutor(n_w - 1, mp_context=mp.get_context("spawn"))
         for w in range(1, n_w):
             reps = list(range(w, n_rep, n_w))
-            futs.append((reps, pool.submit(_worker, st.spec, st.o, st.seed,
-                                           [(seeds[r], targets[r]) for r in reps])))
+            futs.append((reps, pool.submit(_worker, spec, o, seed, [(seeds[r], targets[r]) for r in reps])))
     try:
+        st = _Setup(spec, o, samplers, seed)
         done = 0
         for r in range(0, n_rep, n_w):
             base_done = done
@@ -373,43 +459,47 @@ def _run_replications(st: _Setup, seeds: list[int], targets: list[int | None], w
                     progress(base_done + n)
 
             outs[r] = _replicate(st, seeds[r], targets[r], prog)
-            done += int(outs[r].acc.class_i[:, K.G_ARR].sum())
+            done += sum(int(x.acc.class_i[:, K.G_ARR].sum()) for x in outs[r])
         for reps, fut in futs:
-            for r, o in zip(reps, fut.result(), strict=True):
-                outs[r] = o
+            for r, got in zip(reps, fut.result(), strict=True):
+                outs[r] = got
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-    return [outs[r] for r in range(n_rep)]
+    return st, [outs[r] for r in range(n_rep)]
 
 
-def _worker(spec: NetworkSpec, o: _Opts, seed: int, jobs: list[tuple[int, int | None]]) -> list[_RepOut]:
+def _worker(spec: NetworkSpec, o: _Opts, seed: int,
+            jobs: list[tuple[int, list[int | None]]]) -> list[list[_RepOut]]:
     """Replications of a worker process (state arrays dropped before they are sent back)."""
     st = _Setup(spec, o, None, seed)
     outs = []
     for rep_seed, target in jobs:
-        out = _replicate(st, rep_seed, target, None)
-        out.acc.drop_state()
-        outs.append(out)
+        got = _replicate(st, rep_seed, target, None)
+        for x in got:
+            x.acc.drop_state()
+        outs.append(got)
     return outs
 
 
-def _replicate(st: _Setup, seed: int, target: int | None,
-               progress: Callable[[int], None] | None) -> _RepOut:
-    """One replication: start, warm-up, counted requests (see `simulate`)."""
-    spec, o, fa, pol = st.spec, st.o, st.fa, st.pol
+def _replicate(st: _Setup, seed: int, targets: list[int | None],
+               progress: Callable[[int], None] | None) -> list[_RepOut]:
+    """One replication: start, warm-up, then each counted window in turn (see `simulate`)."""
+    spec, o, pol = st.spec, st.o, st.pol
     slo, slo_fac = st.slo, st.slo_fac
     servers, qlim, speed, n_class = st.servers, st.qlim, st.speed, st.n_class
-    record, chunk_size = o.record, o.chunk_size
-    base, cands, n_choice = st.base, st.cands, st.n_choice
+    record = o.record
+    base, n_choice = st.base, st.n_choice
     warm_ms = st.warm_ms
     src = TrafficSource(spec, seed, st.samplers, o.bursts, warm_ms)
-    acc = Accumulators(len(spec.sites), n_class, len(spec.demand), servers, qlim)
+    state = Accumulators(len(spec.sites), n_class, len(spec.demand), servers, qlim)
     if base.draw_cum is not None:
         rng_draw = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(DRAW_STREAM,)))
     row_class, row_dem = st.row_class, st.row_dem
+    acc = state
+    fa = st.win_fa[0]
+    cands = st.win_cands[0]
     dr_ptr = np.zeros(1, dtype=np.int64)
-    t_end_ms = warm_ms + o.hours * MS_PER_H if o.hours is not None else math.inf
 
     def kernel_rows(ch_row: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
         if base.draw_cum is None:
@@ -418,6 +508,7 @@ def _replicate(st: _Setup, seed: int, target: int | None,
         c = (u[:, None] >= base.draw_cum[ch_row]).sum(axis=1)
         np.minimum(c, n_choice - 1, out=c)
         return (ch_row.astype(np.int64) * n_choice + c).astype(np.int32)
+
     def run(arr: npt.NDArray[np.float64], ch_row: npt.NDArray[np.int32],
             ch_svc: npt.NDArray[np.float64], account: bool, rec_site: npt.NDArray[np.int64],
             rec_wait: npt.NDArray[np.float64]) -> None:
@@ -452,55 +543,70 @@ def _replicate(st: _Setup, seed: int, target: int | None,
                     acc.grow_ring()
 
     no_rec_i, no_rec_f = np.empty(0, dtype=np.int64), np.empty(0)
-    acc.heap[:] = -warm_ms  # servers free from the start of the warm-up
+    state.heap[:] = -warm_ms  # servers free from the start of the warm-up
     if o.start == "steady":
-        st.steady_state(src, acc, seed, -warm_ms)
+        st.steady_state(src, state, seed, -warm_ms)
     while warm_ms > 0:  # warm-up: state only, times shifted so counting starts at 0
-        ch = src.next_chunk(chunk_size, warm_ms)
+        ch = src.next_chunk(o.chunk_size, warm_ms)
         if len(ch.arr_ms) == 0:
             break
         run(ch.arr_ms - warm_ms, ch.row, ch.svc_ms, False, no_rec_i, no_rec_f)
+    outs: list[_RepOut] = []
     done = 0
-    rec_parts: list[pd.DataFrame] = []
+    origin_ms = warm_ms  # generator time of the current window's counted time 0
     last_t_ms = 0.0
-    if o.slo_batches > 0 and target is not None:
-        chunk_size = max(1, -(-target // o.slo_batches))
-    batch_counts: list[npt.NDArray[np.int64]] = []  # (classes, 2): arrivals, SLO met, cumulative
-    chunks = _prefetched(src, chunk_size, target, t_end_ms)
-    for ch in chunks:
-        m = len(ch.arr_ms)
-        if warm_ms > 0:
-            ch.arr_ms = ch.arr_ms - warm_ms
-        last_t_ms = float(ch.arr_ms[-1])
-        acc.ensure_minutes(int(last_t_ms / K.MS_PER_MINUTE) + 1)
-        rec_site = np.empty(m if record else 0, dtype=np.int64)
-        rec_wait = np.empty(m if record else 0, dtype=np.float64)
-        run(ch.arr_ms, ch.row, ch.svc_ms, True, rec_site, rec_wait)
-        if record:
-            rows = ch.row.astype(np.int64)
-            site_idx = rec_site
-            sv = np.where(site_idx >= 0, ch.svc_ms / speed[np.maximum(site_idx, 0)], math.nan)
-            d_idx, k_idx = rows // n_class, rows % n_class
-            ep = np.searchsorted(fa.bounds_ms, ch.arr_ms, side="right")
-            rt = np.full(m, math.nan)
-            for e in np.unique(ep).tolist():
-                sel = (ep == e) & (site_idx >= 0)
-                rt[sel] = fa.epoch_rtt[e][d_idx[sel], site_idx[sel]]
-            rec_parts.append(pd.DataFrame({
-                "arrival_ms": ch.arr_ms, "demand": d_idx, "class": k_idx, "site": site_idx,
-                "rtt_ms": rt, "wait_ms": rec_wait, "service_ms": sv,
-                "latency_ms": rt + rec_wait + sv,
-            }))
-        done += m
-        if o.slo_batches > 0:
-            batch_counts.append(acc.class_i[:, [K.G_ARR, K.G_SLO_MET]].copy())
-        if progress is not None:
-            progress(done)
-    horizon_ms = t_end_ms - warm_ms if o.hours is not None else last_t_ms
-    per_batch = list(np.diff(np.stack(batch_counts), axis=0, prepend=0)) if batch_counts else []
-    records = pd.concat(rec_parts, ignore_index=True) if record and rec_parts else (
-        pd.DataFrame() if record else None)
-    return _RepOut(acc, horizon_ms, per_batch, records)
+    for w, win in enumerate(o.windows):
+        target = targets[w]
+        fa, cands = st.win_fa[w], st.win_cands[w]
+        dr_ptr[0] = 0
+        if w > 0:  # the next window: a fresh account, the same sites (their times shifted)
+            acc = Accumulators.fresh_like(state)
+            acc.take_state(state, shift_ms=last_t_ms)
+            state = acc
+            origin_ms += last_t_ms
+        t_end_ms = origin_ms + win.hours * MS_PER_H if win.hours is not None else math.inf
+        rec_parts: list[pd.DataFrame] = []
+        last_t_ms = 0.0
+        chunk_size = o.chunk_size
+        if o.slo_batches > 0 and target is not None:
+            chunk_size = max(1, -(-target // o.slo_batches))
+        batch_counts: list[npt.NDArray[np.int64]] = []  # (classes, 2): arrivals, SLO met, cumulative
+        for ch in _prefetched(src, chunk_size, target, t_end_ms):
+            m = len(ch.arr_ms)
+            if origin_ms > 0:
+                ch.arr_ms = ch.arr_ms - origin_ms
+            last_t_ms = float(ch.arr_ms[-1])
+            acc.ensure_minutes(int(last_t_ms / K.MS_PER_MINUTE) + 1)
+            rec_site = np.empty(m if record else 0, dtype=np.int64)
+            rec_wait = np.empty(m if record else 0, dtype=np.float64)
+            run(ch.arr_ms, ch.row, ch.svc_ms, True, rec_site, rec_wait)
+            if record:
+                rows = ch.row.astype(np.int64)
+                site_idx = rec_site
+                sv = np.where(site_idx >= 0, ch.svc_ms / speed[np.maximum(site_idx, 0)], math.nan)
+                d_idx, k_idx = rows // n_class, rows % n_class
+                ep = np.searchsorted(fa.bounds_ms, ch.arr_ms, side="right")
+                rt = np.full(m, math.nan)
+                for e in np.unique(ep).tolist():
+                    sel = (ep == e) & (site_idx >= 0)
+                    rt[sel] = fa.epoch_rtt[e][d_idx[sel], site_idx[sel]]
+                rec_parts.append(pd.DataFrame({
+                    "arrival_ms": ch.arr_ms, "demand": d_idx, "class": k_idx, "site": site_idx,
+                    "rtt_ms": rt, "wait_ms": rec_wait, "service_ms": sv,
+                    "latency_ms": rt + rec_wait + sv,
+                }))
+            done += m
+            if o.slo_batches > 0:
+                batch_counts.append(acc.class_i[:, [K.G_ARR, K.G_SLO_MET]].copy())
+            if progress is not None:
+                progress(done)
+        if win.hours is not None:
+            last_t_ms = t_end_ms - origin_ms
+        per_batch = list(np.diff(np.stack(batch_counts), axis=0, prepend=0)) if batch_counts else []
+        records = pd.concat(rec_parts, ignore_index=True) if record and rec_parts else (
+            pd.DataFrame() if record else None)
+        outs.append(_RepOut(w, acc, last_t_ms, per_batch, records))
+    return outs
 
 
 def _prefetched(

@@ -92,6 +92,7 @@ class Accumulators:
 
     def __init__(self, n_sites: int, n_class: int, n_dem: int, servers: npt.NDArray[np.int64],
                  qlim: npt.NDArray[np.int64]) -> None:
+        self.shape_args = (n_sites, n_class, n_dem, servers, qlim)
         self.heap_off = np.zeros(n_sites + 1, dtype=np.int64)
         self.heap_off[1:] = np.cumsum(servers)
         self.heap = np.zeros(int(self.heap_off[-1]), dtype=np.float64)
@@ -128,6 +129,21 @@ class Accumulators:
         for name in ("ts_i", "ts_f", "ts_hist"):
             o = getattr(other, name)
             getattr(self, name)[: o.shape[0]] += o
+
+    @classmethod
+    def fresh_like(cls, other: Accumulators) -> Accumulators:
+        """Zero statistics of the same shapes as ``other`` (site state still to be taken)."""
+        n_sites, n_class, n_dem, servers, qlim = other.shape_args
+        return cls(n_sites, n_class, n_dem, np.zeros_like(servers), qlim)
+
+    def take_state(self, other: Accumulators, shift_ms: float) -> None:
+        """Take over the site state (heaps, rings) of ``other`` with its times moved back by
+        ``shift_ms`` (the start of a next counted window becomes time 0)."""
+        self.shape_args = other.shape_args
+        self.heap, self.heap_off = other.heap, other.heap_off
+        self.heap -= shift_ms
+        self.ring, self.ring_head, self.ring_cnt = other.ring, other.ring_head, other.ring_cnt
+        self.ring -= shift_ms
 
     def drop_state(self) -> None:
         """Free the site state (heaps, rings): what a finished run sends back is statistics."""
