@@ -38,6 +38,8 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from coredge.sim.kernel import HEAP_ARITY, _replace_min
+
 START_STREAM: int = 1 << 21
 """Spawn key of the random streams of the steady start (apart from traffic and policy draws)."""
 
@@ -199,22 +201,29 @@ def mmc_occupancy(a: float, c: int, qlim: int, rng: np.random.Generator) -> int:
 
 @njit(cache=True)
 def _heap_place(heap: np.ndarray, off: int, n: int, values: np.ndarray, idle_at: float) -> None:
-    """Fill ``heap[off:off+n]``: ``values`` (busy servers) then ``idle_at``; heapify."""
+    """Fill ``heap[off:off+n]``: ``values`` (busy servers) then ``idle_at``; heapify
+    (bottom-up, the kernel's `HEAP_ARITY`-ary min-heap)."""
     nb = values.shape[0]
     for i in range(n):
         heap[off + i] = values[i] if i < nb else idle_at
-    for start in range((n - 2) // 2, -1, -1):  # bottom-up heapify (min-heap)
+    if n < 2:
+        return
+    for start in range((n - 2) // HEAP_ARITY, -1, -1):
         i = start
         v = heap[off + i]
         while True:
-            child = 2 * i + 1
-            if child >= n:
+            first = HEAP_ARITY * i + 1
+            if first >= n:
                 break
-            right = child + 1
-            if right < n and heap[off + right] < heap[off + child]:
-                child = right
-            if heap[off + child] < v:
-                heap[off + i] = heap[off + child]
+            last = min(first + HEAP_ARITY, n)
+            child = first
+            cv = heap[off + first]
+            for j in range(first + 1, last):
+                if heap[off + j] < cv:
+                    cv = heap[off + j]
+                    child = j
+            if cv < v:
+                heap[off + i] = cv
                 i = child
             else:
                 break
@@ -227,21 +236,7 @@ def _queue_place(heap: np.ndarray, off: int, n: int, svc: np.ndarray, ring_row: 
     for j in range(svc.shape[0]):
         st = heap[off]
         ring_row[j] = st
-        v = st + svc[j]
-        i = 0
-        while True:
-            child = 2 * i + 1
-            if child >= n:
-                break
-            right = child + 1
-            if right < n and heap[off + right] < heap[off + child]:
-                child = right
-            if heap[off + child] < v:
-                heap[off + i] = heap[off + child]
-                i = child
-            else:
-                break
-        heap[off + i] = v
+        _replace_min(heap, off, n, st + svc[j])
 
 
 SampleFn = Callable[[int, np.random.Generator, int], npt.NDArray[np.float64]]
