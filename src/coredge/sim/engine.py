@@ -58,6 +58,30 @@ DRAW_STREAM: int = 1 << 20
 traffic streams, so adding a draw changes no arrival, class or service time."""
 
 
+REPLICATIONS: int = 2
+"""Replications of `coredge simulate` and of a plan's busy hour by default (one per core of a
+2-core machine; results depend on it, never on the machine)."""
+
+PARALLEL_MIN_REQUESTS: int = 2_000_000
+"""Fewest requests for which `default_workers` uses more than one process: below it, starting
+a process (about a second of imports) costs more than it saves [requests]."""
+
+
+def default_workers(replications: int, requests: int | None) -> int:
+    """Processes for a run: the cores this process may use, at most one per replication, and
+    one when the run is shorter than `PARALLEL_MIN_REQUESTS` (``requests`` None = a duration:
+    as many as the cores)."""
+    import os
+
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        cores = os.cpu_count() or 1
+    if requests is not None and requests < PARALLEL_MIN_REQUESTS:
+        return 1
+    return max(1, min(replications, cores))
+
+
 def replication_seed(seed: int, r: int) -> int:
     """Seed of replication ``r`` of a run of seed ``seed`` (`simulate` ``replications``).
 

@@ -200,12 +200,24 @@ def mmc_occupancy(a: float, c: int, qlim: int, rng: np.random.Generator) -> int:
 
 
 @njit(cache=True)
-def _heap_place(heap: np.ndarray, off: int, n: int, values: np.ndarray, idle_at: float) -> None:
-    """Fill ``heap[off:off+n]``: ``values`` (busy servers) then ``idle_at``; heapify
-    (bottom-up, the kernel's `HEAP_ARITY`-ary min-heap)."""
-    nb = values.shape[0]
-    for i in range(n):
-        heap[off + i] = values[i] if i < nb else idle_at
+def _fill_site(heap: np.ndarray, off: int, n: int, counts: np.ndarray, tables: np.ndarray,
+               u: np.ndarray, inv_speed: float, t0: float) -> None:
+    """Fill ``heap[off:off+n]`` with ``counts[k]`` busy servers of class k, each free at
+    ``t0 + residual / speed`` (residual = the quantile table ``tables[k]`` at ``u``, linear),
+    the rest free at ``t0``; then heapify (the kernel's `HEAP_ARITY`-ary min-heap)."""
+    g = tables.shape[1] - 1
+    i = 0
+    for k in range(counts.shape[0]):
+        for _ in range(counts[k]):
+            x = u[i] * g
+            j = int(x)
+            if j >= g:
+                j = g - 1
+            f = x - j
+            heap[off + i] = t0 + (tables[k, j] * (1.0 - f) + tables[k, j + 1] * f) * inv_speed
+            i += 1
+    for m in range(i, n):
+        heap[off + m] = t0
     if n < 2:
         return
     for start in range((n - 2) // HEAP_ARITY, -1, -1):
@@ -285,8 +297,8 @@ def steady_start(
     rng_n, rng_u = np.random.default_rng(kids[0]), np.random.default_rng(kids[1])
     rng_tab = [np.random.default_rng(k) for k in kids[2:]]
     used = load.sum(axis=0) > 0
-    tables = [residual_quantiles(sample(k, rng_tab[k], RESIDUAL_SAMPLES)) if used[k] else np.zeros(2)
-              for k in range(n_class)]
+    tables = np.stack([residual_quantiles(sample(k, rng_tab[k], RESIDUAL_SAMPLES)) if used[k]
+                       else np.zeros(RESIDUAL_GRID + 1) for k in range(n_class)])
     waiting = np.zeros(n_site, dtype=np.int64)
     starts: list[npt.NDArray[np.float64]] = []
     for s in range(n_site):
@@ -296,10 +308,8 @@ def steady_start(
         busy = min(n, c)
         w = load[s] / a if a > 0 else np.zeros(n_class)
         counts = rng_n.multinomial(busy, w) if busy > 0 else np.zeros(n_class, dtype=np.int64)
-        parts = [t0_ms + draw_residual(tables[k], rng_u.random(int(counts[k]))) / speed[s]
-                 for k in range(n_class) if counts[k] > 0]
-        vals = np.concatenate(parts) if parts else np.empty(0)
-        _heap_place(heap, int(heap_off[s]), c, vals, t0_ms)
+        _fill_site(heap, int(heap_off[s]), c, counts.astype(np.int64), tables, rng_u.random(busy),
+                   1.0 / float(speed[s]), t0_ms)
         q = n - busy
         if q > 0:
             share = arrival_share[s] / arrival_share[s].sum()
