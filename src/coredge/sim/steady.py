@@ -308,7 +308,8 @@ def steady_start(
         busy = min(n, c)
         w = load[s] / a if a > 0 else np.zeros(n_class)
         counts = rng_n.multinomial(busy, w) if busy > 0 else np.zeros(n_class, dtype=np.int64)
-        _fill_site(heap, int(heap_off[s]), c, counts.astype(np.int64), tables, rng_u.random(busy),
+        _fill_site(heap, int(heap_off[s]), c, counts.astype(np.int64), tables,
+                   rng_u.random(busy, dtype=np.float32),
                    1.0 / float(speed[s]), t0_ms)
         q = n - busy
         if q > 0:
