@@ -93,9 +93,20 @@ class Accumulators:
     def __init__(self, n_sites: int, n_class: int, n_dem: int, servers: npt.NDArray[np.int64],
                  qlim: npt.NDArray[np.int64]) -> None:
         self.shape_args = (n_sites, n_class, n_dem, servers, qlim)
+        # each site's heap placed so that the children of every node (indices a x i + 1 ..
+        # a x i + a, a = 8) fill one 64-byte cache line: its first child block starts on a
+        # line boundary (at most 7 unused entries per site)
+        a = K.HEAP_ARITY
+        self.heap = np.zeros(int(servers.sum()) + a * (n_sites + 1), dtype=np.float64)
+        e0 = (self.heap.ctypes.data // 8) % a  # element 0's position within its cache line
+        want = (a - 1 - e0) % a  # offsets o with (e0 + o + 1) % a == 0
         self.heap_off = np.zeros(n_sites + 1, dtype=np.int64)
-        self.heap_off[1:] = np.cumsum(servers)
-        self.heap = np.zeros(int(self.heap_off[-1]), dtype=np.float64)
+        cur = want
+        for s_i in range(n_sites):
+            self.heap_off[s_i] = cur
+            cur += int(servers[s_i])
+            cur += (want - cur) % a
+        self.heap_off[n_sites] = cur
         cap = int(max(1, min(int(qlim.max()), 256)))
         self.ring = np.zeros((n_sites, cap), dtype=np.float64)
         self.ring_head = np.zeros(n_sites, dtype=np.int64)
