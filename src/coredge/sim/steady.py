@@ -12,8 +12,8 @@ system already running at its offered load:
    by fixed-point iteration). The load is in busy servers: rate x mean service / speed.
 2. **Requests in the system** (`mmc_occupancy`): a draw of the stationary number in an M/M/c
    (with the site's queue limit) at that load: ``P(n) ~ a^n / n!`` up to ``c``, then
-   geometric with ratio ``rho = a / c``. A site at saturation starts with nobody waiting
-   (assumption: no stationary queue exists there; the run builds its own).
+   geometric with ratio ``rho = a / c`` (cut where its mass is 1e-12). A site at saturation starts
+   with nobody waiting (assumption: no stationary queue exists there; the run builds its own).
 3. **Busy servers' free times**: each busy server serves a class drawn with probability
    proportional to that class's busy servers there, and is free after a draw of the
    equilibrium residual of the class's service time (density ``(1 - F(x)) / E[S]``, the
@@ -185,9 +185,12 @@ def mmc_occupancy(a: float, c: int, qlim: int, rng: np.random.Generator) -> int:
     lo = min(lo, hi)
     n1 = np.arange(lo, hi + 1, dtype=np.float64)
     logp1 = n1 * math.log(a) - gammaln(n1 + 1.0)
-    # waiting: geometric tail up to where it carries 1e-12 of the mass; none at rho >= 1 (no
-    # stationary queue exists there: the run builds its own; assumption)
-    qcap = min(qlim, math.ceil(math.log(1e-12) / math.log(rho))) if rho < 1.0 else 0
+    # waiting: geometric tail up to where it carries 1e-12 of the mass (at most 10 c or 1e5
+    # entries, whichever is more); none at
+    # saturation (rho within 1e-9 of 1 or above: no stationary queue exists there, the run
+    # builds its own; assumption)
+    qcap = (min(qlim, max(10 * c, 100_000), math.ceil(math.log(1e-12) / math.log(rho)))
+            if rho < 1.0 - 1e-9 else 0)
     if hi == c and qcap > 0:
         m = np.arange(1, qcap + 1, dtype=np.float64)
         logp2 = logp1[-1] + m * math.log(rho)
