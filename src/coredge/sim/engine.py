@@ -66,18 +66,23 @@ PARALLEL_MIN_REQUESTS: int = 2_000_000
 """Fewest requests for which `default_workers` uses more than one process: below it, starting
 a process (about a second of imports) costs more than it saves [requests]."""
 
+PARALLEL_MIN_SLOTS: int = 1_000_000
+"""Fewest servers (slots) for which `default_workers` uses more than one process whatever the
+request count: each replication's start (heaps of every slot, steady state) then costs
+seconds, more than starting a process [servers]."""
 
-def default_workers(replications: int, requests: int | None) -> int:
-    """Processes for a run: the cores this process may use, at most one per replication, and
-    one when the run is shorter than `PARALLEL_MIN_REQUESTS` (``requests`` None = a duration:
-    as many as the cores)."""
+
+def default_workers(replications: int, requests: int | None, servers: int = 0) -> int:
+    """Processes for a run: the cores this process may use, at most one per replication; one
+    when the run has fewer than `PARALLEL_MIN_REQUESTS` requests and fewer than
+    `PARALLEL_MIN_SLOTS` servers (``requests`` None = a duration: as many as the cores)."""
     import os
 
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on every platform
         cores = os.cpu_count() or 1
-    if requests is not None and requests < PARALLEL_MIN_REQUESTS:
+    if requests is not None and requests < PARALLEL_MIN_REQUESTS and servers < PARALLEL_MIN_SLOTS:
         return 1
     return max(1, min(replications, cores))
 

@@ -624,9 +624,13 @@ def simulate_plan(
     reps = min(replications, requests)
     res = simulate(ps.spec, requests=requests, seed=seed, faults=all_faults, warmup_s=ps.warmup_s,
                    slo_batches=SLO_BATCHES, start="steady", replications=reps,
-                   workers=default_workers(reps, requests) if workers is None else workers)
+                   workers=default_workers(reps, requests, _slots(ps)) if workers is None else workers)
     _plan_figures(res, ps, fail_site)
     return res
+
+
+def _slots(ps: PlanSim) -> int:
+    return int(sum(s.servers or 0 for s in ps.spec.sites))
 
 
 def _plan_figures(res: SimResult, ps: PlanSim, fail_site: str | None) -> None:
@@ -667,7 +671,7 @@ def busy_hour(
         wins.append(Window(n_w, faults=tuple(FaultSpec(site=p, at_s=at_s, for_s=for_s) for p in ps.pools_of(site))))
     out = simulate_windows(ps.spec, wins, seed=seed, warmup_s=ps.warmup_s, slo_batches=SLO_BATCHES,
                            start="steady", replications=reps,
-                           workers=default_workers(reps, requests) if workers is None else workers)
+                           workers=default_workers(reps, requests, _slots(ps)) if workers is None else workers)
     _plan_figures(out[0], ps, None)
     if not whatif:
         return out[0], None
@@ -731,7 +735,7 @@ def failure_whatif(
     faults = [FaultSpec(site=p, at_s=at_s, for_s=for_s) for p in ps.pools_of(site)]
     res = simulate(ps.spec, requests=requests, seed=seed, faults=faults, warmup_s=ps.warmup_s,
                    start="steady", replications=reps,
-                   workers=default_workers(reps, requests) if workers is None else workers)
+                   workers=default_workers(reps, requests, _slots(ps)) if workers is None else workers)
     return _whatif_figures(res, plan, ps, site, at_s, for_s)
 
 
