@@ -118,7 +118,7 @@ def simulate_cmd(
     warmup: Annotated[float | None, typer.Option("--warmup", help="Seconds simulated before counting (default: 0 for a spec; half a mean service of the fastest class for a run directory).")] = None,
     scale: Annotated[float | None, typer.Option("--scale", help="Run directory only: scale of rates and slots in (0, 1] (default 1: every pool at its planned size).")] = None,
     replications: Annotated[int | None, typer.Option("--replications", help="Independent replications, each with its own seed, start and warm-up, added into one result (default 2; the result depends on it).")] = None,
-    workers: Annotated[int | None, typer.Option("--workers", help="Processes the replications run in (default: the cores available, one per replication; 1 below 2e6 requests on fewer than 1e6 slots). The result does not depend on it.")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="Processes the replications run in (default: the cores available, one per replication; 1 below 5e7 requests on fewer than 1e6 slots). The result does not depend on it.")] = None,
     start: Annotated[str | None, typer.Option("--start", help="'empty' (every server free) or 'steady' (a draw of each site's steady state); default: empty for a spec, steady for a run directory.")] = None,
     link: Annotated[list[str] | None, typer.Option("--link", help="Link fault SITE,AT_S,FOR_S[,PENALTY_MS|cut[,DEMAND;DEMAND]] (repeatable; default: cut for all demand points).")] = None,
     derate: Annotated[list[str] | None, typer.Option("--derate", help="Capacity derate SITE,AT_S,FOR_S,FRACTION (repeatable).")] = None,

@@ -62,9 +62,12 @@ REPLICATIONS: int = 2
 """Replications of `coredge simulate` and of a plan's busy hour by default (one per core of a
 2-core machine; results depend on it, never on the machine)."""
 
-PARALLEL_MIN_REQUESTS: int = 2_000_000
-"""Fewest requests for which `default_workers` uses more than one process: below it, starting
-a process (about a second of imports) costs more than it saves [requests]."""
+PARALLEL_MIN_REQUESTS: int = 50_000_000
+"""Fewest requests for which `default_workers` uses more than one process on a small spec:
+starting a worker costs about a second (imports), while a small spec runs ~1e7 requests a
+second on one core, so below ~5e7 a second process costs more than it saves (measured:
+benchmarks/results_sim.md, 1e7 requests on the 50-site spec, 1.45 s in one process, 1.92 s in
+two) [requests]."""
 
 PARALLEL_MIN_SLOTS: int = 1_000_000
 """Fewest servers (slots) for which `default_workers` uses more than one process whatever the
