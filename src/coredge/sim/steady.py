@@ -304,6 +304,7 @@ def steady_start(
                        else np.zeros(RESIDUAL_GRID + 1) for k in range(n_class)])
     waiting = np.zeros(n_site, dtype=np.int64)
     starts: list[npt.NDArray[np.float64]] = []
+    ubuf = np.empty(int(servers.max(initial=1)), dtype=np.float32)
     for s in range(n_site):
         c = int(servers[s])
         a = float(load[s].sum())
@@ -311,8 +312,8 @@ def steady_start(
         busy = min(n, c)
         w = load[s] / a if a > 0 else np.zeros(n_class)
         counts = rng_n.multinomial(busy, w) if busy > 0 else np.zeros(n_class, dtype=np.int64)
-        _fill_site(heap, int(heap_off[s]), c, counts.astype(np.int64), tables,
-                   rng_u.random(busy, dtype=np.float32),
+        u = rng_u.random(dtype=np.float32, out=ubuf[:busy])  # one buffer: no fresh pages per site
+        _fill_site(heap, int(heap_off[s]), c, counts.astype(np.int64), tables, u,
                    1.0 / float(speed[s]), t0_ms)
         q = n - busy
         if q > 0:
