@@ -77,14 +77,16 @@ def peak_rss_child(n: int, seed: int) -> tuple[float, float, float]:
     return float(rss), float(wall), float(rps)
 
 
-def command_run(spec_path: Path, n: int, seed: int) -> tuple[float, float, float]:
-    """Wall [s], CPU [s] (user + system of the child, all threads) and requests/s (wall) of the
-    whole ``python -m coredge simulate SPEC -n N --json`` process: start-up, imports, reading
-    and validating the spec, simulating and printing."""
+def command_run(spec_path: Path, n: int, seed: int, workers: int | None = None) -> tuple[float, float, float]:
+    """Wall [s], CPU [s] (user + system of the child and its worker processes, all threads) and
+    requests/s (wall) of the whole ``python -m coredge simulate SPEC -n N --json [--workers W]``
+    process: start-up, imports, reading and validating the spec, simulating (2 replications,
+    the command's default) and printing."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
+    extra = [] if workers is None else ["--workers", str(workers)]
     out = subprocess.run([sys.executable, "-m", "coredge", "simulate", str(spec_path), "-n", str(n),
-                          "--seed", str(seed), "--json"], capture_output=True, text=True, check=True)
+                          "--seed", str(seed), "--json", *extra], capture_output=True, text=True, check=True)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -102,6 +104,8 @@ def main() -> None:
     ap.add_argument("--write", action="store_true", help="write benchmarks/results_sim.md")
     ap.add_argument("--command-requests", type=float, default=1e7,
                     help="requests of the whole-process `coredge simulate` runs (0 = skip)")
+    ap.add_argument("--command-workers", default="1,2",
+                    help="comma-separated --workers of the whole-process runs")
     args = ap.parse_args()
     n = int(args.requests)
     spec = bench_spec()
@@ -141,7 +145,7 @@ def main() -> None:
         rss_rows.append((m, rss, wall, rps))
         print(f"rss n={m:.0e}: {rss:.0f} MiB, {wall:.1f} s, {rps / 1e6:.2f} M requests/s", flush=True)
 
-    cmd_rows = []
+    cmd_rows: dict[int, list[tuple[float, float, float]]] = {}
     n_cmd = int(args.command_requests)
     if n_cmd > 0:
         import tempfile
@@ -151,9 +155,11 @@ def main() -> None:
             spec_path.write_text(spec.model_dump_json(), encoding="utf-8")
             command_run(spec_path, 1000, args.seed)  # numba cache and file cache warm
             for _ in range(args.repeat):
-                cmd_rows.append(command_run(spec_path, n_cmd, args.seed))
-                print(f"command n={n_cmd:.0e}: {cmd_rows[-1][0]:.2f} s wall, {cmd_rows[-1][1]:.2f} s CPU",
-                      flush=True)
+                for w in [int(x) for x in args.command_workers.split(",") if x.strip()]:
+                    row = command_run(spec_path, n_cmd, args.seed, w)
+                    cmd_rows.setdefault(w, []).append(row)
+                    print(f"command n={n_cmd:.0e} workers={w}: {row[0]:.2f} s wall, {row[1]:.2f} s CPU",
+                          flush=True)
 
     lines = [
         "## Simulator (coredge.sim) vs SimPy",
@@ -196,23 +202,28 @@ def main() -> None:
         ]
         lines += [f"| {m:.0e} | {rss:.0f} | {wall:.1f} | {rps:,.0f} |" for m, rss, wall, rps in rss_rows]
     if cmd_rows:
-        best = min(cmd_rows)
-        cores = best[1] / best[0]
         lines += [
             "",
-            f"Whole process: `python -m coredge simulate spec50.json -n {n_cmd:.0e} --json` (start-up, "
-            f"imports, spec validation, simulation, output), {args.repeat} runs; the SimPy peer's "
-            "rate is the in-process one above (measured in the same run, generation not timed):",
+            f"Whole process: `python -m coredge simulate spec50.json -n {n_cmd:.0e} --json --workers W` "
+            "(start-up, imports, spec validation, 2 replications of half the requests each, the "
+            f"command's default, output), {args.repeat} runs per W; the SimPy peer's rate is the "
+            "in-process one above (measured in the same run, generation not timed). W = 1: both "
+            "replications in the one process; W = 2: the second in a spawned worker process (same "
+            "results). Ratio per core = ratio / W.",
             "",
-            "| run | wall [s] | CPU, all threads [s] | cores used (CPU / wall) | requests/s (wall) "
-            "| ratio to SimPy (wall) | ratio per core used |",
-            "|---:|---:|---:|---:|---:|---:|---:|",
+            "| workers | run | wall [s] | CPU, all processes [s] | cores used (CPU / wall) | requests/s (wall) "
+            "| ratio to SimPy (wall) | ratio per core |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
-        for i, (w, c, r) in enumerate(cmd_rows, 1):
-            lines.append(f"| {i} | {w:.2f} | {c:.2f} | {c / w:.2f} | {r:,.0f} | {r / peer_rps:.0f}x | "
-                         f"{r / peer_rps / max(c / w, 1.0):.0f}x |")
-        lines += ["", f"Best whole-process rate {best[2]:,.0f} requests/s = {best[2] / peer_rps:.0f}x the "
-                  f"SimPy peer ({cores:.2f} cores used: {best[2] / peer_rps / max(cores, 1.0):.0f}x per core)."]
+        for w, rows in cmd_rows.items():
+            for i, (wall, c, r) in enumerate(rows, 1):
+                lines.append(f"| {w} | {i} | {wall:.2f} | {c:.2f} | {c / wall:.2f} | {r:,.0f} | "
+                             f"{r / peer_rps:.0f}x | {r / peer_rps / w:.0f}x |")
+        for w, rows in cmd_rows.items():
+            best = min(rows)
+            lines += ["", f"Best whole-process rate with {w} worker(s): {best[2]:,.0f} requests/s = "
+                      f"{best[2] / peer_rps:.0f}x the SimPy peer ({best[2] / peer_rps / w:.0f}x per core; "
+                      f"{best[1] / best[0]:.2f} cores busy)."]
     lines += [
         "",
         f"Targets: >= 50x the SimPy peer -> {core_rps / peer_rps:.0f}x (wall), {peer.cpu_s / core_cpu:.0f}x (CPU); "

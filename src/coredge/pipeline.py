@@ -250,18 +250,17 @@ def simulate_busy_hour(
     inputs: Inputs, plan: Plan, say: Progress
 ) -> tuple[SimResult, dict[str, Any] | None]:
     """Simulate the final plan year's busy hour request by request, and a site-failure what-if."""
-    from coredge.sim.from_plan import failure_whatif, simulate_plan
+    from coredge.sim.from_plan import busy_hour
 
     spec = inputs.scenario.simulation
     seed = inputs.scenario.seed
-    say(f"simulating the {int(plan.years[-1])} busy hour ({spec.requests:,} requests)")
-    sim = simulate_plan(inputs, plan, requests=spec.requests, seed=seed, policy=spec.policy)
-    whatif = None
     edge = plan.sites["tier"].isin(["micro", "regional"]).to_numpy()
-    if spec.failure_whatif and edge.any() and plan.load_mw_by_year[edge, -1].sum() > 0:
-        say("simulating the loss of the largest edge site")
-        whatif = failure_whatif(inputs, plan, requests=spec.requests, seed=seed, policy=spec.policy)
-    return sim, whatif
+    whatif = bool(spec.failure_whatif and edge.any() and plan.load_mw_by_year[edge, -1].sum() > 0)
+    say(f"simulating the {int(plan.years[-1])} busy hour at full scale ({spec.requests:,} requests)"
+        + (", then the loss of the largest edge site" if whatif else ""))
+    sim, whatif_res = busy_hour(inputs, plan, requests=spec.requests, seed=seed, policy=spec.policy,
+                                whatif=whatif)
+    return sim, whatif_res
 
 
 def write_run(

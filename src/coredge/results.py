@@ -298,7 +298,7 @@ def sim_summary(sim: SimResult, whatif: dict[str, Any] | None) -> dict[str, Any]
     keys = ("requests", "completed", "dropped", "p50_ms", "p95_ms", "p99_ms", "mean_wait_ms",
             "slo_attainment", "spilled_frac", "dropped_frac", "utilization", "plan_year", "scale",
             "busy_hour_rate_per_s", "sim_wall_s", "requests_per_s", "policy", "pool_scale",
-            "window_s", "slo_ci")
+            "window_s", "slo_ci", "replications", "workers", "start", "warmup_s")
     out: dict[str, Any] = {k: s.get(k) for k in keys}
     classes = s.get("classes") or {}
     out["slo_attainment_by_class"] = {

@@ -63,6 +63,7 @@ def _no_simulation(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(coredge.pipeline, "simulate_busy_hour", forbid("simulate_busy_hour"))
     monkeypatch.setattr(coredge.sim.from_plan, "simulate_plan", forbid("simulate_plan"))
     monkeypatch.setattr(coredge.sim.from_plan, "failure_whatif", forbid("failure_whatif"))
+    monkeypatch.setattr(coredge.sim.from_plan, "busy_hour", forbid("busy_hour"))
     monkeypatch.setattr(coredge.training.jobs, "training_from_plan", forbid("training_from_plan"))
     return calls
 

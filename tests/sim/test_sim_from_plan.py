@@ -151,9 +151,10 @@ def test_rates_scale_and_slo(planned: tuple[Inputs, Plan, Path]) -> None:
     assert [x.rate_per_s for x in half.spec.demand] == pytest.approx(list(rate * 0.5), rel=1e-12)
     for a, b in zip(full.spec.sites, half.spec.sites, strict=True):
         assert b.servers == max(1, round(a.servers * 0.5)) or abs(b.servers - a.servers * 0.5) <= 1
-    # default scale: max_requests span the target counted time
-    ps = plan_sim(inputs, plan, max_requests=50_000)
-    assert ps.expected_horizon_s(50_000) == pytest.approx(300.0, rel=1e-9)
+    # default: full scale; scale="fit": max_requests span the target counted time
+    assert plan_sim(inputs, plan, max_requests=50_000).scale == 1.0
+    ps = plan_sim(inputs, plan, max_requests=50_000, scale="fit")
+    assert ps.scale < 1.0 and ps.expected_horizon_s(50_000) == pytest.approx(300.0, rel=1e-9)
     # class shares = busy-hour requests per class; SLO = budget + TTFT + tokens x TPOT
     req = inputs.requests_per_s[:, :, -1].sum(axis=0)
     sc = inputs.scenario
@@ -222,8 +223,11 @@ def test_failed_site_serves_nothing(planned: tuple[Inputs, Plan, Path]) -> None:
     assert tf["served"].sum() + fail.summary["dropped"] == 20_000
     assert fail.summary["spilled_frac"] > base.summary["spilled_frac"]
     w = failure_whatif(inputs, plan, requests=30_000, seed=5)
-    assert w["site"] == site and w["at_s"] == pytest.approx(100.0) and w["for_s"] == pytest.approx(100.0)
-    # arrivals in the middle third of ~300 s: binomial(30000, 1/3) within 5 sd
+    # full scale, 2 replications of 15,000 requests: the middle third of one replication's span
+    h = plan_sim(inputs, plan).expected_horizon_s(15_000)
+    assert w["site"] == site and w["at_s"] == pytest.approx(h / 3) and w["for_s"] == pytest.approx(h / 3)
+    assert w["scale"] == 1.0 and w["replications"] == 2
+    # arrivals in the middle third of each replication: binomial(30000, 1/3) within 5 sd
     assert abs(w["requests_during"] - 10_000) < 5 * math.sqrt(30_000 / 3 * 2 / 3)
     with pytest.raises(Exception, match="fail_site"):
         simulate_plan(inputs, plan, requests=1000, fail_site="nowhere")
@@ -455,3 +459,35 @@ def test_failure_whatif_batch_fails_over(planned: tuple[Inputs, Plan, Path]) -> 
     assert w["site"] == str(two.sites["site_id"].iat[0])
     for cid in served:
         assert w["classes"][cid]["dropped_frac_during"] == 0.0, cid
+
+
+def test_busy_hour_at_full_scale_reports_its_window(planned: tuple[Inputs, Plan, Path]) -> None:
+    """`coredge run`'s simulation: full scale, steady start, 2 replications, the CI of each
+    class's attainment, and the what-if as a second window of the same replications."""
+    from coredge.results import sim_summary
+    from coredge.sim.from_plan import busy_hour
+
+    inputs, plan, _ = planned
+    sim, w = busy_hour(inputs, plan, requests=40_000, seed=3, policy="plan-share")
+    s = sim.summary
+    ps = plan_sim(inputs, plan, policy="plan-share")
+    assert s["pool_scale"] == s["scale"] == 1.0 and s["start"] == "steady" and s["replications"] == 2
+    assert s["requests"] == 40_000 and s["requests_per_s"] > 0
+    # counted time: 40,000 requests at the full busy-hour rate (Poisson: within 5 %)
+    assert s["window_s"] == pytest.approx(40_000 / ps.rate_per_s, rel=0.05)
+    assert [x.servers for x in ps.spec.sites] == sim.sites["servers"].tolist()  # the planned slots
+    ci = s["slo_ci"]
+    assert ci["batches"] == 20
+    for cid, (lo, hi) in ci["by_class"].items():
+        got = s["classes"][cid]["slo_attainment"]
+        if math.isfinite(lo):
+            assert lo <= hi and lo - 0.05 <= got <= hi + 0.05, cid
+    assert w is not None and w["scale"] == 1.0 and w["replications"] == 2
+    assert w["requests"] == 40_000 and w["requests_during"] > 0
+    assert w["at_s"] == pytest.approx(ps.expected_horizon_s(20_000) / 3)
+    out = sim_summary(sim, w)
+    for key in ("pool_scale", "window_s", "requests", "requests_per_s", "slo_ci", "replications"):
+        assert out[key] == s[key], key
+    # without the what-if: the same first window
+    alone, none = busy_hour(inputs, plan, requests=40_000, seed=3, policy="plan-share", whatif=False)
+    assert none is None and alone.classes.equals(sim.classes)

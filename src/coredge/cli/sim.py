@@ -115,8 +115,11 @@ def simulate_cmd(
     out: Annotated[Path | None, typer.Option("--out", help="Write summary.json + Parquet tables here.")] = None,
     overwrite: OverwriteOpt = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON line (last line).")] = False,
-    warmup: Annotated[float | None, typer.Option("--warmup", help="Seconds simulated before counting (default: 0 for a spec; 3 mean services of the slowest class for a run directory).")] = None,
-    scale: Annotated[float | None, typer.Option("--scale", help="Run directory only: scale of rates and slots in (0, 1] (default: so that the requests span 300 s).")] = None,
+    warmup: Annotated[float | None, typer.Option("--warmup", help="Seconds simulated before counting (default: 0 for a spec; half a mean service of the fastest class for a run directory).")] = None,
+    scale: Annotated[float | None, typer.Option("--scale", help="Run directory only: scale of rates and slots in (0, 1] (default 1: every pool at its planned size).")] = None,
+    replications: Annotated[int | None, typer.Option("--replications", help="Independent replications, each with its own seed, start and warm-up, added into one result (default 2; the result depends on it).")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="Processes the replications run in (default: the cores available, one per replication; 1 below 5e7 requests on fewer than 1e6 slots). The result does not depend on it.")] = None,
+    start: Annotated[str | None, typer.Option("--start", help="'empty' (every server free) or 'steady' (a draw of each site's steady state); default: empty for a spec, steady for a run directory.")] = None,
     link: Annotated[list[str] | None, typer.Option("--link", help="Link fault SITE,AT_S,FOR_S[,PENALTY_MS|cut[,DEMAND;DEMAND]] (repeatable; default: cut for all demand points).")] = None,
     derate: Annotated[list[str] | None, typer.Option("--derate", help="Capacity derate SITE,AT_S,FOR_S,FRACTION (repeatable).")] = None,
     burst: Annotated[list[str] | None, typer.Option("--burst", help="Traffic burst AT_S,FOR_S,FACTOR[,DEMAND;DEMAND] (repeatable): request rate x FACTOR in the window (default: every demand point).")] = None,
@@ -181,8 +184,23 @@ def simulate_cmd(
     else:
         check_requests(n or 1_000_000, yes)
     err_console.print(f"simulating {path} ...")
+    from coredge.sim.engine import DEFAULT_REQUESTS as SIM_REQUESTS
+    from coredge.sim.engine import REPLICATIONS, default_workers
+
+    reps = REPLICATIONS if replications is None else replications
+    if reps < 1:
+        raise InputError.of("--replications", reps, "an integer >= 1")
+    if workers is not None and workers < 1:
+        raise InputError.of("--workers", workers, "an integer >= 1")
+    counted = n if n is not None else (None if hours is not None else SIM_REQUESTS)
+    if counted is not None:
+        reps = min(reps, counted)
+    from coredge.sim.spec import site_servers
+
+    n_work = default_workers(reps, counted, int(site_servers(spec).sum())) if workers is None else workers
     result = simulate(spec, requests=n, hours=hours, seed=seed, policy=policy, max_hops=max_hops,
-                      faults=faults, warmup_s=warm, bursts=bursts)
+                      faults=faults, warmup_s=warm, bursts=bursts, replications=reps,
+                      workers=n_work, start=start or ("steady" if path.is_dir() else "empty"))
     result.summary.update(extra)
     s = result.summary
     err_console.print(

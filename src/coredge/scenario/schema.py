@@ -496,11 +496,13 @@ class SimulationSpec(StrictModel):
     enabled: bool = Field(True, description="Simulate the plan as part of `coredge run`.")
     requests: Annotated[int, Field(ge=1000, le=100_000_000)] = Field(
         1_000_000,
-        description="Requests counted in the busy-hour simulation [requests]; rates and GPU "
-        "slots are scaled together to fit (see docs/simulator.md).",
+        description="Requests counted in the busy-hour simulation, every GPU pool at its planned "
+        "size and rate, started in steady state, in 2 replications on up to 2 cores (see "
+        "docs/simulator.md) [requests]; the failure what-if counts as many again.",
     )
     failure_whatif: bool = Field(
-        True, description="Also fail the largest edge site for a third of the run and compare."
+        True, description="Also fail the largest edge site for a third of a second counted "
+        "window (continuing the busy-hour run) and compare."
     )
     policy: str = Field(
         "plan-share",

@@ -18,7 +18,7 @@ See ``docs/simulator.md``.
 from __future__ import annotations
 
 from coredge.sim import models as models
-from coredge.sim.engine import SimResult, simulate
+from coredge.sim.engine import SimResult, Window, simulate, simulate_windows
 from coredge.sim.loader import load_spec_or_plan
 from coredge.sim.policies import POLICIES, Policy, get_policy, register_policy
 from coredge.sim.spec import (
@@ -49,11 +49,13 @@ __all__ = [
     "ServiceSpec",
     "SimResult",
     "SiteSpec",
+    "Window",
     "get_policy",
     "load_spec",
     "load_spec_or_plan",
     "register_policy",
     "simulate",
+    "simulate_windows",
     "spec_from_arrays",
     "spec_from_dict",
 ]

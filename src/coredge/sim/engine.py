@@ -7,12 +7,10 @@ time series grows with simulated time (one row per minute), not with requests.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -22,8 +20,6 @@ import pandas as pd
 from coredge.errors import InputError
 from coredge.sim import kernel as K
 from coredge.sim.batch_means import slo_ci
-from coredge.sim.energy import J_PER_KWH, per_unit, site_class_energy_j
-from coredge.sim.hist import COARSE, N_BINS, N_COARSE, quantiles_ms
 from coredge.sim.policies import RoutingInputs, get_policy
 from coredge.sim.spec import (
     BurstSpec,
@@ -33,6 +29,14 @@ from coredge.sim.spec import (
     serves_matrix,
     share_rows,
     site_servers,
+)
+from coredge.sim.tables import (
+    UNLIMITED_QUEUE,
+    Accumulators,
+    SimResult,
+    add_energy,
+    build_result,
+    fault_arrays,
 )
 from coredge.sim.traffic import MS_PER_H, MS_PER_S, ServiceSampler, TrafficSource
 
@@ -45,242 +49,62 @@ CHUNK: int = 1 << 18
 RECORD_LIMIT: int = 5_000_000
 """Most requests for which a per-request table may be kept (it grows with requests)."""
 
-UNLIMITED_QUEUE: int = 1 << 62
+REPLICA_STREAM: int = 1 << 22
+"""Spawn key of the seeds of replications r >= 1 (`replication_seed`)."""
+START_KINDS: tuple[str, ...] = ("empty", "steady")
+"""States a run may start its sites in (`simulate` ``start``)."""
 DRAW_STREAM: int = 1 << 20
 """Spawn key of the random stream of per-request policy draws (``plan-share``); apart from the
 traffic streams, so adding a draw changes no arrival, class or service time."""
-QS = (0.5, 0.95, 0.99)
 
 
-@dataclass
-class SimResult:
-    """What a simulation produced.
+REPLICATIONS: int = 2
+"""Replications of `coredge simulate` and of a plan's busy hour by default (one per core of a
+2-core machine; results depend on it, never on the machine)."""
 
-    Attributes
-    ----------
-    summary : dict
-        Overall figures (JSON-able): ``requests``, ``completed``, ``dropped``, ``p50_ms`` ...
-    sites, classes, demand, tiers, timeseries : pandas.DataFrame
-        Per-site, per-class, per-demand-point, per-tier and per-minute tables.
-    hist_latency, hist_wait : ndarray of int64, shape (N_BINS,)
-        Overall histograms of served requests' latency and wait on the `coredge.sim.hist` grid.
-    requests_table : pandas.DataFrame or None
-        One row per request when run with ``record=True``.
+PARALLEL_MIN_REQUESTS: int = 50_000_000
+"""Fewest requests for which `default_workers` uses more than one process on a small spec:
+starting a worker costs about a second (imports), while a small spec runs ~1e7 requests a
+second on one core, so below ~5e7 a second process costs more than it saves (measured:
+benchmarks/results_sim.md, 1e7 requests on the 50-site spec, 1.45 s in one process, 1.92 s in
+two) [requests]."""
+
+PARALLEL_MIN_SLOTS: int = 1_000_000
+"""Fewest servers (slots) for which `default_workers` uses more than one process whatever the
+request count: each replication's start (heaps of every slot, steady state) then costs
+seconds, more than starting a process [servers]."""
+
+
+def default_workers(replications: int, requests: int | None, servers: int = 0) -> int:
+    """Processes for a run: the cores this process may use, at most one per replication; one
+    when the run has fewer than `PARALLEL_MIN_REQUESTS` requests and fewer than
+    `PARALLEL_MIN_SLOTS` servers (``requests`` None = a duration: as many as the cores)."""
+    import os
+
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        cores = os.cpu_count() or 1
+    if requests is not None and requests < PARALLEL_MIN_REQUESTS and servers < PARALLEL_MIN_SLOTS:
+        return 1
+    return max(1, min(replications, cores))
+
+
+def replication_seed(seed: int, r: int) -> int:
+    """Seed of replication ``r`` of a run of seed ``seed`` (`simulate` ``replications``).
+
+    Replication 0 uses ``seed`` itself, so a run of one replication is the run without any;
+    replication r >= 1 a 63-bit seed spawned from it under `REPLICA_STREAM`.
+
+    Examples
+    --------
+    >>> replication_seed(7, 0), replication_seed(7, 1) == replication_seed(7, 1) != 7
+    (7, True)
     """
-
-    summary: dict[str, Any]
-    sites: pd.DataFrame
-    classes: pd.DataFrame
-    demand: pd.DataFrame
-    tiers: pd.DataFrame
-    timeseries: pd.DataFrame
-    hist_latency: npt.NDArray[np.int64]
-    hist_wait: npt.NDArray[np.int64]
-    requests_table: pd.DataFrame | None = None
-    spec: NetworkSpec | None = field(default=None, repr=False)
-
-    def write(self, out_dir: str | Path, overwrite: bool = False) -> Path:
-        """Write ``summary.json``, ``spec.json`` and Parquet tables to ``out_dir`` atomically.
-
-        Through `coredge.files.atomic_dir`: a hidden temporary sibling renamed into place, so an
-        interrupted write leaves nothing half-written; an existing folder that is not a coredge
-        output is refused, an existing output replaced only with `overwrite`.
-        """
-        from coredge.files import atomic_dir, to_json_line
-
-        out = Path(out_dir)
-        with atomic_dir(out, "simulate", overwrite=overwrite) as tmp:
-            (tmp / "summary.json").write_text(to_json_line(self.summary) + "\n", encoding="utf-8")
-            if self.spec is not None:
-                (tmp / "spec.json").write_text(json.dumps(self.spec.to_dict()), encoding="utf-8")
-            tables = {
-                "sites": self.sites,
-                "classes": self.classes,
-                "demand": self.demand,
-                "tiers": self.tiers,
-                "timeseries": self.timeseries,
-            }
-            if self.requests_table is not None:
-                tables["requests"] = self.requests_table
-            for name, df in tables.items():
-                df.to_parquet(tmp / f"{name}.parquet", index=False)
-        return out
-
-
-class _Accumulators:
-    """Fixed-size state and statistics arrays handed to the kernel."""
-
-    def __init__(self, n_sites: int, n_class: int, n_dem: int, servers: npt.NDArray[np.int64],
-                 qlim: npt.NDArray[np.int64]) -> None:
-        self.heap_off = np.zeros(n_sites + 1, dtype=np.int64)
-        self.heap_off[1:] = np.cumsum(servers)
-        self.heap = np.zeros(int(self.heap_off[-1]), dtype=np.float64)
-        cap = int(max(1, min(int(qlim.max()), 256)))
-        self.ring = np.zeros((n_sites, cap), dtype=np.float64)
-        self.ring_head = np.zeros(n_sites, dtype=np.int64)
-        self.ring_cnt = np.zeros(n_sites, dtype=np.int64)
-        self.site_i = np.zeros((n_sites, K.N_SITE_I), dtype=np.int64)
-        self.site_f = np.zeros((n_sites, K.N_SITE_F), dtype=np.float64)
-        self.hist_site_lat = np.zeros((n_sites, N_BINS), dtype=np.int64)
-        self.hist_site_wait = np.zeros((n_sites, N_BINS), dtype=np.int64)
-        self.class_i = np.zeros((n_class, K.N_GROUP_I), dtype=np.int64)
-        self.class_f = np.zeros((n_class, K.N_GROUP_F), dtype=np.float64)
-        self.hist_class_lat = np.zeros((n_class, N_BINS), dtype=np.int64)
-        self.hist_class_wait = np.zeros((n_class, N_BINS), dtype=np.int64)
-        self.dem_i = np.zeros((n_dem, K.N_GROUP_I), dtype=np.int64)
-        self.dem_f = np.zeros((n_dem, K.N_GROUP_F), dtype=np.float64)
-        self.ts_i = np.zeros((64, K.N_TS_I), dtype=np.int64)
-        self.ts_f = np.zeros((64, K.N_TS_F), dtype=np.float64)
-        self.ts_hist = np.zeros((64, N_COARSE), dtype=np.int64)
-        self.fault_i = np.zeros((2, n_class, K.N_FAULT_I), dtype=np.int64)
-        self.sc_f = np.zeros((n_sites, n_class, K.N_SC_F), dtype=np.float64)
-
-    def grow_ring(self) -> None:
-        """Double the ring capacity, unrolling each site's ring to start at 0."""
-        n_sites, cap = self.ring.shape
-        new = np.zeros((n_sites, 2 * cap), dtype=np.float64)
-        for s in range(n_sites):
-            idx = (self.ring_head[s] + np.arange(self.ring_cnt[s])) % cap
-            new[s, : len(idx)] = self.ring[s, idx]
-        self.ring = new
-        self.ring_head[:] = 0
-
-    def ensure_minutes(self, n_min: int) -> None:
-        """Make the per-minute arrays cover minutes ``0 .. n_min - 1``."""
-        have = self.ts_i.shape[0]
-        if n_min <= have:
-            return
-        rows = max(n_min, 2 * have)
-        for name in ("ts_i", "ts_f", "ts_hist"):
-            old = getattr(self, name)
-            new = np.zeros((rows, old.shape[1]), dtype=old.dtype)
-            new[:have] = old
-            setattr(self, name, new)
-
-
-@dataclass
-class _FaultArrays:
-    """Faults of a run as kernel arrays (see `coredge.sim.kernel.run_chunk`)."""
-
-    faults: list[FaultSpec]
-    f_site: npt.NDArray[np.int64]
-    f_lo: npt.NDArray[np.float64]
-    f_hi: npt.NDArray[np.float64]
-    w_lo: npt.NDArray[np.float64]
-    w_hi: npt.NDArray[np.float64]
-    dr_site: npt.NDArray[np.int64]
-    dr_t: npt.NDArray[np.float64]
-    dr_end: npt.NDArray[np.float64]
-    dr_block: npt.NDArray[np.int64]
-    bounds_ms: npt.NDArray[np.float64]
-    """Times at which the set of active link faults changes [ms], sorted."""
-    epoch_rtt: list[npt.NDArray[np.float64]]
-    """RTT matrix [ms] of epoch ``e`` = arrivals in ``[bounds[e-1], bounds[e])`` (0 = base)."""
-
-
-def _faults(spec: NetworkSpec, extra: Sequence[FaultSpec], servers: npt.NDArray[np.int64],
-            rtt: npt.NDArray[np.float64]) -> _FaultArrays:
-    from coredge.sim.spec import check_faults
-
-    ids = {s.id: i for i, s in enumerate(spec.sites)}
-    dem = {d.id: i for i, d in enumerate(spec.demand)}
-    fs = [*spec.faults, *extra]
-    for f in extra:
-        if f.site not in ids and f.kind == "site":
-            raise InputError.of("--fail-site", f.site, "the id of a site in the spec: " + ", ".join(list(ids)[:10]) + ("..." if len(ids) > 10 else ""))
-    problems = check_faults(spec, extra, "faults(extra)")
-    if problems:
-        raise InputError(problems, "invalid fault")
-    lo_all = np.array([f.at_s * MS_PER_S for f in fs], dtype=np.float64)
-    hi_all = np.array([(f.at_s + f.for_s) * MS_PER_S for f in fs], dtype=np.float64)
-    outage = [i for i, f in enumerate(fs) if f.kind == "site"]
-    f_site = np.array([ids[fs[i].site] for i in outage], dtype=np.int64)
-    derates = sorted((i for i, f in enumerate(fs) if f.kind == "derate"), key=lambda i: lo_all[i])
-    dr_site = np.array([ids[fs[i].site] for i in derates], dtype=np.int64)
-    blocked = [int(servers[ids[fs[i].site]]) - round(int(servers[ids[fs[i].site]]) * float(fs[i].fraction or 0.0))
-               for i in derates]
-    links = [i for i, f in enumerate(fs) if f.kind == "link"]
-    bounds = np.unique(np.concatenate([lo_all[links], hi_all[links]])) if links else np.empty(0)
-    epoch_rtt = [rtt]
-    for e in range(1, len(bounds) + 1):
-        t0 = bounds[e - 1]
-        m = rtt
-        for i in links:
-            if lo_all[i] <= t0 < hi_all[i]:
-                if m is rtt:
-                    m = rtt.copy()
-                f = fs[i]
-                rows = [dem[d] for d in f.demand] if f.demand is not None else slice(None)
-                col = ids[f.site]
-                if f.rtt_penalty_ms is None:
-                    m[rows, col] = math.inf
-                else:
-                    m[rows, col] += f.rtt_penalty_ms
-        epoch_rtt.append(m)
-    return _FaultArrays(
-        fs, f_site, lo_all[outage], hi_all[outage], lo_all, hi_all,
-        dr_site, lo_all[derates], hi_all[derates], np.array(blocked, dtype=np.int64),
-        np.asarray(bounds, dtype=np.float64), epoch_rtt)
-
-
-def _fault_window(f: FaultSpec) -> dict[str, Any]:
-    w: dict[str, Any] = {"site": f.site, "at_s": f.at_s, "for_s": f.for_s}
-    if f.kind == "link":
-        w.update(kind="link", demand=f.demand, rtt_penalty_ms=f.rtt_penalty_ms)
-    elif f.kind == "derate":
-        w.update(kind="derate", fraction=f.fraction)
-    return w
-
-
-def _fault_figures(fi: npt.NDArray[np.int64], has_slo: bool) -> dict[str, Any]:
-    """Figures during / outside fault windows from ``fi[w, col]`` (w: 0 outside, 1 during)."""
-    return {
-        "requests_during": int(fi[1, K.F_ARR]),
-        "requests_outside": int(fi[0, K.F_ARR]),
-        "dropped_frac_during": _frac(fi[1, K.F_DROP], fi[1, K.F_ARR]),
-        "dropped_frac_outside": _frac(fi[0, K.F_DROP], fi[0, K.F_ARR]),
-        "slo_attainment_during": _frac(fi[1, K.F_SLO_MET], fi[1, K.F_ARR]) if has_slo else math.nan,
-        "slo_attainment_outside": _frac(fi[0, K.F_SLO_MET], fi[0, K.F_ARR]) if has_slo else math.nan,
-    }
-
-
-def _fault_block(fa: _FaultArrays, fault_i: npt.NDArray[np.int64], class_ids: Sequence[str],
-                 has_slo: bool) -> dict[str, Any]:
-    """The summary's ``faults`` block: windows, overall and per-class figures during / outside."""
-    block: dict[str, Any] = {"windows": [_fault_window(f) for f in fa.faults]}
-    block.update(_fault_figures(fault_i.sum(axis=1), has_slo))
-    block["classes"] = {cid: _fault_figures(fault_i[:, k, :], has_slo)
-                        for k, cid in enumerate(class_ids)}
-    return block
-
-
-def _frac(num: float, den: float) -> float:
-    return float(num) / float(den) if den > 0 else math.nan
-
-
-def _group_stats(arr: int, drop: int, slo_met: int, spilled: int, waited: int, lat_sum: float,
-                 wait_sum: float, h_lat: npt.NDArray[np.int64], h_wait: npt.NDArray[np.int64],
-                 has_slo: bool) -> dict[str, Any]:
-    done = arr - drop
-    ql = quantiles_ms(h_lat, QS)
-    qw = quantiles_ms(h_wait, QS)
-    return {
-        "requests": int(arr),
-        "completed": int(done),
-        "dropped": int(drop),
-        "dropped_frac": _frac(drop, arr),
-        "spilled_frac": _frac(spilled, done),
-        "p50_ms": float(ql[0]),
-        "p95_ms": float(ql[1]),
-        "p99_ms": float(ql[2]),
-        "mean_latency_ms": _frac(lat_sum, done),
-        "mean_wait_ms": _frac(wait_sum, done),
-        "p50_wait_ms": float(qw[0]),
-        "p95_wait_ms": float(qw[1]),
-        "p99_wait_ms": float(qw[2]),
-        "wait_prob": _frac(waited, done),
-        "slo_attainment": _frac(slo_met, arr) if has_slo else math.nan,
-    }
+    if r == 0:
+        return seed
+    w = np.random.SeedSequence(seed, spawn_key=(REPLICA_STREAM, r)).generate_state(2, np.uint32)
+    return (int(w[0]) << 31) ^ int(w[1])
 
 
 def simulate(
@@ -299,6 +123,9 @@ def simulate(
     progress: Callable[[int], None] | None = None,
     warmup_s: float = 0.0,
     slo_batches: int = 0,
+    start: str = "empty",
+    replications: int = 1,
+    workers: int = 1,
 ) -> SimResult:
     """Simulate a network spec request by request.
 
@@ -336,9 +163,24 @@ def simulate(
     slo_batches : int
         With a request count and a finite SLO: split the counted requests into this many
         batches of consecutive arrivals (the generation chunks, which do not change the
-        results) and add ``slo_ci`` to the summary, the batch-means 95 % confidence interval of
-        the SLO attainment overall and per class
+        results; ``ceil(slo_batches / replications)`` per replication) and add ``slo_ci`` to
+        the summary, the batch-means 95 % confidence interval of the SLO attainment overall and
+        per class over the batches of every replication
         (`coredge.sim.batch_means.batch_means_ci`). 0: none.
+    start : {"empty", "steady"}
+        State of the sites at the start of the warm-up: every server free (``"empty"``), or a
+        draw of the steady state at each site's offered load (``"steady"``,
+        `coredge.sim.steady`: busy servers with residual services, waiting requests), so a
+        short warm-up suffices.
+    replications : int
+        Independent runs, each with its own seed (`replication_seed`; replication 0 uses
+        ``seed`` itself), its own start and warm-up, and an equal part of ``requests`` (or of
+        ``hours``); their counts, sums and histograms are added into one result
+        (``horizon_s`` = the sum of their counted times). The results depend on
+        ``replications``, never on ``workers``.
+    workers : int
+        Processes the replications run in (this one included; replication r runs in worker
+        ``r % workers``). With ``samplers`` (which need not pickle) they run here.
 
     Returns
     -------
@@ -354,69 +196,342 @@ def simulate(
     >>> r.summary["completed"] + r.summary["dropped"]
     20000
     """
-    if requests is not None and hours is not None:
-        raise InputError.of("--hours", hours, "give either --requests or --hours, not both")
-    if requests is not None and requests < 1:
-        raise InputError.of("--requests", requests, "an integer >= 1")
-    if hours is not None and not (hours > 0 and math.isfinite(hours)):
-        raise InputError.of("--hours", hours, "a positive number of hours")
+    return simulate_windows(
+        spec, [Window(requests, hours, tuple(faults))], seed=seed, policy=policy,
+        max_hops=max_hops, samplers=samplers, chunk_size=chunk_size, bursts=bursts, record=record,
+        progress=progress, warmup_s=warmup_s, slo_batches=slo_batches, start=start,
+        replications=replications, workers=workers)[0]
+
+
+@dataclass(frozen=True)
+class Window:
+    """One counted window of `simulate_windows`: a request count or a duration, and faults.
+
+    Attributes
+    ----------
+    requests : int, optional
+        Counted requests (over all replications; default 1e6 when ``hours`` is None too).
+    hours : float, optional
+        Counted simulated time [h] instead (over all replications).
+    faults : tuple of FaultSpec
+        Faults in addition to ``spec.faults``, in the window's own time (from its start).
+    """
+
+    requests: int | None = None
+    hours: float | None = None
+    faults: tuple[FaultSpec, ...] = ()
+
+
+def simulate_windows(
+    spec: NetworkSpec,
+    windows: Sequence[Window],
+    *,
+    seed: int = 0,
+    policy: str | None = None,
+    max_hops: int | None = None,
+    samplers: Mapping[str, ServiceSampler] | None = None,
+    chunk_size: int = CHUNK,
+    bursts: Sequence[BurstSpec] = (),
+    record: bool = False,
+    progress: Callable[[int], None] | None = None,
+    warmup_s: float = 0.0,
+    slo_batches: int = 0,
+    start: str = "empty",
+    replications: int = 1,
+    workers: int = 1,
+) -> list[SimResult]:
+    """Consecutive counted windows of one run, one `SimResult` each (see `simulate`).
+
+    Each replication starts (and warms up) once; its windows follow one another and the sites'
+    state carries over from one window to the next (window w + 1 starts at the last arrival
+    of window w), so a later window, such as a failure what-if, starts from the state the
+    earlier one left instead of a new start. Each window's times (minutes, fault windows,
+    ``horizon_s``) are measured from its own start. ``simulate(...)`` is the run of one window.
+
+    Examples
+    --------
+    >>> from coredge.sim.spec import spec_from_dict
+    >>> s = spec_from_dict({"sites": [{"id": "s0", "servers": 2, "queue_limit": 10}],
+    ...     "demand": [{"id": "d0", "rate_per_s": 20.0}], "rtt_ms": [[0.0]],
+    ...     "service": {"distribution": "exponential", "mean_ms": 50.0}})
+    >>> a, b = simulate_windows(s, [Window(5_000), Window(3_000, faults=(
+    ...     FaultSpec(site="s0", at_s=10.0, for_s=20.0),))], seed=1)
+    >>> a.summary["requests"], b.summary["requests"], b.summary["faults"]["requests_during"] > 0
+    (5000, 3000, True)
+    """
+    if not windows:
+        raise InputError.of("windows", [], "at least one counted window")
+    for w in windows:
+        if w.requests is not None and w.hours is not None:
+            raise InputError.of("--hours", w.hours, "give either --requests or --hours, not both")
+        if w.requests is not None and w.requests < 1:
+            raise InputError.of("--requests", w.requests, "an integer >= 1")
+        if w.hours is not None and not (w.hours > 0 and math.isfinite(w.hours)):
+            raise InputError.of("--hours", w.hours, "a positive number of hours")
     if max_hops is not None and max_hops < 1:
         raise InputError.of("--max-hops", max_hops, "an integer >= 1")
     if not (warmup_s >= 0 and math.isfinite(warmup_s)):
         raise InputError.of("warmup_s", warmup_s, "a duration >= 0 in seconds")
     if chunk_size < 1:
         raise InputError.of("chunk_size", chunk_size, "an integer >= 1")
-    if requests is None and hours is None:
-        requests = DEFAULT_REQUESTS
-    if record and (requests is None or requests > RECORD_LIMIT):
-        raise InputError.of("record", requests, f"record needs --requests <= {RECORD_LIMIT}")
+    if start not in START_KINDS:
+        raise InputError.of("start", start, "one of " + ", ".join(START_KINDS))
+    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
+        raise InputError.of("--replications", replications, "an integer >= 1")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InputError.of("--workers", workers, "an integer >= 1")
+    n_rep = replications
+    windows = [w if w.requests is not None or w.hours is not None else replace(w, requests=DEFAULT_REQUESTS)
+               for w in windows]
+    for w in windows:
+        if w.requests is not None and w.requests < n_rep:
+            raise InputError.of("--replications", n_rep, f"at most the requests ({w.requests})")
+        if record and (w.requests is None or w.requests > RECORD_LIMIT):
+            raise InputError.of("record", w.requests, f"record needs --requests <= {RECORD_LIMIT}")
     pol = get_policy(policy if policy is not None else spec.routing.policy,
                      "--policy" if policy is not None else "routing.policy")
     if pol.name == "tiered-spill" and any(s.tier is None for s in spec.sites):
         raise InputError.of("--policy", pol.name, "needs a tier on every site (sites[].tier)")
-    hops = max_hops if max_hops is not None else spec.routing.max_hops
-
+    opts = _Opts(policy, max_hops, tuple(bursts), chunk_size, record, warmup_s, start,
+                 tuple(_Win(tuple(w.faults), None if w.hours is None else w.hours / n_rep) for w in windows),
+                 -(-slo_batches // n_rep) if slo_batches > 0 else 0)
+    targets = [[None if w.requests is None else w.requests // n_rep + (1 if r < w.requests % n_rep else 0)
+                for w in windows] for r in range(n_rep)]
+    seeds = [replication_seed(seed, r) for r in range(n_rep)]
+    n_w = 1 if samplers else max(1, min(workers, n_rep))
     t_wall = time.perf_counter()
-    n_sites, n_dem = len(spec.sites), len(spec.demand)
-    servers = site_servers(spec)
-    qlim = np.array([UNLIMITED_QUEUE if s.queue_limit is None else s.queue_limit for s in spec.sites],
-                    dtype=np.int64)
-    speed = np.array([s.speed for s in spec.sites], dtype=np.float64)
-    rtt = rtt_matrix_ms(spec)
-    warm_ms = warmup_s * MS_PER_S
-    src = TrafficSource(spec, seed, samplers, bursts, warm_ms)
-    n_class = src.n_class
-    if spec.classes:
-        slo = np.array([c.slo_ms if c.slo_ms is not None else (spec.slo_ms or math.inf)
-                        for c in spec.classes], dtype=np.float64)
-        budget = np.array([c.rtt_budget_ms or math.inf for c in spec.classes], dtype=np.float64)
-        # SLO growing with tokens: slo_ms + tokens x per_token, tokens = (svc - prefill) / tpot
-        slo_fac = np.array([(c.slo_per_token_ms or 0.0) / (c.service.tpot_ms or 1.0)
-                            for c in spec.classes], dtype=np.float64)
-        slo -= np.array([(c.service.prefill_ms or 0.0) for c in spec.classes]) * slo_fac
-    else:
-        slo = np.array([spec.slo_ms or math.inf], dtype=np.float64)
-        budget = np.array([math.inf])
-    if not spec.classes:
-        slo_fac = np.zeros(1)
-    has_slo = bool(np.isfinite(slo).any())
-    fa = _faults(spec, faults, servers, rtt)
-    rinp = RoutingInputs(rtt, [s.tier for s in spec.sites], budget, hops, serves_matrix(spec),
-                         share_rows(spec))
-    base = pol.build(rinp)
-    cands = [base] + [base if m is rtt else pol.build(replace(rinp, rtt_ms=m)) for m in fa.epoch_rtt[1:]]
-    acc = _Accumulators(n_sites, n_class, n_dem, servers, qlim)
-    rows_all = np.arange(n_dem * n_class, dtype=np.int64)
-    n_choice = 1
-    if base.draw_cum is not None:
-        n_choice = base.draw_cum.shape[1]
-        rows_all = np.repeat(rows_all, n_choice)
-        rng_draw = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(DRAW_STREAM,)))
-    row_class, row_dem = rows_all % n_class, rows_all // n_class
-    dr_ptr = np.zeros(1, dtype=np.int64)
+    st, outs = _run_replications(spec, opts, samplers, seed, seeds, targets, n_w, progress)
+    wall_s = time.perf_counter() - t_wall
+    results = []
+    for i in range(len(windows)):
+        res = _combine(st, [o[i] for o in outs], seed, wall_s, n_rep)
+        res.summary.update(warmup_s=warmup_s if i == 0 else 0.0, start=start, replications=n_rep,
+                           workers=n_w, window=i)
+        all_bursts = [*spec.bursts, *bursts]
+        if all_bursts:
+            res.summary["bursts"] = [b.model_dump(exclude_none=True) for b in all_bursts]
+        results.append(res)
+    return results
 
-    t_end_ms = warm_ms + hours * MS_PER_H if hours is not None else math.inf
-    target = requests if requests is not None else None
+
+def _combine(st: _Setup, outs: list[_RepOut], seed: int, wall_s: float, n_rep: int) -> SimResult:
+    """One window's result from its replications (accumulators added in replication order)."""
+    w = outs[0].window
+    fa = st.win_fa[w]
+    acc = outs[0].acc
+    for o in outs[1:]:
+        acc.add(o.acc)
+    horizon_ms = float(sum(o.horizon_ms for o in outs))
+    recs: list[pd.DataFrame] | None = None
+    if st.o.record:
+        recs = []
+        for r, o in enumerate(outs):
+            df = o.records if o.records is not None else pd.DataFrame()
+            if n_rep > 1:
+                df.insert(0, "replication", r)
+            recs.append(df)
+    res = build_result(st.spec, st.pol.name, seed, acc, st.servers, st.qlim, st.n_class, st.src,
+                       horizon_ms, wall_s, st.has_slo, fa, recs)
+    if n_rep > 1:  # per-minute rows: minutes since each replication's counted start
+        n_min = max(1, math.ceil(max(o.horizon_ms for o in outs) / K.MS_PER_MINUTE))
+        res.timeseries = res.timeseries.iloc[:n_min].reset_index(drop=True)
+    batches = [b for o in outs for b in o.batches]
+    if st.has_slo and len(batches) >= 2:
+        res.summary["slo_ci"] = slo_ci(list(np.cumsum(np.stack(batches), axis=0)), st.src.class_ids)
+    if st.spec.sites[0].power is not None:
+        add_energy(res, st.spec, acc, st.servers, st.src, horizon_ms, set(st.samplers or {}))
+    return res
+
+
+@dataclass(frozen=True)
+class _Win:
+    """A counted window as one replication runs it."""
+
+    faults: tuple[FaultSpec, ...]
+    hours: float | None
+    """Counted time of the window in one replication [h] (None: a request count)."""
+
+
+@dataclass(frozen=True)
+class _Opts:
+    """The options of one replication (picklable: sent to worker processes)."""
+
+    policy: str | None
+    max_hops: int | None
+    bursts: tuple[BurstSpec, ...]
+    chunk_size: int
+    record: bool
+    warmup_s: float
+    start: str
+    windows: tuple[_Win, ...]
+    slo_batches: int
+    """Batches of one replication's window (0: none)."""
+
+
+class _Setup:
+    """What every replication of a run shares: arrays, candidate lists, faults of each window
+    (built once per process from the spec and options)."""
+
+    def __init__(self, spec: NetworkSpec, o: _Opts, samplers: Mapping[str, ServiceSampler] | None,
+                 seed: int) -> None:
+        self.spec, self.o, self.samplers, self.seed = spec, o, samplers, seed
+        self.pol = get_policy(o.policy if o.policy is not None else spec.routing.policy)
+        hops = o.max_hops if o.max_hops is not None else spec.routing.max_hops
+        self.servers = site_servers(spec)
+        self.qlim = np.array([UNLIMITED_QUEUE if s.queue_limit is None else s.queue_limit
+                              for s in spec.sites], dtype=np.int64)
+        self.speed = np.array([s.speed for s in spec.sites], dtype=np.float64)
+        rtt = rtt_matrix_ms(spec)
+        self.warm_ms = o.warmup_s * MS_PER_S
+        self.src = TrafficSource(spec, seed, samplers, o.bursts, self.warm_ms)
+        n_class = self.n_class = self.src.n_class
+        if spec.classes:
+            slo = np.array([c.slo_ms if c.slo_ms is not None else (spec.slo_ms or math.inf)
+                            for c in spec.classes], dtype=np.float64)
+            budget = np.array([c.rtt_budget_ms or math.inf for c in spec.classes], dtype=np.float64)
+            # SLO growing with tokens: slo_ms + tokens x per_token, tokens = (svc - prefill) / tpot
+            self.slo_fac = np.array([(c.slo_per_token_ms or 0.0) / (c.service.tpot_ms or 1.0)
+                                     for c in spec.classes], dtype=np.float64)
+            slo -= np.array([(c.service.prefill_ms or 0.0) for c in spec.classes]) * self.slo_fac
+        else:
+            slo = np.array([spec.slo_ms or math.inf], dtype=np.float64)
+            budget = np.array([math.inf])
+            self.slo_fac = np.zeros(1)
+        self.slo = slo
+        self.has_slo = bool(np.isfinite(slo).any())
+        rinp = RoutingInputs(rtt, [s.tier for s in spec.sites], budget, hops, serves_matrix(spec),
+                             share_rows(spec))
+        self.base = base = self.pol.build(rinp)
+        self.win_fa = [fault_arrays(spec, w.faults, self.servers, rtt) for w in o.windows]
+        self.win_cands = [[base] + [base if m is rtt else self.pol.build(replace(rinp, rtt_ms=m))
+                                    for m in fa.epoch_rtt[1:]] for fa in self.win_fa]
+        rows_all = np.arange(len(spec.demand) * n_class, dtype=np.int64)
+        self.n_choice = 1
+        if base.draw_cum is not None:
+            self.n_choice = base.draw_cum.shape[1]
+            rows_all = np.repeat(rows_all, self.n_choice)
+        self.row_class, self.row_dem = rows_all % n_class, rows_all // n_class
+
+    def row_rates_per_ms(self, src: TrafficSource) -> npt.NDArray[np.float64]:
+        """Mean request rate of each kernel row at the start of the warm-up [requests/ms]."""
+        spec = self.spec
+        rate = np.array([d.rate_per_s for d in spec.demand], dtype=np.float64) / MS_PER_S
+        if spec.diurnal is not None:
+            from coredge.sim.traffic import diurnal_multiplier
+
+            rate = rate * diurnal_multiplier(spec.diurnal, (src.start_utc_h + src.offset_h) % 24.0)
+        out = rate[self.row_dem] * src.class_share[self.row_class]
+        cum = self.base.draw_cum
+        if cum is not None:
+            j = self.n_choice
+            p = np.diff(np.minimum(cum, 1.0), axis=1, prepend=0.0)
+            if j > 1:
+                p[:, j - 1] = 1.0 - np.minimum(cum[:, j - 2], 1.0)
+            else:
+                p[:, 0] = 1.0
+            out = out * np.maximum(p, 0.0).reshape(-1)
+        return np.asarray(out, dtype=np.float64)
+
+    def steady_state(self, src: TrafficSource, acc: Accumulators, seed: int, t0_ms: float) -> None:
+        """Fill the sites' state with a draw of the steady state (`coredge.sim.steady`)."""
+        from coredge.sim.steady import fluid_loads, steady_start
+
+        b = self.base
+        load = fluid_loads(self.row_rates_per_ms(src), src.mean_svc_ms, b.order, b.order_len,
+                           b.row_map, self.row_class, self.servers, self.speed)
+        arrivals = load * self.speed[:, None] / np.where(src.mean_svc_ms > 0, src.mean_svc_ms, 1.0)
+        waiting, starts = steady_start(load, self.servers, self.qlim, self.speed, arrivals,
+                                       src.sample_service, acc.heap, acc.heap_off, t0_ms, seed)
+        while acc.ring.shape[1] < int(waiting.max(initial=0)):
+            acc.grow_ring()
+        for s_i in np.flatnonzero(waiting).tolist():
+            acc.ring[s_i, : waiting[s_i]] = starts[s_i]
+            acc.ring_head[s_i] = 0
+            acc.ring_cnt[s_i] = waiting[s_i]
+
+
+@dataclass
+class _RepOut:
+    """What one replication returns for one window: its accumulators (state arrays dropped
+    when sent back), counted time, per-batch (class, [arrivals, SLO met]) counts and
+    per-request records."""
+
+    window: int
+    acc: Accumulators
+    horizon_ms: float
+    batches: list[npt.NDArray[np.int64]]
+    records: pd.DataFrame | None
+
+
+def _run_replications(spec: NetworkSpec, o: _Opts, samplers: Mapping[str, ServiceSampler] | None,
+                      seed: int, seeds: list[int], targets: list[list[int | None]], n_w: int,
+                      progress: Callable[[int], None] | None) -> tuple[_Setup, list[list[_RepOut]]]:
+    """Replication r in worker ``r % n_w`` (worker 0: this process); results in order. The
+    worker processes are started first, so their start-up overlaps this one's set-up."""
+    n_rep = len(seeds)
+    outs: dict[int, list[_RepOut]] = {}
+    pool = None
+    futs: list[tuple[list[int], Any]] = []
+    if n_w > 1:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(n_w - 1, mp_context=mp.get_context("spawn"))
+        for w in range(1, n_w):
+            reps = list(range(w, n_rep, n_w))
+            futs.append((reps, pool.submit(_worker, spec, o, seed, [(seeds[r], targets[r]) for r in reps])))
+    try:
+        st = _Setup(spec, o, samplers, seed)
+        done = 0
+        for r in range(0, n_rep, n_w):
+            base_done = done
+
+            def prog(n: int, base_done: int = base_done) -> None:
+                if progress is not None:
+                    progress(base_done + n)
+
+            outs[r] = _replicate(st, seeds[r], targets[r], prog)
+            done += sum(int(x.acc.class_i[:, K.G_ARR].sum()) for x in outs[r])
+        for reps, fut in futs:
+            for r, got in zip(reps, fut.result(), strict=True):
+                outs[r] = got
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return st, [outs[r] for r in range(n_rep)]
+
+
+def _worker(spec: NetworkSpec, o: _Opts, seed: int,
+            jobs: list[tuple[int, list[int | None]]]) -> list[list[_RepOut]]:
+    """Replications of a worker process (state arrays dropped before they are sent back)."""
+    st = _Setup(spec, o, None, seed)
+    outs = []
+    for rep_seed, target in jobs:
+        got = _replicate(st, rep_seed, target, None)
+        for x in got:
+            x.acc.drop_state()
+        outs.append(got)
+    return outs
+
+
+def _replicate(st: _Setup, seed: int, targets: list[int | None],
+               progress: Callable[[int], None] | None) -> list[_RepOut]:
+    """One replication: start, warm-up, then each counted window in turn (see `simulate`)."""
+    spec, o, pol = st.spec, st.o, st.pol
+    slo, slo_fac = st.slo, st.slo_fac
+    servers, qlim, speed, n_class = st.servers, st.qlim, st.speed, st.n_class
+    record = o.record
+    base, n_choice = st.base, st.n_choice
+    warm_ms = st.warm_ms
+    src = TrafficSource(spec, seed, st.samplers, o.bursts, warm_ms)
+    state = Accumulators(len(spec.sites), n_class, len(spec.demand), servers, qlim)
+    if base.draw_cum is not None:
+        rng_draw = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(DRAW_STREAM,)))
+    row_class, row_dem = st.row_class, st.row_dem
+    acc = state
+    fa = st.win_fa[0]
+    cands = st.win_cands[0]
+    dr_ptr = np.zeros(1, dtype=np.int64)
 
     def kernel_rows(ch_row: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
         if base.draw_cum is None:
@@ -460,61 +575,70 @@ def simulate(
                     acc.grow_ring()
 
     no_rec_i, no_rec_f = np.empty(0, dtype=np.int64), np.empty(0)
-    acc.heap[:] = -warm_ms  # servers free from the start of the warm-up
+    state.heap[:] = -warm_ms  # servers free from the start of the warm-up
+    if o.start == "steady":
+        st.steady_state(src, state, seed, -warm_ms)
     while warm_ms > 0:  # warm-up: state only, times shifted so counting starts at 0
-        ch = src.next_chunk(chunk_size, warm_ms)
+        ch = src.next_chunk(o.chunk_size, warm_ms)
         if len(ch.arr_ms) == 0:
             break
         run(ch.arr_ms - warm_ms, ch.row, ch.svc_ms, False, no_rec_i, no_rec_f)
+    outs: list[_RepOut] = []
     done = 0
-    rec_parts: list[pd.DataFrame] = []
+    origin_ms = warm_ms  # generator time of the current window's counted time 0
     last_t_ms = 0.0
-    if slo_batches > 0 and target is not None:
-        chunk_size = max(1, -(-target // slo_batches))
-    batch_counts: list[npt.NDArray[np.int64]] = []  # (classes, 2): arrivals, SLO met, cumulative
-    chunks = _prefetched(src, chunk_size, target, t_end_ms)
-    for ch in chunks:
-        m = len(ch.arr_ms)
-        if warm_ms > 0:
-            ch.arr_ms = ch.arr_ms - warm_ms
-        last_t_ms = float(ch.arr_ms[-1])
-        acc.ensure_minutes(int(last_t_ms / K.MS_PER_MINUTE) + 1)
-        rec_site = np.empty(m if record else 0, dtype=np.int64)
-        rec_wait = np.empty(m if record else 0, dtype=np.float64)
-        run(ch.arr_ms, ch.row, ch.svc_ms, True, rec_site, rec_wait)
-        if record:
-            rows = ch.row.astype(np.int64)
-            site_idx = rec_site
-            sv = np.where(site_idx >= 0, ch.svc_ms / speed[np.maximum(site_idx, 0)], math.nan)
-            d_idx, k_idx = rows // n_class, rows % n_class
-            ep = np.searchsorted(fa.bounds_ms, ch.arr_ms, side="right")
-            rt = np.full(m, math.nan)
-            for e in np.unique(ep).tolist():
-                sel = (ep == e) & (site_idx >= 0)
-                rt[sel] = fa.epoch_rtt[e][d_idx[sel], site_idx[sel]]
-            rec_parts.append(pd.DataFrame({
-                "arrival_ms": ch.arr_ms, "demand": d_idx, "class": k_idx, "site": site_idx,
-                "rtt_ms": rt, "wait_ms": rec_wait, "service_ms": sv,
-                "latency_ms": rt + rec_wait + sv,
-            }))
-        done += m
-        if slo_batches > 0:
-            batch_counts.append(acc.class_i[:, [K.G_ARR, K.G_SLO_MET]].copy())
-        if progress is not None:
-            progress(done)
-    wall_s = time.perf_counter() - t_wall
-    horizon_ms = t_end_ms - warm_ms if hours is not None else last_t_ms
-    res = _result(spec, pol.name, seed, acc, servers, qlim, n_class, src, horizon_ms, wall_s,
-                  has_slo, fa, rec_parts if record else None)
-    res.summary["warmup_s"] = warmup_s
-    if has_slo and len(batch_counts) >= 2:
-        res.summary["slo_ci"] = slo_ci(batch_counts, src.class_ids)
-    all_bursts = [*spec.bursts, *bursts]
-    if all_bursts:
-        res.summary["bursts"] = [b.model_dump(exclude_none=True) for b in all_bursts]
-    if spec.sites[0].power is not None:
-        _add_energy(res, spec, acc, servers, src, horizon_ms, set(samplers or {}))
-    return res
+    for w, win in enumerate(o.windows):
+        target = targets[w]
+        fa, cands = st.win_fa[w], st.win_cands[w]
+        dr_ptr[0] = 0
+        if w > 0:  # the next window: a fresh account, the same sites (their times shifted)
+            acc = Accumulators.fresh_like(state)
+            acc.take_state(state, shift_ms=last_t_ms)
+            state = acc
+            origin_ms += last_t_ms
+        t_end_ms = origin_ms + win.hours * MS_PER_H if win.hours is not None else math.inf
+        rec_parts: list[pd.DataFrame] = []
+        last_t_ms = 0.0
+        chunk_size = o.chunk_size
+        if o.slo_batches > 0 and target is not None:
+            chunk_size = max(1, -(-target // o.slo_batches))
+        batch_counts: list[npt.NDArray[np.int64]] = []  # (classes, 2): arrivals, SLO met, cumulative
+        for ch in _prefetched(src, chunk_size, target, t_end_ms):
+            m = len(ch.arr_ms)
+            if origin_ms > 0:
+                ch.arr_ms = ch.arr_ms - origin_ms
+            last_t_ms = float(ch.arr_ms[-1])
+            acc.ensure_minutes(int(last_t_ms / K.MS_PER_MINUTE) + 1)
+            rec_site = np.empty(m if record else 0, dtype=np.int64)
+            rec_wait = np.empty(m if record else 0, dtype=np.float64)
+            run(ch.arr_ms, ch.row, ch.svc_ms, True, rec_site, rec_wait)
+            if record:
+                rows = ch.row.astype(np.int64)
+                site_idx = rec_site
+                sv = np.where(site_idx >= 0, ch.svc_ms / speed[np.maximum(site_idx, 0)], math.nan)
+                d_idx, k_idx = rows // n_class, rows % n_class
+                ep = np.searchsorted(fa.bounds_ms, ch.arr_ms, side="right")
+                rt = np.full(m, math.nan)
+                for e in np.unique(ep).tolist():
+                    sel = (ep == e) & (site_idx >= 0)
+                    rt[sel] = fa.epoch_rtt[e][d_idx[sel], site_idx[sel]]
+                rec_parts.append(pd.DataFrame({
+                    "arrival_ms": ch.arr_ms, "demand": d_idx, "class": k_idx, "site": site_idx,
+                    "rtt_ms": rt, "wait_ms": rec_wait, "service_ms": sv,
+                    "latency_ms": rt + rec_wait + sv,
+                }))
+            done += m
+            if o.slo_batches > 0:
+                batch_counts.append(acc.class_i[:, [K.G_ARR, K.G_SLO_MET]].copy())
+            if progress is not None:
+                progress(done)
+        if win.hours is not None:
+            last_t_ms = t_end_ms - origin_ms
+        per_batch = list(np.diff(np.stack(batch_counts), axis=0, prepend=0)) if batch_counts else []
+        records = pd.concat(rec_parts, ignore_index=True) if record and rec_parts else (
+            pd.DataFrame() if record else None)
+        outs.append(_RepOut(w, acc, last_t_ms, per_batch, records))
+    return outs
 
 
 def _prefetched(
@@ -566,228 +690,3 @@ def _prefetched(
                 worker.join(0.01)
 
 
-def _add_energy(res: SimResult, spec: NetworkSpec, acc: _Accumulators,
-                servers: npt.NDArray[np.int64], src: TrafficSource, horizon_ms: float,
-                overridden: set[str]) -> None:
-    """Energy and J/token columns and the summary's ``energy`` block (`coredge.sim.energy`)."""
-    n_s, n_k = len(spec.sites), src.n_class
-    busy_w = np.zeros((n_s, n_k))
-    idle_w = np.zeros(n_s)
-    pue = np.ones(n_s)
-    for i, site in enumerate(spec.sites):
-        pw = site.power
-        assert pw is not None
-        idle_w[i] = pw.idle_w
-        pue[i] = pw.pue
-        bw = pw.busy_w_per_slot
-        busy_w[i] = [bw.get(c, 0.0) for c in src.class_ids] if isinstance(bw, dict) else bw
-    sc = acc.sc_f
-    busy_ms, n_req = sc[:, :, K.SC_BUSY_MS], sc[:, :, K.SC_N]
-    busy_j, idle_j, class_j = site_class_energy_j(busy_ms, busy_w, servers, idle_w, horizon_ms)
-    # output tokens per site and class (tokens service only): (svc at speed 1 - prefill) / tpot
-    tokens = np.full((n_s, n_k), math.nan)
-    svcs = [c.service for c in spec.classes] if spec.classes else [spec.service]
-    for k, (cid, svc) in enumerate(zip(src.class_ids, svcs, strict=True)):
-        if svc is not None and svc.distribution == "tokens" and (svc.tpot_ms or 0) > 0 and cid not in overridden:
-            tokens[:, k] = np.rint((sc[:, k, K.SC_SVC1_MS] - n_req[:, k] * float(svc.prefill_ms or 0.0))
-                                   / float(svc.tpot_ms or 1.0))
-    it_site = busy_j.sum(axis=1) + idle_j
-    fac_site = it_site * pue
-    served_k = n_req > 0
-
-    def tok(mask_s: npt.NDArray[np.bool_] | slice, mask_k: npt.NDArray[np.bool_] | slice) -> float:
-        """Tokens served in a block; NaN when a served class there has no token count."""
-        t = tokens[mask_s][:, mask_k] if not isinstance(mask_k, slice) else tokens[mask_s]
-        sv = served_k[mask_s][:, mask_k] if not isinstance(mask_k, slice) else served_k[mask_s]
-        if np.isnan(t[sv]).any():
-            return math.nan
-        return float(np.nansum(t))
-
-    def figures(it_j: float, fac_j: float, n_tok: float, n_served: float) -> dict[str, float]:
-        return {
-            "it_energy_kwh": it_j / J_PER_KWH,
-            "facility_energy_kwh": fac_j / J_PER_KWH,
-            "tokens": n_tok,
-            "it_j_per_token": per_unit(it_j, n_tok),
-            "facility_j_per_token": per_unit(fac_j, n_tok),
-            "it_j_per_request": per_unit(it_j, n_served),
-            "facility_j_per_request": per_unit(fac_j, n_served),
-        }
-
-    h_s = horizon_ms / MS_PER_S
-    site_rows = [figures(float(it_site[i]), float(fac_site[i]), tok(slice(i, i + 1), slice(None)),
-                         float(n_req[i].sum())) for i in range(n_s)]
-    for col in site_rows[0]:
-        res.sites[col] = [r[col] for r in site_rows]
-    res.sites["idle_it_energy_kwh"] = idle_j / J_PER_KWH
-    res.sites["mean_it_power_kw"] = it_site / 1000.0 / h_s if h_s > 0 else math.nan
-    class_fac = class_j * pue[:, None]
-    class_blocks: dict[str, dict[str, float]] = {}
-    for k, cid in enumerate(src.class_ids):
-        f = figures(float(class_j[:, k].sum()), float(class_fac[:, k].sum()),
-                    tok(slice(None), np.arange(n_k) == k), float(n_req[:, k].sum()))
-        class_blocks[cid] = f
-    for col in next(iter(class_blocks.values())):
-        res.classes[col] = [class_blocks[c][col] for c in src.class_ids]
-    if "classes" in res.summary:
-        for cid, f in class_blocks.items():
-            res.summary["classes"][cid].update(f)
-    tier_blocks: dict[str, dict[str, float]] = {}
-    for tier in res.tiers["tier"].tolist() if len(res.tiers) else []:
-        m = np.array([s.tier == tier for s in spec.sites])
-        tier_blocks[tier] = figures(float(it_site[m].sum()), float(fac_site[m].sum()),
-                                    tok(m, slice(None)), float(n_req[m].sum()))
-    if tier_blocks:
-        for col in next(iter(tier_blocks.values())):
-            res.tiers[col] = [tier_blocks[t][col] for t in res.tiers["tier"]]
-        for t, f in tier_blocks.items():
-            res.summary["tiers"][t].update(f)
-    it_all, fac_all = float(it_site.sum()), float(fac_site.sum())
-    block: dict[str, Any] = figures(it_all, fac_all, tok(slice(None), slice(None)), float(n_req.sum()))
-    block.update({
-        "idle_it_energy_kwh": float(idle_j.sum()) / J_PER_KWH,
-        "mean_it_power_kw": it_all / 1000.0 / h_s if h_s > 0 else math.nan,
-        "mean_facility_power_kw": fac_all / 1000.0 / h_s if h_s > 0 else math.nan,
-        "horizon_s": h_s,
-        "classes": class_blocks,
-    })
-    if tier_blocks:
-        block["tiers"] = tier_blocks
-    res.summary["energy"] = block
-
-
-def _result(spec: NetworkSpec, policy: str, seed: int, acc: _Accumulators,
-            servers: npt.NDArray[np.int64], qlim: npt.NDArray[np.int64], n_class: int,
-            src: TrafficSource, horizon_ms: float, wall_s: float, has_slo: bool,
-            fa: _FaultArrays, rec_parts: list[pd.DataFrame] | None) -> SimResult:
-    si, sf = acc.site_i, acc.site_f
-    ci, cf = acc.class_i, acc.class_f
-    h_lat = acc.hist_site_lat.sum(axis=0)
-    h_wait = acc.hist_site_wait.sum(axis=0)
-    arr = int(ci[:, K.G_ARR].sum())
-    overall = _group_stats(
-        arr, int(ci[:, K.G_DROP].sum()), int(ci[:, K.G_SLO_MET].sum()),
-        int(ci[:, K.G_SPILLED].sum()), int(ci[:, K.G_WAITED].sum()),
-        float(cf[:, K.G_LAT_SUM].sum()), float(cf[:, K.G_WAIT_SUM].sum()), h_lat, h_wait, has_slo)
-    cap_ms = servers.astype(np.float64) * horizon_ms
-    util_site = np.where(cap_ms > 0, sf[:, K.S_BUSY_MS] / np.where(cap_ms > 0, cap_ms, 1.0), math.nan)
-    total_cap = float(cap_ms.sum())
-    utilization = _frac(float(sf[:, K.S_BUSY_MS].sum()), total_cap)
-
-    # sites
-    ql = quantiles_ms(acc.hist_site_lat, QS)
-    qw = quantiles_ms(acc.hist_site_wait, QS)
-    acc_n = si[:, K.S_ACCEPTED].astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sites = pd.DataFrame({
-            "site": [s.id for s in spec.sites],
-            "tier": [s.tier or "" for s in spec.sites],
-            "servers": servers,
-            "queue_limit": np.where(qlim >= UNLIMITED_QUEUE, -1, qlim),
-            "speed": [s.speed for s in spec.sites],
-            "served": si[:, K.S_ACCEPTED],
-            "spilled_in": si[:, K.S_SPILLED],
-            "first_choice_arrivals": si[:, K.S_FIRST_ARR],
-            "refused_frac": si[:, K.S_REFUSED] / si[:, K.S_FIRST_ARR],
-            "utilization": util_site,
-            "mean_latency_ms": sf[:, K.S_LAT_SUM] / acc_n,
-            "mean_wait_ms": sf[:, K.S_WAIT_SUM] / acc_n,
-            "wait_prob": si[:, K.S_WAITED] / acc_n,
-            "mean_waiting_seen": si[:, K.S_QSEEN] / si[:, K.S_FIRST_ARR],
-            "p50_ms": ql[:, 0], "p95_ms": ql[:, 1], "p99_ms": ql[:, 2],
-            "p50_wait_ms": qw[:, 0], "p95_wait_ms": qw[:, 1], "p99_wait_ms": qw[:, 2],
-            "slo_attainment_served": si[:, K.S_SLO_MET] / acc_n if has_slo else math.nan,
-        })
-
-    # classes
-    class_rows = []
-    for k, cid in enumerate(src.class_ids):
-        g = _group_stats(int(ci[k, K.G_ARR]), int(ci[k, K.G_DROP]), int(ci[k, K.G_SLO_MET]),
-                         int(ci[k, K.G_SPILLED]), int(ci[k, K.G_WAITED]), float(cf[k, K.G_LAT_SUM]),
-                         float(cf[k, K.G_WAIT_SUM]), acc.hist_class_lat[k], acc.hist_class_wait[k],
-                         has_slo)
-        class_rows.append({"class": cid, **g})
-    classes = pd.DataFrame(class_rows)
-
-    # demand points
-    di, dfl = acc.dem_i, acc.dem_f
-    with np.errstate(invalid="ignore", divide="ignore"):
-        done_d = (di[:, K.G_ARR] - di[:, K.G_DROP]).astype(np.float64)
-        demand = pd.DataFrame({
-            "demand": [d.id for d in spec.demand],
-            "rate_per_s": [d.rate_per_s for d in spec.demand],
-            "requests": di[:, K.G_ARR],
-            "dropped_frac": di[:, K.G_DROP] / di[:, K.G_ARR],
-            "spilled_frac": di[:, K.G_SPILLED] / done_d,
-            "mean_latency_ms": dfl[:, K.G_LAT_SUM] / done_d,
-            "mean_wait_ms": dfl[:, K.G_WAIT_SUM] / done_d,
-            "slo_attainment": di[:, K.G_SLO_MET] / di[:, K.G_ARR] if has_slo else math.nan,
-        })
-
-    # tiers
-    tier_rows = []
-    tier_names = sorted({s.tier for s in spec.sites if s.tier is not None})
-    for tier in tier_names:
-        mask = np.array([s.tier == tier for s in spec.sites])
-        served = int(si[mask, K.S_ACCEPTED].sum())
-        qlt = quantiles_ms(acc.hist_site_lat[mask].sum(axis=0), QS)
-        tier_rows.append({
-            "tier": tier, "sites": int(mask.sum()), "servers": int(servers[mask].sum()),
-            "served": served, "served_frac": _frac(served, arr - overall["dropped"]),
-            "spilled_in": int(si[mask, K.S_SPILLED].sum()),
-            "utilization": _frac(float(sf[mask, K.S_BUSY_MS].sum()), float(cap_ms[mask].sum())),
-            "mean_latency_ms": _frac(float(sf[mask, K.S_LAT_SUM].sum()), served),
-            "p50_ms": float(qlt[0]), "p95_ms": float(qlt[1]), "p99_ms": float(qlt[2]),
-        })
-    tiers = pd.DataFrame(tier_rows, columns=["tier", "sites", "servers", "served", "served_frac",
-                                             "spilled_in", "utilization", "mean_latency_ms",
-                                             "p50_ms", "p95_ms", "p99_ms"])
-
-    # time series (one row per minute up to the horizon)
-    n_min = max(1, min(acc.ts_i.shape[0], math.ceil(horizon_ms / K.MS_PER_MINUTE)))
-    ti, tf = acc.ts_i[:n_min], acc.ts_f[:n_min]
-    qt = quantiles_ms(acc.ts_hist[:n_min], (0.5, 0.99), coarse=COARSE)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        done_t = (ti[:, K.T_ARR] - ti[:, K.T_DROP]).astype(np.float64)
-        timeseries = pd.DataFrame({
-            "minute": np.arange(n_min),
-            "requests": ti[:, K.T_ARR],
-            "completed": ti[:, K.T_ARR] - ti[:, K.T_DROP],
-            "dropped": ti[:, K.T_DROP],
-            "spilled": ti[:, K.T_SPILLED],
-            "waited": ti[:, K.T_WAITED],
-            "wait_sum_ms": tf[:, K.T_WAIT_SUM],
-            "slo_attainment": ti[:, K.T_SLO_MET] / ti[:, K.T_ARR] if has_slo else math.nan,
-            "mean_latency_ms": tf[:, K.T_LAT_SUM] / done_t,
-            "mean_wait_ms": tf[:, K.T_WAIT_SUM] / done_t,
-            "p50_ms_approx": qt[:, 0],
-            "p99_ms_approx": qt[:, 1],
-        })
-
-    summary: dict[str, Any] = {
-        **overall,
-        "spilled": int(ci[:, K.G_SPILLED].sum()),
-        "utilization": utilization,
-        "policy": policy,
-        "seed": seed,
-        "horizon_s": horizon_ms / MS_PER_S,
-        "arrival_rate_per_s": _frac(arr, horizon_ms / MS_PER_S),
-        "offered_load": _frac(src.total_rate_per_s * float(
-            (src.mean_svc_ms * src.class_share).sum()) / MS_PER_S, float(servers.sum())),
-        "sites": len(spec.sites),
-        "demand_points": len(spec.demand),
-        "servers": int(servers.sum()),
-        "sim_wall_s": wall_s,
-        "requests_per_s": _frac(arr, wall_s),
-    }
-    if n_class > 1 or spec.classes:
-        summary["classes"] = {r["class"]: {k: v for k, v in r.items() if k != "class"}
-                              for r in class_rows}
-    if tier_rows:
-        summary["tiers"] = {r["tier"]: {k: v for k, v in r.items() if k != "tier"} for r in tier_rows}
-    if fa.faults:
-        summary["faults"] = _fault_block(fa, acc.fault_i, src.class_ids, has_slo)
-    req_table = pd.concat(rec_parts, ignore_index=True) if rec_parts else (
-        pd.DataFrame() if rec_parts is not None else None)
-    return SimResult(summary, sites, classes, demand, tiers, timeseries, h_lat, h_wait,
-                     req_table, spec)

@@ -40,17 +40,26 @@ How a plan becomes a spec (`plan_sim`):
   (``Inputs.requests_per_s``, summed over classes); the class mix is the same at every point
   (``Inputs`` builds rates as point weight x class share, so this is exact).
 
-**Scale.** The default US busy hour is ~400,000 requests/s and a pool serves a request for
-seconds (hundreds of tokens x tens of ms). A run of ``max_requests`` either covers a very short
-span at full scale or a longer span of a *scaled sample*: by default the rates and the slots are
-both multiplied by ``scale = min(1, max_requests / (rate x HORIZON_S))`` (slots rounded to the
-nearest integer, at least 1 where the plan has a replica). Loads are unchanged, but fewer
-servers pool less, so a scaled run **over-states** waits and spills (Erlang C grows as servers
-shrink at equal load); ``scale=1`` keeps the plan's pooling. The scale is reported.
+**Scale.** By default every pool is simulated at its planned size and rate (``scale`` 1.0):
+the default US busy hour of 2035 is ~7.5 M requests/s on ~220 M slots, so a run of tens of
+millions of requests covers a few seconds of the busy hour. ``scale`` (0, 1] multiplies the
+rates and the slots (slots rounded to the nearest integer, at least 1 where the plan has a
+replica), and ``scale="fit"`` picks ``min(1, max_requests / (rate x HORIZON_S))`` so a run
+spans `HORIZON_S`; loads are unchanged, but fewer servers pool less, so a scaled run
+**over-states** waits and spills (Erlang C grows as servers shrink at equal load). The scale is
+reported.
 
-**Warm-up.** A system that starts empty under-states waits while the pools fill: the runs here
-simulate `WARMUP_SERVICES` mean service times of the slowest class before counting
-(`coredge.sim.engine.simulate` ``warmup_s``).
+**Start and warm-up.** A system that starts empty under-states waits while the pools fill,
+which at full scale (services of seconds to minutes) would take billions of requests. The
+runs here start every pool in steady state (`coredge.sim.steady`: busy slots drawn at the
+pool's offered load with residual services) and warm up for `STEADY_WARMUP_SERVICES` mean
+services of the fastest class before counting (``simulate(start="steady", warmup_s=...)``).
+
+**Both cores.** The counted requests are split over `REPLICATIONS` independent replications
+(own seed, own steady start), run in as many processes as the machine has cores (at most
+one per replication) and added into one result; the CIs are batch means over the batches of
+every replication. A failure what-if (`busy_hour`) is a second counted window of the same
+replications: it starts from the state the first window left.
 """
 
 from __future__ import annotations
@@ -68,7 +77,14 @@ from coredge.errors import InputError
 from coredge.formatting import site_display_name
 from coredge.inputs.build import Inputs
 from coredge.plan.result import Plan
-from coredge.sim.engine import SimResult, simulate
+from coredge.sim.engine import (
+    REPLICATIONS,
+    SimResult,
+    Window,
+    default_workers,
+    simulate,
+    simulate_windows,
+)
 from coredge.sim.spec import FaultSpec, NetworkSpec, spec_from_dict
 
 TOKENS_SIGMA: float = 0.6
@@ -76,21 +92,24 @@ TOKENS_SIGMA: float = 0.6
 variation 0.66); not fitted to a trace."""
 
 HORIZON_S: float = 300.0
-"""Counted simulated time a default run aims at [s] (sets the default scale). Assumption: long
-against the slowest service (~1 min) and short against the busy hour."""
+"""Counted simulated time a ``scale="fit"`` run aims at [s]. Assumption: long against the
+slowest service (~1 min) and short against the busy hour."""
 
-WARMUP_SERVICES: float = 3.0
-"""Warm-up length in mean service times of the slowest class [-]. Assumption: queues of a
-stable pool reach their stationary level within a few service times."""
+STEADY_WARMUP_SERVICES: float = 0.5
+"""Warm-up after a steady start in mean service times of the fastest class [-]. Assumption: a
+steady start leaves only the queues of pools near saturation to settle, which takes a
+fraction of a service time in pools of many slots; tests/sim/test_sim_steady.py checks the
+attainment against a long warm-up from empty."""
+
 
 DEFAULT_REQUESTS: int = 1_000_000
 """Counted requests of `simulate_plan` and `coredge simulate RUN_DIR` by default."""
 
 SLO_BATCHES: int = 20
-"""Batches of the batch-means confidence intervals of the busy hour's SLO attainment [count]:
-with the default `HORIZON_S` each batch spans 15 s of counted time (about the mean service of
-the interactive classes; the longest classes' batches are correlated, so their intervals are
-on the narrow side)."""
+"""Batches of the batch-means confidence intervals of the busy hour's SLO attainment [count],
+split over the replications. At full scale a batch spans a fraction of a second of the busy
+hour, short against the services (seconds), so consecutive batches are correlated and the
+intervals are on the narrow side; the replications are independent."""
 
 SEP = "|"
 """Separator of plan site id and class id in pool ids (``"<site_id>|<class_id>"``)."""
@@ -323,7 +342,7 @@ def plan_sim(
     year_index: int = -1,
     max_requests: int = DEFAULT_REQUESTS,
     policy: str = "tiered-spill",
-    scale: float | None = None,
+    scale: float | str | None = None,
 ) -> PlanSim:
     """Build the busy-hour spec of one plan year (see module docstring) and its run settings.
 
@@ -334,12 +353,13 @@ def plan_sim(
     year_index : int
         Index into ``plan.years`` (default: the last year).
     max_requests : int
-        Requests a run will count; sets the default scale so they span `HORIZON_S`.
+        Requests a run will count; with ``scale="fit"`` the scale makes them span `HORIZON_S`.
     policy : str
         Routing policy name; ``plan-share`` also fills ``routing.shares`` from the plan's
         assignments (`plan_shares`).
-    scale : float, optional
-        Force the scale of rates and slots (0 < scale <= 1).
+    scale : float or "fit", optional
+        Scale of rates and slots (0 < scale <= 1; default 1.0, every pool at its planned size),
+        or ``"fit"``: ``min(1, max_requests / (rate x HORIZON_S))``.
 
     Returns
     -------
@@ -355,8 +375,8 @@ def plan_sim(
         raise InputError.of("year_index", year_index, f"an index into the plan years (-{n_years}..{n_years - 1})")
     if max_requests < 1:
         raise InputError.of("max_requests", max_requests, "an integer >= 1")
-    if scale is not None and not (0 < scale <= 1):
-        raise InputError.of("scale", scale, "a fraction in (0, 1]")
+    if scale is not None and scale != "fit" and not (isinstance(scale, (int, float)) and 0 < scale <= 1):
+        raise InputError.of("scale", scale, "a fraction in (0, 1] or 'fit'")
     profiles = class_profiles(inputs)
     req = inputs.requests_per_s[:, :, year_index]
     class_rate = req.sum(axis=0)
@@ -364,7 +384,8 @@ def plan_sim(
     total = float(point_rate.sum())
     if not total > 0:
         raise InputError.of("demand", total, "a positive busy-hour request rate")
-    f = scale if scale is not None else min(1.0, max_requests / (total * HORIZON_S))
+    f = (min(1.0, max_requests / (total * HORIZON_S)) if scale == "fit"
+         else 1.0 if scale is None else float(scale))
     gpus = inference_gpus(inputs, plan, year_index)
     sites = plan.sites
     lat_s = sites["lat"].to_numpy(dtype=np.float64)
@@ -467,8 +488,8 @@ def plan_sim(
     if policy == "plan-share":
         shares = plan_shares(inputs, plan, spec, pool_site, year_index)
         spec = spec_from_dict({**spec.to_dict(), "routing": {"policy": policy, "shares": shares}})
-    slowest = max(profiles[c["id"]].mean_service_ms for c in classes)
-    return PlanSim(spec, f, WARMUP_SERVICES * slowest / 1000.0, int(plan.years[year_index]),
+    fastest = min(profiles[c["id"]].mean_service_ms for c in classes)
+    return PlanSim(spec, f, STEADY_WARMUP_SERVICES * fastest / 1000.0, int(plan.years[year_index]),
                    profiles, pool_site, total)
 
 
@@ -549,9 +570,11 @@ def simulate_plan(
     seed: int = 0,
     fail_site: str | None = None,
     year_index: int = -1,
-    scale: float | None = None,
+    scale: float | str | None = None,
     policy: str = "tiered-spill",
     faults: Sequence[FaultSpec] = (),
+    replications: int = REPLICATIONS,
+    workers: int | None = None,
 ) -> SimResult:
     """Simulate a plan's busy hour (see module docstring); the pipeline's entry point.
 
@@ -560,29 +583,35 @@ def simulate_plan(
     inputs, plan
         From the pipeline.
     requests : int
-        Counted requests (after the warm-up).
+        Counted requests (after the warm-up), over all replications.
     seed : int
         Seed of all randomness.
     fail_site : str, optional
         A plan site id that is down for the whole counted run (its pools accept nothing).
     year_index : int
         Plan year (default: last).
-    scale : float, optional
-        Scale of rates and slots (default: `HORIZON_S` of counted time).
+    scale : float or "fit", optional
+        Scale of rates and slots (default 1.0: full scale; see `plan_sim`).
     policy : str
         Routing policy: ``tiered-spill`` (default) or ``plan-share`` (requests follow the plan's
         assignment shares; see docs/simulator.md for when each is the better model), or any
         registered policy.
     faults : sequence of FaultSpec
         Extra faults of any kind; ``site`` may be a plan site id (all its pools) or a pool id.
+    replications : int
+        Independent replications (`coredge.sim.engine.simulate`); the result depends on it.
+    workers : int, optional
+        Processes (default `coredge.sim.engine.default_workers`); the result does not depend on
+        it.
 
     Returns
     -------
     SimResult
         ``summary`` gains ``plan_year``, ``scale`` (= ``pool_scale``: the factor on rates and
-        slots), ``window_s`` (counted simulated time), ``failed_site`` and ``slo_ci`` (batch
-        means, `SLO_BATCHES` batches); ``sites`` has one row per
-        pool (``"<site_id>|<model>|tp<N>"``) and `plan_site_table` aggregates them per plan site.
+        slots), ``window_s`` (counted simulated time, summed over the replications),
+        ``failed_site`` and ``slo_ci`` (batch means, `SLO_BATCHES` batches); ``sites`` has one
+        row per pool (``"<site_id>|<model>|tp<N>"``) and `plan_site_table` aggregates them per
+        plan site.
     """
     ps = plan_sim(inputs, plan, year_index, requests, policy=policy, scale=scale)
     all_faults: list[FaultSpec] = expand_plan_faults(ps, faults)
@@ -592,12 +621,62 @@ def simulate_plan(
             known = sorted(set(ps.pool_site))
             raise InputError.of("fail_site", fail_site, "a plan site with inference pools: " + ", ".join(known[:10]) + ("..." if len(known) > 10 else ""))
         all_faults += [FaultSpec(site=p, at_s=0.0, for_s=1e12) for p in pools]
+    reps = min(replications, requests)
     res = simulate(ps.spec, requests=requests, seed=seed, faults=all_faults, warmup_s=ps.warmup_s,
-                   slo_batches=SLO_BATCHES)
+                   slo_batches=SLO_BATCHES, start="steady", replications=reps,
+                   workers=default_workers(reps, requests, _slots(ps)) if workers is None else workers)
+    _plan_figures(res, ps, fail_site)
+    return res
+
+
+def _slots(ps: PlanSim) -> int:
+    return int(sum(s.servers or 0 for s in ps.spec.sites))
+
+
+def _plan_figures(res: SimResult, ps: PlanSim, fail_site: str | None) -> None:
     res.summary.update({"plan_year": ps.year, "scale": ps.scale, "failed_site": fail_site,
                         "busy_hour_rate_per_s": ps.rate_per_s, "pool_scale": ps.scale,
                         "window_s": res.summary.get("horizon_s")})
-    return res
+
+
+def busy_hour(
+    inputs: Inputs,
+    plan: Plan,
+    *,
+    requests: int = DEFAULT_REQUESTS,
+    seed: int = 0,
+    whatif: bool = True,
+    whatif_requests: int | None = None,
+    policy: str = "tiered-spill",
+    scale: float | str | None = None,
+    replications: int = REPLICATIONS,
+    workers: int | None = None,
+) -> tuple[SimResult, dict[str, Any] | None]:
+    """The busy hour and, with `whatif`, the loss of the largest edge site, in one run.
+
+    The what-if is a second counted window of the same replications (`simulate_windows`): it
+    starts from the state the busy-hour window left, and fails the largest edge site
+    (`largest_edge_site`) for the middle third of its expected span. Returns the busy hour as
+    `simulate_plan` does and the what-if as `failure_whatif` does (None without `whatif`).
+    """
+    ps = plan_sim(inputs, plan, -1, requests, policy=policy, scale=scale)
+    reps = min(replications, requests)
+    wins = [Window(requests)]
+    n_w = whatif_requests if whatif_requests is not None else requests
+    site = at_s = for_s = None
+    if whatif:
+        site = largest_edge_site(inputs, plan)
+        h = ps.expected_horizon_s(-(-n_w // reps))
+        at_s, for_s = h / 3.0, h / 3.0
+        wins.append(Window(n_w, faults=tuple(FaultSpec(site=p, at_s=at_s, for_s=for_s) for p in ps.pools_of(site))))
+    out = simulate_windows(ps.spec, wins, seed=seed, warmup_s=ps.warmup_s, slo_batches=SLO_BATCHES,
+                           start="steady", replications=reps,
+                           workers=default_workers(reps, requests, _slots(ps)) if workers is None else workers)
+    _plan_figures(out[0], ps, None)
+    if not whatif:
+        return out[0], None
+    assert site is not None and at_s is not None and for_s is not None
+    return out[0], _whatif_figures(out[1], plan, ps, site, at_s, for_s)
 
 
 def plan_site_table(result: SimResult) -> pd.DataFrame:
@@ -627,26 +706,41 @@ def failure_whatif(
     requests: int = DEFAULT_REQUESTS,
     seed: int = 0,
     year_index: int = -1,
-    scale: float | None = None,
+    scale: float | str | None = None,
     policy: str = "tiered-spill",
+    replications: int = REPLICATIONS,
+    workers: int | None = None,
 ) -> dict[str, Any]:
     """Fail the largest edge site for the middle third of the run; SLO during vs outside.
+
+    A run of its own (steady start, warm-up, `replications`); `busy_hour` runs the same
+    what-if as a second window of the busy-hour run instead. The fault window is the middle
+    third of one replication's expected span (every replication has it, in its own time).
 
     Returns
     -------
     dict
         ``site``, ``site_name`` (for people: "City, ST (tier)"), ``at_s``, ``for_s`` (window, counted time), ``slo_attainment_during`` /
         ``_outside``, ``dropped_frac_during`` / ``_outside``, ``requests_during``, the run's
-        overall ``slo_attainment``, ``scale``, ``plan_year``, ``spilled_frac``, ``policy``, and
-        ``classes``: per workload class ``requests_during`` / ``_outside``,
-        ``slo_attainment_during`` / ``_outside`` and ``dropped_frac_during`` / ``_outside``.
+        overall ``slo_attainment``, ``scale``, ``plan_year``, ``spilled_frac``, ``policy``,
+        ``replications``, ``window_s`` and ``classes``: per workload class ``requests_during``
+        / ``_outside``, ``slo_attainment_during`` / ``_outside`` and ``dropped_frac_during`` /
+        ``_outside``.
     """
     ps = plan_sim(inputs, plan, year_index, requests, policy=policy, scale=scale)
     site = largest_edge_site(inputs, plan, year_index)
-    h = ps.expected_horizon_s(requests)
+    reps = min(replications, requests)
+    h = ps.expected_horizon_s(-(-requests // reps))
     at_s, for_s = h / 3.0, h / 3.0
     faults = [FaultSpec(site=p, at_s=at_s, for_s=for_s) for p in ps.pools_of(site)]
-    res = simulate(ps.spec, requests=requests, seed=seed, faults=faults, warmup_s=ps.warmup_s)
+    res = simulate(ps.spec, requests=requests, seed=seed, faults=faults, warmup_s=ps.warmup_s,
+                   start="steady", replications=reps,
+                   workers=default_workers(reps, requests, _slots(ps)) if workers is None else workers)
+    return _whatif_figures(res, plan, ps, site, at_s, for_s)
+
+
+def _whatif_figures(res: SimResult, plan: Plan, ps: PlanSim, site: str,
+                    at_s: float, for_s: float) -> dict[str, Any]:
     fb = res.summary["faults"]
     return {
         "site": site, "site_name": site_display_name(plan.sites.iloc[list(plan.sites["site_id"]).index(site)]),
@@ -659,5 +753,7 @@ def failure_whatif(
         "dropped_frac_outside": fb["dropped_frac_outside"],
         "spilled_frac": res.summary["spilled_frac"],
         "policy": res.summary["policy"],
+        "replications": res.summary["replications"],
+        "window_s": res.summary["horizon_s"],
         "classes": fb["classes"],
     }

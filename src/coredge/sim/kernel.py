@@ -4,8 +4,11 @@ Model (FIFO c-server sites, service time drawn at arrival): because every site s
 arrival order and a request's service time is known when it arrives, a site can be advanced at
 arrival instants only. Per site the kernel keeps
 
-* a binary min-heap of the ``c`` server-free times: a request accepted at time ``t`` starts at
-  ``max(t, earliest free time)`` and replaces that earliest time by ``start + service``;
+* a min-heap of the ``c`` server-free times, `HEAP_ARITY` children per node (a pool of
+  millions of slots then has 7 levels instead of 21, and each level's children share one or
+  two cache lines): a request accepted at time ``t`` starts at ``max(t, earliest free time)``
+  and replaces that earliest time by ``start + service``. Only the multiset of free times
+  matters, so the arity changes no result;
 * a ring buffer of the start times of accepted requests that have not started yet. Start times
   are nondecreasing in FIFO order, so the number waiting at ``t`` is the ring's length after
   popping entries with ``start <= t``.
@@ -93,19 +96,31 @@ def _bin(x: float) -> int:
     return b
 
 
+HEAP_ARITY: int = 8
+"""Children per node of the server-free-time heaps (8 float64 = one 64-byte cache line)."""
+
+
 @njit(cache=True, inline="always")
 def _replace_min(heap: np.ndarray, off: int, n: int, value: float) -> None:
-    """Replace the root of the min-heap ``heap[off:off+n]`` by ``value`` and sift down."""
+    """Replace the root of the `HEAP_ARITY`-ary min-heap ``heap[off:off+n]`` by ``value`` and
+    sift down."""
     i = 0
     while True:
-        child = 2 * i + 1
-        if child >= n:
+        first = HEAP_ARITY * i + 1
+        if first >= n:
             break
-        right = child + 1
-        if right < n and heap[off + right] < heap[off + child]:
-            child = right
-        if heap[off + child] < value:
-            heap[off + i] = heap[off + child]
+        last = first + HEAP_ARITY
+        if last > n:
+            last = n
+        child = first
+        cv = heap[off + first]
+        for j in range(first + 1, last):
+            v = heap[off + j]
+            if v < cv:
+                cv = v
+                child = j
+        if cv < value:
+            heap[off + i] = cv
             i = child
         else:
             break

@@ -313,6 +313,11 @@ class TrafficSource:
         self._left_k: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
         self._pre_class = self.bursts is not None and self.bursts.needs_class
 
+    def sample_service(self, k: int, rng: np.random.Generator, n: int) -> npt.NDArray[np.float64]:
+        """``n`` service times of class ``k`` at speed 1 [ms] from ``rng`` (not the run's own
+        streams: for draws apart from the traffic, such as a steady start)."""
+        return np.asarray(self._samplers[k](rng, n), dtype=np.float64)
+
     def next_chunk(self, n: int, t_end_ms: float = math.inf) -> Chunk:
         """Up to ``n`` next requests with arrival before ``t_end_ms`` (empty = horizon reached).
 

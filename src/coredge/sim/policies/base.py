@@ -89,29 +89,48 @@ class Policy:
     description: str
 
 
+EXCLUDED: int = int(np.iinfo(np.int8).max)
+"""Integer key code of an excluded site in `pack`."""
+
+
 def pack(
-    keys: npt.NDArray[np.float64],
+    keys: npt.NDArray[np.float64] | npt.NDArray[np.int8],
     rtt: npt.NDArray[np.float64],
     max_hops: int | None,
     row_map: npt.NDArray[np.int64],
     then: npt.NDArray[np.float64] | None = None,
+    rows: npt.NDArray[np.int64] | None = None,
 ) -> Candidates:
     """Sort each row by ``keys`` (inf = excluded), ties by ``then``, then by site index, and
-    pack into `Candidates`."""
-    rows = keys.shape[0]
+    pack into `Candidates`.
+
+    ``keys`` may be small integer codes (``int8``; `EXCLUDED` = excluded), which sort
+    several times faster than floats and give the same order as floats of the same ranking.
+    With ``rows``, ``rtt`` and ``then`` hold one row per *base* row and list ``i`` uses base row
+    ``rows[i]`` (lists that share a demand point's RTT row sort it once).
+    """
     if then is None:
         order = np.argsort(keys, axis=1, kind="stable").astype(np.int32)
     else:
-        first = np.argsort(then, axis=1, kind="stable")
+        first = np.argsort(then, axis=1, kind="stable").astype(np.int32)
+        if rows is not None:
+            first = first[rows]
         second = np.argsort(np.take_along_axis(keys, first, axis=1), axis=1, kind="stable")
         order = np.take_along_axis(first, second, axis=1).astype(np.int32)
     sorted_keys = np.take_along_axis(keys, order, axis=1)
-    lens = np.isfinite(sorted_keys).sum(axis=1).astype(np.int32)
+    if sorted_keys.dtype == np.int8:
+        lens = np.asarray(sorted_keys != EXCLUDED).sum(axis=1).astype(np.int32)
+    else:
+        lens = np.isfinite(sorted_keys).sum(axis=1).astype(np.int32)
     if max_hops is not None:
         lens = np.minimum(lens, max_hops).astype(np.int32)
-    width = max(int(lens.max()) if rows else 0, 1)
+    n_rows = keys.shape[0]
+    width = max(int(lens.max()) if n_rows else 0, 1)
     order = np.ascontiguousarray(order[:, :width])
-    rtt_ord = np.ascontiguousarray(np.take_along_axis(rtt, order, axis=1))
+    if rows is None:
+        rtt_ord = np.ascontiguousarray(np.take_along_axis(rtt, order, axis=1))
+    else:
+        rtt_ord = np.ascontiguousarray(rtt[rows[:, None], order])
     return Candidates(row_map, order, lens, rtt_ord)
 
 

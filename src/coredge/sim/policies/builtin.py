@@ -6,8 +6,16 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba import njit
 
-from coredge.sim.policies.base import TIER_RANK, Candidates, RoutingInputs, pack, rows_per_class
+from coredge.sim.policies.base import (
+    EXCLUDED,
+    TIER_RANK,
+    Candidates,
+    RoutingInputs,
+    pack,
+    rows_per_class,
+)
 
 
 def nearest_candidates(inp: RoutingInputs) -> Candidates:
@@ -23,18 +31,91 @@ def nearest_candidates(inp: RoutingInputs) -> Candidates:
 def tiered_candidates(inp: RoutingInputs) -> Candidates:
     rtt = rows_per_class(inp)
     budget = np.tile(inp.rtt_budget_ms, len(inp.rtt_ms))[:, None]
-    rank = np.array([TIER_RANK.get(t or "", 2) for t in inp.tier], dtype=np.float64)[None, :]
+    rank = np.array([TIER_RANK.get(t or "", 2) for t in inp.tier], dtype=np.int8)[None, :]
     is_core = rank == 2
     ok = np.isfinite(rtt) & (is_core | (rtt <= budget))
     if inp.restricted():
         ok &= inp.serve_rows()
-    # key: tier first, RTT inside a tier
-    keys = np.where(ok, rank, math.inf)
-    return pack(keys, rtt, inp.max_hops, np.arange(len(rtt), dtype=np.int64), then=rtt)
+    # key: tier first, RTT inside a tier (the demand point's RTT row sorted once for its classes)
+    keys = np.where(ok, rank, np.int8(EXCLUDED)).astype(np.int8)
+    k = len(inp.rtt_budget_ms)
+    return pack(keys, inp.rtt_ms, inp.max_hops, np.arange(len(rtt), dtype=np.int64), then=inp.rtt_ms,
+                rows=np.arange(len(rtt), dtype=np.int64) // k)
 
 
-FAILOVER_AFTER: float = 10.0
-"""Key offset that puts same- and lower-tier failover sites after every spill-up site."""
+FAILOVER_AFTER: int = 3
+"""Key-code offset that puts same- and lower-tier failover sites (codes 4..6) after every
+spill-up site (codes 1..3, tier rank + 1)."""
+
+
+@njit(cache=True)
+def _share_lists(src_row: np.ndarray, j: np.ndarray, n_class: int, by_rtt: np.ndarray,
+                 rtt: np.ndarray, rank: np.ndarray, budget: np.ndarray, serves: np.ndarray,
+                 max_hops: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``plan-share`` lists: list i (row ``src_row[i]``, drawn site ``j[i]``) = the sites
+    sorted by key code (0: the drawn site, if reachable and serving the class; rank + 1: a
+    higher tier; rank + 1 + FAILOVER_AFTER: same or lower tier; last: excluded), ties by RTT
+    then site index (a counting sort over the demand point's RTT order ``by_rtt``)."""
+    n_list = src_row.shape[0]
+    n_s = rtt.shape[1]
+    n_code = 3 + 1 + FAILOVER_AFTER + 1  # 0, 1..3, 4..6, excluded
+    excl = n_code - 1
+    codes = np.empty(n_s, dtype=np.int64)
+    lens = np.zeros(n_list, dtype=np.int32)
+    width = 1
+    for i in range(n_list):
+        r = src_row[i]
+        d = r // n_class
+        kk = r % n_class
+        jj = j[i]
+        n_ok = 0
+        for s in range(n_s):
+            x = rtt[d, s]
+            fin = x < math.inf
+            if s == jj and fin and serves[s, kk]:
+                n_ok += 1
+            elif fin and serves[s, kk] and (rank[s] == 2 or x <= budget[kk]):
+                n_ok += 1
+        if max_hops >= 0 and n_ok > max_hops:
+            n_ok = max_hops
+        lens[i] = n_ok
+        if n_ok > width:
+            width = n_ok
+    order = np.empty((n_list, width), dtype=np.int32)
+    rtt_ord = np.empty((n_list, width), dtype=np.float64)
+    count = np.zeros(n_code, dtype=np.int64)
+    pos = np.zeros(n_code, dtype=np.int64)
+    for i in range(n_list):
+        r = src_row[i]
+        d = r // n_class
+        kk = r % n_class
+        jj = j[i]
+        rank_j = rank[jj] if jj >= 0 else -1
+        count[:] = 0
+        for s in range(n_s):
+            x = rtt[d, s]
+            fin = x < math.inf
+            if s == jj and fin and serves[s, kk]:
+                c = 0
+            elif fin and serves[s, kk] and (rank[s] == 2 or x <= budget[kk]):
+                c = rank[s] + 1 if rank[s] > rank_j else rank[s] + 1 + FAILOVER_AFTER
+            else:
+                c = excl
+            codes[s] = c
+            count[c] += 1
+        acc = 0
+        for c in range(n_code):
+            pos[c] = acc
+            acc += count[c]
+        for q in range(n_s):
+            s = by_rtt[d, q]
+            c = codes[s]
+            p = pos[c]
+            pos[c] = p + 1
+            if p < width:
+                order[i, p] = s
+                rtt_ord[i, p] = rtt[d, s]
+    return order, lens, rtt_ord
 
 
 def plan_share_candidates(inp: RoutingInputs) -> Candidates:
@@ -48,8 +129,8 @@ def plan_share_candidates(inp: RoutingInputs) -> Candidates:
     request whose site is down or full is dropped only when no site that may serve it accepts.
     Rows without shares use the ``tiered-spill`` order (sites without a tier count as core).
     """
-    rtt = rows_per_class(inp)
-    n_rows, n_s = rtt.shape
+    k = len(inp.rtt_budget_ms)
+    n_rows, n_s = len(inp.rtt_ms) * k, inp.rtt_ms.shape[1]
     sh = inp.shares if inp.shares is not None else np.zeros((n_rows, n_s))
     sh = np.where(np.isfinite(sh) & (sh > 0), sh, 0.0)
     n_pos = (sh > 0).sum(axis=1)
@@ -62,12 +143,9 @@ def plan_share_candidates(inp: RoutingInputs) -> Candidates:
     cum = np.where(chosen_sh > 0, cum, 1.0)
     cum[:, -1] = 1.0  # guard against rounding: the last used choice ends at 1
     cum[tot[:, 0] <= 0, :] = 1.0
-    rank = np.array([TIER_RANK.get(t or "", 2) for t in inp.tier], dtype=np.float64)
-    budget = np.tile(inp.rtt_budget_ms, len(inp.rtt_ms))[:, None]
-    ok = np.isfinite(rtt) & ((rank[None, :] == 2) | (rtt <= budget))
-    if inp.restricted():
-        ok &= inp.serve_rows()
-    reach = np.isfinite(rtt) & (inp.serve_rows() if inp.restricted() else True)
+    rank = np.array([TIER_RANK.get(t or "", 2) for t in inp.tier], dtype=np.int64)
+    serves = (inp.serves if inp.restricted() and inp.serves is not None
+              else np.ones((n_s, k), dtype=np.bool_))
     # extended rows r * J + c: lists are built only for the choices a row has (c < its number of
     # shares, at least one); the padding choices, which a draw never reaches (their cum is 1),
     # point at the row's last real list
@@ -78,20 +156,12 @@ def plan_share_candidates(inp: RoutingInputs) -> Candidates:
     c_all = np.tile(np.arange(width), n_rows)
     r_all = np.repeat(np.arange(n_rows), width)
     row_map = (first_list[r_all] + np.minimum(c_all, n_real[r_all] - 1)).astype(np.int64)
-    rtt_x = rtt[src_row]
-    ok_x = ok[src_row]
-    reach_x = reach[src_row]
-    j = choice[src_row, src_c]
-    rank_j = np.where(j >= 0, rank[np.maximum(j, 0)], -1.0)[:, None]
-    # spill up first (higher tiers, by tier then RTT); then, before a request is dropped, every
-    # other site that serves the class within its budget (core at any RTT), same or lower tier
-    up = rank[None, :] > rank_j
-    keys = np.where(ok_x, np.where(up, rank[None, :], rank[None, :] + FAILOVER_AFTER) + np.zeros_like(rtt_x),
-                    math.inf)
-    first = (np.arange(n_s)[None, :] == j[:, None]) & reach_x
-    keys = np.where(first, -1.0, keys)
-    packed = pack(keys, rtt_x, inp.max_hops, row_map, then=rtt_x)
-    return Candidates(packed.row_map, packed.order, packed.order_len, packed.rtt_ord,
-                      np.ascontiguousarray(cum))
+    j = choice[src_row, src_c].astype(np.int64)
+    by_rtt = np.argsort(inp.rtt_ms, axis=1, kind="stable").astype(np.int32)
+    order, lens, rtt_ord = _share_lists(
+        src_row.astype(np.int64), j, k, by_rtt, np.ascontiguousarray(inp.rtt_ms, dtype=np.float64),
+        rank, np.ascontiguousarray(inp.rtt_budget_ms, dtype=np.float64), serves.astype(np.bool_),
+        -1 if inp.max_hops is None else int(inp.max_hops))
+    return Candidates(row_map, order, lens, rtt_ord, np.ascontiguousarray(cum))
 
 
