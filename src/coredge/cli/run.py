@@ -120,7 +120,9 @@ def _execute_and_write(
     from coredge.store import default_run_dir
 
     say = _progress(False)
-    sc, findings = check_source(scenario, variant)  # the same gate as `coredge validate`
+    from coredge.power.planner_paths import with_power_paths
+
+    sc, findings = check_source(scenario, variant, with_power_paths)  # the gate `execute` runs
     target = out if out is not None else default_run_dir(sc.name, variant)
     check_out(target, overwrite)  # refuse a folder that is not ours before any work
     say(f"scenario {sc.name}" + (f" (variant {variant})" if variant else ""))

@@ -76,9 +76,12 @@ class PowerStudy:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def _site_grid(row: pd.Series, limit: float, discount_rate: float, rent: float,
+def site_grid(row: pd.Series, limit: float, discount_rate: float, rent: float,
                cache: dict[str, tuple[np.ndarray, float]],
                build_months: float, carbon_usd_per_t: float) -> tuple[SiteGrid, dict[str, Any]]:
+    """A campus row (site_id, region_id, it_mw, pue, interconnect_wait_months, price and carbon)
+    as a `SiteGrid`, its BA's curtailment profile at ``limit`` cached per BA in ``cache``; also
+    the row's extra figures (region, ba, headroom, curtailment hours, the hourly share)."""
     region = str(row.get("region_id", ""))
     try:
         ba = region_grid(region)["headroom_ba"]
@@ -140,7 +143,7 @@ def power_study(inputs: Any, plan: Any, training: Any | None = None, *, limit: f
     for _, row in core.iterrows():
         if float(row["it_mw"]) <= 0:
             continue
-        sg, extra = _site_grid(row, limit, rate, rent, cache, build, carbon_usd_per_t)
+        sg, extra = site_grid(row, limit, rate, rent, cache, build, carbon_usd_per_t)
         paths = evaluate_site(sg)
         best = best_path(paths)
         share = extra.pop("_share")

@@ -554,6 +554,11 @@ class PowerSpec(StrictModel):
     deadline_slack: Annotated[float, Field(ge=0, le=10)] = Field(
         0.25, description="How much later than the always-on plan a shifted training job may "
         "finish [fraction of its duration; at least 24 h].")
+    paths: list[Literal["flexible", "flexible+battery", "bridge", "bridge+flexible"]] = Field(
+        default_factory=lambda: ["flexible", "flexible+battery", "bridge", "bridge+flexible"],
+        description="Power paths the planner may choose per core campus besides firm service "
+        "(each only where its evidence holds: a flexible connection where the region has a "
+        "shipped load series and the campus fits its headroom); [] = firm service only.")
 
 
 class Scenario(StrictModel):
