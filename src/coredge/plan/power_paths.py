@@ -203,9 +203,16 @@ def plan_terms(plan: Plan) -> PathTerms:
     oy = s["online_year"].to_numpy(dtype=np.int64) if len(s) else np.zeros(0, dtype=np.int64)
     if "power_path" not in s.columns or not len(s):
         return firm_terms(oy)
-    return PathTerms(s["power_path"].astype(str).to_numpy(), s["bridge_from"].to_numpy(dtype=np.int64),
-                     s["flexible_from"].to_numpy(dtype=np.int64), s["firm_from"].to_numpy(dtype=np.int64),
-                     {k: s[f"path_{k}"].to_numpy(dtype=np.float64) for k in _TERMS})
+    # rows added without the columns (a greedy plan's sites next to repaired ones) are firm
+    firm = s["power_path"].isna().to_numpy()
+
+    def year(col: str, default: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        return np.where(firm, default, s[col].fillna(NONE_YEAR).to_numpy(dtype=np.float64)).astype(np.int64)
+
+    none = np.full(len(s), NONE_YEAR, dtype=np.int64)
+    return PathTerms(s["power_path"].fillna("firm").astype(str).to_numpy(), year("bridge_from", none),
+                     year("flexible_from", none), year("firm_from", oy),
+                     {k: s[f"path_{k}"].fillna(0.0).to_numpy(dtype=np.float64) for k in _TERMS})
 
 
 @dataclass(frozen=True)

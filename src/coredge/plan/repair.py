@@ -114,7 +114,7 @@ def fac_keys(fac: sm.Facilities) -> dict[tuple[str, str, str], int]:
 def plan_keys(plan: Plan) -> list[tuple[str, str, str]]:
     """(site id, tier, power path) of each plan site (``firm`` without a ``power_path`` column)."""
     s = plan.sites
-    path = s["power_path"].astype(str) if "power_path" in s.columns else ["firm"] * len(s)
+    path = s["power_path"].fillna("firm").astype(str) if "power_path" in s.columns else ["firm"] * len(s)
     return [(str(i), str(t), str(p)) for i, t, p in zip(s["site_id"], s["tier"], path, strict=True)]
 
 
