@@ -95,8 +95,11 @@ def test_plan_with_paths_is_no_dearer_and_energised_only_from_its_path_date(
     # the certified objective (costing incl. path charges) agrees with the model's
     slack = gpu_floor_slack_usd(path_inputs, build_facilities(path_inputs))
     assert plan.solver["objective_usd"] == pytest.approx(plan_objective_usd(path_inputs, plan), rel=1e-12)
-    assert abs(plan.solver["objective_usd"] - plan.solver["objective_model_usd"]) <= slack + 1e-6 * abs(
-        plan.solver["objective_usd"])
+    s_ = plan.solver
+    # as tests/plan/test_planner_costing.py: fractional GPUs, plus what the resilience repair added
+    assert s_["objective_model_usd"] <= s_["objective_usd"] + slack
+    if not s_.get("repair_modules"):
+        assert abs(s_["objective_usd"] - s_["objective_model_usd"]) <= slack + 1e-6
     assert plan.solver["bound_usd"] <= plan.solver["objective_usd"] + 1e-6 * abs(plan.solver["objective_usd"])
 
 

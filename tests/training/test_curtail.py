@@ -74,7 +74,11 @@ def test_cap_slows_everyone_without_restarts_and_uses_less_energy_than_pause() -
     assert cap.jobs["deferred_h"].tolist() == pytest.approx([6 * (1 - 0.75 ** CAP_THROUGHPUT_EXPONENT)] * 4)
     # the same energy cut in the event, but capped hours do more work per MWh
     assert cap.summary["curtailed_mwh"] == pytest.approx(pause.summary["curtailed_mwh"])
-    assert cap.summary["extra_energy_mwh"] < pause.summary["extra_energy_mwh"] < 0.0 + 1e9
+    mw = 100 * W * 1.2 / 1e6
+    k = CAP_THROUGHPUT_EXPONENT
+    assert cap.summary["extra_energy_mwh"] == pytest.approx(4 * 6 * mw * (0.75 - 0.75 ** k))
+    assert pause.summary["extra_energy_mwh"] == pytest.approx(pause.summary["restarts"] * 0.25 * mw)
+    assert cap.summary["extra_energy_mwh"] < 0.0 < pause.summary["extra_energy_mwh"]
     assert cap.summary["delayed_gpu_h"] < pause.summary["delayed_gpu_h"]
     assert cap.summary["late_jobs"] == pause.summary["late_jobs"] == 0
 

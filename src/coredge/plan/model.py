@@ -49,9 +49,9 @@ from coredge.cflp.model import RowBlock, block_ranges, highs_lp, row_block
 from coredge.inputs.build import Inputs
 from coredge.plan.costing import (
     energy_usd_per_mw_year,
-    grid_energy_mwh,
     gpu_hour_revenue_usd_per_mw_year,
     gpus_per_mw,
+    grid_energy_mwh,
 )
 from coredge.plan.facilities import (
     TIERS,

@@ -76,15 +76,17 @@ def promote_paths(m: sm.PlannerModel, v: FloatArray) -> tuple[FloatArray, int, f
     by_fac: dict[int, npt.NDArray[np.int64]] = {}
     order = np.argsort(m.pairs.fac, kind="stable")
     cut = np.searchsorted(m.pairs.fac[order], np.arange(F + 1))
-    for f in range(F):
-        by_fac[f] = order[cut[f]:cut[f + 1]]
+    for i in range(F):
+        by_fac[i] = order[cut[i]:cut[i + 1]]
     best = v.copy()
     best_cost = float(m.col_cost @ best)
     start_cost = best_cost
     moved = 0
-    for f in np.flatnonzero((path == "firm") & fac.serves_training & (n[:, -1] > 0)):
+    for f_ in np.flatnonzero((path == "firm") & fac.serves_training & (n[:, -1] > 0)):
+        f = int(f_)
         cands = np.flatnonzero((fac.site == fac.site[f]) & (fac.tier == fac.tier[f]) & (path != "firm"))
-        for p in cands[np.argsort(fac.online_year[cands], kind="stable")]:
+        for p_ in cands[np.argsort(fac.online_year[cands], kind="stable")]:
+            p = int(p_)
             if fac.online_year[p] >= fac.online_year[f]:
                 continue
             w = best.copy()
@@ -107,7 +109,7 @@ def promote_paths(m: sm.PlannerModel, v: FloatArray) -> tuple[FloatArray, int, f
                 w[s + p * P:s + (p + 1) * P] += w[s + f * P:s + (f + 1) * P]
                 w[s + f * P:s + (f + 1) * P] = 0.0
             t = lay.offsets["T"]
-            cf, cp = core_pos[f], core_pos[p]
+            cf, cp = int(core_pos[f]), int(core_pos[p])
             w[t + cp * Y:t + (cp + 1) * Y] += w[t + cf * Y:t + (cf + 1) * Y]
             w[t + cf * Y:t + (cf + 1) * Y] = 0.0
             # modules of p for its load from its own online year (as exact_modules), f closed

@@ -101,7 +101,7 @@ def table_terms(rows: pd.DataFrame, start_year: int) -> PathTerms:
     bridge = np.where(is_bridge, first, NONE_YEAR).astype(np.int64)
     # `coredge.power.planner_paths` keeps a bridge-then-flexible path only when its flexible
     # year follows its first year, so each stage here has at least one year
-    return PathTerms(rows["path"].astype(str).to_numpy(), bridge, flex, firm,
+    return PathTerms(rows["path"].astype(str).to_numpy().astype(str), bridge, flex, firm,
                      {k: rows[k].to_numpy(np.float64).copy() for k in _TERMS})
 
 
@@ -210,7 +210,7 @@ def plan_terms(plan: Plan) -> PathTerms:
         return np.where(firm, default, s[col].fillna(NONE_YEAR).to_numpy(dtype=np.float64)).astype(np.int64)
 
     none = np.full(len(s), NONE_YEAR, dtype=np.int64)
-    return PathTerms(s["power_path"].fillna("firm").astype(str).to_numpy(), year("bridge_from", none),
+    return PathTerms(s["power_path"].fillna("firm").astype(str).to_numpy().astype(str), year("bridge_from", none),
                      year("flexible_from", none), year("firm_from", oy),
                      {k: s[f"path_{k}"].fillna(0.0).to_numpy(dtype=np.float64) for k in _TERMS})
 

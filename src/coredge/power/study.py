@@ -187,7 +187,8 @@ def power_study(inputs: Any, plan: Any, training: Any | None = None, *, limit: f
     hourly = pd.DataFrame()
     if training is not None and len(getattr(training, "jobs", [])):
         baseline, shifted, hourly, tsum = _training_shift(
-            inputs, plan, training, shares, carbon_usd_per_t, DEFAULT_SLACK if slack is None else slack)
+            inputs, plan, training, shares, carbon_usd_per_t, DEFAULT_SLACK if slack is None else slack,
+            float(inputs.scenario.power.migration_wan_gbps))
         summary["training_shift"] = tsum
     return PowerStudy(site_df, pd.DataFrame(all_paths), baseline, shifted, hourly, summary)
 
@@ -216,7 +217,7 @@ def planner_choice(inputs: Any, plan: Any) -> dict[str, Any]:
     pre = years[None, :] < t.firm_from[:, None]
     train = plan.training_mw_by_year * pre
     other = (plan.load_mw_by_year - plan.training_mw_by_year) * pre
-    rows = []
+    rows: list[dict[str, Any]] = []
     for i in core:
         first = int(s["online_year"].iat[i])
         rows.append({
@@ -246,8 +247,27 @@ def planner_choice(inputs: Any, plan: Any) -> dict[str, Any]:
     }
 
 
+def _responses(campuses: list[FlexCampus], j: pd.DataFrame, jobs: pd.DataFrame, base: Schedule,
+               power_w: float, wan_gbps: float) -> dict[str, Any]:
+    """Pause, power cap and migration (`coredge.training.curtail`) on the curtailed campuses'
+    jobs, against their always-on schedule without events; the other campuses host migrants."""
+    from coredge.training.curtail import checkpoint_gb, compare_responses
+
+    curt = [c for c in campuses if np.any(np.asarray(c.available_frac) < 1.0)]
+    if not curt:
+        return {}
+    ids = {c.site_id for c in curt}
+    sel = jobs["home"].isin(ids).to_numpy()
+    cj = jobs[sel].copy()
+    cls = j["job_class"].astype(str).to_numpy()[sel] if "job_class" in j.columns else [""] * len(cj)
+    cj["checkpoint_gb"] = [checkpoint_gb(str(k), int(g)) for k, g in zip(cls, cj["gpus"], strict=True)]
+    hosts = [(c, base.load_mw[i]) for i, c in enumerate(campuses) if c.site_id not in ids]
+    return compare_responses(curt, cj, power_w, wan_gbps=wan_gbps, hosts=hosts)
+
+
 def _training_shift(inputs: Any, plan: Any, training: Any, shares: dict[str, np.ndarray],
-                    carbon_usd_per_t: float, slack: float) -> tuple[Schedule, Schedule, pd.DataFrame, dict[str, Any]]:
+                    carbon_usd_per_t: float, slack: float,
+                    wan_gbps: float = 400.0) -> tuple[Schedule, Schedule, pd.DataFrame, dict[str, Any]]:
     sites = plan.sites.set_index("site_id")
     camp = training.campuses
     campuses = []
@@ -276,6 +296,7 @@ def _training_shift(inputs: Any, plan: Any, training: Any, shares: dict[str, np.
     fin = base.jobs.set_index("job_id")["finish_h"].reindex(jobs["job_id"]).to_numpy()
     jobs["deadline_h"] = make_deadlines(fin - jobs["duration_h"].to_numpy(), jobs["duration_h"], slack)
     shifted = schedule_flexible(campuses, jobs, power_w, carbon_usd_per_t=carbon_usd_per_t, start=base)
+    responses = _responses(campuses, j, jobs, base, power_w, wan_gbps)
     n = len(YEAR_HOURS)
     parts = []
     for i, c in enumerate(campuses):
@@ -290,5 +311,6 @@ def _training_shift(inputs: Any, plan: Any, training: Any, shares: dict[str, np.
         "always_on": base.summary, "shifted": shifted.summary, "savings": savings(base, shifted),
         "sources": {c.site_id: {"price": c.price_source, "carbon": c.carbon_source} for c in campuses},
         "curtailed_campuses": sorted(k for k, v in shares.items() if np.any(v > 0) and k in ids),
+        "curtailment_responses": responses,
     }
     return base, shifted, hourly, tsum

@@ -129,7 +129,8 @@ def _events(avail: F64) -> list[npt.NDArray[np.int64]]:
 
 def respond(campuses: Sequence[FlexCampus], jobs: pd.DataFrame, power_w_per_gpu: float,
             mode: str, *, restart_h: float = DEFAULT_RESTART_H, wan_gbps: float = DEFAULT_WAN_GBPS,
-            base: Schedule | None = None, exponent: float = CAP_THROUGHPUT_EXPONENT) -> Response:
+            base: Schedule | None = None, exponent: float = CAP_THROUGHPUT_EXPONENT,
+            hosts: Sequence[tuple[FlexCampus, F64]] = ()) -> Response:
     """Answer every curtailment event of ``campuses`` with ``mode`` (see the module docstring).
 
     Parameters
@@ -149,6 +150,9 @@ def respond(campuses: Sequence[FlexCampus], jobs: pd.DataFrame, power_w_per_gpu:
         The always-on schedule of the same jobs on the campuses *without* curtailment.
     exponent : float
         `capped_throughput` exponent.
+    hosts : sequence of (FlexCampus, ndarray)
+        More campuses a job may migrate to, each with its hourly training draw [MW] (their own
+        jobs are not curtailed here: e.g. the campuses without a flexible connection).
     """
     if mode not in MODES:
         raise InputError.of("mode", mode, "one of " + ", ".join(MODES))
@@ -159,19 +163,30 @@ def respond(campuses: Sequence[FlexCampus], jobs: pd.DataFrame, power_w_per_gpu:
     if base is None:
         base = schedule_always_on(free_campuses, jobs, power_w_per_gpu, restart_h)
     H = base.load_mw.shape[1]
+    own = len(campuses)
+    load_all = base.load_mw
+    if hosts:
+        campuses = [*campuses, *(c for c, _ in hosts)]
+        load_all = np.vstack([base.load_mw, *(np.resize(np.asarray(x, dtype=np.float64), H) for _, x in hosts)])
     price = np.vstack([np.resize(np.asarray(c.price_usd_per_mwh, dtype=np.float64), H) for c in campuses])
     carbon = np.vstack([np.resize(np.asarray(c.carbon_g_per_kwh, dtype=np.float64), H) for c in campuses])
     avail = np.vstack([np.resize(np.asarray(c.available_frac, dtype=np.float64), H) for c in campuses])
     gpus_cap = np.array([c.gpus for c in campuses], dtype=np.int64)
     mw_gpu = np.array([power_w_per_gpu * c.pue / 1e6 for c in campuses])
     bj = base.jobs.reset_index(drop=True)
+    gj = bj["gpus"].to_numpy(dtype=np.int64)
+    rel_j = bj["release_h"].to_numpy(dtype=np.float64)
+    fin_j = bj["finish_h"].to_numpy(dtype=np.float64)
+    dl_j = bj["deadline_h"].to_numpy(dtype=np.float64)
+    id_j = [str(x) for x in bj["job_id"]]
+    site_j = [str(x) for x in bj["site_id"]]
     meta = jobs.set_index(jobs["job_id"].astype(str))
     ck = (meta["checkpoint_gb"] if "checkpoint_gb" in meta.columns else
           pd.Series([checkpoint_gb(str(k), int(g)) for k, g in zip(
               meta["job_class"] if "job_class" in meta.columns else [""] * len(meta), meta["gpus"], strict=True)],
               index=meta.index))
     # GPUs running per campus and hour in the always-on schedule (whole GPUs, partial last hours up)
-    running = np.ceil(base.load_mw / mw_gpu[:, None] - 1e-6)
+    running = np.ceil(load_all / mw_gpu[:, None] - 1e-6)
     migrated_in = np.zeros_like(running)
     per_job: dict[int, dict[str, Any]] = {}
     e_saved = np.zeros(len(campuses))  # energy not drawn at the campus in its events [MWh]
@@ -179,7 +194,7 @@ def respond(campuses: Sequence[FlexCampus], jobs: pd.DataFrame, power_w_per_gpu:
     co2_d = 0.0
     energy_d = 0.0
     events_n = 0
-    for ci, _c in enumerate(campuses):
+    for ci in range(own):
         evs = _events(avail[ci])
         if not evs:
             continue
@@ -201,8 +216,8 @@ def respond(campuses: Sequence[FlexCampus], jobs: pd.DataFrame, power_w_per_gpu:
                 ks = at.get(h, [])
                 if not ks:
                     continue
-                n_run = int(sum(int(bj["gpus"].iat[k]) for k in ks))
-                allowed = int(math.floor(avail[ci, h] * gpus_cap[ci] + 1e-9))
+                n_run = int(sum(int(gj[k]) for k in ks))
+                allowed = math.floor(avail[ci, h] * gpus_cap[ci] + 1e-9)
                 if n_run <= allowed:
                     continue
                 acted = True
@@ -210,7 +225,7 @@ def respond(campuses: Sequence[FlexCampus], jobs: pd.DataFrame, power_w_per_gpu:
                     s = allowed / n_run
                     thr = float(capped_throughput(s, exponent))
                     for k in ks:
-                        g = int(bj["gpus"].iat[k])
+                        g = int(gj[k])
                         d = per_job.setdefault(k, {"deferred_h": 0.0, "lost_h": 0.0, "later_h": 0.0, "restarts": 0,
                                                "migrations": 0})
                         d["deferred_h"] += 1.0 - thr
@@ -221,24 +236,24 @@ def respond(campuses: Sequence[FlexCampus], jobs: pd.DataFrame, power_w_per_gpu:
                         cost_d -= saved * price[ci, h]
                         co2_d -= saved * carbon[ci, h] / 1000.0
                     continue
-                order = sorted(ks, key=lambda k: (-float(bj["release_h"].iat[k]), str(bj["job_id"].iat[k])))
+                order = sorted(ks, key=lambda k: (-float(rel_j[k]), id_j[k]))
                 left = n_run
                 for k in order:
                     if left <= allowed:
                         break
                     stopped.setdefault(k, []).append(h)
-                    left -= int(bj["gpus"].iat[k])
+                    left -= int(gj[k])
             if not acted:
                 continue
             events_n += 1
             for k, hours in stopped.items():
-                g = int(bj["gpus"].iat[k])
+                g = int(gj[k])
                 d = per_job.setdefault(k, {"deferred_h": 0.0, "lost_h": 0.0, "later_h": 0.0, "restarts": 0,
                                                "migrations": 0})
                 hrs = np.asarray(hours, dtype=np.int64)
                 moved = False
                 if mode == "migrate":
-                    tr = transfer_h(float(ck.loc[str(bj["job_id"].iat[k])]), wan_gbps)
+                    tr = transfer_h(float(ck.loc[id_j[k]]), wan_gbps)
                     over = 2.0 * (tr + restart_h)
                     if over < hrs.size:
                         for dj in np.argsort(price[:, hrs].mean(axis=1), kind="stable"):
@@ -275,10 +290,10 @@ def respond(campuses: Sequence[FlexCampus], jobs: pd.DataFrame, power_w_per_gpu:
     # the work done later (and the restarts/transfers) at the home campus after the job's finish
     rows = []
     for k, d in sorted(per_job.items()):
-        ci = next(i for i, c in enumerate(campuses) if c.site_id == str(bj["site_id"].iat[k]))
-        g = int(bj["gpus"].iat[k])
+        ci = next(i for i, c in enumerate(campuses) if c.site_id == site_j[k])
+        g = int(gj[k])
         extra_h = d["later_h"]
-        f0 = float(bj["finish_h"].iat[k])
+        f0 = float(fin_j[k])
         hrs = (math.floor(f0) + np.arange(max(math.ceil(extra_h), 1))) % H
         w = np.ones(hrs.size)
         w[-1] = extra_h - (hrs.size - 1) if extra_h > 0 else 0.0
@@ -287,11 +302,11 @@ def respond(campuses: Sequence[FlexCampus], jobs: pd.DataFrame, power_w_per_gpu:
         cost_d += float(np.sum(mw * w * price[ci, hrs]))
         co2_d += float(np.sum(mw * w * carbon[ci, hrs])) / 1000.0
         fin = f0 + extra_h
-        rows.append({"job_id": bj["job_id"].iat[k], "site_id": bj["site_id"].iat[k], "gpus": g,
-                     "finish_h": f0, "new_finish_h": fin, "deadline_h": float(bj["deadline_h"].iat[k]),
+        rows.append({"job_id": id_j[k], "site_id": site_j[k], "gpus": g,
+                     "finish_h": f0, "new_finish_h": fin, "deadline_h": float(dl_j[k]),
                      "deferred_h": d["deferred_h"], "lost_h": d["lost_h"], "later_h": d["later_h"],
                      "restarts": d["restarts"],
-                     "migrations": d["migrations"], "late": bool(fin > float(bj["deadline_h"].iat[k]) + 1e-9)})
+                     "migrations": d["migrations"], "late": bool(fin > float(dl_j[k]) + 1e-9)})
     out = pd.DataFrame(rows, columns=["job_id", "site_id", "gpus", "finish_h", "new_finish_h", "deadline_h",
                                       "deferred_h", "lost_h", "later_h", "restarts", "migrations", "late"])
     b = base.summary
@@ -311,8 +326,10 @@ def respond(campuses: Sequence[FlexCampus], jobs: pd.DataFrame, power_w_per_gpu:
 
 def compare_responses(campuses: Sequence[FlexCampus], jobs: pd.DataFrame, power_w_per_gpu: float, *,
                       restart_h: float = DEFAULT_RESTART_H, wan_gbps: float = DEFAULT_WAN_GBPS,
-                      exponent: float = CAP_THROUGHPUT_EXPONENT) -> dict[str, Any]:
-    """Every response of `MODES` against one always-on schedule (JSON-able; {} without events)."""
+                      exponent: float = CAP_THROUGHPUT_EXPONENT,
+                      hosts: Sequence[tuple[FlexCampus, F64]] = ()) -> dict[str, Any]:
+    """Every response of `MODES` against one always-on schedule (JSON-able; {} without events);
+    ``hosts`` as `respond`."""
     if not any((np.asarray(c.available_frac) < 1.0).any() for c in campuses):
         return {}
     free = [replace(c, available_frac=np.ones_like(np.asarray(c.available_frac, dtype=np.float64)))
@@ -321,7 +338,7 @@ def compare_responses(campuses: Sequence[FlexCampus], jobs: pd.DataFrame, power_
     out: dict[str, Any] = {"always_on": {k: base.summary[k] for k in ("energy_mwh", "cost_usd", "co2_hourly_t")}}
     for m in MODES:
         out[m] = respond(campuses, jobs, power_w_per_gpu, m, restart_h=restart_h, wan_gbps=wan_gbps,
-                         base=base, exponent=exponent).summary
+                         base=base, exponent=exponent, hosts=hosts).summary
     out["assumptions"] = {
         "cap_throughput_exponent": exponent, "wan_gbps": wan_gbps, "restart_h": restart_h,
         "checkpoint_bytes_per_param": CHECKPOINT_BYTES_PER_PARAM,
