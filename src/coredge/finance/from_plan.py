@@ -21,8 +21,9 @@ A phase added in plan year ``y`` comes online in ``y`` (the plan counts capacity
 year); its construction starts ``floor((lead + 6) / 12)`` years earlier (the inverse of
 `coredge.plan.result.online_year`), where ``lead`` is the tier's lead time plus, for a site's
 first phase, its grid-interconnection wait (none for a site on a bridge or flexible power path,
-`coredge.plan.power_paths`, whose charges before firm service are booked as a cost of the site
-in the plan years; the landlord/operator views leave them out).
+`coredge.plan.power_paths`). The paths' charges before firm service (bridge units, fuel above
+the grid, curtailed rent, batteries) are not in these cash flows: the planner's objective and
+costing carry them, and the power study reports them per campus (``summary.power.planner``).
 
 Token volumes (`served_mtok`): the requests a site serves (assignment shares of each demand
 point's busy-hour request rate, divided by ``demand.peak_to_mean_ratio`` to get the mean rate)
@@ -433,18 +434,6 @@ def _group(x: FloatArray, onehot: FloatArray) -> FloatArray:
     return out
 
 
-def _power_path_usd(costs: SiteCosts, T: int) -> FloatArray:
-    """Power-path capex and opex of each site per valuation year, shape (S, T) [USD] (zero after
-    the plan years and without power paths)."""
-    if costs.capex_power_usd is None or costs.opex_power_usd is None:
-        return np.zeros((costs.capex_facility_usd.shape[0], T))
-    x = costs.capex_power_usd + costs.opex_power_usd
-    out = np.zeros((x.shape[0], T))
-    k = min(T, x.shape[1])
-    out[:, :k] = x[:, :k]
-    return out
-
-
 def _extend(x: FloatArray, T: int) -> FloatArray:
     """Plan-year series (S, Y) -> valuation years (S, T), holding the last plan year."""
     Y = x.shape[1]
@@ -522,11 +511,6 @@ def financials_from_plan(inputs: Inputs, plan: Plan, costs: SiteCosts) -> PlanFi
     onehot[row_site, np.arange(R)] = 1.0
     net_s = _group(cf.net_usd, onehot)
     full_s = _group(cf.full_cost_usd, onehot)
-    # power paths (coredge.plan.power_paths): bridge units, fuel, curtailment, batteries before
-    # firm service, in the plan years (nothing after them: every path ends on firm service)
-    extra = _power_path_usd(costs, net_s.shape[1])
-    net_s = net_s - extra
-    full_s = full_s + extra
     gpuh_s = _group(cf.gpu_hours, onehot)
     capex_rows = table["capex_facility_usd"].to_numpy() + table["capex_it_usd"].to_numpy()
     capex_s = onehot @ capex_rows
