@@ -148,3 +148,15 @@ def test_power_crunch_offers_bridge_and_flexible_paths() -> None:
     assert fac.power is not None
     firm_first = fac.online_year[(fac.tier == "core") & (fac.path == "firm")].min()
     assert fac.online_year[fac.path != "firm"].min() < firm_first
+
+
+@pytest.mark.parametrize("kinds", [["flexible"], ["bridge"], ["bridge", "bridge+flexible"]])
+def test_power_paths_field_restricts_the_kinds(tiny_inputs: Inputs, kinds: list[str]) -> None:
+    sc = tiny_inputs.scenario.model_copy(update={"power": tiny_inputs.scenario.power.model_copy(update={"paths": kinds})})
+    table = planner_path_table(replace(tiny_inputs, scenario=sc))
+    assert len(table) and set(table["kind"]) <= set(kinds)
+    # one path per candidate and plan year of first power
+    from coredge.plan.result import online_year
+
+    first = online_year(int(tiny_inputs.years[0]), table["first_month"].to_numpy(np.float64))
+    assert not pd.DataFrame({"c": table["candidate"], "y": first}).duplicated().any()

@@ -267,7 +267,8 @@ def check_source(source: str | Path | None, variant: str | None = None,
     return sc, found
 
 
-def check_file(source: str | Path) -> tuple[Scenario, dict[str, Scenario], dict[str, Findings]]:
+def check_file(source: str | Path, prepare: Callable[[Inputs], Inputs] | None = None,
+               ) -> tuple[Scenario, dict[str, Scenario], dict[str, Findings]]:
     """`coredge validate`: the base and every variant through the schema, the semantic checks
     and the gate; one `InputError` with every problem of all of them.
 
@@ -286,7 +287,7 @@ def check_file(source: str | Path) -> tuple[Scenario, dict[str, Scenario], dict[
         problems.extend(found)
         if sc is None:
             continue
-        f = _gate_behind(sc, found)
+        f = _gate_behind(sc, found, prepare)
         findings[label] = f
         stages.extend(f.stages)
         prefix = "" if label == "base" else f"variants.{label}: "

@@ -66,6 +66,8 @@ def planner_path_table(inputs: Inputs) -> pd.DataFrame:
         if existing[i] > 0:
             continue  # brownfield capacity is online from the first year already
         c = cand.iloc[int(i)]
+        if str(c.get("country", "US")) != "US":
+            continue  # the paths' evidence is American: EIA-930 load, Henry Hub gas, REopt costs
         row = pd.Series({
             "site_id": str(c["id"]), "region_id": c.get("region_id", ""), "it_mw": 1.0,
             "pue": float(c.get("pue_core", spec.pue)),
