@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -76,6 +77,15 @@ class PowerStudy:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=64)
+def _ba_share(ba: str, limit: float) -> tuple[np.ndarray, float]:
+    """A BA's hourly curtailed share in the price year and its headroom [MW] at ``limit``
+    (computed once per process: the planner's path table and the study both need it)."""
+    sh, h = curtailment_share(ba, limit, YEAR_HOURS)
+    sh.setflags(write=False)
+    return sh, float(h.headroom_mw)
+
+
 def site_grid(row: pd.Series, limit: float, discount_rate: float, rent: float,
                cache: dict[str, tuple[np.ndarray, float]],
                build_months: float, carbon_usd_per_t: float) -> tuple[SiteGrid, dict[str, Any]]:
@@ -92,8 +102,7 @@ def site_grid(row: pd.Series, limit: float, discount_rate: float, rent: float,
     if ba:
         check_ba(ba)
         if ba not in cache:
-            sh, h = curtailment_share(ba, limit, YEAR_HOURS)
-            cache[ba] = (sh, h.headroom_mw)
+            cache[ba] = _ba_share(ba, limit)
         share, headroom_mw = cache[ba]
     it_mw = float(row["it_mw"])
     pue = float(row.get("pue", 1.2))
