@@ -48,16 +48,18 @@ def test_cap_throughput_and_transfer_time() -> None:
 
 def test_pause_accounting_identities() -> None:
     a = _campus("a", 400, 50.0, [(20, 26, 0.5)])
-    r = respond([a], _jobs(), W, "pause")
+    jobs = _jobs()
+    jobs.loc[0, "deadline_h"] = 41.0  # j0 (always-on finish 40 h) has one hour of slack
+    r = respond([a], jobs, W, "pause")
     s = r.summary
     mw = 100 * W * 1.2 / 1e6
-    # 400 GPUs running, 200 allowed for 6 h: the two latest-released jobs pause, one restart each
+    # 400 GPUs running, 200 allowed for 6 h: two jobs with slack pause (not j0), one restart each
     assert s["restarts"] == 2 and s["jobs_affected"] == 2
-    assert set(r.jobs["job_id"]) == {"j2", "j3"}
+    assert set(r.jobs["job_id"]) == {"j1", "j2"}  # equal slack: by id
     assert s["curtailed_mwh"] == pytest.approx(2 * 6 * mw)
     # energy = always-on - not drawn in the event + the work and restarts done later
     later = float((r.jobs["later_h"] * r.jobs["gpus"]).sum()) * W * 1.2 / 1e6
-    assert s["energy_mwh"] == pytest.approx(compare_responses([a], _jobs(), W)["always_on"]["energy_mwh"]
+    assert s["energy_mwh"] == pytest.approx(compare_responses([a], jobs, W)["always_on"]["energy_mwh"]
                                             - s["curtailed_mwh"] + later)
     assert r.jobs["lost_h"].tolist() == pytest.approx([0.25, 0.25])
     assert s["lost_gpu_h"] == pytest.approx(2 * 100 * 0.25)
@@ -100,6 +102,16 @@ def test_migration_moves_the_paused_jobs_when_the_wan_and_a_free_campus_allow() 
     # no free campus: pause
     full = respond([a, _campus("b", 50, 30.0)], _jobs(), W, "migrate")
     assert full.summary["migrations"] == 0
+
+
+def test_cap_spares_a_job_without_slack() -> None:
+    a = _campus("a", 400, 50.0, [(20, 26, 0.75)])
+    jobs = _jobs()
+    jobs.loc[0, "deadline_h"] = 40.5  # j0 cannot finish later
+    cap = respond([a], jobs, W, "cap")
+    assert "j0" not in set(cap.jobs["job_id"]) and cap.summary["late_jobs"] == 0
+    # the other three share 300 - 100 GPUs' worth of power: s = 2/3 each
+    assert cap.jobs["deferred_h"].tolist() == pytest.approx([6 * (1 - (2 / 3) ** CAP_THROUGHPUT_EXPONENT)] * 3)
 
 
 def test_every_deadline_met_and_bad_mode() -> None:

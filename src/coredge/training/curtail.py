@@ -6,12 +6,14 @@ the naive **always-on** schedule that ignores the events (`coredge.training.flex
 on uncurtailed campuses: the reference, which breaks the connection's terms):
 
 * **pause** (checkpoint and pause): in a curtailed hour the jobs above the allowed GPUs stop,
-  latest-released first; each run of paused hours costs one restart (`restart_h` on the job's
+  those paused the hour before first, then those with the most slack before their deadline;
+  each run of paused hours costs one restart (`restart_h` on the job's
   GPUs, lost) and the paused work is done after the job's always-on finish;
 * **cap** (power capping, the EPRI DCFlex / Emerald AI response): every running job at the campus
   keeps its GPUs at a power share ``s = allowed / running`` and progresses at
-  `capped_throughput` ``(s)`` of full speed; the work not done is done after its finish; no
-  restart. Field anchor: the Phoenix trial (Colangelo et al. 2025, arXiv:2507.00909; EPRI
+  `capped_throughput` ``(s)`` of full speed (a job with less than an hour of slack left keeps
+  full power and the others share the rest, when that leaves them any); the work not done is
+  done after its finish; no restart. Field anchor: the Phoenix trial (Colangelo et al. 2025, arXiv:2507.00909; EPRI
   DCFlex with Oracle, NVIDIA and SRP, 3 May 2025) cut a 256-GPU cluster's power by 25 % for
   three hours by slowing and pausing jobs within their throughput tolerances (flex tiers of
   0, 10, 25 and 50 % throughput reduction);
@@ -194,6 +196,12 @@ def respond(campuses: Sequence[FlexCampus], jobs: pd.DataFrame, power_w_per_gpu:
     co2_d = 0.0
     energy_d = 0.0
     events_n = 0
+    def slack(k: int, stopped: dict[int, list[int]]) -> float:
+        """Hours job k may still finish later before its deadline (this event's pauses counted)."""
+        d = per_job.get(k)
+        pend = len(stopped.get(k, ())) + (restart_h if k in stopped else 0.0)
+        return float(dl_j[k] - fin_j[k] - (d["later_h"] if d else 0.0) - pend)
+
     for ci in range(own):
         evs = _events(avail[ci])
         if not evs:
@@ -222,7 +230,15 @@ def respond(campuses: Sequence[FlexCampus], jobs: pd.DataFrame, power_w_per_gpu:
                     continue
                 acted = True
                 if mode == "cap":
-                    s = allowed / n_run
+                    # jobs with less than an hour of slack left run at full power, the rest
+                    # share what is left of the allowed draw (all capped alike if that is none)
+                    tight = [k for k in ks if slack(k, stopped) < 1.0]
+                    g_t = int(sum(int(gj[k]) for k in tight))
+                    if tight and g_t < allowed:
+                        ks = [k for k in ks if k not in set(tight)]
+                        s = (allowed - g_t) / (n_run - g_t)
+                    else:
+                        s = allowed / n_run
                     thr = float(capped_throughput(s, exponent))
                     for k in ks:
                         g = int(gj[k])
@@ -236,7 +252,10 @@ def respond(campuses: Sequence[FlexCampus], jobs: pd.DataFrame, power_w_per_gpu:
                         cost_d -= saved * price[ci, h]
                         co2_d -= saved * carbon[ci, h] / 1000.0
                     continue
-                order = sorted(ks, key=lambda k: (-float(rel_j[k]), id_j[k]))
+                # keep paused the jobs paused the hour before (one restart), then pause the jobs
+                # with the most slack left
+                prev = {k for k, hs in stopped.items() if hs and hs[-1] == h - 1}
+                order = sorted(ks, key=lambda k: (k not in prev, -slack(k, stopped), id_j[k]))
                 left = n_run
                 for k in order:
                     if left <= allowed:
