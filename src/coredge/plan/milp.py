@@ -324,7 +324,7 @@ def milp_plan(
     if ws is not None:
         mask |= ws[1]
         if resilient:
-            rs = resilient_start(fac, groups, full, inputs.years, ws[0])
+            rs = resilient_start(fac, groups, full, inputs.years, ws[0], dict(sc.grid.state_caps_mw))
             start_over = int(rs["over"])
             bkey = np.array([g * fac.count + f for (g, f) in rs["b"]], dtype=np.int64)
             mask |= np.isin(pair_key(groups, full, fac.count), bkey)

@@ -177,7 +177,6 @@ def respond(campuses: Sequence[FlexCampus], jobs: pd.DataFrame, power_w_per_gpu:
     mw_gpu = np.array([power_w_per_gpu * c.pue / 1e6 for c in campuses])
     bj = base.jobs.reset_index(drop=True)
     gj = bj["gpus"].to_numpy(dtype=np.int64)
-    rel_j = bj["release_h"].to_numpy(dtype=np.float64)
     fin_j = bj["finish_h"].to_numpy(dtype=np.float64)
     dl_j = bj["deadline_h"].to_numpy(dtype=np.float64)
     id_j = [str(x) for x in bj["job_id"]]
