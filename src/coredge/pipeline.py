@@ -20,6 +20,7 @@ from coredge.inputs.build import Inputs, build_inputs
 from coredge.plan.costing import site_costs
 from coredge.plan.preflight import gate
 from coredge.plan.result import Plan, coverage_by_class
+from coredge.power.planner_paths import with_power_paths
 from coredge.results import RunResult, run_warnings, sim_summary, summarise, tier_table
 from coredge.scenario.schema import Scenario
 from coredge.sim.engine import SimResult
@@ -150,9 +151,11 @@ def execute(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     say("building demand points, candidates and loads")
-    findings = gate(sc)  # every pre-solve check at once (`coredge validate` runs the same)
+    # every pre-solve check at once (`coredge validate` runs the same), on the inputs with the
+    # power paths the planner may choose per core candidate (coredge.power.planner_paths)
+    findings = gate(sc, with_power_paths)
     findings.raise_errors(f"scenario {sc.name} cannot be run")
-    inputs = findings.inputs if findings.inputs is not None else build_inputs(sc)
+    inputs = findings.inputs if findings.inputs is not None else with_power_paths(build_inputs(sc))
     timings["inputs_s"] = findings.seconds  # the gate builds the inputs (before `execute` in the CLI)
     say(f"planning {inputs.n_points} demand points x {inputs.n_classes} classes over {len(inputs.candidates)} candidates")
     t1 = time.perf_counter()

@@ -96,10 +96,21 @@ def test_plan_study_on_the_tiny_run(tiny_result) -> None:  # type: ignore[no-unt
     # a path never energises later than firm service; the planner's 1-July rule gives the years
     assert (ps.sites["earliest_year_with_path"] <= ps.sites["earliest_year_firm"]).all()
     assert ps.summary["first_core_year_with_paths"] <= ps.summary["first_core_year_firm"]
+    planned = r.plan.sites.set_index("site_id")
     for sid, g in ps.paths.groupby("site_id"):
-        chosen = ps.sites.set_index("site_id").loc[sid, "path"]
-        assert chosen in set(g["path"])
-        assert ps.sites.set_index("site_id").loc[sid, "npv_usd"] == pytest.approx(g["npv_usd"][g["feasible"]].max())
+        row = ps.sites.set_index("site_id").loc[sid]
+        assert row["path"] in set(g["path"])
+        # the path reported is the planner's; the study's own pick is the largest NPV
+        assert row["path"] == planned.loc[sid, "power_path"]
+        assert row["npv_usd"] == pytest.approx(float(g.loc[g["path"] == row["path"], "npv_usd"].iloc[0]))
+        best = g[g["path"] == row["best_path_alone"]]
+        assert float(best["npv_usd"].iloc[0]) == pytest.approx(g["npv_usd"][g["feasible"]].max())
+    assert ps.summary["chosen_by"] == "planner"
+    pl = ps.summary["planner"]
+    assert {c["site_id"] for c in pl["campuses"]} == set(r.plan.sites.loc[r.plan.sites["tier"] == "core", "site_id"])
+    for c in pl["campuses"]:
+        assert c["years_earlier"] == c["firm_from"] - c["first_year"] >= 0
+        assert (c["path"] == "firm") == (c["years_earlier"] == 0)
     if r.training is not None:
         ts = ps.summary["training_shift"]
         assert ts["always_on"]["useful_gpu_h"] == pytest.approx(ts["shifted"]["useful_gpu_h"])

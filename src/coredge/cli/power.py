@@ -66,13 +66,37 @@ def power_line(summary: dict[str, Any]) -> str | None:
     p = summary.get("power")
     if not p:
         return None
+    pl = p.get("planner") or {}
+    if pl.get("campuses") and p.get("chosen_by") == "planner":
+        early = [r for r in pl["campuses"] if r["path"] != "firm"]
+        paths = ", ".join(f"{k} {v}" for k, v in sorted(pl["paths"].items()))
+        line = (f"power: the planner energises {len(early)} of {len(pl['campuses'])} core campuses before firm "
+                f"service ({paths}) · first core capacity {pl['first_core_year']} instead of "
+                f"{pl['first_core_year_firm_dates']}, {pl['years_earlier_mean']:.1f} years earlier on average · "
+                f"{pl['training_mw_years_before_firm']:,.0f} MW-years of training and "
+                f"{pl['other_mw_years_before_firm']:,.0f} of inference/batch served before firm · path costs "
+                f"{usd(pl['path_cost_usd'])} (discounted) · bridge CO2 {pl['bridge_co2_t']:+,.0f} t vs the grid")
+        return line + _shift_text(p)
     paths = ", ".join(f"{k} {v}" for k, v in sorted(p["paths"].items()))
     line = (f"power: {p['campuses']} core campuses ({paths}) · NPV gain over waiting for firm grid "
             f"{usd(p['npv_gain_usd'])} · first capacity {p['months_earlier_mean']:.1f} months earlier on average")
+    return line + _shift_text(p)
+
+
+def _shift_text(p: dict[str, Any]) -> str:
+    """The training-shift part of `power_line` ('' without a training year)."""
+    from coredge.formatting import usd
+
+    line = ""
     ts = p.get("training_shift")
     if ts:
         sv = ts["savings"]
         line += (f" · training shifted by price and carbon saves {usd(sv['cost_usd'])} ({sv['cost_pct']:.1f}%) "
                  f"energy cost and {sv['co2_hourly_pct']:.1f}% CO2 (hourly), "
                  f"{ts['shifted']['delayed_gpu_h'] - ts['always_on']['delayed_gpu_h']:+,.0f} GPU-h delayed")
+        cr = ts.get("curtailment_responses") or {}
+        if cr:
+            line += " · curtailment: " + ", ".join(
+                f"{m} {cr[m]['delayed_gpu_h']:,.0f} GPU-h delayed / {cr[m]['lost_gpu_h']:,.0f} lost"
+                for m in ("pause", "cap", "migrate") if m in cr)
     return line

@@ -120,7 +120,9 @@ def _execute_and_write(
     from coredge.store import default_run_dir
 
     say = _progress(False)
-    sc, findings = check_source(scenario, variant)  # the same gate as `coredge validate`
+    from coredge.power.planner_paths import with_power_paths
+
+    sc, findings = check_source(scenario, variant, with_power_paths)  # the gate `execute` runs
     target = out if out is not None else default_run_dir(sc.name, variant)
     check_out(target, overwrite)  # refuse a folder that is not ours before any work
     say(f"scenario {sc.name}" + (f" (variant {variant})" if variant else ""))
@@ -153,8 +155,9 @@ def validate_cmd(
     schema, semantics, data (tariffs, grid carbon, demand points), reachability of each class,
     training hosting; report every problem at once (exit 2 if any) and every warning."""
     from coredge.plan.preflight import check_file
+    from coredge.power.planner_paths import with_power_paths
 
-    base, variants, findings = check_file(scenario)
+    base, variants, findings = check_file(scenario, with_power_paths)  # the gate `coredge run` runs
     base_said = {str(w["message"]) for w in findings["base"].warnings} if "base" in findings else set()
     warnings = [  # a variant's warning the base already gives is said once
         {**w, "scenario": label} for label, f in findings.items() for w in f.warnings

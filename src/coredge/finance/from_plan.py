@@ -20,7 +20,10 @@ Mapping of the scenario onto `FinanceAssumptions` (`assumptions_from_scenario`):
 A phase added in plan year ``y`` comes online in ``y`` (the plan counts capacity from that
 year); its construction starts ``floor((lead + 6) / 12)`` years earlier (the inverse of
 `coredge.plan.result.online_year`), where ``lead`` is the tier's lead time plus, for a site's
-first phase, its grid-interconnection wait.
+first phase, its grid-interconnection wait (none for a site on a bridge or flexible power path,
+`coredge.plan.power_paths`). The paths' charges before firm service (bridge units, fuel above
+the grid, curtailed rent, batteries) are not in these cash flows: the planner's objective and
+costing carry them, and the power study reports them per campus (``summary.power.planner``).
 
 Token volumes (`served_mtok`): the requests a site serves (assignment shares of each demand
 point's busy-hour request rate, divided by ``demand.peak_to_mean_ratio`` to get the mean rate)
@@ -295,6 +298,9 @@ def plan_site_table(inputs: Inputs, plan: Plan, costs: SiteCosts) -> pd.DataFram
     mtok = served_mtok(inputs, plan)[:, -1]
     final_mw = np.maximum(inst[:, -1], 1e-12)
     lead = np.array([sc.tiers[t].lead_time_months for t in tiers], dtype=np.float64)
+    # a site on a power path (coredge.plan.power_paths) is energised without the firm wait
+    on_path = (s["power_path"].fillna("firm").astype(str).to_numpy() != "firm" if "power_path" in s.columns
+               else np.zeros(S, dtype=bool))
     wait = (
         s["interconnect_wait_months"].to_numpy(dtype=np.float64)
         if "interconnect_wait_months" in s.columns
@@ -335,7 +341,8 @@ def plan_site_table(inputs: Inputs, plan: Plan, costs: SiteCosts) -> pd.DataFram
         for j in range(len(years)):
             if added[i, j] <= 1e-12 and capex_f[i, j] <= 0 and capex_i[i, j] <= 0:
                 continue
-            months = lead[i] + (wait[i] if (first and existing[i] <= 0) or sc.finance.expansion_grid_wait else 0.0)
+            months = lead[i] + (wait[i] if ((first and existing[i] <= 0) or sc.finance.expansion_grid_wait)
+                                and not on_path[i] else 0.0)
             y = int(years[j])
             rows.append(
                 {

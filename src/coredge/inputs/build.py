@@ -90,6 +90,10 @@ class Inputs:
     gpu_capex_usd: float
     market: Any = None
     tier_hardware: dict[str, TierCapacity] = field(default_factory=dict)
+    power_paths: pd.DataFrame | None = None
+    """Power paths the planner may choose per core candidate besides firm service (rows of
+    `coredge.power.planner_paths.planner_path_table`, set by the pipeline); None or empty: firm
+    service only."""
 
     @property
     def n_points(self) -> int:

@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from coredge.inputs.build import Inputs
+from coredge.plan.power_paths import path_costs
 from coredge.plan.result import Plan
 from coredge.units import HOURS_PER_YEAR, escalation_factors, plan_year_offsets
 
@@ -230,8 +231,11 @@ class SiteCosts:
     opex_fixed_usd : maintenance, insurance, taxes (fraction of facility capex) plus staff.
     energy_mwh : facility energy drawn from the grid [MWh].
     energy_cost_usd : energy at the site's tariff with the scenario's escalator.
-    co2_t : location-based emissions [t CO2].
+    co2_t : location-based emissions [t CO2], with bridge generation's CO2 above the grid's.
     gpus : installed GPUs [count].
+    capex_power_usd, opex_power_usd : power-path capex and opex (bridge units, batteries, the
+        backup credit; bridge fuel above the grid, curtailed rent, battery O&M;
+        `coredge.plan.power_paths.path_costs`); None: no power paths.
     """
 
     capex_facility_usd: FloatArray
@@ -241,14 +245,18 @@ class SiteCosts:
     energy_cost_usd: FloatArray
     co2_t: FloatArray
     gpus: FloatArray
+    capex_power_usd: FloatArray | None = None
+    opex_power_usd: FloatArray | None = None
 
     @property
     def capex_usd(self) -> FloatArray:
-        return self.capex_facility_usd + self.capex_it_usd
+        c = self.capex_facility_usd + self.capex_it_usd
+        return c if self.capex_power_usd is None else c + self.capex_power_usd
 
     @property
     def opex_usd(self) -> FloatArray:
-        return self.opex_fixed_usd + self.energy_cost_usd
+        o = self.opex_fixed_usd + self.energy_cost_usd
+        return o if self.opex_power_usd is None else o + self.opex_power_usd
 
 
 def site_costs(inputs: Inputs, plan: Plan) -> SiteCosts:
@@ -297,7 +305,10 @@ def site_costs(inputs: Inputs, plan: Plan) -> SiteCosts:
     esc = escalation_factors(sc.economics.power_price_escalator_rate, plan_year_offsets(plan.years))
     energy_cost = energy_cost_usd(energy, price, esc[None, :])
     co2 = energy * carbon / 1000.0  # MWh x kg/MWh -> kg; /1000 -> t
-    return SiteCosts(capex_fac, capex_it, fixed, energy, energy_cost, co2, gpus)
+    # power paths (coredge.plan.power_paths): bridge units, fuel, curtailment, batteries
+    pc = path_costs(plan, energy)
+    return SiteCosts(capex_fac, capex_it, fixed, energy, energy_cost, co2 + pc.co2_t, gpus,
+                     pc.capex_usd, pc.opex_usd)
 
 
 def gpu_hour_revenue_usd_per_mw_year(

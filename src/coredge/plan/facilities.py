@@ -20,6 +20,7 @@ import pandas as pd
 
 from coredge.inputs.build import Inputs
 from coredge.plan.costing import tier_prices
+from coredge.plan.power_paths import PathTerms, concat_terms, firm_terms, table_terms, take_terms
 from coredge.plan.reach import class_pairs, tier_serves
 from coredge.plan.result import online_year
 from coredge.scenario.schema import TIER_IDS
@@ -55,10 +56,21 @@ class Facilities:
     table: pd.DataFrame
     existing_it_mw: FloatArray
     opex_frac: FloatArray
+    power: PathTerms | None = None
 
     @property
     def count(self) -> int:
         return int(self.site.size)
+
+    @property
+    def path(self) -> npt.NDArray[np.str_]:
+        """Power path of each facility (``firm`` unless `coredge.plan.power_paths` added it)."""
+        return self.power.path if self.power is not None else np.full(self.count, "firm")
+
+    @property
+    def terms(self) -> PathTerms:
+        """Power-path terms of every facility (`coredge.plan.power_paths.PathTerms`)."""
+        return self.power if self.power is not None else firm_terms(self.online_year)
 
 
 @dataclass(frozen=True)
@@ -164,9 +176,29 @@ def build_facilities(inputs: Inputs) -> Facilities:
         oy = np.where(ex > 0, y0, online_year(y0, spec.lead_time_months + wait)).astype(np.int64)
         parts.append(pd.DataFrame({"site": idx.astype(np.int64), "tier": t, "max_modules": max_mod,
                                    "min_modules": need, "online_year": oy, "pue": pue,
-                                   "existing_it_mw": ex}))
+                                   "existing_it_mw": ex, "path_row": -1}))
+        pp = inputs.power_paths
+        if t == "core" and pp is not None and len(pp):
+            # one more facility per power path of the candidate (coredge.plan.power_paths)
+            pos = -np.ones(len(cand), dtype=np.int64)
+            pos[idx] = np.arange(idx.size)
+            rows = np.flatnonzero(pos[pp["candidate"].to_numpy(dtype=np.int64)] >= 0)
+            at = pos[pp["candidate"].to_numpy(dtype=np.int64)[rows]]
+            cap = np.floor(pp["max_it_mw"].to_numpy(np.float64)[rows].clip(max=1e9) / spec.module_it_mw + 1e-9)
+            parts.append(pd.DataFrame({
+                "site": idx[at].astype(np.int64), "tier": t,
+                "max_modules": np.minimum(max_mod[at], cap.astype(np.int64)), "min_modules": 0,
+                "online_year": online_year(y0, pp["first_month"].to_numpy(np.float64)[rows]).astype(np.int64),
+                "pue": pue[at], "existing_it_mw": 0.0, "path_row": rows}))
     f = pd.concat(parts, ignore_index=True)
     f = f[(f["online_year"] <= y_last) & (f["max_modules"] > 0)].reset_index(drop=True)
+    power = None
+    prow = f["path_row"].to_numpy(dtype=np.int64)
+    if (prow >= 0).any():
+        assert inputs.power_paths is not None
+        both = concat_terms([firm_terms(f["online_year"].to_numpy(dtype=np.int64)),
+                             table_terms(inputs.power_paths, y0)])
+        power = take_terms(both, np.where(prow >= 0, len(f) + prow, np.arange(len(f))))
     site = f["site"].to_numpy(dtype=np.int64)
     tier = f["tier"].to_numpy().astype(str)
     spec_of = [tiers[t] for t in tier]
@@ -189,6 +221,7 @@ def build_facilities(inputs: Inputs) -> Facilities:
         table=table,
         existing_it_mw=f["existing_it_mw"].to_numpy(dtype=np.float64),
         opex_frac=prices.opex_frac,
+        power=power,
     )
 
 
@@ -276,7 +309,14 @@ def nearest_per_tier(pairs: PairTable, fac: Facilities, per_tier: int) -> BoolAr
     order = np.lexsort((pairs.rtt_ms, key))
     ks = key[order]
     start = np.r_[0, np.flatnonzero(np.diff(ks)) + 1]
-    run = np.repeat(start, np.diff(np.r_[start, ks.size]))
+    # the facilities of one site (its power paths) share the rank of its first: sites are counted
+    site = fac.site[pairs.fac][order].astype(np.int64)
+    _, first, inv = np.unique(ks * (int(site.max(initial=0)) + 1) + site, return_index=True, return_inverse=True)
+    is_first = np.zeros(ks.size, dtype=bool)
+    is_first[first] = True
+    seq = np.cumsum(is_first) - 1
+    run = np.repeat(seq[start], np.diff(np.r_[start, ks.size]))
+    r_sorted = (seq - run)[first[inv]]
     rank = np.empty(ks.size, dtype=np.int64)
-    rank[order] = np.arange(ks.size) - run
+    rank[order] = r_sorted
     return np.asarray(rank < per_tier)

@@ -38,6 +38,7 @@ from coredge.plan.bound import separable_bound_usd
 from coredge.plan.cluster import build_clusters, class_radius_km
 from coredge.plan.multiyear import aggregation_applies, build_aggregate_model, exact_modules
 from coredge.plan.objective import gpu_floor_slack_usd, plan_objective_usd
+from coredge.plan.path_promote import path_twins, promote_paths
 from coredge.plan.repair import repair_single_site_failure
 from coredge.plan.resilient_start import resilient_start
 from coredge.plan.result import Plan
@@ -323,11 +324,12 @@ def milp_plan(
     if ws is not None:
         mask |= ws[1]
         if resilient:
-            rs = resilient_start(fac, groups, full, inputs.years, ws[0])
+            rs = resilient_start(fac, groups, full, inputs.years, ws[0], dict(sc.grid.state_caps_mw))
             start_over = int(rs["over"])
             bkey = np.array([g * fac.count + f for (g, f) in rs["b"]], dtype=np.int64)
             mask |= np.isin(pair_key(groups, full, fac.count), bkey)
             ws = (rs, ws[1])
+    mask = path_twins(full, fac, mask)  # a kept campus keeps its power paths' pairs
     sub = full.subset(mask)
     m = builder(inputs, fac, groups, sub, econ, resilient)
     say(f"MILP: {m.layout.num_col} columns, {m.num_row} rows, {sub.count} of {full.count} pairs"
@@ -363,6 +365,7 @@ def milp_plan(
         v[m.layout.block("n")] = exact_modules(m, v).ravel()
         relaxation_obj = restricted_obj
         full_m = sm.build_model(inputs, fac, groups, sub, econ, resilient)
+        v, promoted, promote_gain = promote_paths(full_m, v)
         v, core_gain = reoptimise_core(full_m, v, CORE_REOPT_S)
         restricted_obj = float(full_m.col_cost @ v) + m.offset_usd
     solver: dict[str, Any] = {
@@ -385,6 +388,8 @@ def milp_plan(
         "model": "aggregated multi-year relaxation" if agg else "full",
         "polish_gain_usd": polish_gain,
         "core_reopt_gain_usd": core_gain if agg else 0.0,
+        "power_paths_promoted": promoted if agg else 0,
+        "power_paths_promote_gain_usd": promote_gain if agg else 0.0,
         "min_coverage_frac": float(sc.planning.min_coverage_frac),
         "coverage_shortfall_mw": {
             name: float(val)

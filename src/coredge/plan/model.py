@@ -51,6 +51,7 @@ from coredge.plan.costing import (
     energy_usd_per_mw_year,
     gpu_hour_revenue_usd_per_mw_year,
     gpus_per_mw,
+    grid_energy_mwh,
 )
 from coredge.plan.facilities import (
     TIERS,
@@ -64,6 +65,7 @@ from coredge.plan.facilities import (
     pair_load_mw,
     with_mw_factor,
 )
+from coredge.plan.power_paths import module_year_usd_per_mw, path_charges
 from coredge.units import discount_factors, plan_year_offsets
 
 FloatArray = npt.NDArray[np.float64]
@@ -140,6 +142,13 @@ def build_economics(inputs: Inputs, fac: Facilities, objective: str = "cost") ->
         price = np.array([sc.economics.gpu_hour_price_usd.get(str(t), 0.0) for t in fac.tier])  # type: ignore[call-overload]
         revenue = gpu_hour_revenue_usd_per_mw_year(kw, util, price)
         per_mw = per_mw - revenue[:, None] * disc[None, :]
+    if fac.power is not None:
+        # power paths (coredge.plan.power_paths): bridge, curtailment and battery charges
+        mwh = grid_energy_mwh(np.ones((fac.count, 1)), (util * inputs.site_energy_draw_frac(fac.tier))[:, None],
+                              fac.pue[:, None])
+        install, standing, extra = path_charges(fac.power, years, disc, np.broadcast_to(mwh, energy.shape))
+        per_mw = per_mw + module_year_usd_per_mw(install, standing)
+        energy = energy + extra
     module_usd = per_mw * fac.module_mw[:, None]
     pen = sc.economics.unmet_demand_penalty_usd_per_mw_year * disc
     # Brownfield: existing MW are installed from the first year but were paid for already.

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,24 +95,28 @@ def _collect(problems: list[Problem], stages: list[str], fn: Any, *args: Any) ->
         return None
 
 
-_LAST: list[tuple[Scenario, Findings]] = []
+_LAST: list[tuple[Scenario, Any, Findings]] = []
 
 
-def gate(sc: Scenario) -> Findings:
+def gate(sc: Scenario, prepare: Callable[[Inputs], Inputs] | None = None) -> Findings:
     """Every pre-solve check of a validated scenario (see the module docstring).
 
     Parameters
     ----------
     sc : Scenario
         A scenario that passed the schema and semantic checks.
+    prepare : callable, optional
+        Applied to the inputs before the checks (the pipeline's
+        `coredge.power.planner_paths.with_power_paths`, so that the checks see the facilities
+        the planner will have); the findings' inputs are the prepared ones.
 
     Returns
     -------
     Findings
         Errors (the run cannot start), warnings (it can) and, without errors, the inputs.
     """
-    if _LAST and _LAST[0][0] is sc:
-        return _LAST[0][1]
+    if _LAST and _LAST[0][0] is sc and _LAST[0][1] is prepare:
+        return _LAST[0][2]
     t0 = time.perf_counter()
     errors: list[Problem] = []
     stages: list[str] = []
@@ -127,13 +132,15 @@ def gate(sc: Scenario) -> Findings:
         if not errors:
             inputs = _collect(errors, stages, build_inputs, sc)
     warnings: list[dict[str, Any]] = []
+    if inputs is not None and prepare is not None:
+        inputs = prepare(inputs)
     if inputs is not None:
         fac = build_facilities(inputs)
         warnings.extend(_reach_warnings(inputs, fac))
         warnings.extend(_training_warnings(inputs, fac))
     out = Findings(_dedupe(errors), warnings, inputs if not errors else None, stages,
                    time.perf_counter() - t0)
-    _LAST[:] = [(sc, out)]
+    _LAST[:] = [(sc, prepare, out)]
     return out
 
 
@@ -224,20 +231,23 @@ def _training_warnings(inputs: Inputs, fac: Facilities) -> list[dict[str, Any]]:
     }]
 
 
-def _gate_behind(sc: Scenario, problems: list[Problem]) -> Findings:
+def _gate_behind(sc: Scenario, problems: list[Problem],
+                 prepare: Callable[[Inputs], Inputs] | None = None) -> Findings:
     """The gate on a scenario that had problems already (pruned of the fields pydantic rejected,
     or semantically wrong): its errors are extra information, so anything it cannot check is
     left to the problems already found."""
     if not problems:
-        return gate(sc)
+        return gate(sc, prepare)
     try:
-        return gate(sc)
+        return gate(sc, prepare)
     except Exception:
         return Findings()
 
 
-def check_source(source: str | Path | None, variant: str | None = None) -> tuple[Scenario, Findings]:
-    """Load a scenario and run the gate; raise one `InputError` with every problem found.
+def check_source(source: str | Path | None, variant: str | None = None,
+                 prepare: Callable[[Inputs], Inputs] | None = None) -> tuple[Scenario, Findings]:
+    """Load a scenario and run the gate (with `gate`'s ``prepare``); raise one `InputError` with
+    every problem found.
 
     Schema and semantic problems (`coredge.scenario.load.collect_scenario`) and the gate's
     errors on what could be validated go into the same list.
@@ -250,14 +260,15 @@ def check_source(source: str | Path | None, variant: str | None = None) -> tuple
     from coredge.scenario.load import collect_scenario
 
     sc, problems, label = collect_scenario(source, variant)
-    found = _gate_behind(sc, problems) if sc is not None else Findings()
+    found = _gate_behind(sc, problems, prepare) if sc is not None else Findings()
     everything = _dedupe([*problems, *found.errors])
     if everything or sc is None:
         raise InputError(everything, context=_with_stages(f"invalid scenario{label}", found.stages))
     return sc, found
 
 
-def check_file(source: str | Path) -> tuple[Scenario, dict[str, Scenario], dict[str, Findings]]:
+def check_file(source: str | Path, prepare: Callable[[Inputs], Inputs] | None = None,
+               ) -> tuple[Scenario, dict[str, Scenario], dict[str, Findings]]:
     """`coredge validate`: the base and every variant through the schema, the semantic checks
     and the gate; one `InputError` with every problem of all of them.
 
@@ -276,7 +287,7 @@ def check_file(source: str | Path) -> tuple[Scenario, dict[str, Scenario], dict[
         problems.extend(found)
         if sc is None:
             continue
-        f = _gate_behind(sc, found)
+        f = _gate_behind(sc, found, prepare)
         findings[label] = f
         stages.extend(f.stages)
         prefix = "" if label == "base" else f"variants.{label}: "

@@ -38,6 +38,7 @@ from coredge.geo import haversine_km
 from coredge.inputs.build import Inputs
 from coredge.latency import rtt_ms
 from coredge.plan import model as sm
+from coredge.plan.power_paths import power_columns, take_terms
 from coredge.plan.reach import reachable_pairs, tier_serves
 from coredge.plan.result import (
     Plan,
@@ -99,14 +100,27 @@ def site_frame(inputs: Inputs, fac: sm.Facilities, sel: npt.NDArray[np.int64], i
             "gpus": np.floor(it_mw * 1000.0 / inputs.site_it_kw_per_gpu(fac.tier[sel])).astype(np.int64),
             "inference_mw": inference_mw,
             "training_mw": training_mw,
+            **power_columns(take_terms(fac.terms, sel)),
         }
     )
 
 
+def fac_keys(fac: sm.Facilities) -> dict[tuple[str, str, str], int]:
+    """Facility index by (site id, tier, power path)."""
+    return {(str(i), str(t), str(p)): k
+            for k, (i, t, p) in enumerate(zip(fac.table["id"], fac.tier, fac.path, strict=True))}
+
+
+def plan_keys(plan: Plan) -> list[tuple[str, str, str]]:
+    """(site id, tier, power path) of each plan site (``firm`` without a ``power_path`` column)."""
+    s = plan.sites
+    path = s["power_path"].fillna("firm").astype(str) if "power_path" in s.columns else ["firm"] * len(s)
+    return [(str(i), str(t), str(p)) for i, t, p in zip(s["site_id"], s["tier"], path, strict=True)]
+
+
 def _plan_fac(plan: Plan, fac: sm.Facilities) -> npt.NDArray[np.int64]:
-    f_of = {(str(i), str(t)): k for k, (i, t) in enumerate(zip(fac.table["id"], fac.tier, strict=True))}
-    return np.array([f_of[(str(i), str(t))] for i, t in zip(plan.sites["site_id"], plan.sites["tier"], strict=True)],
-                    dtype=np.int64)
+    f_of = fac_keys(fac)
+    return np.array([f_of[k] for k in plan_keys(plan)], dtype=np.int64)
 
 
 def _capex_per_mw(inputs: Inputs, tiers: npt.ArrayLike) -> FloatArray:

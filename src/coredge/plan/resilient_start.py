@@ -4,7 +4,8 @@ The greedy plan serves every demand group but keeps no spare capacity for the lo
 it violates the model's backup rows. `resilient_start` turns such a start into a feasible one:
 every served group (largest first) reserves its whole served share ``s_g`` spread over reachable
 facilities that do not serve it (nearest first, facilities the start opens before new ones, a new
-one only on a site with no other tier open), each taking what fits under its module limit; then
+one only on a site with no other tier open), each taking what fits under its module limit (and
+its state's cap, `grid.state_caps_mw`); then
 every facility gets the modules that its load, reserve and training need in each year (never
 fewer than the start had, never shrinking).
 
@@ -16,6 +17,7 @@ dearer than an N+1 split, but it gives HiGHS a feasible incumbent from the first
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -35,6 +37,7 @@ def resilient_start(
     full: sm.PairTable,
     years: npt.NDArray[np.int64],
     start: dict[str, Any],
+    state_caps_mw: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Add backup shares and modules to a start (``{"x", "n", "T"}``) so it survives any failure.
 
@@ -46,6 +49,9 @@ def resilient_start(
         Plan years [year].
     start : dict
         ``x``: {(group, facility): share}, ``n``: modules (F, Y), ``T``: training MW (F, Y).
+    state_caps_mw : dict, optional
+        Facility MW per capped state (``grid.state_caps_mw``): a backup share goes to a facility
+        only as far as its state's final-year modules x PUE stay within the cap.
 
     Returns
     -------
@@ -77,6 +83,13 @@ def resilient_start(
     site_open = -np.ones(int(fac.site.max()) + 1, dtype=np.int64)
     is_open = n[:, -1] > 0
     site_open[fac.site[is_open]] = np.flatnonzero(is_open)
+    caps = dict(state_caps_mw or {})
+    mod, pue = fac.module_mw, fac.pue
+
+    def fac_mw(f: int) -> float:  # final-year facility MW of f at its need (whole modules)
+        return float(max(math.ceil(need[f, -1] / mod[f] - 1e-9), n[f, -1]) * mod[f] * pue[f])
+
+    state_mw = {st: sum(fac_mw(int(f)) for f in np.flatnonzero(fac.state == st)) for st in caps}
     start_of = np.searchsorted(full.group, np.arange(groups.count + 1))
     b: dict[tuple[int, int], float] = {}
     short = 0
@@ -100,12 +113,22 @@ def resilient_start(
                 lf = load if fk is None else load * fk[f, groups.klass[g]]
                 on = online[f] & (lf > 0)
                 cap = float((room[f][on] / lf[on]).min()) if on.any() else left
+                st = str(fac.state[f])
+                if st in caps and lf[-1] > 0:
+                    # what the state's cap leaves this facility in the final year, whole modules
+                    others = state_mw[st] - fac_mw(f)
+                    most = math.floor((caps[st] - others) / (mod[f] * pue[f]) + 1e-9) * mod[f]
+                    cap = min(cap, (most - need[f, -1]) / float(lf[-1]))
                 take = min(left, cap)
                 if take <= 1e-9:
                     continue
                 b[(int(g), f)] = b.get((int(g), f), 0.0) + take
                 room[f] -= take * lf * online[f]
+                if st in caps:
+                    state_mw[st] -= fac_mw(f)
                 need[f] += take * lf
+                if st in caps:
+                    state_mw[st] += fac_mw(f)
                 site_open[fac.site[f]] = f
                 left -= take
         if left > 1e-9:

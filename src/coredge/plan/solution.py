@@ -18,7 +18,7 @@ from coredge.geo import haversine_km
 from coredge.inputs.build import Inputs
 from coredge.latency import rtt_ms
 from coredge.plan import model as sm
-from coredge.plan.repair import site_frame
+from coredge.plan.repair import fac_keys, plan_keys, site_frame
 from coredge.plan.result import Plan
 
 FloatArray = npt.NDArray[np.float64]
@@ -35,9 +35,8 @@ def warm_start_columns(
 
     Returns None when the plan uses a (site, tier) the model does not have.
     """
-    f_of = {(str(i), str(t)): k for k, (i, t) in enumerate(zip(fac.table["id"], fac.tier, strict=True))}
-    s_fac = np.array([f_of.get((str(i), str(t)), -1) for i, t in zip(plan.sites["site_id"], plan.sites["tier"], strict=True)],
-                     dtype=np.int64)
+    f_of = fac_keys(fac)
+    s_fac = np.array([f_of.get(k, -1) for k in plan_keys(plan)], dtype=np.int64)
     if (s_fac < 0).any():
         return None
     a = plan.assignments

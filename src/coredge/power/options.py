@@ -116,6 +116,21 @@ class BridgeTech:
         """Site CO2 per MWh delivered [t/MWh]."""
         return GAS_CO2_KG_PER_MMBTU * MMBTU_PER_MWH / self.efficiency / 1000.0
 
+    def premium_usd_per_mwh(self, grid_price_usd_per_mwh: float, grid_gco2_per_kwh: float,
+                            carbon_usd_per_t: float = 0.0) -> float:
+        """Cost of a MWh from the units above the same MWh from the grid [USD/MWh]: fuel and VOM
+        minus the grid price, plus (with ``carbon_usd_per_t``) the price of the CO2 above the grid's.
+
+        Examples
+        --------
+        >>> t = BRIDGE_TECHS["recip-engine"]
+        >>> round(t.premium_usd_per_mwh(60.0, 400.0), 2)  # fuel 31.26 + VOM 15 - grid 60
+        -13.74
+        """
+        co2_delta = self.co2_t_per_mwh - grid_gco2_per_kwh / 1000.0  # [t/MWh]
+        return (self.fuel_usd_per_mwh + self.vom_usd_per_mwh - grid_price_usd_per_mwh
+                + carbon_usd_per_t * co2_delta)
+
 
 _REOPT = ("NREL REopt.jl data/chp/chp_defaults.json (DOE CHP Technology Fact Sheets), largest size "
           "class, x 0.75 for power only (REopt prime-generator rule)")
@@ -233,6 +248,32 @@ class PowerPath:
         return asdict(self)
 
 
+def lost_share(curtailed_share: float, longest_event_h: float, battery: bool) -> float:
+    """Share of a flexible campus's energy (and rent) lost to curtailment [fraction].
+
+    Without a battery the whole curtailed share is lost; a battery of `BATTERY_MAX_H` hours
+    carries the campus through that fraction of the longest event (the rest is curtailed).
+
+    Examples
+    --------
+    >>> lost_share(0.005, 8.0, battery=True), lost_share(0.005, 3.0, battery=True)
+    (0.0025, 0.0)
+    """
+    if not battery:
+        return curtailed_share
+    carried = min(longest_event_h, BATTERY_MAX_H) / max(longest_event_h, 1e-9)
+    return curtailed_share * (1.0 - min(carried, 1.0))
+
+
+def bridge_backup_credit_usd_per_kw(tech: BridgeTech) -> float:
+    """Credit per kW of bridge units once the grid arrives [USD/kW]: they become the campus's
+    backup, so the diesel plant (`coredge.physics.facility.BACKUP`) is not bought; at most the
+    units' own cost."""
+    from coredge.physics.facility import BACKUP
+
+    return min(tech.capex_usd_per_kw, BACKUP["diesel"].capex_usd_per_kw)
+
+
 def _df(months: np.ndarray, rate: float) -> np.ndarray:
     return np.asarray((1.0 + rate) ** (-months / 12.0), dtype=np.float64)
 
@@ -291,11 +332,9 @@ def evaluate_site(site: SiteGrid) -> list[PowerPath]:
             return 0.0, 0.0, 0.0
         months = firm - start
         if battery:
-            bat_kw = fac_mw * 1000.0
-            capex = bat_kw * BATTERY_CAPEX_USD_PER_KW_4H
+            capex = fac_mw * 1000.0 * BATTERY_CAPEX_USD_PER_KW_4H
             fom = capex * BATTERY_FOM_FRAC / 12.0
-            carried = min(site.longest_event_h, BATTERY_MAX_H) / max(site.longest_event_h, 1e-9)
-            lost = curtailed_share * (1.0 - min(carried, 1.0))
+            lost = lost_share(curtailed_share, site.longest_event_h, battery=True)
             v = _stream(start, firm, r, rent_month * (1.0 - lost) - fom) - capex * _df(np.array([start]), r)[0]
             return v, capex, lost * mwh_month * months
         v = _stream(start, firm, r, rent_month * (1.0 - curtailed_share))
@@ -308,9 +347,6 @@ def evaluate_site(site: SiteGrid) -> list[PowerPath]:
                              max(firm - flex_start, 0.0) if flex_ok else 0.0, capex, v, 0.0, curt,
                              flex_ok and flex_start < firm, flex_note))
 
-    from coredge.physics.facility import BACKUP
-
-    backup_credit_usd_per_kw = BACKUP["diesel"].capex_usd_per_kw
     for tech in BRIDGE_TECHS.values():
         start = max(tech.ready_months, build)  # permits and delivery run during the build
         for then_flex in (False, True):
@@ -321,12 +357,12 @@ def evaluate_site(site: SiteGrid) -> list[PowerPath]:
             kw = fac_mw * 1000.0 * BRIDGE_RESERVE
             capex = kw * tech.capex_usd_per_kw
             co2_delta = tech.co2_t_per_mwh - site.grid_gco2_per_kwh / 1000.0  # [t/MWh]
-            premium = (tech.fuel_usd_per_mwh + tech.vom_usd_per_mwh - site.grid_price_usd_per_mwh
-                       + site.carbon_usd_per_t * co2_delta)
+            premium = tech.premium_usd_per_mwh(site.grid_price_usd_per_mwh, site.grid_gco2_per_kwh,
+                                               site.carbon_usd_per_t)
             v = _stream(start, bridge_end, r, rent_month - premium * mwh_month)
             v -= capex * _df(np.array([start]), r)[0]
             # after the grid arrives the units are the campus's backup: the diesel plant not bought
-            v += min(capex, fac_mw * 1000.0 * BRIDGE_RESERVE * backup_credit_usd_per_kw) * _df(np.array([firm]), r)[0]
+            v += bridge_backup_credit_usd_per_kw(tech) * kw * _df(np.array([firm]), r)[0]
             months = max(bridge_end - start, 0.0)
             co2 = co2_delta * mwh_month * months
             curt = 0.0
@@ -345,3 +381,79 @@ def best_path(paths: list[PowerPath]) -> PowerPath:
     """The feasible path of largest NPV (the firm path when none adds value)."""
     ok = [p for p in paths if p.feasible]
     return max(ok, key=lambda p: (p.npv_usd, -p.first_power_month))
+
+
+PATH_KINDS: tuple[str, ...] = ("flexible", "flexible+battery", "bridge", "bridge+flexible")
+"""The kinds of path the planner may choose besides firm service (``power.paths``)."""
+
+
+def path_kind(path: str) -> str:
+    """The kind of a path name (``bridge:recip-engine+flexible`` -> ``bridge+flexible``)."""
+    if path.startswith("bridge:"):
+        return "bridge+flexible" if path.endswith("+flexible") else "bridge"
+    return path
+
+
+def planner_terms(site: SiteGrid, kinds: tuple[str, ...] = PATH_KINDS) -> list[dict[str, Any]]:
+    """What the planner needs of each feasible path of one campus, per MW of IT.
+
+    One record per feasible non-firm path whose kind is in ``kinds``, with the stage months
+    (``first_month``: first power; ``flex_month``: start of the flexible connection, NaN when
+    none; ``firm_month``) and the per-MW terms the planner charges (`coredge.plan.power_paths`):
+
+    * ``bridge_capex_usd_per_mw``: bridge units (N+1 reserve x facility MW / IT MW) [USD/MW IT],
+      paid for capacity installed before the bridge ends; ``bridge_credit_usd_per_mw``: the
+      avoided diesel backup, credited at firm service [USD/MW IT];
+    * ``bridge_premium_usd_per_mwh``: fuel, VOM (and priced CO2) above the grid
+      (`BridgeTech.premium_usd_per_mwh`) per facility MWh in the bridge years [USD/MWh];
+    * ``curtail_usd_per_mw_year``: rent lost to curtailment in the flexible years
+      (`lost_share` x rent x 12,000) [USD/(MW IT year)];
+    * ``battery_capex_usd_per_mw``, ``battery_fom_usd_per_mw_year``: the battery at facility MW
+      [USD/MW IT, USD/(MW IT year)];
+    * ``co2_t_per_mwh``: bridge CO2 above the grid's per facility MWh [t/MWh];
+    * ``max_it_mw``: largest campus the path allows (flexible: the BA headroom / PUE) [MW];
+    * ``npv_usd_per_mw``: `evaluate_site`'s NPV gain over firm per MW of ``site.it_mw``, used to
+      keep one path per first-power year (`coredge.power.planner_paths`).
+
+    Examples
+    --------
+    >>> s = SiteGrid("a", 100.0, 1.2, 60.0, 60.0, 400.0, 138.9, 0.08, 5000.0, 0.005, 6.0, 0.005)
+    >>> sorted(t["path"] for t in planner_terms(s))[:3]
+    ['bridge:fuel-cell', 'bridge:fuel-cell+flexible', 'bridge:gas-turbine']
+    """
+    paths = {p.path: p for p in evaluate_site(site) if p.feasible and p.path != "firm"}
+    fac_per_it = site.pue
+    rent_mw_year = site.rent_usd_per_kw_month * 1000.0 * 12.0
+    flex_month = site.build_months + min(FLEX_WAIT_MONTHS, site.firm_wait_months)
+    firm = site.build_months + site.firm_wait_months
+    out: list[dict[str, Any]] = []
+    for name, p in paths.items():
+        kind = path_kind(name)
+        if kind not in kinds:
+            continue
+        t: dict[str, Any] = {
+            "site_id": site.site_id, "path": name, "kind": kind, "first_month": p.first_power_month,
+            "flex_month": flex_month if "flexible" in kind else float("nan"), "firm_month": firm,
+            "bridge_capex_usd_per_mw": 0.0, "bridge_credit_usd_per_mw": 0.0,
+            "bridge_premium_usd_per_mwh": 0.0, "co2_t_per_mwh": 0.0,
+            "curtail_usd_per_mw_year": 0.0, "battery_capex_usd_per_mw": 0.0,
+            "battery_fom_usd_per_mw_year": 0.0,
+            "max_it_mw": site.flex_headroom_mw / site.pue if "flexible" in kind else float("inf"),
+            "npv_usd_per_mw": p.npv_usd / site.it_mw,
+        }
+        if kind.startswith("bridge"):
+            tech = BRIDGE_TECHS[name.split(":", 1)[1].removesuffix("+flexible")]
+            kw_per_mw = 1000.0 * fac_per_it * BRIDGE_RESERVE
+            t["bridge_capex_usd_per_mw"] = kw_per_mw * tech.capex_usd_per_kw
+            t["bridge_credit_usd_per_mw"] = kw_per_mw * bridge_backup_credit_usd_per_kw(tech)
+            t["bridge_premium_usd_per_mwh"] = tech.premium_usd_per_mwh(
+                site.grid_price_usd_per_mwh, site.grid_gco2_per_kwh, site.carbon_usd_per_t)
+            t["co2_t_per_mwh"] = tech.co2_t_per_mwh - site.grid_gco2_per_kwh / 1000.0
+        if "flexible" in kind:
+            battery = kind == "flexible+battery"
+            t["curtail_usd_per_mw_year"] = lost_share(site.curtailed_share, site.longest_event_h, battery) * rent_mw_year
+            if battery:
+                t["battery_capex_usd_per_mw"] = 1000.0 * fac_per_it * BATTERY_CAPEX_USD_PER_KW_4H
+                t["battery_fom_usd_per_mw_year"] = t["battery_capex_usd_per_mw"] * BATTERY_FOM_FRAC
+        out.append(t)
+    return out

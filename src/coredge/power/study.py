@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -76,9 +77,21 @@ class PowerStudy:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def _site_grid(row: pd.Series, limit: float, discount_rate: float, rent: float,
+@lru_cache(maxsize=64)
+def _ba_share(ba: str, limit: float) -> tuple[np.ndarray, float]:
+    """A BA's hourly curtailed share in the price year and its headroom [MW] at ``limit``
+    (computed once per process: the planner's path table and the study both need it)."""
+    sh, h = curtailment_share(ba, limit, YEAR_HOURS)
+    sh.setflags(write=False)
+    return sh, float(h.headroom_mw)
+
+
+def site_grid(row: pd.Series, limit: float, discount_rate: float, rent: float,
                cache: dict[str, tuple[np.ndarray, float]],
                build_months: float, carbon_usd_per_t: float) -> tuple[SiteGrid, dict[str, Any]]:
+    """A campus row (site_id, region_id, it_mw, pue, interconnect_wait_months, price and carbon)
+    as a `SiteGrid`, its BA's curtailment profile at ``limit`` cached per BA in ``cache``; also
+    the row's extra figures (region, ba, headroom, curtailment hours, the hourly share)."""
     region = str(row.get("region_id", ""))
     try:
         ba = region_grid(region)["headroom_ba"]
@@ -89,8 +102,7 @@ def _site_grid(row: pd.Series, limit: float, discount_rate: float, rent: float,
     if ba:
         check_ba(ba)
         if ba not in cache:
-            sh, h = curtailment_share(ba, limit, YEAR_HOURS)
-            cache[ba] = (sh, h.headroom_mw)
+            cache[ba] = _ba_share(ba, limit)
         share, headroom_mw = cache[ba]
     it_mw = float(row["it_mw"])
     pue = float(row.get("pue", 1.2))
@@ -137,12 +149,17 @@ def power_study(inputs: Any, plan: Any, training: Any | None = None, *, limit: f
     build = float(inputs.scenario.tiers["core"].lead_time_months)
     cache: dict[str, tuple[np.ndarray, float]] = {}
     rows, all_paths, shares = [], [], {}
+    planned = "power_path" in core.columns
     for _, row in core.iterrows():
         if float(row["it_mw"]) <= 0:
             continue
-        sg, extra = _site_grid(row, limit, rate, rent, cache, build, carbon_usd_per_t)
+        sg, extra = site_grid(row, limit, rate, rent, cache, build, carbon_usd_per_t)
         paths = evaluate_site(sg)
         best = best_path(paths)
+        extra["best_path_alone"] = best.path
+        if planned:  # the planner chose the path (coredge.plan.power_paths): report that one
+            chosen = str(row["power_path"]) if isinstance(row["power_path"], str) else "firm"
+            best = next(p for p in paths if p.path == chosen)
         share = extra.pop("_share")
         shares[sg.site_id] = share if "flexible" in best.path else np.zeros(len(YEAR_HOURS))
         all_paths += [p.as_dict() for p in paths]
@@ -171,19 +188,95 @@ def power_study(inputs: Any, plan: Any, training: Any | None = None, *, limit: f
         "first_core_year_firm": int(site_df["earliest_year_firm"].min()) if len(site_df) else None,
         "first_core_year_with_paths": int(site_df["earliest_year_with_path"].min()) if len(site_df) else None,
         "sites": [{k: v for k, v in r.items()} for r in rows],
+        "chosen_by": "planner" if planned else "power study (largest NPV; the planner planned firm dates)",
+        "planner": planner_choice(inputs, plan),
         "source": "EIA-930 demand 2016-2024 (Ruggles et al., CC BY 4.0); Norris et al. 2025 method",
     }
     baseline = shifted = None
     hourly = pd.DataFrame()
     if training is not None and len(getattr(training, "jobs", [])):
         baseline, shifted, hourly, tsum = _training_shift(
-            inputs, plan, training, shares, carbon_usd_per_t, DEFAULT_SLACK if slack is None else slack)
+            inputs, plan, training, shares, carbon_usd_per_t, DEFAULT_SLACK if slack is None else slack,
+            float(inputs.scenario.power.migration_wan_gbps))
         summary["training_shift"] = tsum
     return PowerStudy(site_df, pd.DataFrame(all_paths), baseline, shifted, hourly, summary)
 
 
+def planner_choice(inputs: Any, plan: Any) -> dict[str, Any]:
+    """What the planner's choice of power path is worth per core campus of ``plan``.
+
+    Per campus: the path (`coredge.plan.power_paths`), the year each stage starts, the first
+    year with capacity against the firm year, the training and other (inference and batch) IT
+    MW-years served before the firm year, the path's charges (bridge units less the backup
+    credit, bridge fuel above the grid, curtailed rent, battery; discounted to the first plan
+    year, as in the planner's objective) and the CO2 of bridge generation above the grid's.
+    """
+    from coredge.plan.costing import site_costs
+    from coredge.plan.power_paths import NONE_YEAR, path_costs, plan_terms
+    from coredge.units import discount_factors, plan_year_offsets
+
+    s = plan.sites
+    core = np.flatnonzero(s["tier"].astype(str).to_numpy() == "core")
+    if core.size == 0:
+        return {"campuses": []}
+    t = plan_terms(plan)
+    years = np.asarray(plan.years)
+    disc = discount_factors(float(inputs.scenario.economics.discount_rate), plan_year_offsets(years))
+    pc = path_costs(plan, site_costs(inputs, plan).energy_mwh)
+    pre = years[None, :] < t.firm_from[:, None]
+    train = plan.training_mw_by_year * pre
+    other = (plan.load_mw_by_year - plan.training_mw_by_year) * pre
+    rows: list[dict[str, Any]] = []
+    for i in core:
+        first = int(s["online_year"].iat[i])
+        rows.append({
+            "site_id": str(s["site_id"].iat[i]), "path": str(t.path[i]),
+            "bridge_from": None if t.bridge_from[i] == NONE_YEAR else int(t.bridge_from[i]),
+            "flexible_from": None if t.flexible_from[i] == NONE_YEAR else int(t.flexible_from[i]),
+            "firm_from": int(t.firm_from[i]), "first_year": first,
+            "years_earlier": int(t.firm_from[i]) - first,
+            "training_mw_years_before_firm": float(train[i].sum()),
+            "other_mw_years_before_firm": float(other[i].sum()),
+            "path_cost_usd": float(((pc.capex_usd[i] + pc.opex_usd[i]) * disc).sum()),
+            "bridge_mwh": float(pc.bridge_mwh[i].sum()), "bridge_co2_t": float(pc.co2_t[i].sum()),
+        })
+    non_firm = [r for r in rows if r["path"] != "firm"]
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["path"]] = counts.get(r["path"], 0) + 1
+    return {
+        "campuses": rows, "paths": counts,
+        "first_core_year": min(r["first_year"] for r in rows),
+        "first_core_year_firm_dates": min(r["firm_from"] for r in rows),
+        "years_earlier_mean": float(np.mean([r["years_earlier"] for r in non_firm])) if non_firm else 0.0,
+        "training_mw_years_before_firm": float(sum(r["training_mw_years_before_firm"] for r in rows)),
+        "other_mw_years_before_firm": float(sum(r["other_mw_years_before_firm"] for r in rows)),
+        "path_cost_usd": float(sum(r["path_cost_usd"] for r in rows)),
+        "bridge_co2_t": float(sum(r["bridge_co2_t"] for r in rows)),
+    }
+
+
+def _responses(campuses: list[FlexCampus], j: pd.DataFrame, jobs: pd.DataFrame, base: Schedule,
+               power_w: float, wan_gbps: float) -> dict[str, Any]:
+    """Pause, power cap and migration (`coredge.training.curtail`) on the curtailed campuses'
+    jobs, against their always-on schedule without events; the other campuses host migrants."""
+    from coredge.training.curtail import checkpoint_gb, compare_responses
+
+    curt = [c for c in campuses if np.any(np.asarray(c.available_frac) < 1.0)]
+    if not curt:
+        return {}
+    ids = {c.site_id for c in curt}
+    sel = jobs["home"].isin(ids).to_numpy()
+    cj = jobs[sel].copy()
+    cls = j["job_class"].astype(str).to_numpy()[sel] if "job_class" in j.columns else [""] * len(cj)
+    cj["checkpoint_gb"] = [checkpoint_gb(str(k), int(g)) for k, g in zip(cls, cj["gpus"], strict=True)]
+    hosts = [(c, base.load_mw[i]) for i, c in enumerate(campuses) if c.site_id not in ids]
+    return compare_responses(curt, cj, power_w, wan_gbps=wan_gbps, hosts=hosts)
+
+
 def _training_shift(inputs: Any, plan: Any, training: Any, shares: dict[str, np.ndarray],
-                    carbon_usd_per_t: float, slack: float) -> tuple[Schedule, Schedule, pd.DataFrame, dict[str, Any]]:
+                    carbon_usd_per_t: float, slack: float,
+                    wan_gbps: float = 400.0) -> tuple[Schedule, Schedule, pd.DataFrame, dict[str, Any]]:
     sites = plan.sites.set_index("site_id")
     camp = training.campuses
     campuses = []
@@ -212,6 +305,7 @@ def _training_shift(inputs: Any, plan: Any, training: Any, shares: dict[str, np.
     fin = base.jobs.set_index("job_id")["finish_h"].reindex(jobs["job_id"]).to_numpy()
     jobs["deadline_h"] = make_deadlines(fin - jobs["duration_h"].to_numpy(), jobs["duration_h"], slack)
     shifted = schedule_flexible(campuses, jobs, power_w, carbon_usd_per_t=carbon_usd_per_t, start=base)
+    responses = _responses(campuses, j, jobs, base, power_w, wan_gbps)
     n = len(YEAR_HOURS)
     parts = []
     for i, c in enumerate(campuses):
@@ -226,5 +320,6 @@ def _training_shift(inputs: Any, plan: Any, training: Any, shares: dict[str, np.
         "always_on": base.summary, "shifted": shifted.summary, "savings": savings(base, shifted),
         "sources": {c.site_id: {"price": c.price_source, "carbon": c.carbon_source} for c in campuses},
         "curtailed_campuses": sorted(k for k, v in shares.items() if np.any(v > 0) and k in ids),
+        "curtailment_responses": responses,
     }
     return base, shifted, hourly, tsum

@@ -97,7 +97,10 @@ def map_figure(res: RunResult) -> go.Figure:
                         "line": {"width": 0.5, "color": "white"}},
                 text=[
                     f"{r.name} [{r.state}] {tier}: {r.it_mw:,.1f} MW IT, {r.gpus:,} GPUs, online {r.online_year}"
-                    for r in m.itertuples(index=False)
+                    + (f" on {p}, firm grid {int(f)}" if isinstance(p, str) and p != "firm" else "")
+                    for r, p, f in zip(m.itertuples(index=False),
+                                       m["power_path"] if "power_path" in m.columns else [None] * len(m),
+                                       m["firm_from"] if "firm_from" in m.columns else [0] * len(m), strict=True)
                 ],
                 hoverinfo="text",
             )

@@ -60,6 +60,17 @@ def site_rows(summary: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
+def planner_rows(pl: dict[str, Any]) -> list[list[str]]:
+    """Rows of the planner's choice per campus (summary ``power.planner``)."""
+    def yr(v: Any) -> str:
+        return "-" if v is None else str(int(v))
+
+    return [[str(r["site_id"]), path_label(str(r["path"])), yr(r["bridge_from"]), yr(r["flexible_from"]),
+             yr(r["firm_from"]), str(int(r["years_earlier"])), num(float(r["training_mw_years_before_firm"]), 0),
+             num(float(r["other_mw_years_before_firm"]), 0), usd(float(r["path_cost_usd"])),
+             num(float(r["bridge_co2_t"]), 0)] for r in pl["campuses"]]
+
+
 def shift_rows(ts: dict[str, Any]) -> list[list[str]]:
     """Always-on vs shifted: energy cost, CO2 both ways, GPU-hours delayed and lost, late jobs."""
     a, b, sv = ts["always_on"], ts["shifted"], ts["savings"]
@@ -132,11 +143,30 @@ def power_section_html(res: RunResult) -> str:
     for r in site_rows(s):
         parts.append("<tr>" + "".join(_td(c) for c in r) + "</tr>")
     parts.append("</table>")
+    planned = s.get("chosen_by") == "planner"
     parts.append(f"<p>Total NPV gain over waiting for firm service: {html.escape(usd(float(s['npv_gain_usd'])))}; "
                  f"first capacity {html.escape(num(float(s['months_earlier_mean']), 1))} months earlier on average"
                  + (f"; the earliest core capacity could count in {int(s['first_core_year_with_paths'])} instead of "
-                    f"{int(s['first_core_year_firm'])} (the planner still plans with the firm dates)"
+                    f"{int(s['first_core_year_firm'])}" + ("" if planned else " (the planner planned the firm dates)")
                     if s.get("first_core_year_firm") is not None else "") + ".</p>")
+    pl = s.get("planner") or {}
+    if planned and pl.get("campuses"):
+        parts.append("<h3>The planner's choice of power path</h3>")
+        parts.append("<div class=\"muted\">" + html.escape(
+            "The planner chooses per core campus between firm service and the power paths the evidence "
+            "supports (power.paths; docs/power.md): the year each stage starts, the first year with capacity, "
+            "the IT MW-years served before firm service, the path's charges in the planner's objective "
+            "(discounted) and the CO2 of bridge generation above the grid's.") + "</div>")
+        head2 = ["campus", "path", "bridge from", "flexible from", "firm from", "years earlier",
+                 "training MW-yr before firm", "inference/batch MW-yr before firm", "path cost", "bridge CO2 [t]"]
+        parts.append("<table id=\"power-planner\"><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head2) + "</tr>")
+        for r in planner_rows(pl):
+            parts.append("<tr>" + "".join(_td(c) for c in r) + "</tr>")
+        parts.append("</table>")
+        parts.append(f"<p>First core capacity in {int(pl['first_core_year'])} (firm dates: "
+                     f"{int(pl['first_core_year_firm_dates'])}); path charges "
+                     f"{html.escape(usd(float(pl['path_cost_usd'])))}; bridge CO2 "
+                     f"{html.escape(num(float(pl['bridge_co2_t']), 0))} t above the grid's.</p>")
     ts = s.get("training_shift")
     if ts:
         parts.append(f"<h3>Training as a flexible load ({int(ts['price_year'])} prices and carbon)</h3>")
@@ -152,6 +182,25 @@ def power_section_html(res: RunResult) -> str:
         for r in shift_rows(ts):
             parts.append("<tr>" + "".join(_td(c) for c in r) + "</tr>")
         parts.append("</table>")
+        cr = ts.get("curtailment_responses") or {}
+        if cr:
+            parts.append("<h3>Answering curtailment: pause, power cap or migrate</h3>")
+            parts.append("<div class=\"muted\">" + html.escape(
+                "The curtailed campuses' training jobs against their always-on schedule without events; "
+                "cap: every running job slowed to the allowed power (throughput = share^"
+                f"{cr['assumptions']['cap_throughput_exponent']}, assumption); migrate: over a "
+                f"{cr['assumptions']['wan_gbps']:.0f} Gbit/s WAN to a campus with free GPUs. Anchor: "
+                + str(cr["assumptions"]["anchor"]) + ".") + "</div>")
+            parts.append("<table id=\"curtailment-responses\"><tr><th>response</th><th>events</th>"
+                         "<th>jobs affected</th><th>curtailed MWh</th><th>GPU-h delayed</th><th>GPU-h lost</th>"
+                         "<th>extra energy cost</th><th>extra CO2 [t]</th><th>late jobs</th></tr>")
+            for m in ("pause", "cap", "migrate"):
+                r = cr[m]
+                parts.append("<tr>" + "".join(_td(c) for c in [
+                    m, f"{r['events']}", f"{r['jobs_affected']}", num(r["curtailed_mwh"], 0),
+                    num(r["delayed_gpu_h"], 0), num(r["lost_gpu_h"], 0), usd(r["extra_cost_usd"]),
+                    num(r["extra_co2_t"], 0), f"{r['late_jobs']}"]) + "</tr>")
+            parts.append("</table>")
         fig = week_figure(res)
         if fig is not None:
             parts.append(fig.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False,

@@ -542,6 +542,11 @@ class ExistingSite(StrictModel):
     it_mw: PosFloat = Field(..., description="Installed IT load [MW].")
 
 
+PathKind = Literal["flexible", "flexible+battery", "bridge", "bridge+flexible"]
+"""A power path the planner may choose besides firm service (`coredge.power.options.PATH_KINDS`)."""
+PATH_KINDS: tuple[PathKind, ...] = ("flexible", "flexible+battery", "bridge", "bridge+flexible")
+
+
 class PowerSpec(StrictModel):
     """The power study of a run (docs/power.md): power paths per core campus, flexible training."""
 
@@ -556,6 +561,14 @@ class PowerSpec(StrictModel):
     deadline_slack: Annotated[float, Field(ge=0, le=10)] = Field(
         0.25, description="How much later than the always-on plan a shifted training job may "
         "finish [fraction of its duration; at least 24 h].")
+    paths: list[PathKind] = Field(
+        default_factory=lambda: list(PATH_KINDS),
+        description="Power paths the planner may choose per core campus besides firm service "
+        "(each only where its evidence holds: a flexible connection where the region has a "
+        "shipped load series and the campus fits its headroom); [] = firm service only.")
+    migration_wan_gbps: Annotated[float, Field(gt=0, le=1e6)] = Field(
+        400.0, description="WAN capacity a training job gets to move its checkpoint to another "
+        "campus during a curtailment event [Gbit/s]; assumption: one 400G wave.")
 
 
 class Scenario(StrictModel):

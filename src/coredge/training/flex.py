@@ -147,7 +147,7 @@ def segments(slots: npt.ArrayLike) -> int:
     s = np.asarray(slots, dtype=np.int64)
     if s.size == 0:
         return 0
-    return int(1 + np.count_nonzero(np.diff(s) > 1))
+    return int(1 + np.count_nonzero((s[1:] - s[:-1]) > 1))  # np.diff, without its overhead (hot)
 
 
 def run_hours(duration_h: float, n_segments: int, restart_h: float) -> float:
@@ -233,9 +233,9 @@ def _draw(slots: npt.NDArray[np.int64], duration_h: float, restart_h: float,
     """Hourly draw of a job on ``slots`` [MWh per slot], its segments and run hours [h]."""
     segs = segments(slots)
     run_h = run_hours(duration_h, segs, restart_h)
-    frac = np.ones(slots.size)
-    frac[-1] = run_h - (slots.size - 1)
-    return mw_per_h * frac, segs, run_h
+    draw = np.full(slots.size, mw_per_h)
+    draw[-1] = mw_per_h * (run_h - (slots.size - 1))
+    return draw, segs, run_h
 
 
 def _reserve(g: _Grid, ci: int, slots: npt.NDArray[np.int64], gpus: int, draw: npt.NDArray[np.float64],
