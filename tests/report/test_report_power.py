@@ -20,7 +20,17 @@ def test_power_section_lists_every_campus_and_the_shift(tiny_result) -> None:  #
 
 def test_power_line_and_no_section_without_a_study(tiny_result) -> None:  # type: ignore[no-untyped-def]
     line = power_line(tiny_result.summary)
-    assert line is not None and line.startswith(f"power: {tiny_result.summary['power']['campuses']} core")
+    p = tiny_result.summary["power"]
+    planner = p.get("planner") or {}
+    if planner.get("campuses") and p.get("chosen_by") == "planner":
+        # the planner chose the paths: the line counts its campuses and the early ones
+        early = sum(r["path"] != "firm" for r in planner["campuses"])
+        assert line is not None and line.startswith(
+            f"power: the planner energises {early} of {len(planner['campuses'])} core campuses")
+    else:
+        assert line is not None and line.startswith(f"power: {p['campuses']} core")
+    study_only = {"power": {k: v for k, v in p.items() if k not in ("planner", "chosen_by")}}
+    assert str(power_line(study_only)).startswith(f"power: {p['campuses']} core")
     assert power_line({}) is None
     bare = type(tiny_result)(**{**tiny_result.__dict__, "summary": {}})
     assert power_section_html(bare) == ""
