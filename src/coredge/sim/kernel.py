@@ -101,10 +101,9 @@ HEAP_ARITY: int = 8
 
 
 @njit(cache=True, inline="always")
-def _replace_min(heap: np.ndarray, off: int, n: int, value: float) -> None:
-    """Replace the root of the `HEAP_ARITY`-ary min-heap ``heap[off:off+n]`` by ``value`` and
-    sift down."""
-    i = 0
+def _sift_down(heap: np.ndarray, off: int, n: int, i: int, value: float) -> None:
+    """Put ``value`` at node ``i`` of the `HEAP_ARITY`-ary min-heap ``heap[off:off+n]`` and sift
+    it down (the subtrees below ``i`` are heaps)."""
     while True:
         first = HEAP_ARITY * i + 1
         if first >= n:
@@ -125,6 +124,13 @@ def _replace_min(heap: np.ndarray, off: int, n: int, value: float) -> None:
         else:
             break
     heap[off + i] = value
+
+
+@njit(cache=True, inline="always")
+def _replace_min(heap: np.ndarray, off: int, n: int, value: float) -> None:
+    """Replace the root of the `HEAP_ARITY`-ary min-heap ``heap[off:off+n]`` by ``value`` and
+    sift down."""
+    _sift_down(heap, off, n, 0, value)
 
 
 @njit(cache=True, inline="always")

@@ -38,7 +38,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from coredge.sim.kernel import HEAP_ARITY, _replace_min
+from coredge.sim.kernel import HEAP_ARITY, _replace_min, _sift_down
 
 START_STREAM: int = 1 << 21
 """Spawn key of the random streams of the steady start (apart from traffic and policy draws)."""
@@ -224,25 +224,7 @@ def _fill_site(heap: np.ndarray, off: int, n: int, counts: np.ndarray, tables: n
     if n < 2:
         return
     for start in range((n - 2) // HEAP_ARITY, -1, -1):
-        i = start
-        v = heap[off + i]
-        while True:
-            first = HEAP_ARITY * i + 1
-            if first >= n:
-                break
-            last = min(first + HEAP_ARITY, n)
-            child = first
-            cv = heap[off + first]
-            for j in range(first + 1, last):
-                if heap[off + j] < cv:
-                    cv = heap[off + j]
-                    child = j
-            if cv < v:
-                heap[off + i] = cv
-                i = child
-            else:
-                break
-        heap[off + i] = v
+        _sift_down(heap, off, n, start, heap[off + start])
 
 
 @njit(cache=True)
